@@ -1,0 +1,66 @@
+// Package app holds ResetDesk's domain: the types of a user directory, the rules
+// of a password reset, the service interfaces that data and mail implement, and
+// errors that carry a sentence an admin can act on. It imports nothing of
+// ResetDesk's own and nothing beyond the standard library and x/crypto.
+package app
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Every error that reaches a screen or the command line carries one.
+const (
+	ECONFLICT     = "conflict"     // the thing exists already, or changed under us
+	EINTERNAL     = "internal"     // a bug or an unexpected failure: details go to the log
+	EINVALID      = "invalid"      // bad input: the message says what to fix
+	ENOTFOUND     = "not_found"    // no such user, org or code
+	EUNAUTHORIZED = "unauthorized" // the database refused: wrong password or no permission
+	EUNAVAILABLE  = "unavailable"  // a server could not be reached; trying again may work
+)
+
+// Error is an error with a code and a sentence for the admin. Err, when set, is
+// the underlying cause for the log; it is never shown.
+type Error struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the sentence to show for err. Errors without one show as
+// "Internal error." so that driver and network strings never reach a screen.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return "Internal error."
+}

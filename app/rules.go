@@ -1,0 +1,96 @@
+package app
+
+// SkipReason says why a user was left out of a reset. The database functions
+// return the same strings.
+type SkipReason string
+
+// The reasons a user can be skipped, in the order they are checked.
+const (
+	SkipProtected            SkipReason = "protected"
+	SkipDeactivated          SkipReason = "deactivated"
+	SkipNotConfirmed         SkipReason = "not_confirmed"
+	SkipSSO                  SkipReason = "sso"
+	SkipMobilePrimary        SkipReason = "mobile_primary"
+	SkipPrimaryUndeliverable SkipReason = "primary_undeliverable"
+	SkipNoEmail              SkipReason = "no_email"
+)
+
+// SkipReasons lists every reason, in the order SkipReasonFor checks them.
+var SkipReasons = []SkipReason{
+	SkipProtected, SkipDeactivated, SkipNotConfirmed, SkipSSO,
+	SkipMobilePrimary, SkipPrimaryUndeliverable, SkipNoEmail,
+}
+
+// Sentence explains the reason to an admin.
+func (r SkipReason) Sentence() string {
+	switch r {
+	case SkipProtected:
+		return "Protected: nobody resets the owner or themselves here, and only the owner resets admins."
+	case SkipDeactivated:
+		return "The user is deactivated. Reactivate them first."
+	case SkipNotConfirmed:
+		return "The user has not confirmed their account yet. Only confirmed users can be reset."
+	case SkipSSO:
+		return "The user signs in through SSO, so their password is not managed here."
+	case SkipMobilePrimary:
+		return "The user signs in with a mobile number and has no email to receive a reset. Contact them directly."
+	case SkipPrimaryUndeliverable:
+		return "Mail to the user's primary email bounces, so no reset was sent. A notice goes to their secondary email, if they have one, asking them to contact the office."
+	case SkipNoEmail:
+		return "The user has no email address to send a one-time password to."
+	case "":
+		return ""
+	}
+	return "Skipped: " + string(r) + "."
+}
+
+// SkipReasonFor returns why actor may not reset target in org with opts, or ""
+// when the reset may go ahead. It is the rule of DESIGN.md section 4; the
+// database function resetdesk.skip_reason applies the same rule again.
+func SkipReasonFor(actor Actor, org Org, target User, opts ResetOptions) SkipReason {
+	switch {
+	case target.Role == RoleOwner,
+		target.ID == actor.User.ID,
+		target.IsConsoleUser() && !actor.IsOwner():
+		return SkipProtected
+	case target.Status == StatusDeactivated:
+		return SkipDeactivated
+	case target.Status != StatusConfirmed:
+		return SkipNotConfirmed
+	case target.SSOManaged || org.SSOEnabled:
+		return SkipSSO
+	}
+	if !opts.NeedsMail() {
+		return ""
+	}
+	switch {
+	case target.PrimaryIsMobile:
+		return SkipMobilePrimary
+	case target.PrimaryEmailUndeliverable:
+		return SkipPrimaryUndeliverable
+	case target.PrimaryEmail == "":
+		return SkipNoEmail
+	}
+	return ""
+}
+
+// CheckMayReset returns an EUNAUTHORIZED error when actor may not run a reset
+// with opts at all, whoever the targets are.
+func CheckMayReset(actor Actor, org Org, opts ResetOptions) error {
+	if !actor.Has(PermResetPassword) {
+		return Errorf(EUNAUTHORIZED, "Your role may not reset passwords.")
+	}
+	if opts.Mode != ModeSetPassword {
+		return nil
+	}
+	if actor.IsOwner() {
+		return nil
+	}
+	if !actor.Has(PermSetPassword) {
+		return Errorf(EUNAUTHORIZED, "Your role may not set passwords. Send a one-time password instead.")
+	}
+	if !org.AdminsMaySetPasswords {
+		return Errorf(EUNAUTHORIZED, "Only the owner may set passwords in this organization. Send a one-time password instead, or ask the owner to allow admins to set passwords.")
+	}
+	return nil
+}

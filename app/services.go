@@ -1,0 +1,117 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// ImportRow is one user read from an import file. Line is the file's line
+// number (1 is the header), for messages.
+type ImportRow struct {
+	Line           int
+	Email          string
+	Name           string
+	Mobile         string
+	SecondaryEmail string
+	Role           string
+	Status         Status
+}
+
+// RowError is a row of an import or bulk file that was not used, and why.
+type RowError struct {
+	Line    int
+	Email   string
+	Message string
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Imported int
+	Rows     []RowError // rows left out, by line
+}
+
+// ResetTarget is one user of a batch with the secrets already hashed. Only the
+// hashes ever reach the Directory.
+type ResetTarget struct {
+	UserID       int64
+	PasswordHash string // set-password mode: PHC argon2id string
+	CodeHash     string // one-time mode: hex SHA-256 of the code
+}
+
+// ResetBatch is a reset of one or many users, applied in one transaction.
+type ResetBatch struct {
+	Options ResetOptions // Password is ignored here: only hashes travel
+	Targets []ResetTarget
+}
+
+// AppliedReset is the database's word on one target of a batch.
+type AppliedReset struct {
+	UserID    int64
+	Outcome   Outcome
+	Reason    SkipReason
+	Delivery  Delivery // the pending message row the reset created, if any
+	ExpiresAt time.Time
+}
+
+// UserFilter narrows a list of users. The zero value lists everyone.
+type UserFilter struct {
+	Search string // matches name, email, mobile or zuid
+}
+
+// DeliveryFilter narrows the Mail view.
+type DeliveryFilter struct {
+	UserID int64
+	Limit  int
+}
+
+// AuditFilter narrows the Audit view.
+type AuditFilter struct {
+	Actor  string
+	UserID int64
+	Action string
+	Limit  int
+}
+
+// Directory is the user directory as the signed-in console user sees it.
+// PostgreSQL decides what they may do; these methods return EUNAUTHORIZED when
+// it refuses, EUNAVAILABLE when it cannot be reached, ENOTFOUND for unknown users.
+type Directory interface {
+	// Actor returns the signed-in console user, their permissions and their org.
+	Actor(ctx context.Context) (Actor, Org, error)
+	// Users lists the users of the actor's org, ordered by name.
+	Users(ctx context.Context, f UserFilter) ([]User, error)
+	// UserByLogin finds a user by email or zuid. ENOTFOUND when there is none.
+	UserByLogin(ctx context.Context, login string) (User, error)
+	// ImportUsers adds rows that passed ParseImportCSV in one transaction; rows
+	// whose email is already in the directory come back as RowErrors.
+	ImportUsers(ctx context.Context, rows []ImportRow) (ImportResult, error)
+	// ApplyReset resets every eligible target in one transaction and returns a
+	// result per target, in the order given.
+	ApplyReset(ctx context.Context, b ResetBatch) ([]AppliedReset, error)
+	// RecordDeliveries stores the outcome of sending messages.
+	RecordDeliveries(ctx context.Context, ds []Delivery) error
+	// Deliveries lists messages, newest first.
+	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+	// Audit lists audit events, newest first. EUNAUTHORIZED without view_audit.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+}
+
+// Notice is a message to compose and send. Secret is the one-time or set
+// password, empty for notices that carry none; it lives only in memory.
+type Notice struct {
+	DeliveryID int64
+	Kind       DeliveryKind
+	To         string
+	UserName   string
+	Login      string
+	OrgName    string
+	Secret     string
+	ExpiresAt  time.Time
+}
+
+// Mailer sends notices. Send uses one connection for the whole slice and
+// returns one error per notice (nil when the server accepted it); an *Error in
+// it carries the server's own words as its Message.
+type Mailer interface {
+	Send(ctx context.Context, notices []Notice) []error
+}
