@@ -1,0 +1,180 @@
+// Package data implements app's Directory on PostgreSQL with sqlx and lib/pq:
+// the embedded migrations that build schema resetdesk, the setup commands a
+// DBA runs once, and the queries a console user runs as their own login role.
+// PostgreSQL enforces who may do what; this package only asks.
+package data
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"resetdesk/app"
+)
+
+// DB is a connection pool signed in as one PostgreSQL role.
+type DB struct {
+	db  *sqlx.DB
+	cfg pq.Config
+}
+
+// ParseConfig reads a connection string (a postgres:// URL or key=value pairs;
+// the PG* environment variables fill in what it leaves out). Without an
+// explicit sslmode, a loopback or socket server gets "prefer" and any other
+// "require": credentials never cross a network in clear by default.
+func ParseConfig(dsn string) (pq.Config, error) {
+	cfg, err := pq.NewConfig(dsn)
+	if err != nil {
+		return pq.Config{}, app.Errorf(app.EINVALID, "The database address is not valid: %v", err)
+	}
+	if cfg.SSLMode == "" {
+		cfg.SSLMode = pq.SSLModeRequire
+		if isLoopback(cfg.Host) {
+			cfg.SSLMode = pq.SSLModePrefer
+		}
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	if cfg.ApplicationName == "" {
+		cfg.ApplicationName = "resetdesk"
+	}
+	return cfg, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") || strings.HasPrefix(host, "@") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Open connects with dsn and checks that the server answers.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig connects with a parsed configuration.
+func OpenConfig(ctx context.Context, cfg pq.Config) (*DB, error) {
+	c, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, app.Errorf(app.EINVALID, "The database address is not valid: %v", err)
+	}
+	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg}
+	// A desktop client: a few connections are plenty, and idle ones should not
+	// pin server slots for hours.
+	d.db.SetMaxOpenConns(4)
+	d.db.SetMaxIdleConns(2)
+	d.db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := d.db.PingContext(ctx); err != nil {
+		d.db.Close()
+		return nil, d.mapErr(err)
+	}
+	return d, nil
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Role returns the role this pool signs in as.
+func (d *DB) Role() string { return d.cfg.User }
+
+// Server names the server for messages, as host:port.
+func (d *DB) Server() string { return serverName(d.cfg) }
+
+func serverName(cfg pq.Config) string {
+	if strings.HasPrefix(cfg.Host, "/") {
+		return cfg.Host
+	}
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+}
+
+// VerifyPassword checks password against the signed-in role by signing in
+// again on a separate connection: "enter your password for verification"
+// means exactly that. A wrong password is EUNAUTHORIZED.
+func (d *DB) VerifyPassword(ctx context.Context, password string) error {
+	cfg := d.cfg.Clone()
+	cfg.Password = password
+	cfg.Passfile = ""
+	c, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return app.Errorf(app.EINTERNAL, "Internal error.")
+	}
+	conn, err := c.Connect(ctx)
+	if err != nil {
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && pqe.Code == "28P01" {
+			return app.Errorf(app.EUNAUTHORIZED, "That is not the password of role %s.", d.cfg.User)
+		}
+		return d.mapErr(err)
+	}
+	return conn.Close()
+}
+
+// mapErr turns driver and network errors into app errors with a sentence the
+// admin can act on. It is the one place that knows SQLSTATEs.
+func (d *DB) mapErr(err error) error { return mapErr(d.cfg, err) }
+
+func mapErr(cfg pq.Config, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *app.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &app.Error{Code: app.ENOTFOUND, Message: "Not found.", Err: err}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The database at %s did not answer in time.", serverName(cfg)), Err: err}
+	}
+	var pqe *pq.Error
+	if errors.As(err, &pqe) {
+		switch {
+		case pqe.Code == "28P01" || pqe.Code == "28000":
+			return &app.Error{Code: app.EUNAUTHORIZED, Message: fmt.Sprintf("The database at %s refused the password for role %s.", serverName(cfg), cfg.User), Err: err}
+		case pqe.Code == "42501":
+			msg := pqe.Message
+			if strings.HasPrefix(msg, "permission denied") {
+				msg = "The database refused: your role has no permission for that (" + msg + ")."
+			}
+			return &app.Error{Code: app.EUNAUTHORIZED, Message: msg, Err: err}
+		case pqe.Code == "23505":
+			return &app.Error{Code: app.ECONFLICT, Message: "That already exists in the directory.", Err: err}
+		case pqe.Code == "3D000":
+			return &app.Error{Code: app.ENOTFOUND, Message: fmt.Sprintf("The database %q does not exist on %s.", cfg.Database, serverName(cfg)), Err: err}
+		case pqe.Code == "3F000" || pqe.Code == "42P01" || pqe.Code == "42883":
+			return &app.Error{Code: app.ENOTFOUND, Message: fmt.Sprintf("ResetDesk is not set up in database %q on %s: run `resetdesk setup` first.", cfg.Database, serverName(cfg)), Err: err}
+		case pqe.Code == "22023" || pqe.Code == "54000" || pqe.Code == "P0001":
+			return &app.Error{Code: app.EINVALID, Message: pqe.Message, Err: err}
+		case pqe.Code.Class() == "08" || pqe.Code.Class() == "57":
+			return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The connection to the database at %s was lost. Nothing was changed by the failed step; try again.", serverName(cfg)), Err: err}
+		}
+		return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
+	}
+	var ne net.Error
+	var oe *net.OpError
+	if errors.As(err, &oe) || errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) ||
+		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF") {
+		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("Could not reach the database at %s. Check that the server is running and try again.", serverName(cfg)), Err: err}
+	}
+	if strings.Contains(err.Error(), "SSL is not enabled on the server") {
+		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The database at %s does not offer TLS, and ResetDesk requires it for a server that is not on this machine. Enable SSL on the server, or set sslmode explicitly if you accept the risk.", serverName(cfg)), Err: err}
+	}
+	return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
+}

@@ -1,0 +1,354 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"resetdesk/app"
+)
+
+var _ app.Directory = (*DB)(nil)
+
+// userRow is a users row as a console role may read it.
+type userRow struct {
+	ID                        int64          `db:"id"`
+	OrgID                     int64          `db:"org_id"`
+	DisplayName               string         `db:"display_name"`
+	PrimaryEmail              sql.NullString `db:"primary_email"`
+	MobileNumber              sql.NullString `db:"mobile_number"`
+	PrimaryIsMobile           bool           `db:"primary_is_mobile"`
+	SecondaryEmail            sql.NullString `db:"secondary_email"`
+	PrimaryEmailUndeliverable bool           `db:"primary_email_undeliverable"`
+	Status                    string         `db:"status"`
+	Role                      string         `db:"role"`
+	DBRole                    sql.NullString `db:"db_role"`
+	SSOManaged                bool           `db:"sso_managed"`
+	LockedUntil               sql.NullTime   `db:"locked_until"`
+	HasPassword               bool           `db:"has_password"`
+	MustChangePassword        bool           `db:"must_change_password"`
+	PasswordExpiresAt         sql.NullTime   `db:"password_expires_at"`
+	PasswordChangedAt         sql.NullTime   `db:"password_changed_at"`
+	CreatedAt                 time.Time      `db:"created_at"`
+}
+
+// userColumns lists every column a console role may read; password_hash is
+// not among them, and SELECT * would be refused.
+const userColumns = `id, org_id, display_name, primary_email, mobile_number, primary_is_mobile,
+	secondary_email, primary_email_undeliverable, status, role, db_role, sso_managed,
+	locked_until, has_password, must_change_password, password_expires_at, password_changed_at, created_at`
+
+func (r userRow) user() app.User {
+	return app.User{
+		ID: r.ID, OrgID: r.OrgID, DisplayName: r.DisplayName,
+		PrimaryEmail: r.PrimaryEmail.String, MobileNumber: r.MobileNumber.String,
+		PrimaryIsMobile: r.PrimaryIsMobile, SecondaryEmail: r.SecondaryEmail.String,
+		PrimaryEmailUndeliverable: r.PrimaryEmailUndeliverable,
+		Status:                    app.Status(r.Status), Role: r.Role, DBRole: r.DBRole.String,
+		SSOManaged: r.SSOManaged, LockedUntil: r.LockedUntil.Time, HasPassword: r.HasPassword,
+		MustChangePassword: r.MustChangePassword, PasswordExpiresAt: r.PasswordExpiresAt.Time,
+		PasswordChangedAt: r.PasswordChangedAt.Time, CreatedAt: r.CreatedAt,
+	}
+}
+
+type orgRow struct {
+	ID                    int64     `db:"id"`
+	Name                  string    `db:"name"`
+	AdminsMaySetPasswords bool      `db:"admins_may_set_passwords"`
+	OTPTTLSeconds         float64   `db:"otp_ttl_s"`
+	TempTTLSeconds        float64   `db:"temp_password_ttl_s"`
+	MinPasswordLength     int       `db:"min_password_length"`
+	SSOEnabled            bool      `db:"sso_enabled"`
+	CreatedAt             time.Time `db:"created_at"`
+}
+
+func (r orgRow) org() app.Org {
+	return app.Org{
+		ID: r.ID, Name: r.Name, AdminsMaySetPasswords: r.AdminsMaySetPasswords,
+		OTPTTL:            time.Duration(r.OTPTTLSeconds * float64(time.Second)),
+		TempPasswordTTL:   time.Duration(r.TempTTLSeconds * float64(time.Second)),
+		MinPasswordLength: r.MinPasswordLength, SSOEnabled: r.SSOEnabled,
+	}
+}
+
+const selectActor = `SELECT ` + userColumns + ` FROM resetdesk.users WHERE db_role = session_user`
+
+const selectOrg = `
+	SELECT id, name, admins_may_set_passwords, extract(epoch FROM otp_ttl) AS otp_ttl_s,
+	       extract(epoch FROM temp_password_ttl) AS temp_password_ttl_s, min_password_length,
+	       sso_enabled, created_at
+	  FROM resetdesk.orgs WHERE id = $1`
+
+// Actor returns the signed-in console user, their permissions and their org.
+// ENOTFOUND when the role is not a ResetDesk console user.
+func (d *DB) Actor(ctx context.Context) (app.Actor, app.Org, error) {
+	var u userRow
+	if err := d.db.GetContext(ctx, &u, selectActor); err != nil {
+		if err == sql.ErrNoRows {
+			return app.Actor{}, app.Org{}, app.Errorf(app.EUNAUTHORIZED, "The role %s is not a ResetDesk admin in this database.", d.cfg.User)
+		}
+		return app.Actor{}, app.Org{}, fmt.Errorf("data: actor: %w", d.mapErr(err))
+	}
+	var perms pq.StringArray
+	if err := d.db.GetContext(ctx, &perms, `SELECT resetdesk.my_permissions()`); err != nil {
+		return app.Actor{}, app.Org{}, fmt.Errorf("data: actor: %w", d.mapErr(err))
+	}
+	var o orgRow
+	if err := d.db.GetContext(ctx, &o, selectOrg, u.OrgID); err != nil {
+		return app.Actor{}, app.Org{}, fmt.Errorf("data: actor: %w", d.mapErr(err))
+	}
+	a := app.Actor{User: u.user()}
+	for _, p := range perms {
+		a.Permissions = append(a.Permissions, app.Permission(p))
+	}
+	return a, o.org(), nil
+}
+
+const selectUsers = `
+	SELECT ` + userColumns + `
+	  FROM resetdesk.users
+	 WHERE org_id = (SELECT org_id FROM resetdesk.users WHERE db_role = session_user)
+	   AND ($1 = '' OR display_name ILIKE '%' || $1 || '%' OR primary_email::text ILIKE '%' || $1 || '%'
+	        OR mobile_number LIKE '%' || $1 || '%' OR id::text = $1)
+	 ORDER BY lower(display_name), id`
+
+// Users lists the users of the actor's org, ordered by name.
+func (d *DB) Users(ctx context.Context, f app.UserFilter) ([]app.User, error) {
+	rows, err := d.db.QueryxContext(ctx, selectUsers, escapeLike(strings.TrimSpace(f.Search)))
+	if err != nil {
+		return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+	}
+	defer rows.Close()
+	var users []app.User
+	for rows.Next() {
+		var r userRow
+		if err := rows.StructScan(&r); err != nil {
+			return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+		}
+		users = append(users, r.user())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+	}
+	return users, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+const selectUserByLogin = `
+	SELECT ` + userColumns + `
+	  FROM resetdesk.users
+	 WHERE org_id = (SELECT org_id FROM resetdesk.users WHERE db_role = session_user)
+	   AND (primary_email = $1::resetdesk.citext OR id = $2 OR (primary_email IS NULL AND mobile_number = $1))`
+
+// UserByLogin finds a user by email, zuid or (for mobile-number users) mobile
+// number. ENOTFOUND when there is none.
+func (d *DB) UserByLogin(ctx context.Context, login string) (app.User, error) {
+	login = strings.TrimSpace(login)
+	id, _ := strconv.ParseInt(login, 10, 64)
+	var r userRow
+	if err := d.db.GetContext(ctx, &r, selectUserByLogin, login, id); err != nil {
+		if err == sql.ErrNoRows {
+			return app.User{}, app.Errorf(app.ENOTFOUND, "No user %q in this organization.", login)
+		}
+		return app.User{}, fmt.Errorf("data: user %q: %w", login, d.mapErr(err))
+	}
+	return r.user(), nil
+}
+
+// ImportUsers adds rows in one transaction; rows already in the directory
+// come back as RowErrors.
+func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportResult, error) {
+	n := len(rows)
+	lines := make([]int64, n)
+	emails, names, mobiles, secondary, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	byLine := make(map[int]app.ImportRow, n)
+	for i, r := range rows {
+		lines[i], emails[i], names[i], mobiles[i], secondary[i], statuses[i] =
+			int64(r.Line), r.Email, r.Name, r.Mobile, r.SecondaryEmail, string(r.Status)
+		byLine[r.Line] = r
+	}
+	const q = `SELECT line, user_id FROM resetdesk.import_users($1, $2, $3, $4, $5, $6)`
+	res, err := d.db.QueryContext(ctx, q, pq.Int64Array(lines), pq.StringArray(emails), pq.StringArray(names),
+		pq.StringArray(mobiles), pq.StringArray(secondary), pq.StringArray(statuses))
+	if err != nil {
+		return app.ImportResult{}, fmt.Errorf("data: import: %w", d.mapErr(err))
+	}
+	defer res.Close()
+	var out app.ImportResult
+	for res.Next() {
+		var line int
+		var id sql.NullInt64
+		if err := res.Scan(&line, &id); err != nil {
+			return app.ImportResult{}, fmt.Errorf("data: import: %w", d.mapErr(err))
+		}
+		if id.Valid {
+			out.Imported++
+			continue
+		}
+		r := byLine[line]
+		login := r.Email
+		if login == "" {
+			login = r.Mobile
+		}
+		out.Rows = append(out.Rows, app.RowError{Line: line, Email: login, Message: login + " is already in the directory."})
+	}
+	if err := res.Err(); err != nil {
+		return app.ImportResult{}, fmt.Errorf("data: import: %w", d.mapErr(err))
+	}
+	return out, nil
+}
+
+const resetPasswords = `
+	SELECT user_id, outcome, reason, delivery_id, delivery_kind, to_address, expires_at
+	  FROM resetdesk.reset_passwords($1, $2, $3, $4, $5, $6, $7, $8)`
+
+// ApplyReset resets every eligible target in one statement (the function
+// runs a fixed number of set-based statements inside one transaction).
+func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedReset, error) {
+	n := len(b.Targets)
+	ids := make([]int64, n)
+	pw, codes := make([]sql.NullString, n), make([]sql.NullString, n)
+	for i, t := range b.Targets {
+		ids[i] = t.UserID
+		pw[i] = sql.NullString{String: t.PasswordHash, Valid: t.PasswordHash != ""}
+		codes[i] = sql.NullString{String: t.CodeHash, Valid: t.CodeHash != ""}
+	}
+	o := b.Options
+	rows, err := d.db.QueryContext(ctx, resetPasswords, pq.Int64Array(ids), string(o.Mode),
+		pq.Array(pw), pq.Array(codes), o.ForceChange, o.EmailPassword, o.ClearMobileSessions, o.Unlock)
+	if err != nil {
+		return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
+	}
+	defer rows.Close()
+	out := make([]app.AppliedReset, 0, n)
+	for rows.Next() {
+		var r app.AppliedReset
+		var reason, kind, to sql.NullString
+		var delivery sql.NullInt64
+		var expires sql.NullTime
+		if err := rows.Scan(&r.UserID, &r.Outcome, &reason, &delivery, &kind, &to, &expires); err != nil {
+			return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
+		}
+		r.Reason, r.ExpiresAt = app.SkipReason(reason.String), expires.Time
+		if delivery.Valid {
+			r.Delivery = app.Delivery{ID: delivery.Int64, UserID: r.UserID, Kind: app.DeliveryKind(kind.String),
+				To: to.String, Status: app.DeliveryPending}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
+	}
+	return out, nil
+}
+
+// RecordDeliveries stores the outcome of sending messages, in one statement.
+func (d *DB) RecordDeliveries(ctx context.Context, ds []app.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	ids, attempts := make([]int64, len(ds)), make([]int64, len(ds))
+	statuses, errs := make([]string, len(ds)), make([]sql.NullString, len(ds))
+	for i, x := range ds {
+		ids[i], statuses[i], attempts[i] = x.ID, string(x.Status), int64(x.Attempts)
+		errs[i] = sql.NullString{String: x.LastError, Valid: x.LastError != ""}
+	}
+	const q = `SELECT resetdesk.record_deliveries($1, $2, $3, $4)`
+	_, err := d.db.ExecContext(ctx, q, pq.Int64Array(ids), pq.StringArray(statuses), pq.Array(errs), pq.Int64Array(attempts))
+	if err != nil {
+		return fmt.Errorf("data: record deliveries: %w", d.mapErr(err))
+	}
+	return nil
+}
+
+// CreateTestDelivery records a test message from Settings and returns its id.
+func (d *DB) CreateTestDelivery(ctx context.Context, to string) (int64, error) {
+	var id int64
+	if err := d.db.GetContext(ctx, &id, `SELECT resetdesk.create_test_delivery($1)`, to); err != nil {
+		return 0, fmt.Errorf("data: test delivery: %w", d.mapErr(err))
+	}
+	return id, nil
+}
+
+type deliveryRow struct {
+	ID        int64          `db:"id"`
+	UserID    sql.NullInt64  `db:"user_id"`
+	Kind      string         `db:"kind"`
+	To        string         `db:"to_address"`
+	Status    string         `db:"status"`
+	Attempts  int            `db:"attempts"`
+	LastError sql.NullString `db:"last_error"`
+	CreatedAt time.Time      `db:"created_at"`
+	SentAt    sql.NullTime   `db:"sent_at"`
+}
+
+const selectDeliveries = `
+	SELECT id, user_id, kind, to_address, status, attempts, last_error, created_at, sent_at
+	  FROM resetdesk.mail_deliveries
+	 WHERE ($1 = 0 OR user_id = $1)
+	 ORDER BY created_at DESC, id DESC
+	 LIMIT $2`
+
+// Deliveries lists messages, newest first.
+func (d *DB) Deliveries(ctx context.Context, f app.DeliveryFilter) ([]app.Delivery, error) {
+	var rows []deliveryRow
+	if err := d.db.SelectContext(ctx, &rows, selectDeliveries, f.UserID, limit(f.Limit)); err != nil {
+		return nil, fmt.Errorf("data: deliveries: %w", d.mapErr(err))
+	}
+	out := make([]app.Delivery, len(rows))
+	for i, r := range rows {
+		out[i] = app.Delivery{ID: r.ID, UserID: r.UserID.Int64, Kind: app.DeliveryKind(r.Kind), To: r.To,
+			Status: app.DeliveryStatus(r.Status), Attempts: r.Attempts, LastError: r.LastError.String,
+			CreatedAt: r.CreatedAt, SentAt: r.SentAt.Time}
+	}
+	return out, nil
+}
+
+func limit(n int) int {
+	if n <= 0 || n > 10000 {
+		return 1000
+	}
+	return n
+}
+
+type auditRow struct {
+	ID      int64         `db:"id"`
+	At      time.Time     `db:"at"`
+	Actor   string        `db:"actor"`
+	Action  string        `db:"action"`
+	Target  sql.NullInt64 `db:"target_user_id"`
+	Details []byte        `db:"details"`
+}
+
+const selectAudit = `
+	SELECT id, at, actor, action, target_user_id, details
+	  FROM resetdesk.audit_events
+	 WHERE ($1 = '' OR actor = $1) AND ($2 = 0 OR target_user_id = $2) AND ($3 = '' OR action = $3)
+	 ORDER BY at DESC, id DESC
+	 LIMIT $4`
+
+// Audit lists audit events, newest first. EUNAUTHORIZED without view_audit:
+// the database refuses the SELECT.
+func (d *DB) Audit(ctx context.Context, f app.AuditFilter) ([]app.AuditEvent, error) {
+	var rows []auditRow
+	if err := d.db.SelectContext(ctx, &rows, selectAudit, f.Actor, f.UserID, f.Action, limit(f.Limit)); err != nil {
+		return nil, fmt.Errorf("data: audit: %w", d.mapErr(err))
+	}
+	out := make([]app.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = app.AuditEvent{ID: r.ID, At: r.At, Actor: r.Actor, Action: r.Action, TargetUserID: r.Target.Int64}
+		if err := json.Unmarshal(r.Details, &out[i].Details); err != nil {
+			return nil, fmt.Errorf("data: audit details: %w", err)
+		}
+	}
+	return out, nil
+}

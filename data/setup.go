@@ -1,0 +1,446 @@
+package data
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"resetdesk/app"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// The roles setup creates. They are cluster-wide, so several ResetDesk
+// databases on one server share them; what they may do is granted per database.
+const (
+	roleDefiner = "resetdesk_definer" // owns the schema; the functions run as it
+	roleConsole = "resetdesk_console" // everything a console user may read and call
+	roleOwner   = "resetdesk_owner"
+	roleAdmin   = "resetdesk_admin"
+	rolePassdb  = "resetdesk_passdb" // for Dovecot and other systems that check passwords
+)
+
+// Admin is a DBA connection (a superuser, or a role with CREATEROLE that owns
+// the database): what setup, role add and admin add run on.
+type Admin struct {
+	DB
+}
+
+// OpenAdmin connects as a DBA.
+func OpenAdmin(ctx context.Context, dsn string) (*Admin, error) {
+	d, err := Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &Admin{DB: *d}, nil
+}
+
+// SetupOptions describe the org and owner that setup creates on first run.
+type SetupOptions struct {
+	OrgName       string
+	OwnerEmail    string
+	OwnerName     string
+	OwnerRole     string // the owner's PostgreSQL login role
+	OwnerPassword string // only needed when the org does not exist yet
+}
+
+// SetupResult says what setup did.
+type SetupResult struct {
+	Applied    []string // migrations applied by this run
+	OrgCreated bool
+	OrgID      int64
+}
+
+var roleNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// ValidRoleName reports whether name is acceptable as a login role: plain
+// lowercase identifiers only, so that nobody needs to quote them.
+func ValidRoleName(name string) bool {
+	return roleNameRE.MatchString(name) && !strings.HasPrefix(name, "pg_") && !strings.HasPrefix(name, "resetdesk_")
+}
+
+// NeedsOrg reports whether setup would create the org (and so needs the
+// owner's password). A database that was never set up needs one.
+func (a *Admin) NeedsOrg(ctx context.Context) (bool, error) {
+	var exists bool
+	err := a.db.GetContext(ctx, &exists, `SELECT to_regclass('resetdesk.orgs') IS NOT NULL`)
+	if err != nil || !exists {
+		return true, a.mapErr(err)
+	}
+	err = a.db.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM resetdesk.orgs)`)
+	return !exists, a.mapErr(err)
+}
+
+// Setup creates or upgrades schema resetdesk, its roles and grants, and on the
+// first run the org and its owner. Running it again applies new migrations
+// and changes nothing else.
+func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) {
+	var res SetupResult
+	if err := a.bootstrap(ctx); err != nil {
+		return res, fmt.Errorf("data: setup: %w", err)
+	}
+	applied, err := a.migrate(ctx)
+	res.Applied = applied
+	if err != nil {
+		return res, fmt.Errorf("data: setup: %w", err)
+	}
+	need, err := a.NeedsOrg(ctx)
+	if err != nil || !need {
+		if err == nil {
+			err = a.db.GetContext(ctx, &res.OrgID, `SELECT min(id) FROM resetdesk.orgs`)
+		}
+		return res, a.mapErr(err)
+	}
+	if strings.TrimSpace(o.OrgName) == "" {
+		return res, app.Errorf(app.EINVALID, "Give the organization a name with --org.")
+	}
+	if !validEmail(o.OwnerEmail) {
+		return res, app.Errorf(app.EINVALID, "The owner's email %q is not a valid address.", o.OwnerEmail)
+	}
+	if !ValidRoleName(o.OwnerRole) {
+		return res, app.Errorf(app.EINVALID, "The owner's role %q is not a valid role name: use lowercase letters, digits and _.", o.OwnerRole)
+	}
+	if len(o.OwnerPassword) < 12 {
+		return res, app.Errorf(app.EINVALID, "The owner's database password must have at least 12 characters.")
+	}
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return res, a.mapErr(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7353001)`); err != nil {
+		return res, a.mapErr(err)
+	}
+	const insertOrg = `INSERT INTO resetdesk.orgs (name) VALUES ($1) RETURNING id`
+	if err := tx.GetContext(ctx, &res.OrgID, insertOrg, strings.TrimSpace(o.OrgName)); err != nil {
+		return res, a.mapErr(err)
+	}
+	if err := addConsoleUser(ctx, tx, res.OrgID, o.OwnerRole, o.OwnerPassword, o.OwnerEmail, o.OwnerName, app.RoleOwner, roleOwner); err != nil {
+		return res, err
+	}
+	if err := tx.Commit(); err != nil {
+		return res, a.mapErr(err)
+	}
+	res.OrgCreated = true
+	return res, nil
+}
+
+func validEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n<>,;\"") && strings.Contains(s[at:], ".")
+}
+
+// bootstrap creates what only a DBA may: the roles, the schema and citext.
+func (a *Admin) bootstrap(ctx context.Context) error {
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return a.mapErr(err)
+	}
+	defer tx.Rollback()
+	// Serialize concurrent setups on this database. Role creation is cluster
+	// wide and can still race with another database's setup; ensureRole copes.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7353001)`); err != nil {
+		return a.mapErr(err)
+	}
+	for _, r := range []struct{ name, in string }{
+		{roleDefiner, ""}, {roleConsole, ""}, {rolePassdb, ""},
+		{roleOwner, roleConsole}, {roleAdmin, roleConsole},
+	} {
+		if err := ensureRole(ctx, tx, r.name, r.in); err != nil {
+			return err
+		}
+	}
+	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_console, resetdesk_passdb', current_database())`
+	var stmt string
+	if err := tx.GetContext(ctx, &stmt, grantDB); err != nil {
+		return a.mapErr(err)
+	}
+	for _, s := range []string{
+		stmt,
+		`CREATE SCHEMA IF NOT EXISTS resetdesk AUTHORIZATION resetdesk_definer`,
+		`CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA resetdesk`,
+		// Functions the definer creates are not callable by PUBLIC unless a
+		// migration grants them: the safe default for SECURITY DEFINER.
+		`ALTER DEFAULT PRIVILEGES FOR ROLE resetdesk_definer REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`,
+		`SET LOCAL ROLE resetdesk_definer`,
+		`CREATE TABLE IF NOT EXISTS resetdesk.schema_migrations (
+		     version    integer PRIMARY KEY,
+		     name       text NOT NULL,
+		     applied_at timestamptz NOT NULL DEFAULT now()
+		 )`,
+	} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("bootstrap: %w", a.mapErr(err))
+		}
+	}
+	return a.mapErr(tx.Commit())
+}
+
+// ensureRole creates a NOLOGIN group role unless it exists. Names are our
+// constants or validated role names, never user text.
+func ensureRole(ctx context.Context, tx *sqlx.Tx, name, inRole string) error {
+	var exists bool
+	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, name); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	stmt := "CREATE ROLE " + pq.QuoteIdentifier(name) + " NOLOGIN"
+	if inRole != "" {
+		stmt += " IN ROLE " + pq.QuoteIdentifier(inRole)
+	}
+	// Another database's setup may create the same role at the same moment:
+	// a savepoint lets us accept its win.
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT ensure_role"); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		if pqe, ok := err.(*pq.Error); ok && (pqe.Code == "42710" || pqe.Code == "23505") {
+			_, err = tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ensure_role")
+			return err
+		}
+		return fmt.Errorf("create role %s: %w", name, err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations not yet recorded, in order, each in
+// its own transaction, as resetdesk_definer.
+func (a *Admin) migrate(ctx context.Context) ([]string, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var applied []string
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(base[:strings.IndexByte(base, '_')])
+		if err != nil {
+			return applied, fmt.Errorf("migration %s: bad name", base)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return applied, err
+		}
+		done, err := a.applyMigration(ctx, version, base, string(body))
+		if err != nil {
+			return applied, fmt.Errorf("migration %s: %w", base, err)
+		}
+		if done {
+			applied = append(applied, base)
+		}
+	}
+	return applied, nil
+}
+
+func (a *Admin) applyMigration(ctx context.Context, version int, name, body string) (bool, error) {
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, a.mapErr(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7353001)`); err != nil {
+		return false, a.mapErr(err)
+	}
+	var exists bool
+	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM resetdesk.schema_migrations WHERE version = $1)`, version); err != nil {
+		return false, a.mapErr(err)
+	}
+	if exists {
+		return false, nil
+	}
+	for _, s := range []string{`SET LOCAL ROLE resetdesk_definer`, `SET LOCAL search_path = resetdesk, pg_catalog`, body} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return false, err
+		}
+	}
+	const record = `INSERT INTO resetdesk.schema_migrations (version, name) VALUES ($1, $2)`
+	if _, err := tx.ExecContext(ctx, record, version, name); err != nil {
+		return false, a.mapErr(err)
+	}
+	return true, a.mapErr(tx.Commit())
+}
+
+// AddRole creates or updates a custom role: its row, its NOLOGIN group role
+// (resetdesk_role_NAME, member of resetdesk_console) and, with view_audit,
+// read access to the audit log.
+func (a *Admin) AddRole(ctx context.Context, name string, perms []app.Permission) error {
+	if !regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`).MatchString(name) || app.BuiltinPermissions(name) != nil || name == app.RoleMember {
+		return app.Errorf(app.EINVALID, "%q is not a valid custom role name: use lowercase letters, digits and _, and not owner, admin or member.", name)
+	}
+	ps := make([]string, 0, len(perms))
+	for _, p := range perms {
+		if !app.ValidPermission(p) {
+			return app.Errorf(app.EINVALID, "Unknown permission %q. Permissions: reset_password, set_password, import_users, manage_admins, view_audit.", p)
+		}
+		if !slices.Contains(ps, string(p)) {
+			ps = append(ps, string(p))
+		}
+	}
+	group := "resetdesk_role_" + name
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return a.mapErr(err)
+	}
+	defer tx.Rollback()
+	if err := ensureRole(ctx, tx, group, roleConsole); err != nil {
+		return a.mapErr(err)
+	}
+	const upsert = `
+		INSERT INTO resetdesk.roles (name, permissions, db_group) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET permissions = EXCLUDED.permissions`
+	if _, err := tx.ExecContext(ctx, upsert, name, pq.StringArray(ps), group); err != nil {
+		return a.mapErr(err)
+	}
+	audit := "REVOKE SELECT ON resetdesk.audit_events FROM " + pq.QuoteIdentifier(group)
+	if slices.Contains(ps, string(app.PermViewAudit)) {
+		audit = "GRANT SELECT ON resetdesk.audit_events TO " + pq.QuoteIdentifier(group)
+	}
+	if _, err := tx.ExecContext(ctx, audit); err != nil {
+		return a.mapErr(err)
+	}
+	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ('add_role', jsonb_build_object('role', $1::text, 'permissions', $2::text[]))`
+	if _, err := tx.ExecContext(ctx, record, name, pq.StringArray(ps)); err != nil {
+		return a.mapErr(err)
+	}
+	return a.mapErr(tx.Commit())
+}
+
+// AdminOptions describe a console user to add.
+type AdminOptions struct {
+	LoginRole  string // the PostgreSQL login role to create
+	Email      string
+	Name       string
+	Password   string // the login role's password
+	CustomRole string // empty for a full admin
+}
+
+// AddAdmin creates a login role for a console user and their directory row
+// (or promotes the existing user with that email).
+func (a *Admin) AddAdmin(ctx context.Context, o AdminOptions) error {
+	if !ValidRoleName(o.LoginRole) {
+		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", o.LoginRole)
+	}
+	if !validEmail(o.Email) {
+		return app.Errorf(app.EINVALID, "%q is not a valid email address.", o.Email)
+	}
+	if len(o.Password) < 12 {
+		return app.Errorf(app.EINVALID, "The database password must have at least 12 characters.")
+	}
+	role, group := app.RoleAdmin, roleAdmin
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return a.mapErr(err)
+	}
+	defer tx.Rollback()
+	if o.CustomRole != "" {
+		role = o.CustomRole
+		if err := tx.GetContext(ctx, &group, `SELECT db_group FROM resetdesk.roles WHERE name = $1`, o.CustomRole); err != nil {
+			if app.ErrorCode(a.mapErr(err)) == app.ENOTFOUND {
+				return app.Errorf(app.ENOTFOUND, "There is no custom role %q. Create it first with `resetdesk role add`.", o.CustomRole)
+			}
+			return a.mapErr(err)
+		}
+	}
+	var orgID int64
+	if err := tx.GetContext(ctx, &orgID, `SELECT min(id) FROM resetdesk.orgs`); err != nil {
+		return a.mapErr(err)
+	}
+	if err := addConsoleUser(ctx, tx, orgID, o.LoginRole, o.Password, o.Email, o.Name, role, group); err != nil {
+		return err
+	}
+	return a.mapErr(tx.Commit())
+}
+
+// addConsoleUser creates the login role (its password sent as a SCRAM
+// verifier, so the plaintext never reaches the server's logs), puts it in its
+// group, and creates or promotes the directory row.
+func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, password, email, name, role, group string) error {
+	var exists bool
+	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, login); err != nil {
+		return err
+	}
+	if exists {
+		return app.Errorf(app.ECONFLICT, "The role %s already exists on this server. Choose another name.", login)
+	}
+	verifier, err := scramVerifier(password)
+	if err != nil {
+		return err
+	}
+	stmts := []string{
+		"CREATE ROLE " + pq.QuoteIdentifier(login) + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier),
+		"GRANT " + pq.QuoteIdentifier(group) + " TO " + pq.QuoteIdentifier(login),
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	if name == "" {
+		name = email[:strings.IndexByte(email, '@')]
+	}
+	const upsert = `
+		INSERT INTO resetdesk.users (org_id, display_name, primary_email, status, role, db_role)
+		VALUES ($1, $2, $3, 'confirmed', $4, $5)
+		ON CONFLICT (org_id, primary_email) DO UPDATE
+		   SET role = EXCLUDED.role, db_role = EXCLUDED.db_role, status = 'confirmed'
+		RETURNING id`
+	var id int64
+	if err := tx.GetContext(ctx, &id, upsert, orgID, name, email, role, login); err != nil {
+		if pqe, ok := err.(*pq.Error); ok && pqe.Code == "23505" {
+			return app.Errorf(app.ECONFLICT, "The organization already has an owner.")
+		}
+		return err
+	}
+	const record = `
+		INSERT INTO resetdesk.audit_events (action, target_user_id, details)
+		VALUES ('add_console_user', $1, jsonb_build_object('role', $2::text, 'db_role', $3::text))`
+	_, err = tx.ExecContext(ctx, record, id, role, login)
+	return err
+}
+
+// scramVerifier computes the SCRAM-SHA-256 secret PostgreSQL stores for a
+// password (RFC 5802/7677), in the form CREATE ROLE ... PASSWORD accepts.
+func scramVerifier(password string) (string, error) {
+	const iterations = 4096
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	salted, err := pbkdf2.Key(sha256.New, password, salt, iterations, sha256.Size)
+	if err != nil {
+		return "", err
+	}
+	mac := func(key []byte, msg string) []byte {
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(msg))
+		return h.Sum(nil)
+	}
+	stored := sha256.Sum256(mac(salted, "Client Key"))
+	server := mac(salted, "Server Key")
+	b64 := base64.StdEncoding.EncodeToString
+	return fmt.Sprintf("SCRAM-SHA-256$%d:%s$%s:%s", iterations, b64(salt), b64(stored[:]), b64(server)), nil
+}
+
+// ExecRaw runs a statement as the DBA. Tests and the demo use it to arrange
+// states that no console user could create; the console never does.
+func (a *Admin) ExecRaw(ctx context.Context, query string, args ...any) error {
+	_, err := a.db.ExecContext(ctx, query, args...)
+	return err
+}
