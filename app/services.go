@@ -94,6 +94,13 @@ type Directory interface {
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
 	// Audit lists audit events, newest first. EUNAUTHORIZED without view_audit.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	// VerifyPassword signs in again as the actor's role with password: the
+	// "enter your password for verification" step. EUNAUTHORIZED when wrong.
+	VerifyPassword(ctx context.Context, password string) error
+	// SetOrgPolicies stores the org's policies. EUNAUTHORIZED unless owner.
+	SetOrgPolicies(ctx context.Context, o Org) error
+	// CreateTestDelivery records a test message (Settings) and returns its id.
+	CreateTestDelivery(ctx context.Context, to string) (int64, error)
 }
 
 // Notice is a message to compose and send. Secret is the one-time or set

@@ -352,3 +352,15 @@ func (d *DB) Audit(ctx context.Context, f app.AuditFilter) ([]app.AuditEvent, er
 	}
 	return out, nil
 }
+
+// SetOrgPolicies stores the org's policies; the database refuses anyone but
+// the owner.
+func (d *DB) SetOrgPolicies(ctx context.Context, o app.Org) error {
+	const q = `SELECT resetdesk.set_org_policies($1, make_interval(secs => $2), make_interval(secs => $3), $4, $5)`
+	_, err := d.db.ExecContext(ctx, q, o.AdminsMaySetPasswords, o.OTPTTL.Seconds(), o.TempPasswordTTL.Seconds(),
+		o.MinPasswordLength, o.SSOEnabled)
+	if err != nil {
+		return fmt.Errorf("data: org policies: %w", d.mapErr(err))
+	}
+	return nil
+}
