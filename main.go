@@ -1,14 +1,77 @@
-// Command resetdesk is the ResetDesk app and its command line.
+// Command resetdesk is ResetDesk: without arguments it opens the app, with a
+// command it runs headless for scripts (see `resetdesk help`). This file is
+// the one place that knows every package: it wires data and mail into the
+// app services that ui and ui/cli use.
 package main
 
 import (
-	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
+	"context"
+	"io"
+	"os"
+	"os/signal"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/mail"
+	"resetdesk/mail/sink"
+	"resetdesk/ui/cli"
 )
 
 func main() {
-	a := app.NewWithID("com.resetdesk.app")
-	w := a.NewWindow("ResetDesk")
-	w.SetContent(widget.NewLabel("ResetDesk"))
-	w.ShowAndRun()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	args := os.Args[1:]
+	if len(args) == 0 || args[0] == "demo" || args[0] == "-mobile" {
+		os.Exit(runGUI(ctx, args))
+	}
+	os.Exit(cli.Run(ctx, args, cliEnv(os.Getenv("DATABASE_URL"))))
+}
+
+// cliEnv connects the command line to the database at dsn and the mail
+// server of the environment.
+func cliEnv(dsn string) cli.Env {
+	return cli.Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Connect: func(ctx context.Context) (cli.Directory, error) { return data.Open(ctx, dsn) },
+		Provision: func(ctx context.Context) (app.Provisioner, error) {
+			return data.OpenAdmin(ctx, dsn)
+		},
+		Mailer: mailerFromEnv,
+		Completer: func(ctx context.Context) (app.ResetCompleter, io.Closer, error) {
+			db, err := data.Open(ctx, dsn)
+			return db, db, err
+		},
+		MailSink: runSink,
+	}
+}
+
+// mailerFromEnv builds the mailer of RESETDESK_SMTP_URL, or nil without one.
+func mailerFromEnv() (app.Mailer, error) {
+	raw := os.Getenv("RESETDESK_SMTP_URL")
+	if raw == "" {
+		return nil, nil
+	}
+	cfg, err := mail.ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if from := os.Getenv("RESETDESK_MAIL_FROM"); from != "" {
+		cfg.From = from
+	}
+	if ca := os.Getenv("RESETDESK_SMTP_CA_FILE"); ca != "" {
+		if cfg.RootCAs, err = mail.LoadCAFile(ca); err != nil {
+			return nil, err
+		}
+	}
+	return mail.NewMailer(cfg)
+}
+
+func runSink(ctx context.Context, listen, dir string, ready func(addr string)) error {
+	s, err := sink.Start(listen, dir)
+	if err != nil {
+		return err
+	}
+	ready(s.Addr())
+	<-ctx.Done()
+	return s.Close()
 }

@@ -364,3 +364,13 @@ func (d *DB) SetOrgPolicies(ctx context.Context, o app.Org) error {
 	}
 	return nil
 }
+
+// CompleteReset is the end user's side of a one-time reset; any role that can
+// connect may call it.
+func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string) (app.CompletionStatus, error) {
+	var s string
+	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.complete_reset($1, $2, $3)`, login, codeHash, newHash); err != nil {
+		return "", fmt.Errorf("data: complete reset: %w", d.mapErr(err))
+	}
+	return app.CompletionStatus(s), nil
+}

@@ -49,21 +49,14 @@ func OpenAdmin(ctx context.Context, dsn string) (*Admin, error) {
 	return &Admin{DB: *d}, nil
 }
 
-// SetupOptions describe the org and owner that setup creates on first run.
-type SetupOptions struct {
-	OrgName       string
-	OwnerEmail    string
-	OwnerName     string
-	OwnerRole     string // the owner's PostgreSQL login role
-	OwnerPassword string // only needed when the org does not exist yet
-}
+// SetupOptions and the other provisioning types live in app.
+type (
+	SetupOptions = app.SetupOptions
+	SetupResult  = app.SetupResult
+	AdminOptions = app.ConsoleUserOptions
+)
 
-// SetupResult says what setup did.
-type SetupResult struct {
-	Applied    []string // migrations applied by this run
-	OrgCreated bool
-	OrgID      int64
-}
+var _ app.Provisioner = (*Admin)(nil)
 
 var roleNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
@@ -320,15 +313,6 @@ func (a *Admin) AddRole(ctx context.Context, name string, perms []app.Permission
 		return a.mapErr(err)
 	}
 	return a.mapErr(tx.Commit())
-}
-
-// AdminOptions describe a console user to add.
-type AdminOptions struct {
-	LoginRole  string // the PostgreSQL login role to create
-	Email      string
-	Name       string
-	Password   string // the login role's password
-	CustomRole string // empty for a full admin
 }
 
 // AddAdmin creates a login role for a console user and their directory row

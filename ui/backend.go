@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+
+	"resetdesk/app"
+)
+
+// Backend is what the screens need from main: signing in to a directory,
+// and the mail server settings that only main can turn into a Mailer. The
+// UI calls every method off the Fyne goroutine.
+type Backend interface {
+	// SignIn connects to the directory of profile p as its role with
+	// password. Errors are app errors (EUNAUTHORIZED for a wrong password,
+	// EUNAVAILABLE when the server cannot be reached).
+	SignIn(ctx context.Context, p Profile, password string) (Session, error)
+	// ConfigureMail makes later resets of every session send through s
+	// (s.Password included). It returns EINVALID for settings that cannot
+	// work, in a sentence the Settings screen shows.
+	ConfigureMail(s SMTPSettings) error
+	// SendTestMessage sends a test message to to through s and records it in
+	// the directory of sess (Directory.CreateTestDelivery), so that it shows
+	// in the Mail view. The error carries the mail server's own words.
+	SendTestMessage(ctx context.Context, sess Session, s SMTPSettings, to string) error
+	// Keychain returns the system keychain, or nil when there is none.
+	Keychain() Keychain
+}
+
+// Resetter runs resets; *app.Resetter is one.
+type Resetter interface {
+	Reset(ctx context.Context, req app.ResetRequest) ([]app.ResetResult, error)
+}
+
+// Session is a signed-in console user: their view of the directory, the
+// resetter that works on it, and names for the top bar.
+type Session struct {
+	Directory app.Directory
+	Resetter  Resetter
+	Server    string       // host:port of the database, for display
+	Role      string       // the PostgreSQL role signed in
+	Close     func() error // optional: called on sign out
+}
+
+// Keychain keeps secrets in the operating system's keychain. Its methods
+// mirror github.com/zalando/go-keyring: service is always KeychainService,
+// user names the secret ("db:" + profile name, "smtp:" + user@host).
+type Keychain interface {
+	Get(service, user string) (string, error)
+	Set(service, user, password string) error
+	Delete(service, user string) error
+}
+
+// KeychainService is the service name under which ResetDesk keeps secrets.
+const KeychainService = "ResetDesk"
+
+// noKeychainSentence is shown when a secret could not be saved.
+const noKeychainSentence = "Not saved: this system has no keychain."
+
+// Profile is a saved database connection. It holds no password: that lives
+// in the keychain, if anywhere.
+type Profile struct {
+	Name     string `json:"name"`
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Database string `json:"database"`
+	Role     string `json:"role"`
+}
+
+// keychainUser names the profile's password in the keychain.
+func (p Profile) keychainUser() string { return "db:" + p.Name }
+
+// SMTPSettings say how to reach the mail server. Password is never stored
+// in preferences: LoadSMTPSettings reads it from the keychain.
+type SMTPSettings struct {
+	Host     string
+	Port     int
+	TLS      string // "starttls", "tls" or "none"
+	Username string
+	Password string
+	From     string
+	CAFile   string // a PEM file of extra certificate authorities to trust
+}
+
+// keychainUser names the SMTP password in the keychain.
+func (s SMTPSettings) keychainUser() string { return "smtp:" + s.Username + "@" + s.Host }
+
+// Preference keys. They are documented because main reads some of them.
+const (
+	PrefLayout       = "ui.layout"    // "spaces" (default) or "unified"
+	PrefTheme        = "ui.theme"     // "system" (default), "light" or "dark"
+	PrefProfiles     = "ui.profiles"  // JSON list of Profile
+	PrefLastProfile  = "ui.profile"   // name of the profile signed in last
+	PrefSMTPHost     = "smtp.host"    // SMTPSettings.Host
+	PrefSMTPPort     = "smtp.port"    // SMTPSettings.Port
+	PrefSMTPTLS      = "smtp.tls"     // SMTPSettings.TLS
+	PrefSMTPUsername = "smtp.user"    // SMTPSettings.Username
+	PrefSMTPFrom     = "smtp.from"    // SMTPSettings.From
+	PrefSMTPCAFile   = "smtp.ca_file" // SMTPSettings.CAFile
+)
+
+// LoadSMTPSettings returns the SMTP settings saved in prefs, with the
+// password from kc when there is one. main calls it at start to build the
+// Mailer; Host is "" when nothing was saved.
+func LoadSMTPSettings(prefs fyne.Preferences, kc Keychain) SMTPSettings {
+	s := SMTPSettings{
+		Host:     prefs.String(PrefSMTPHost),
+		Port:     prefs.Int(PrefSMTPPort),
+		TLS:      prefs.StringWithFallback(PrefSMTPTLS, "starttls"),
+		Username: prefs.String(PrefSMTPUsername),
+		From:     prefs.String(PrefSMTPFrom),
+		CAFile:   prefs.String(PrefSMTPCAFile),
+	}
+	if kc != nil && s.Username != "" {
+		s.Password, _ = kc.Get(KeychainService, s.keychainUser())
+	}
+	return s
+}
+
+// saveSMTPSettings stores s without its password.
+func saveSMTPSettings(prefs fyne.Preferences, s SMTPSettings) {
+	prefs.SetString(PrefSMTPHost, s.Host)
+	prefs.SetInt(PrefSMTPPort, s.Port)
+	prefs.SetString(PrefSMTPTLS, s.TLS)
+	prefs.SetString(PrefSMTPUsername, s.Username)
+	prefs.SetString(PrefSMTPFrom, s.From)
+	prefs.SetString(PrefSMTPCAFile, s.CAFile)
+}
+
+// loadProfiles returns the saved connection profiles.
+func loadProfiles(prefs fyne.Preferences) []Profile {
+	var ps []Profile
+	if raw := prefs.String(PrefProfiles); raw != "" {
+		_ = json.Unmarshal([]byte(raw), &ps) // a damaged list starts over empty
+	}
+	return ps
+}
+
+// saveProfile adds p to the saved profiles, replacing one of the same name.
+func saveProfile(prefs fyne.Preferences, p Profile) {
+	ps := loadProfiles(prefs)
+	replaced := false
+	for i := range ps {
+		if ps[i].Name == p.Name {
+			ps[i], replaced = p, true
+		}
+	}
+	if !replaced {
+		ps = append(ps, p)
+	}
+	raw, _ := json.Marshal(ps)
+	prefs.SetString(PrefProfiles, string(raw))
+	prefs.SetString(PrefLastProfile, p.Name)
+}
+
+// portText formats a port for an entry, "" for none.
+func portText(p int) string {
+	if p == 0 {
+		return ""
+	}
+	return strconv.Itoa(p)
+}

@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+)
+
+// Layout names, as stored under PrefLayout.
+const (
+	LayoutSpaces  = "spaces"
+	LayoutUnified = "unified"
+)
+
+// screenID names an entry of the navigation.
+type screenID string
+
+// The screens of the console.
+const (
+	screenUsers    screenID = "users"
+	screenImport   screenID = "import"
+	screenMail     screenID = "mail"
+	screenAudit    screenID = "audit"
+	screenSettings screenID = "settings"
+)
+
+// navItem is one screen of the navigation. Both shells are built from this
+// registry, so a screen is added in one place.
+type navItem struct {
+	id        screenID
+	title     string
+	icon      func() fyne.Resource
+	directory bool // the Unified shell shows it as a tab under Directory
+	build     func(c *console) fyne.CanvasObject
+}
+
+// navigation is the console's registry of screens, in menu order.
+var navigation = []navItem{
+	{id: screenUsers, title: "Users", icon: theme.AccountIcon, directory: true,
+		build: func(c *console) fyne.CanvasObject { return c.users.view }},
+	{id: screenImport, title: "Import", icon: theme.UploadIcon, directory: true,
+		build: func(c *console) fyne.CanvasObject { c.imports = newImportScreen(c); return c.imports.view }},
+	{id: screenMail, title: "Mail", icon: theme.MailComposeIcon,
+		build: func(c *console) fyne.CanvasObject { c.mail = newMailScreen(c); return c.mail.view }},
+	{id: screenAudit, title: "Audit", icon: theme.HistoryIcon,
+		build: func(c *console) fyne.CanvasObject { c.audit = newAuditScreen(c); return c.audit.view }},
+	{id: screenSettings, title: "Settings", icon: theme.SettingsIcon,
+		build: func(c *console) fyne.CanvasObject { c.settings = newSettingsScreen(c); return c.settings.view }},
+}
+
+// console is a signed-in session: the actor, their org, the screens built
+// so far and the shell that shows them.
+type console struct {
+	d      *Desktop
+	win    fyne.Window
+	prefs  fyne.Preferences
+	sess   Session
+	actor  app.Actor
+	org    app.Org
+	ctx    context.Context // cancelled on sign out: work of gone screens stops
+	cancel context.CancelFunc
+
+	search   *widget.Entry // the top bar's search, which filters the users list
+	users    *usersScreen
+	imports  *importScreen
+	mail     *mailScreen
+	audit    *auditScreen
+	settings *settingsScreen
+	built    map[screenID]fyne.CanvasObject
+
+	layout  string
+	spaces  *spacesShell  // set while the Spaces shell shows
+	unified *unifiedShell // set while the Unified shell shows
+}
+
+func newConsole(d *Desktop, s Session, actor app.Actor, org app.Org) *console {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &console{d: d, win: d.win, prefs: d.app.Preferences(), sess: s, actor: actor, org: org,
+		ctx: ctx, cancel: cancel, built: map[screenID]fyne.CanvasObject{}}
+	c.search = &widget.Entry{PlaceHolder: "Search users by name, email, mobile or zuid", OnChanged: c.onSearch}
+	c.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	c.users = newUsersScreen(c)
+	c.users.reload()
+	return c
+}
+
+// spawn runs work off the Fyne goroutine.
+func (c *console) spawn(work func()) { c.d.opts.spawn(work) }
+
+// now is the console's clock.
+func (c *console) now() time.Time { return c.d.opts.now() }
+
+// screen returns the content of id, building it the first time.
+func (c *console) screen(id screenID) fyne.CanvasObject {
+	if o, ok := c.built[id]; ok {
+		return o
+	}
+	for _, n := range navigation {
+		if n.id == id {
+			o := n.build(c)
+			c.built[id] = o
+			return o
+		}
+	}
+	return widget.NewLabel("Unknown screen.")
+}
+
+// showShell shows the shell the preferences ask for.
+func (c *console) showShell() {
+	c.setLayout(c.prefs.StringWithFallback(PrefLayout, LayoutSpaces))
+}
+
+// setLayout switches to the Spaces or Unified shell at once and remembers
+// the choice. The screens keep their state: only the frame changes.
+func (c *console) setLayout(layout string) {
+	if layout != LayoutUnified {
+		layout = LayoutSpaces
+	}
+	current := screenUsers
+	if c.spaces != nil {
+		current = c.spaces.current
+	} else if c.unified != nil {
+		current = c.unified.current
+	}
+	c.prefs.SetString(PrefLayout, layout)
+	c.layout = layout
+	c.spaces, c.unified = nil, nil
+	if layout == LayoutUnified {
+		c.unified = newUnifiedShell(c)
+		c.win.SetContent(c.unified.view)
+	} else {
+		c.spaces = newSpacesShell(c)
+		c.win.SetContent(c.spaces.view)
+	}
+	c.show(current)
+}
+
+// show brings screen id forward in the current shell.
+func (c *console) show(id screenID) {
+	if c.spaces != nil {
+		c.spaces.show(id)
+	} else if c.unified != nil {
+		c.unified.show(id)
+	}
+}
+
+// onSearch filters the users list as the admin types, bringing it forward.
+func (c *console) onSearch(string) {
+	if (c.spaces != nil && c.spaces.current != screenUsers) || (c.unified != nil && c.unified.current != screenUsers) {
+		c.show(screenUsers)
+	}
+	c.users.showList()
+	c.users.refilter()
+}
+
+// close ends the session: running work is cancelled, the pool closed.
+func (c *console) close() {
+	c.cancel()
+	if c.sess.Close != nil {
+		c.spawn(func() { _ = c.sess.Close() })
+	}
+}
+
+// reloadAfterReset refreshes what a reset may have changed.
+func (c *console) reloadAfterReset() {
+	c.users.reload()
+	if c.mail != nil {
+		c.mail.reload()
+	}
+}

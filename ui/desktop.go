@@ -1,0 +1,114 @@
+// Package ui is ResetDesk's Fyne interface: the sign-in screen, the Spaces
+// and Unified desktop shells, and the screens they hold (users, profile,
+// reset, bulk reset, import, mail, audit, settings).
+//
+// It imports only app, icons, Fyne and the standard library; main passes in
+// a Backend that knows PostgreSQL and SMTP. Every call to the directory, the
+// resetter or the backend runs off the Fyne goroutine: a screen splits its
+// work into load (I/O, no widgets) and apply (widgets, inside fyne.Do).
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"resetdesk/app"
+	"resetdesk/icons"
+)
+
+// Desktop is the desktop app's one window: sign in first, then the console.
+type Desktop struct {
+	app     fyne.App
+	backend Backend
+	win     fyne.Window
+	opts    options
+
+	signIn  *signInScreen
+	console *console // nil until signed in
+}
+
+// options are what tests change: how work leaves the Fyne goroutine, and
+// the clock.
+type options struct {
+	spawn func(func()) // runs slow work; go f() in the app, f() in tests
+	now   func() time.Time
+}
+
+func defaultOptions() options {
+	return options{spawn: func(f func()) { go f() }, now: time.Now}
+}
+
+// NewDesktop returns the desktop window showing the sign-in screen. Call
+// ShowAndRun, or Window().Show() and run the app yourself.
+func NewDesktop(a fyne.App, b Backend) *Desktop {
+	return newDesktop(a, b, nil, defaultOptions())
+}
+
+// NewDesktopSignedIn returns the desktop window already signed in as s, as
+// the demo opens: it loads the actor and shows the console.
+func NewDesktopSignedIn(a fyne.App, b Backend, s Session) *Desktop {
+	return newDesktop(a, b, &s, defaultOptions())
+}
+
+func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
+	applyThemePreference(a)
+	d := &Desktop{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}
+	d.win.SetIcon(icons.AppIcon)
+	d.win.Resize(fyne.NewSize(1100, 720))
+	d.win.SetOnClosed(d.onClosed)
+	if s == nil {
+		d.showSignIn()
+	} else {
+		d.signIn = newSignInScreen(d)
+		d.win.SetContent(d.signIn.busyView("Opening the directory…"))
+		sess := *s
+		d.opts.spawn(func() {
+			actor, org, err := sess.Directory.Actor(context.Background())
+			fyne.Do(func() {
+				if err != nil {
+					d.showSignIn()
+					d.signIn.showError(err)
+					return
+				}
+				d.openConsole(sess, actor, org)
+			})
+		})
+	}
+	return d
+}
+
+// Window returns the app's window.
+func (d *Desktop) Window() fyne.Window { return d.win }
+
+// ShowAndRun shows the window and runs the app until it is closed.
+func (d *Desktop) ShowAndRun() { d.win.ShowAndRun() }
+
+func (d *Desktop) showSignIn() {
+	if d.signIn == nil {
+		d.signIn = newSignInScreen(d)
+	}
+	d.win.SetContent(d.signIn.view)
+}
+
+// openConsole shows the console of a signed-in session.
+func (d *Desktop) openConsole(s Session, actor app.Actor, org app.Org) {
+	d.console = newConsole(d, s, actor, org)
+	d.console.showShell()
+}
+
+// signOut closes the session and goes back to the sign-in screen.
+func (d *Desktop) signOut() {
+	if d.console != nil {
+		d.console.close()
+		d.console = nil
+	}
+	d.showSignIn()
+}
+
+func (d *Desktop) onClosed() {
+	if d.console != nil {
+		d.console.close()
+	}
+}

@@ -1,0 +1,190 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/icons"
+)
+
+// topBar is the bar both shells share: the org, the search, and whatever
+// the shell puts at the right.
+func topBar(c *console, right ...fyne.CanvasObject) fyne.CanvasObject {
+	org := &widget.Label{Text: c.org.Name, TextStyle: fyne.TextStyle{Bold: true}}
+	who := &widget.Label{Text: c.actor.User.DisplayName, Importance: widget.LowImportance}
+	signOut := &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: c.d.signOut}
+	end := container.NewHBox(append([]fyne.CanvasObject{who, signOut}, right...)...)
+	start := container.NewHBox(widget.NewIcon(icons.AppIcon), org)
+	return container.NewVBox(container.NewBorder(nil, nil, start, end, c.search), widget.NewSeparator())
+}
+
+// spacesShell is Zoho's Spaces layout: a top bar with the org, the search
+// and the admin icon at the top right; the admin panel below it has its
+// tabs (Users first) on the left.
+type spacesShell struct {
+	c       *console
+	view    fyne.CanvasObject
+	admin   *widget.Button
+	tabs    *container.AppTabs
+	items   map[screenID]*container.TabItem
+	current screenID
+}
+
+func newSpacesShell(c *console) *spacesShell {
+	s := &spacesShell{c: c, items: map[screenID]*container.TabItem{}}
+	s.admin = &widget.Button{Icon: icons.Themed(icons.Admin), Importance: widget.LowImportance, OnTapped: s.onAdmin}
+	s.tabs = &container.AppTabs{}
+	for _, n := range navigation {
+		item := &container.TabItem{Text: n.title, Icon: n.icon(), Content: container.NewStack()}
+		s.items[n.id] = item
+		s.tabs.Append(item)
+	}
+	s.tabs.SetTabLocation(container.TabLocationLeading)
+	s.tabs.OnSelected = s.onTab
+	s.view = container.NewBorder(topBar(c, s.admin), nil, nil, nil, s.tabs)
+	return s
+}
+
+// onAdmin opens the admin panel at its Users tab, as the admin icon does in
+// Spaces.
+func (s *spacesShell) onAdmin() {
+	s.show(screenUsers)
+	s.c.users.showList()
+}
+
+func (s *spacesShell) onTab(item *container.TabItem) {
+	for id, it := range s.items {
+		if it == item {
+			s.fill(id)
+		}
+	}
+}
+
+// fill puts the screen into its tab the first time the tab shows.
+func (s *spacesShell) fill(id screenID) {
+	s.current = id
+	stack := s.items[id].Content.(*fyne.Container)
+	if len(stack.Objects) == 0 {
+		stack.Objects = []fyne.CanvasObject{s.c.screen(id)}
+		stack.Refresh()
+	}
+}
+
+func (s *spacesShell) show(id screenID) {
+	if item := s.items[id]; item != nil {
+		s.fill(id)
+		s.tabs.Select(item)
+	}
+}
+
+// unifiedShell is Zoho's Unified layout: a left menu whose Directory entry
+// holds the Users and Import tabs, then Mail, Audit and Settings.
+type unifiedShell struct {
+	c       *console
+	view    fyne.CanvasObject
+	menu    *widget.List
+	entries []unifiedEntry
+	body    *fyne.Container
+	dirTabs *container.AppTabs
+	dirItem map[screenID]*container.TabItem
+	current screenID
+}
+
+// unifiedEntry is a line of the left menu: Directory, or a screen of its own.
+type unifiedEntry struct {
+	title string
+	icon  fyne.Resource
+	id    screenID // "" for Directory
+}
+
+func newUnifiedShell(c *console) *unifiedShell {
+	s := &unifiedShell{c: c, body: container.NewStack(), dirItem: map[screenID]*container.TabItem{}}
+	s.entries = []unifiedEntry{{title: "Directory", icon: theme.FolderIcon()}}
+	s.dirTabs = &container.AppTabs{}
+	for _, n := range navigation {
+		if n.directory {
+			item := &container.TabItem{Text: n.title, Icon: n.icon(), Content: container.NewStack()}
+			s.dirItem[n.id] = item
+			s.dirTabs.Append(item)
+		} else {
+			s.entries = append(s.entries, unifiedEntry{title: n.title, icon: n.icon(), id: n.id})
+		}
+	}
+	s.dirTabs.OnSelected = s.onDirTab
+	s.menu = widget.NewList(
+		func() int { return len(s.entries) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.FolderIcon()), widget.NewLabel("Directory"))
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			row := o.(*fyne.Container)
+			row.Objects[0].(*widget.Icon).SetResource(s.entries[i].icon)
+			row.Objects[1].(*widget.Label).SetText(s.entries[i].title)
+		})
+	s.menu.OnSelected = s.onMenu
+	split := container.NewHSplit(s.menu, s.body)
+	split.Offset = 0.16
+	s.view = container.NewBorder(topBar(c), nil, nil, nil, split)
+	return s
+}
+
+func (s *unifiedShell) onMenu(i widget.ListItemID) {
+	e := s.entries[i]
+	if e.id == "" {
+		s.showDirectory(s.dirTab())
+		return
+	}
+	s.current = e.id
+	s.body.Objects = []fyne.CanvasObject{s.c.screen(e.id)}
+	s.body.Refresh()
+}
+
+// dirTab is the Directory tab showing now.
+func (s *unifiedShell) dirTab() screenID {
+	for id, it := range s.dirItem {
+		if it == s.dirTabs.Selected() {
+			return id
+		}
+	}
+	return screenUsers
+}
+
+func (s *unifiedShell) showDirectory(id screenID) {
+	s.current = id
+	s.fillDir(id)
+	s.body.Objects = []fyne.CanvasObject{s.dirTabs}
+	s.body.Refresh()
+}
+
+func (s *unifiedShell) onDirTab(item *container.TabItem) {
+	for id, it := range s.dirItem {
+		if it == item {
+			s.current = id
+			s.fillDir(id)
+		}
+	}
+}
+
+func (s *unifiedShell) fillDir(id screenID) {
+	stack := s.dirItem[id].Content.(*fyne.Container)
+	if len(stack.Objects) == 0 {
+		stack.Objects = []fyne.CanvasObject{s.c.screen(id)}
+		stack.Refresh()
+	}
+}
+
+func (s *unifiedShell) show(id screenID) {
+	if item := s.dirItem[id]; item != nil {
+		s.menu.Select(0)
+		s.dirTabs.Select(item)
+		s.showDirectory(id)
+		return
+	}
+	for i, e := range s.entries {
+		if e.id == id {
+			s.menu.Select(i)
+		}
+	}
+}
