@@ -197,8 +197,10 @@ func TestOwnerAndAdminsAreProtected(t *testing.T) {
 		ids[login] = u.ID
 	}
 	cases := []struct {
-		name   string
-		dir    interface{ ApplyReset(context.Context, app.ResetBatch) ([]app.AppliedReset, error) }
+		name string
+		dir  interface {
+			ApplyReset(context.Context, app.ResetBatch) ([]app.AppliedReset, error)
+		}
 		target string
 		want   app.Outcome
 	}{

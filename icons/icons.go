@@ -9,6 +9,9 @@
 //   - Admin ("admin.svg"): the admin panel button at the top right of the
 //     Spaces shell, a person on a shield. Drawn in black so that it is
 //     recoloured for the theme through Themed.
+//   - Lock ("lock.svg"): the marker of a locked account in the users list
+//     and the profile, a padlock; black, for Themed or an error-coloured
+//     theme.NewErrorThemedResource.
 package icons
 
 import (
@@ -24,11 +27,18 @@ var appSVG []byte
 //go:embed admin.svg
 var adminSVG []byte
 
+//go:embed lock.svg
+var lockSVG []byte
+
 // AppIcon is the app's icon: a white key on a blue shield.
 var AppIcon fyne.Resource = fyne.NewStaticResource("resetdesk.svg", appSVG)
 
 // Admin is the admin panel's icon, in black: show it through Themed.
 var Admin fyne.Resource = fyne.NewStaticResource("admin.svg", adminSVG)
+
+// Lock marks a locked account, in black: show it through Themed or
+// theme.NewErrorThemedResource.
+var Lock fyne.Resource = fyne.NewStaticResource("lock.svg", lockSVG)
 
 // Themed returns res recoloured to the theme's foreground, as the theme's
 // own icons are, so that it stays visible in light and dark variants.

@@ -337,7 +337,7 @@ var templates = map[app.DeliveryKind]kindTemplate{
 		}
 		return "Please contact your office about your account"
 	}},
-	app.KindTest:                {subject: func(v view) string { return forOrg("Test message from ResetDesk", v) }},
+	app.KindTest: {subject: func(v view) string { return forOrg("Test message from ResetDesk", v) }},
 }
 
 // The plain-text bodies. text/template does no escaping, which is right for

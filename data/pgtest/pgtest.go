@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,16 @@ func withDatabase(t testing.TB, rawURL, name, user, password string) string {
 		u.User = url.UserPassword(user, password)
 	}
 	return u.String()
+}
+
+// RoleURL returns superURL signed in as role with password instead.
+func RoleURL(t testing.TB, superURL, role, password string) string {
+	t.Helper()
+	u, err := url.Parse(superURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withDatabase(t, superURL, strings.TrimPrefix(u.Path, "/"), role, password)
 }
 
 // NewDatabase creates an empty database for this test, dropped at cleanup,

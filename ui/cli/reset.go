@@ -245,4 +245,3 @@ func runMailSink(ctx context.Context, env Env, args []string) int {
 	}
 	return ExitOK
 }
-

@@ -1,0 +1,408 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"resetdesk/app"
+	"resetdesk/data/pgtest"
+	"resetdesk/mail/sink"
+	"resetdesk/ui/cli"
+)
+
+// run runs one command as `resetdesk ARGS` would, against dsn, with stdin.
+func run(t *testing.T, dsn, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := cliEnv(dsn)
+	env.Stdin, env.Stdout, env.Stderr = strings.NewReader(stdin), &out, &errb
+	code = cli.Run(context.Background(), args, env)
+	return code, out.String(), errb.String()
+}
+
+func mustRun(t *testing.T, want int, dsn, stdin string, args ...string) string {
+	t.Helper()
+	code, out, errOut := run(t, dsn, stdin, args...)
+	if code != want {
+		t.Fatalf("resetdesk %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, want, out, errOut)
+	}
+	return out
+}
+
+type fixture struct {
+	super, owner, admin string
+	prefix, password    string
+	sink                *sink.Sink
+	db                  *sql.DB // superuser, for looking at what landed
+}
+
+// newFixture sets up a directory with the command line itself, as a DBA would.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	super, prefix := pgtest.NewDatabase(t)
+	f := &fixture{super: super, prefix: prefix, password: "Owner-" + prefix + "-pass"}
+	mustRun(t, 0, super, f.password+"\n", "setup", "--org", "Acme Office", "--owner-email", "owner@acme.test",
+		"--owner-role", prefix+"_owner", "--owner-name", "Olivia Owner")
+	out := mustRun(t, 0, super, "", "setup")
+	if !strings.Contains(out, "already set up") || strings.Contains(out, "applied migration") {
+		t.Fatalf("second setup should change nothing, said: %s", out)
+	}
+	mustRun(t, 0, super, "", "role", "add", prefix+"helpdesk", "--permissions", "reset_password,view_audit")
+	mustRun(t, 0, super, f.password+"\n", "admin", "add", prefix+"_admin", "--email", "admin@acme.test", "--name", "Adam Admin")
+	f.owner = pgtest.RoleURL(t, super, prefix+"_owner", f.password)
+	f.admin = pgtest.RoleURL(t, super, prefix+"_admin", f.password)
+
+	s, err := sink.Start("127.0.0.1:0", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f.sink = s
+	t.Setenv("RESETDESK_SMTP_URL", "smtp://"+s.Addr()+"?tls=none")
+	t.Setenv("RESETDESK_MAIL_FROM", "ResetDesk <noreply@acme.test>")
+	db, err := sql.Open("postgres", super)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f.db = db
+	return f
+}
+
+func (f *fixture) exec(t *testing.T, q string, args ...any) {
+	t.Helper()
+	if _, err := f.db.Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (f *fixture) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := f.db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestImportFromCSV imports an Excel-flavoured file: byte order mark, CRLF,
+// quoted commas, non-ASCII names, a duplicate and an invalid address.
+func TestImportFromCSV(t *testing.T) {
+	f := newFixture(t)
+	csv := "\ufeffemail,name,mobile,secondary_email,role,status\r\n" +
+		"zoe@acme.test,\"Ångström, Zoë\",,,member,confirmed\r\n" +
+		"li@acme.test,李雷,,,,confirmed\r\n" +
+		"not-an-address,Bad Row,,,,\r\n" +
+		"ZOE@acme.test,Zoë Again,,,,\r\n" +
+		",Mobile Only,+1 555 0100,,,confirmed\r\n"
+	out := mustRun(t, cli.ExitSkipped, f.owner, "", "import", writeFile(t, "users.csv", csv))
+	for _, want := range []string{"imported 3 of 5", "line 4:", "line 5:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.users WHERE role = 'member'`); n != 3 {
+		t.Fatalf("%d members after import, want 3", n)
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.users WHERE display_name = 'Ångström, Zoë'`); n != 1 {
+		t.Fatalf("the quoted non-ASCII name did not arrive intact")
+	}
+
+	// The same file again: everything is already there, nothing doubles.
+	out = mustRun(t, cli.ExitSkipped, f.owner, "", "import", writeFile(t, "again.csv", csv))
+	if !strings.Contains(out, "imported 0") || !strings.Contains(out, "already in the directory") {
+		t.Fatalf("second import said:\n%s", out)
+	}
+
+	// 301 rows are refused whole.
+	var big strings.Builder
+	big.WriteString("email,name\n")
+	for i := range 301 {
+		fmt.Fprintf(&big, "user%d@acme.test,User %d\n", i, i)
+	}
+	code, _, errOut := run(t, f.owner, "", "import", writeFile(t, "big.csv", big.String()))
+	if code != cli.ExitError || !strings.Contains(errOut, "at most 300") {
+		t.Fatalf("301 rows: exit %d, %s", code, errOut)
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.users WHERE role = 'member'`); n != 3 {
+		t.Fatalf("%d members after the refused import, want still 3", n)
+	}
+
+	var doc struct {
+		Data []struct {
+			Email  string `json:"email"`
+			Name   string `json:"name"`
+			Mobile string `json:"mobile"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, 0, f.admin, "", "users", "--search", "zoë", "--json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Data) != 1 || doc.Data[0].Email != "zoe@acme.test" {
+		t.Fatalf("users --search zoë: %+v", doc.Data)
+	}
+}
+
+var codeRE = regexp.MustCompile(`^[A-Z2-9]{5}-[A-Z2-9]{5}$`)
+
+// mailedSecret returns the secret a message carries: the indented line of
+// its plain-text part, as a user would copy it.
+func mailedSecret(t *testing.T, raw []byte) string {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return ""
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+			text, err := io.ReadAll(p) // multipart decodes quoted-printable
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(text), "\n") {
+				if strings.HasPrefix(line, "    ") {
+					return strings.TrimSpace(line)
+				}
+			}
+			return ""
+		}
+	}
+}
+
+// lastCode returns the one-time password in the newest message to addr.
+func (f *fixture) lastCode(t *testing.T, addr string) string {
+	t.Helper()
+	msgs := f.sink.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if len(msgs[i].To) == 1 && msgs[i].To[0] == addr {
+			if c := mailedSecret(t, msgs[i].Data); codeRE.MatchString(c) {
+				return c
+			}
+		}
+	}
+	t.Fatalf("no one-time password mailed to %s among %d messages", addr, len(msgs))
+	return ""
+}
+
+func (f *fixture) passwordHash(t *testing.T, email string) string {
+	t.Helper()
+	var h sql.NullString
+	if err := f.db.QueryRow(`SELECT password_hash FROM resetdesk.users WHERE primary_email = $1`, email).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	return h.String
+}
+
+func verifies(t *testing.T, phc, pw string) bool {
+	t.Helper()
+	ok, err := app.VerifyPassword(phc, pw)
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	return ok
+}
+
+// TestOneTimeResetEndToEnd: an admin resets a user, the user gets the code
+// by mail and sets a new password with it; the hash verifies, with our code
+// and with Dovecot's; the old password and the used code stop working.
+func TestOneTimeResetEndToEnd(t *testing.T) {
+	f := newFixture(t)
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex Müller,confirmed\n"))
+	old, err := app.HashPassword("the old password, long enough")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec(t, `UPDATE resetdesk.users SET password_hash = $1 WHERE primary_email = 'alex@acme.test'`, old)
+	f.exec(t, `INSERT INTO resetdesk.sessions (user_id, kind) SELECT id, k FROM resetdesk.users, unnest(ARRAY['web','mobile']) k WHERE primary_email = 'alex@acme.test'`)
+
+	var doc struct {
+		Status struct{ Code int } `json:"status"`
+		Data   []struct {
+			ZUID     int64  `json:"zuid"`
+			Result   string `json:"result"`
+			Delivery string `json:"delivery"`
+		} `json:"data"`
+	}
+	out := mustRun(t, 0, f.admin, "", "reset", "alex@acme.test", "--json")
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if doc.Status.Code != 200 || len(doc.Data) != 1 || doc.Data[0].Result != "reset" || doc.Data[0].Delivery != "one_time_password:sent" {
+		t.Fatalf("reset --json: %s", out)
+	}
+	if h := f.passwordHash(t, "alex@acme.test"); h != "" {
+		t.Fatal("the old password still has a hash after a one-time reset")
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.sessions WHERE revoked_at IS NULL`); n != 0 {
+		t.Fatalf("%d sessions still live after the reset", n)
+	}
+	code := f.lastCode(t, "alex@acme.test")
+
+	// Resend voids the first code.
+	mustRun(t, 0, f.admin, "", "resend", "alex@acme.test")
+	second := f.lastCode(t, "alex@acme.test")
+	if second == code {
+		t.Fatal("resend mailed the same code")
+	}
+	newPw := "purple-otter-rides-a-tram"
+	c, _, errOut := run(t, f.super, code+"\n"+newPw+"\n", "complete-reset", "--email", "alex@acme.test")
+	if c != cli.ExitError || !strings.Contains(errOut, "not valid") {
+		t.Fatalf("the voided first code: exit %d, %s", c, errOut)
+	}
+	mustRun(t, 0, f.super, second+"\n"+newPw+"\n", "complete-reset", "--email", "alex@acme.test")
+
+	h := f.passwordHash(t, "alex@acme.test")
+	if !verifies(t, h, newPw) || verifies(t, h, "the old password, long enough") {
+		t.Fatal("the stored hash does not verify the new password alone")
+	}
+	if out, err := exec.Command("doveadm", "pw", "-t", "{ARGON2ID}"+h, "-p", newPw).CombinedOutput(); err != nil {
+		if _, lookErr := exec.LookPath("doveadm"); lookErr != nil && os.Getenv("CI") == "" {
+			t.Log("doveadm not installed; skipping the Dovecot cross-check (scripts/setup-deps installs it)")
+		} else {
+			t.Fatalf("doveadm pw -t does not verify the hash: %v: %s", err, out)
+		}
+	}
+	// The used code cannot be used twice.
+	c, _, errOut = run(t, f.super, second+"\nanother-long-password-here\n", "complete-reset", "--email", "alex@acme.test")
+	if c != cli.ExitError || !strings.Contains(errOut, "not valid") {
+		t.Fatalf("reusing the code: exit %d, %s", c, errOut)
+	}
+	if !verifies(t, f.passwordHash(t, "alex@acme.test"), newPw) {
+		t.Fatal("a rejected attempt changed the password")
+	}
+}
+
+// TestOneTimePasswordLimits: five wrong attempts void a code, and an expired
+// code does not work.
+func TestOneTimePasswordLimits(t *testing.T) {
+	f := newFixture(t)
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nbo@acme.test,Bo,confirmed\ncy@acme.test,Cy,confirmed\n"))
+	mustRun(t, 0, f.admin, "", "reset", "bo@acme.test", "cy@acme.test")
+	good := f.lastCode(t, "bo@acme.test")
+	pw := "a-perfectly-fine-passphrase"
+	for i := 1; i <= 5; i++ {
+		_, _, errOut := run(t, f.super, "WRONG-CODE"+fmt.Sprint(i)+"\n"+pw+"\n", "complete-reset", "--email", "bo@acme.test")
+		want := "not valid"
+		if i == 5 {
+			want = "Too many wrong attempts"
+		}
+		if !strings.Contains(errOut, want) {
+			t.Fatalf("attempt %d: %s", i, errOut)
+		}
+	}
+	c, _, errOut := run(t, f.super, good+"\n"+pw+"\n", "complete-reset", "--email", "bo@acme.test")
+	if c != cli.ExitError {
+		t.Fatalf("the right code on the sixth attempt worked: %s", errOut)
+	}
+
+	cy := f.lastCode(t, "cy@acme.test")
+	f.exec(t, `UPDATE resetdesk.one_time_passwords SET expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM resetdesk.users WHERE primary_email = 'cy@acme.test')`)
+	c, _, errOut = run(t, f.super, cy+"\n"+pw+"\n", "complete-reset", "--email", "cy@acme.test")
+	if c != cli.ExitError || !strings.Contains(errOut, "expired") {
+		t.Fatalf("expired code: exit %d, %s", c, errOut)
+	}
+	if f.passwordHash(t, "bo@acme.test") != "" || f.passwordHash(t, "cy@acme.test") != "" {
+		t.Fatal("a failed completion set a password")
+	}
+}
+
+// TestSetPasswordBatchLeavesNoSecret resets a batch in set-password mode,
+// some emailed, then dumps the whole database and looks for every secret
+// that was handed out.
+func TestSetPasswordBatchLeavesNoSecret(t *testing.T) {
+	f := newFixture(t)
+	var rows strings.Builder
+	rows.WriteString("email,name,status\n")
+	for i := range 20 {
+		fmt.Fprintf(&rows, "u%02d@acme.test,User %02d,confirmed\n", i, i)
+	}
+	rows.WriteString("gone@acme.test,Gone,deactivated\n")
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", rows.String()))
+	var targets strings.Builder
+	targets.WriteString("email\n")
+	for i := range 20 {
+		fmt.Fprintf(&targets, "u%02d@acme.test\n", i)
+	}
+	targets.WriteString("gone@acme.test\nnobody@acme.test\n")
+	out := mustRun(t, cli.ExitSkipped, f.owner, "", "reset", "--file", writeFile(t, "t.csv", targets.String()),
+		"--set-password", "--generate", "--force-change", "--json")
+	var doc struct {
+		Data []struct {
+			Email, Result, Reason, Password string
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var secrets []string
+	reasons := map[string]string{}
+	for _, d := range doc.Data {
+		reasons[d.Email] = d.Result + "/" + d.Reason
+		if d.Result == "reset" {
+			if d.Password == "" || !verifies(t, f.passwordHash(t, d.Email), d.Password) {
+				t.Fatalf("%s: the printed password does not match the stored hash", d.Email)
+			}
+			secrets = append(secrets, d.Password)
+		}
+	}
+	if len(secrets) != 20 || reasons["gone@acme.test"] != "skipped/deactivated" || reasons["nobody@acme.test"] != "skipped/not_found" {
+		t.Fatalf("results: %d reset, %v", len(secrets), reasons)
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.users WHERE must_change_password AND password_expires_at > now()`); n != 20 {
+		t.Fatalf("%d users must change a temporary password, want 20", n)
+	}
+	// Emailed passwords and one-time codes too.
+	mustRun(t, 0, f.owner, "", "reset", "u00@acme.test", "--set-password", "--email-password")
+	mustRun(t, 0, f.owner, "", "reset", "u01@acme.test")
+	for _, m := range f.sink.Messages() {
+		if c := mailedSecret(t, m.Data); c != "" {
+			secrets = append(secrets, c)
+		}
+	}
+	if len(secrets) < 22 {
+		t.Fatalf("found %d secrets to look for, want at least 22", len(secrets))
+	}
+	dump, err := exec.Command("pg_dump", "--data-only", f.super).Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v", err)
+	}
+	if len(dump) < 1000 {
+		t.Fatalf("the dump is suspiciously small (%d bytes)", len(dump))
+	}
+	for i, s := range secrets {
+		if bytes.Contains(dump, []byte(s)) || bytes.Contains(dump, []byte(strings.ReplaceAll(s, "-", ""))) {
+			t.Fatalf("secret #%d is in the database dump", i)
+		}
+	}
+}

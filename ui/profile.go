@@ -1,0 +1,318 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+)
+
+// timeLayout is how screens show a moment.
+const timeLayout = "2006-01-02 15:04"
+
+// formatTime shows t in local time, or never for the zero time.
+func formatTime(t time.Time, never string) string {
+	if t.IsZero() {
+		return never
+	}
+	return t.Local().Format(timeLayout)
+}
+
+// profileScreen is one user: Details, Activity (audit events and messages,
+// to review before a reset), Sessions, and the state of the latest reset
+// email with Resend.
+type profileScreen struct {
+	c    *console
+	user app.User
+	view fyne.CanvasObject
+
+	back    *widget.Button
+	reset   *widget.Button
+	title   *widget.Label
+	tabs    *container.AppTabs
+	details *widget.Form
+
+	loading      *fyne.Container
+	banner       *errorBanner
+	activity     *widget.List
+	activityNote *widget.Label
+	lines        []activityLine
+
+	sessions *widget.Label
+
+	delivery *widget.Label
+	resend   *widget.Button
+	latest   app.Delivery // the latest reset message, ID 0 when none
+}
+
+// activityLine is one event of the Activity tab.
+type activityLine struct {
+	at   time.Time
+	text string
+}
+
+func newProfileScreen(c *console, u app.User) *profileScreen {
+	p := &profileScreen{c: c}
+	p.back = &widget.Button{Text: "Users", Icon: theme.NavigateBackIcon(), Importance: widget.LowImportance, OnTapped: c.users.showList}
+	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
+	p.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	p.details = &widget.Form{}
+	p.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading activity…"))
+	p.banner = newErrorBanner(p.reload)
+	p.activity = widget.NewList(
+		func() int { return len(p.lines) },
+		func() fyne.CanvasObject { return &widget.Label{Wrapping: fyne.TextWrapWord} },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(formatTime(p.lines[i].at, "") + "  " + p.lines[i].text)
+		})
+	p.activityNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
+	p.activityNote.Hide()
+	p.sessions = &widget.Label{Wrapping: fyne.TextWrapWord}
+	p.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
+	p.resend = &widget.Button{Text: "Resend", Icon: theme.MailSendIcon(), OnTapped: p.onResend}
+	p.resend.Hide()
+
+	p.tabs = container.NewAppTabs(
+		container.NewTabItem("Details", container.NewVScroll(p.details)),
+		container.NewTabItem("Activity", container.NewBorder(p.activityNote, nil, nil, nil, p.activity)),
+		container.NewTabItem("Sessions", container.NewVScroll(p.sessions)),
+	)
+	header := container.NewBorder(nil, nil, p.back, p.reset, p.title)
+	mailLine := container.NewBorder(nil, nil, &widget.Label{Text: "Latest reset email:", TextStyle: fyne.TextStyle{Bold: true}}, p.resend, p.delivery)
+	p.view = container.NewBorder(container.NewVBox(header, mailLine, p.loading, p.banner.view), nil, nil, nil, p.tabs)
+	p.setUser(u)
+	return p
+}
+
+// setUser shows u's details; reload brings their activity.
+func (p *profileScreen) setUser(u app.User) {
+	p.user = u
+	p.title.SetText(u.DisplayName)
+	yesNo := func(b bool) string {
+		if b {
+			return "Yes"
+		}
+		return "No"
+	}
+	text := func(s string) fyne.CanvasObject {
+		if s == "" {
+			s = "—"
+		}
+		return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord}
+	}
+	p.details.Items = []*widget.FormItem{
+		{Text: "Name", Widget: text(u.DisplayName)},
+		{Text: "Email", Widget: text(u.PrimaryEmail)},
+		{Text: "Mobile", Widget: text(u.MobileNumber)},
+		{Text: "Secondary email", Widget: text(u.SecondaryEmail)},
+		{Text: "Zuid", Widget: text(fmt.Sprint(u.ID))},
+		{Text: "Status", Widget: text(statusLabel(u.Status))},
+		{Text: "Role", Widget: text(u.Role)},
+		{Text: "Signs in with a mobile number", Widget: text(yesNo(u.PrimaryIsMobile))},
+		{Text: "Primary email bounces", Widget: text(yesNo(u.PrimaryEmailUndeliverable))},
+		{Text: "Managed by SSO", Widget: text(yesNo(u.SSOManaged))},
+		{Text: "Created", Widget: text(formatTime(u.CreatedAt, ""))},
+	}
+	p.details.Refresh()
+	p.sessions.SetText(sessionSummary(u, p.c.now()))
+}
+
+// sessionSummary says what the directory knows about u's sign-in state.
+// There is no list of sessions to show: a reset ends all web sessions, and
+// mobile sessions and API tokens when asked.
+func sessionSummary(u app.User, now time.Time) string {
+	var b strings.Builder
+	switch {
+	case u.Locked(now):
+		fmt.Fprintf(&b, "Locked until %s. A reset can unlock the account.\n", formatTime(u.LockedUntil, ""))
+	default:
+		b.WriteString("Not locked.\n")
+	}
+	if !u.HasPassword {
+		b.WriteString("No password works now: the user needs a one-time password or a new password.\n")
+	}
+	if u.MustChangePassword {
+		b.WriteString("Must change the password at the next sign-in.\n")
+	}
+	if !u.PasswordExpiresAt.IsZero() {
+		fmt.Fprintf(&b, "The temporary password expires %s.\n", formatTime(u.PasswordExpiresAt, ""))
+	}
+	fmt.Fprintf(&b, "Password last changed: %s.\n", formatTime(u.PasswordChangedAt, "never"))
+	b.WriteString("Every reset signs the user out of all web sessions; mobile sessions and API tokens end when the reset clears them.")
+	return b.String()
+}
+
+// profileLoad is the activity of a user.
+type profileLoad struct {
+	deliveries []app.Delivery
+	events     []app.AuditEvent
+	auditErr   error // EUNAUTHORIZED without view_audit: the deliveries still show
+	err        error
+}
+
+// reload loads the user's deliveries and audit events off the Fyne goroutine.
+func (p *profileScreen) reload() {
+	p.loading.Show()
+	id := p.user.ID
+	p.c.spawn(func() {
+		r := p.load(id)
+		fyne.Do(func() { p.apply(r) })
+	})
+}
+
+func (p *profileScreen) load(id int64) profileLoad {
+	var r profileLoad
+	r.deliveries, r.err = p.c.sess.Directory.Deliveries(p.c.ctx, app.DeliveryFilter{UserID: id, Limit: 100})
+	if r.err != nil {
+		return r
+	}
+	r.events, r.auditErr = p.c.sess.Directory.Audit(p.c.ctx, app.AuditFilter{UserID: id, Limit: 100})
+	return r
+}
+
+func (p *profileScreen) apply(r profileLoad) {
+	p.loading.Hide()
+	p.banner.show(r.err)
+	if r.err != nil {
+		return
+	}
+	p.lines = p.lines[:0]
+	for _, d := range r.deliveries {
+		p.lines = append(p.lines, activityLine{at: d.CreatedAt, text: "Mail: " + kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d)})
+	}
+	for _, e := range r.events {
+		p.lines = append(p.lines, activityLine{at: e.At, text: auditText(e)})
+	}
+	sort.SliceStable(p.lines, func(i, j int) bool { return p.lines[i].at.After(p.lines[j].at) })
+	switch {
+	case app.ErrorCode(r.auditErr) == app.EUNAUTHORIZED:
+		p.activityNote.SetText("Your role may not view the audit log, so only the messages sent to this user show here.")
+		p.activityNote.Show()
+	case r.auditErr != nil:
+		p.activityNote.SetText(app.ErrorMessage(r.auditErr))
+		p.activityNote.Show()
+	default:
+		p.activityNote.Hide()
+	}
+	p.activity.Refresh()
+
+	p.latest = app.Delivery{}
+	for _, d := range r.deliveries {
+		if slices.Contains([]app.DeliveryKind{app.KindOneTimePassword, app.KindPassword, app.KindPasswordNotice, app.KindUndeliverableNotice}, d.Kind) {
+			p.latest = d
+			break
+		}
+	}
+	if p.latest.ID == 0 {
+		p.delivery.SetText("None yet.")
+		p.resend.Hide()
+		return
+	}
+	p.delivery.SetText(kindLabel(p.latest.Kind) + " to " + p.latest.To + ": " + deliveryState(p.latest))
+	if p.mayResend() {
+		p.resend.Show()
+	} else {
+		p.resend.Hide()
+	}
+}
+
+// mayResend reports whether a new one-time password could reach the user.
+func (p *profileScreen) mayResend() bool {
+	return p.c.actor.Has(app.PermResetPassword) &&
+		app.SkipReasonFor(p.c.actor, p.c.org, p.user, app.ResetOptions{Mode: app.ModeOneTime}) == ""
+}
+
+func (p *profileScreen) onReset() { openResetDialog(p.c, p.user) }
+
+// onResend issues a new one-time password: the one emailed before, if any,
+// stops working. Secrets are never stored, so a resend is a new reset.
+func (p *profileScreen) onResend() {
+	u := p.user
+	dialog.ShowConfirm("Resend",
+		fmt.Sprintf("Email a new one-time password to %s? The earlier one stops working.", u.Login()),
+		func(ok bool) {
+			if ok {
+				p.resendNow()
+			}
+		}, p.c.win)
+}
+
+// resendNow runs the resend without asking.
+func (p *profileScreen) resendNow() {
+	p.resend.Disable()
+	p.delivery.SetText("Sending a new one-time password…")
+	u := p.user
+	p.c.spawn(func() {
+		results, err := p.c.sess.Resetter.Reset(p.c.ctx, app.ResetRequest{Actor: p.c.actor, Org: p.c.org, Users: []app.User{u},
+			Options: app.ResetOptions{Mode: app.ModeOneTime}})
+		fyne.Do(func() {
+			p.resend.Enable()
+			switch {
+			case err != nil && len(results) == 0:
+				p.delivery.SetText(app.ErrorMessage(err))
+			case results[0].Outcome != app.OutcomeReset:
+				p.delivery.SetText(results[0].Reason.Sentence())
+			}
+			p.c.reloadAfterReset()
+			p.reload()
+		})
+	})
+}
+
+// kindLabel names a kind of message.
+func kindLabel(k app.DeliveryKind) string {
+	switch k {
+	case app.KindOneTimePassword:
+		return "One-time password"
+	case app.KindPassword:
+		return "New password"
+	case app.KindPasswordNotice:
+		return "Password reset notice"
+	case app.KindUndeliverableNotice:
+		return "Contact-the-office notice"
+	case app.KindTest:
+		return "Test message"
+	}
+	return string(k)
+}
+
+// deliveryState says where a message stands; a pending one is never called
+// sent, because its app may have gone away before the server answered.
+func deliveryState(d app.Delivery) string {
+	switch d.Status {
+	case app.DeliverySent:
+		return "sent"
+	case app.DeliveryFailed:
+		if d.LastError != "" {
+			return "failed: " + d.LastError
+		}
+		return "failed"
+	case app.DeliveryPending:
+		return "not confirmed sent"
+	}
+	return "no message"
+}
+
+// auditText describes an audit event in a line.
+func auditText(e app.AuditEvent) string {
+	s := strings.ReplaceAll(e.Action, "_", " ") + " by " + e.Actor
+	if outcome, ok := e.Details["outcome"].(string); ok {
+		s += ": " + outcome
+	}
+	if reason, ok := e.Details["reason"].(string); ok && reason != "" {
+		s += " (" + app.SkipReason(reason).Sentence() + ")"
+	}
+	if mode, ok := e.Details["mode"].(string); ok {
+		s += ", " + strings.ReplaceAll(mode, "_", " ")
+	}
+	return s
+}

@@ -1,0 +1,429 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+	"resetdesk/icons"
+)
+
+// userEntry is a loaded user with the lowercase text that search matches,
+// computed once at load so that a keystroke only compares strings.
+type userEntry struct {
+	user app.User
+	key  string
+}
+
+// newUserEntries builds the entries of users. It runs off the Fyne goroutine.
+func newUserEntries(users []app.User) []userEntry {
+	entries := make([]userEntry, len(users))
+	for i, u := range users {
+		entries[i] = userEntry{user: u, key: strings.ToLower(u.DisplayName + "\x00" + u.PrimaryEmail + "\x00" +
+			u.MobileNumber + "\x00" + strconv.FormatInt(u.ID, 10))}
+	}
+	return entries
+}
+
+// roleFilter narrows the list by kind of role.
+type roleFilter int
+
+// The role filters.
+const (
+	roleAll     roleFilter = iota
+	roleAdmins             // console users: owner, admins, custom roles
+	roleMembers            // everyone else
+)
+
+// userQuery is what the admin typed and chose above the list.
+type userQuery struct {
+	text       string     // matched case-insensitively against name, email, mobile and zuid
+	status     app.Status // "" for all
+	role       roleFilter
+	lockedOnly bool
+	now        time.Time // for "locked"
+}
+
+// filterUsers appends to out the indexes of the entries that match q, in
+// order, and returns it. It is pure, so that it can be benchmarked and
+// tested without a window.
+func filterUsers(entries []userEntry, q userQuery, out []int) []int {
+	text := strings.ToLower(strings.TrimSpace(q.text))
+	for i := range entries {
+		e := &entries[i]
+		if q.status != "" && e.user.Status != q.status {
+			continue
+		}
+		if q.role == roleAdmins && !e.user.IsConsoleUser() || q.role == roleMembers && e.user.IsConsoleUser() {
+			continue
+		}
+		if q.lockedOnly && !e.user.Locked(q.now) {
+			continue
+		}
+		if text != "" && !strings.Contains(e.key, text) {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// Labels of the filter choices.
+var (
+	statusChoices = []string{"All statuses", "Invited", "Confirmed", "Deactivated"}
+	roleChoices   = []string{"All roles", "Admins", "Members"}
+)
+
+// usersScreen is the virtual list of all users with search, filters, bulk
+// selection and a menu per row; a tapped row opens the user's profile in
+// its place.
+type usersScreen struct {
+	c    *console
+	view *fyne.Container // the list, or a profile
+
+	listView   fyne.CanvasObject
+	status     *widget.Select
+	role       *widget.Select
+	lockedOnly *widget.Check
+	count      *widget.Label
+	refresh    *widget.Button
+	loading    *fyne.Container
+	banner     *errorBanner
+	list       *widget.List
+
+	selectionBar  *fyne.Container
+	selectedLabel *widget.Label
+	resetSelected *widget.Button
+	clearSelected *widget.Button
+
+	entries  []userEntry
+	byID     map[int64]int // user id to index in entries
+	shown    []int         // indexes of entries that pass the filters
+	selected map[int64]bool
+	loadSeq  int // drops the answer of a load that a newer one replaced
+
+	profile *profileScreen // the profile showing, if any
+}
+
+func newUsersScreen(c *console) *usersScreen {
+	s := &usersScreen{c: c, selected: map[int64]bool{}, byID: map[int64]int{}}
+	s.status = &widget.Select{Options: statusChoices, Selected: statusChoices[0], OnChanged: func(string) { s.refilter() }}
+	s.role = &widget.Select{Options: roleChoices, Selected: roleChoices[0], OnChanged: func(string) { s.refilter() }}
+	s.lockedOnly = &widget.Check{Text: "Locked only", OnChanged: func(bool) { s.refilter() }}
+	s.count = &widget.Label{}
+	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
+	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading users…"))
+	s.loading.Hide()
+	s.banner = newErrorBanner(s.reload)
+	s.list = widget.NewList(s.length, s.createRow, s.updateRow)
+	s.list.OnSelected = s.onRowSelected
+
+	s.selectedLabel = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
+	s.resetSelected = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: s.onResetSelected}
+	s.clearSelected = &widget.Button{Text: "Clear selection", OnTapped: s.onClearSelection}
+	s.selectionBar = container.NewHBox(s.selectedLabel, s.resetSelected, s.clearSelected)
+	s.selectionBar.Hide()
+
+	filters := container.NewHBox(s.status, s.role, s.lockedOnly, layout.NewSpacer(), s.count, s.refresh)
+	top := container.NewVBox(filters, s.loading, s.banner.view, s.selectionBar)
+	s.listView = container.NewBorder(top, nil, nil, nil, s.list)
+	s.view = container.NewStack(s.listView)
+	return s
+}
+
+// usersLoad is the result of loading the users.
+type usersLoad struct {
+	seq     int
+	entries []userEntry
+	err     error
+}
+
+// reload loads every user of the org off the Fyne goroutine.
+func (s *usersScreen) reload() {
+	s.loadSeq++
+	seq := s.loadSeq
+	s.loading.Show()
+	s.refresh.Disable()
+	s.c.spawn(func() {
+		r := s.load(seq)
+		fyne.Do(func() { s.apply(r) })
+	})
+}
+
+// load reads the users and builds their search keys. No widgets here.
+func (s *usersScreen) load(seq int) usersLoad {
+	users, err := s.c.sess.Directory.Users(s.c.ctx, app.UserFilter{})
+	if err != nil {
+		return usersLoad{seq: seq, err: err}
+	}
+	return usersLoad{seq: seq, entries: newUserEntries(users)}
+}
+
+// apply shows a load's result, unless a newer load was started since.
+func (s *usersScreen) apply(r usersLoad) {
+	if r.seq != s.loadSeq {
+		return
+	}
+	s.loading.Hide()
+	s.refresh.Enable()
+	s.banner.show(r.err)
+	if r.err != nil {
+		return
+	}
+	s.entries = r.entries
+	s.byID = make(map[int64]int, len(r.entries))
+	for i, e := range r.entries {
+		s.byID[e.user.ID] = i
+	}
+	for id := range s.selected {
+		if _, ok := s.byID[id]; !ok {
+			delete(s.selected, id)
+		}
+	}
+	s.refilter()
+	s.showSelection()
+	if s.profile != nil {
+		if u, ok := s.userByID(s.profile.user.ID); ok {
+			s.profile.setUser(u)
+		}
+	}
+}
+
+// query is what the filters above the list say now.
+func (s *usersScreen) query() userQuery {
+	q := userQuery{text: s.c.search.Text, lockedOnly: s.lockedOnly.Checked, now: s.c.now()}
+	switch s.status.Selected {
+	case "Invited":
+		q.status = app.StatusInvited
+	case "Confirmed":
+		q.status = app.StatusConfirmed
+	case "Deactivated":
+		q.status = app.StatusDeactivated
+	}
+	switch s.role.Selected {
+	case "Admins":
+		q.role = roleAdmins
+	case "Members":
+		q.role = roleMembers
+	}
+	return q
+}
+
+// refilter applies the search and filters to the loaded users.
+func (s *usersScreen) refilter() {
+	s.shown = filterUsers(s.entries, s.query(), s.shown[:0])
+	if len(s.shown) == len(s.entries) {
+		s.count.SetText(fmt.Sprintf("%d users", len(s.entries)))
+	} else {
+		s.count.SetText(fmt.Sprintf("%d of %d users", len(s.shown), len(s.entries)))
+	}
+	s.list.UnselectAll()
+	s.list.Refresh()
+}
+
+// userByID returns a loaded user.
+func (s *usersScreen) userByID(id int64) (app.User, bool) {
+	i, ok := s.byID[id]
+	if !ok {
+		return app.User{}, false
+	}
+	return s.entries[i].user, true
+}
+
+// userByLogin finds a loaded user by email, mobile number or zuid.
+func (s *usersScreen) userByLogin(login string) (app.User, bool) {
+	login = strings.TrimSpace(login)
+	if id, err := strconv.ParseInt(login, 10, 64); err == nil {
+		if u, ok := s.userByID(id); ok {
+			return u, true
+		}
+	}
+	for _, e := range s.entries {
+		if strings.EqualFold(e.user.PrimaryEmail, login) || (e.user.PrimaryEmail == "" && e.user.MobileNumber == login) {
+			return e.user, true
+		}
+	}
+	return app.User{}, false
+}
+
+// shownUser is the user at row i of the list.
+func (s *usersScreen) shownUser(i widget.ListItemID) app.User { return s.entries[s.shown[i]].user }
+
+func (s *usersScreen) length() int { return len(s.shown) }
+
+func (s *usersScreen) createRow() fyne.CanvasObject { return newUserRow(s) }
+
+func (s *usersScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	o.(*userRow).set(s.shownUser(i), s.selected[s.shownUser(i).ID], s.c.now())
+}
+
+// onRowSelected opens the profile of the tapped row.
+func (s *usersScreen) onRowSelected(i widget.ListItemID) {
+	s.list.Unselect(i)
+	if i >= 0 && i < len(s.shown) {
+		s.openProfile(s.shownUser(i))
+	}
+}
+
+// onRowChecked adds the user to the bulk selection or takes them out.
+func (s *usersScreen) onRowChecked(id int64, checked bool) {
+	if checked {
+		s.selected[id] = true
+	} else {
+		delete(s.selected, id)
+	}
+	s.showSelection()
+}
+
+func (s *usersScreen) showSelection() {
+	if len(s.selected) == 0 {
+		s.selectionBar.Hide()
+		return
+	}
+	s.selectedLabel.SetText(fmt.Sprintf("%d selected", len(s.selected)))
+	s.selectionBar.Show()
+}
+
+func (s *usersScreen) onClearSelection() {
+	clear(s.selected)
+	s.showSelection()
+	s.list.Refresh()
+}
+
+// selectedUsers returns the selection in list order.
+func (s *usersScreen) selectedUsers() []app.User {
+	var out []app.User
+	for _, e := range s.entries {
+		if s.selected[e.user.ID] {
+			out = append(out, e.user)
+		}
+	}
+	return out
+}
+
+// onResetSelected opens the bulk reset with the selection.
+func (s *usersScreen) onResetSelected() {
+	openBulkReset(s.c, s.selectedUsers())
+}
+
+// rowMenu is the three-dots menu of a row.
+func (s *usersScreen) rowMenu(u app.User) *fyne.Menu {
+	return fyne.NewMenu("",
+		&fyne.MenuItem{Label: "Reset Password", Icon: theme.ViewRefreshIcon(), Action: func() { openResetDialog(s.c, u) }},
+		&fyne.MenuItem{Label: "View profile", Icon: theme.AccountIcon(), Action: func() { s.openProfile(u) }},
+	)
+}
+
+// openProfile shows u's profile in place of the list.
+func (s *usersScreen) openProfile(u app.User) {
+	s.profile = newProfileScreen(s.c, u)
+	s.view.Objects = []fyne.CanvasObject{s.profile.view}
+	s.view.Refresh()
+	s.profile.reload()
+}
+
+// showList goes back from a profile to the list.
+func (s *usersScreen) showList() {
+	if s.profile == nil {
+		return
+	}
+	s.profile = nil
+	s.view.Objects = []fyne.CanvasObject{s.listView}
+	s.view.Refresh()
+}
+
+// userRow is one line of the users list.
+type userRow struct {
+	widget.BaseWidget
+	s      *usersScreen
+	user   app.User
+	check  *widget.Check
+	name   *widget.Label
+	login  *widget.Label
+	status *widget.Label
+	role   *widget.Label
+	lock   *widget.Icon
+	more   *widget.Button
+}
+
+func newUserRow(s *usersScreen) *userRow {
+	r := &userRow{s: s,
+		name:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
+		login:  &widget.Label{Truncation: fyne.TextTruncateEllipsis},
+		status: &widget.Label{},
+		role:   &widget.Label{Importance: widget.LowImportance},
+		lock:   widget.NewIcon(theme.NewErrorThemedResource(icons.Lock)),
+	}
+	r.check = &widget.Check{OnChanged: r.onChecked}
+	r.more = &widget.Button{Icon: theme.MoreVerticalIcon(), Importance: widget.LowImportance, OnTapped: r.onMore}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer lays the row out: checkbox, name and login, then status,
+// role, lock and menu at the end.
+func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
+	end := container.NewHBox(r.status, r.role, r.lock, r.more)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.check, end,
+		container.NewGridWithColumns(2, r.name, r.login)))
+}
+
+// set shows u in the row.
+func (r *userRow) set(u app.User, selected bool, now time.Time) {
+	r.user = u
+	r.check.OnChanged = nil
+	r.check.SetChecked(selected)
+	r.check.OnChanged = r.onChecked
+	r.name.SetText(u.DisplayName)
+	r.login.SetText(u.Login())
+	r.status.SetText(statusLabel(u.Status))
+	r.status.Importance = statusImportance(u.Status)
+	r.status.Refresh()
+	r.role.SetText(u.Role)
+	if u.Locked(now) {
+		r.lock.Show()
+	} else {
+		r.lock.Hide()
+	}
+}
+
+func (r *userRow) onChecked(checked bool) { r.s.onRowChecked(r.user.ID, checked) }
+
+func (r *userRow) onMore() {
+	c := fyne.CurrentApp().Driver().CanvasForObject(r.more)
+	if c == nil {
+		return
+	}
+	widget.ShowPopUpMenuAtRelativePosition(r.s.rowMenu(r.user), c, fyne.NewPos(0, r.more.Size().Height), r.more)
+}
+
+// statusLabel is a status as the screens name it.
+func statusLabel(s app.Status) string {
+	switch s {
+	case app.StatusInvited:
+		return "Invited"
+	case app.StatusConfirmed:
+		return "Confirmed"
+	case app.StatusDeactivated:
+		return "Deactivated"
+	}
+	return string(s)
+}
+
+func statusImportance(s app.Status) widget.Importance {
+	switch s {
+	case app.StatusConfirmed:
+		return widget.SuccessImportance
+	case app.StatusDeactivated:
+		return widget.LowImportance
+	}
+	return widget.WarningImportance
+}
