@@ -1,0 +1,318 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+)
+
+// The labels of the two modes.
+const (
+	modeOneTimeLabel = "One-time password by email"
+	modeSetLabel     = "Set password"
+)
+
+// clipboardLifetime is how long a copied password stays on the clipboard.
+const clipboardLifetime = 60 * time.Second
+
+// optionChecks are the options of every reset, single or bulk (DESIGN.md
+// section 4): web sessions always end; mobile sessions and API tokens, and
+// the lock, on request.
+type optionChecks struct {
+	webSessions *widget.Check
+	clearMobile *widget.Check
+	unlock      *widget.Check
+	view        *fyne.Container
+}
+
+func newOptionChecks(showUnlock bool) *optionChecks {
+	o := &optionChecks{
+		webSessions: &widget.Check{Text: "Web sessions will be cleared", Checked: true},
+		clearMobile: &widget.Check{Text: "Clear mobile sessions and API tokens", Checked: true},
+		unlock:      &widget.Check{Text: "Unlock the account", Checked: true},
+	}
+	o.webSessions.Disable()
+	o.view = container.NewVBox(o.webSessions, o.clearMobile, o.unlock)
+	if !showUnlock {
+		o.unlock.Hide()
+	}
+	return o
+}
+
+// resetDialog resets one user's password: mode, options, the admin's
+// password for verification, "Yes, Confirm", then the outcome.
+type resetDialog struct {
+	c    *console
+	user app.User
+	dlg  *dialog.CustomDialog
+
+	form          *fyne.Container
+	skipNote      *widget.Label
+	mode          *widget.RadioGroup
+	modeNote      *widget.Label
+	setBox        *fyne.Container
+	password      *widget.Entry
+	regenerate    *widget.Button
+	strength      *widget.Label
+	forceChange   *widget.Check
+	emailPassword *widget.Check
+	options       *optionChecks
+	verify        *widget.Entry
+	status        *widget.Label
+	confirm       *widget.Button
+	cancel        *widget.Button
+
+	outcomeBox *fyne.Container
+	outcome    *widget.Label
+	delivery   *widget.Label
+	expiry     *widget.Label
+	secretBox  *fyne.Container
+	secret     *widget.Label
+	copy       *widget.Button
+	close      *widget.Button
+
+	result app.ResetResult
+}
+
+// openResetDialog shows the reset dialog for u.
+func openResetDialog(c *console, u app.User) *resetDialog {
+	r := &resetDialog{c: c, user: u}
+	r.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	r.mode = &widget.RadioGroup{Options: []string{modeOneTimeLabel, modeSetLabel}, Selected: modeOneTimeLabel, Required: true}
+	r.modeNote = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
+	r.password = &widget.Entry{Password: true, OnChanged: r.onPasswordChanged}
+	r.regenerate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: r.onRegenerate}
+	r.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
+	r.forceChange = &widget.Check{Text: "Force change at next sign-in", Checked: true}
+	r.emailPassword = &widget.Check{Text: "Email the new password to the user", OnChanged: func(bool) { r.showSkip() }}
+	r.options = newOptionChecks(u.Locked(c.now()))
+	r.verify = &widget.Entry{Password: true, PlaceHolder: "Your password", OnSubmitted: func(string) { r.onConfirm() }}
+	r.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	r.confirm = &widget.Button{Text: "Yes, Confirm", Importance: widget.HighImportance, OnTapped: r.onConfirm}
+	r.cancel = &widget.Button{Text: "Cancel", OnTapped: r.onClose}
+
+	r.setBox = container.NewVBox(
+		widget.NewLabel("New password"),
+		container.NewBorder(nil, nil, nil, r.regenerate, r.password),
+		r.strength, r.forceChange, r.emailPassword,
+	)
+	r.form = container.NewVBox(
+		r.skipNote,
+		&widget.Label{Text: u.DisplayName + " (" + u.Login() + ")", TextStyle: fyne.TextStyle{Bold: true}},
+		r.mode, r.modeNote, r.setBox,
+		r.options.view,
+		widget.NewSeparator(),
+		widget.NewLabel("Enter your password for verification"),
+		r.verify, r.status,
+		container.NewHBox(r.cancel, r.confirm),
+	)
+
+	r.outcome = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
+	r.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
+	r.expiry = &widget.Label{Wrapping: fyne.TextWrapWord}
+	r.secret = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true}
+	r.copy = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: r.onCopy}
+	r.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), container.NewBorder(nil, nil, nil, r.copy, r.secret))
+	r.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: r.onClose}
+	r.outcomeBox = container.NewVBox(r.outcome, r.delivery, r.expiry, r.secretBox, container.NewHBox(r.close))
+	r.outcomeBox.Hide()
+
+	if err := app.CheckMayReset(c.actor, c.org, app.ResetOptions{Mode: app.ModeSetPassword}); err != nil {
+		r.mode.Disable()
+		r.modeNote.SetText("Set password is not available: " + app.ErrorMessage(err))
+	} else {
+		r.modeNote.Hide()
+	}
+	if err := app.CheckMayReset(c.actor, c.org, app.ResetOptions{Mode: app.ModeOneTime}); err != nil {
+		r.status.SetText(app.ErrorMessage(err))
+		r.confirm.Disable()
+	}
+	r.mode.OnChanged = r.onMode
+	r.onMode(r.mode.Selected)
+
+	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", container.NewVScroll(container.NewStack(r.form, r.outcomeBox)), c.win)
+	r.dlg.Resize(fyne.NewSize(36*theme.TextSize(), 46*theme.TextSize()))
+	r.dlg.Show()
+	c.lastReset = r
+	return r
+}
+
+// opts are the options the dialog shows now.
+func (r *resetDialog) opts() app.ResetOptions {
+	o := app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: r.options.clearMobile.Checked,
+		Unlock: r.options.unlock.Visible() && r.options.unlock.Checked}
+	if r.mode.Selected == modeSetLabel {
+		o.Mode = app.ModeSetPassword
+		o.ForceChange = r.forceChange.Checked
+		o.EmailPassword = r.emailPassword.Checked
+		o.Password = r.password.Text
+	}
+	return o
+}
+
+func (r *resetDialog) onMode(string) {
+	if r.mode.Selected == modeSetLabel {
+		if r.password.Text == "" {
+			r.onRegenerate()
+		}
+		r.setBox.Show()
+	} else {
+		r.setBox.Hide()
+	}
+	r.showSkip()
+}
+
+// showSkip says first why the user would be skipped, if they would.
+func (r *resetDialog) showSkip() {
+	reason := app.SkipReasonFor(r.c.actor, r.c.org, r.user, r.opts())
+	if reason == "" {
+		r.skipNote.Hide()
+		return
+	}
+	r.skipNote.SetText(reason.Sentence())
+	r.skipNote.Show()
+}
+
+// onRegenerate fills in a new generated password.
+func (r *resetDialog) onRegenerate() {
+	pw, err := app.GeneratePassword(r.c.org.MinPasswordLength)
+	if err != nil {
+		r.strength.SetText(app.ErrorMessage(err))
+		return
+	}
+	r.password.SetText(pw)
+}
+
+// onPasswordChanged shows whether the password passes the policy.
+func (r *resetDialog) onPasswordChanged(pw string) {
+	r.strength.SetText(strengthHint(pw, r.c.org.MinPasswordLength, r.user))
+}
+
+// strengthHint is "Strong: N characters" or why pw is refused.
+func strengthHint(pw string, minLen int, u app.User) string {
+	if err := app.CheckPassword(pw, minLen, u.PrimaryEmail, u.DisplayName); err != nil {
+		return app.ErrorMessage(err)
+	}
+	return fmt.Sprintf("Strong: %d characters", utf8.RuneCountInString(pw))
+}
+
+// onConfirm verifies the admin's password, then resets, both off the Fyne
+// goroutine; the button stays disabled while they run.
+func (r *resetDialog) onConfirm() {
+	if r.confirm.Disabled() {
+		return
+	}
+	opts := r.opts()
+	if opts.Mode == app.ModeSetPassword {
+		if err := app.CheckPassword(opts.Password, r.c.org.MinPasswordLength, r.user.PrimaryEmail, r.user.DisplayName); err != nil {
+			r.status.SetText(app.ErrorMessage(err))
+			return
+		}
+	}
+	if r.verify.Text == "" {
+		r.status.SetText("Enter your password for verification.")
+		return
+	}
+	r.confirm.Disable()
+	r.cancel.Disable()
+	r.status.Importance = widget.MediumImportance
+	r.status.SetText("Checking your password…")
+	adminPassword := r.verify.Text
+	req := app.ResetRequest{Actor: r.c.actor, Org: r.c.org, Users: []app.User{r.user}, Options: opts}
+	r.c.spawn(func() {
+		results, err := verifyAndReset(r.c, adminPassword, req)
+		fyne.Do(func() { r.apply(results, err) })
+	})
+}
+
+// verifyAndReset is the slow part of a confirm: sign in again, then reset.
+func verifyAndReset(c *console, adminPassword string, req app.ResetRequest) ([]app.ResetResult, error) {
+	if err := c.sess.Directory.VerifyPassword(c.ctx, adminPassword); err != nil {
+		return nil, err
+	}
+	return c.sess.Resetter.Reset(c.ctx, req)
+}
+
+// apply shows the outcome, or the error with the form still there.
+func (r *resetDialog) apply(results []app.ResetResult, err error) {
+	r.status.Importance = widget.DangerImportance
+	if len(results) == 0 {
+		r.status.SetText(app.ErrorMessage(err))
+		r.confirm.Enable()
+		r.cancel.Enable()
+		return
+	}
+	r.verify.SetText("")
+	r.result = results[0]
+	res := r.result
+	r.form.Hide()
+	r.outcomeBox.Show()
+	if res.Outcome == app.OutcomeReset {
+		r.outcome.SetText("The password of " + res.User.DisplayName + " was reset.")
+	} else {
+		r.outcome.SetText("Skipped: " + res.Reason.Sentence())
+	}
+	r.delivery.SetText(deliverySentence(res.Delivery))
+	if err != nil {
+		// The reset stands; only recording the mail outcome failed.
+		r.delivery.SetText(r.delivery.Text + " " + app.ErrorMessage(err))
+	}
+	switch {
+	case res.Outcome != app.OutcomeReset || res.ExpiresAt.IsZero():
+		r.expiry.Hide()
+	case res.Delivery.Kind == app.KindOneTimePassword:
+		r.expiry.SetText("The one-time password works until " + formatTime(res.ExpiresAt, "") + ".")
+	default:
+		r.expiry.SetText("The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used.")
+	}
+	if res.Password != "" {
+		r.secret.SetText(res.Password)
+		r.secretBox.Show()
+	} else {
+		r.secretBox.Hide()
+	}
+	r.c.reloadAfterReset()
+}
+
+// deliverySentence says what became of the message of a reset.
+func deliverySentence(d app.Delivery) string {
+	if d.ID == 0 {
+		return "No email was sent."
+	}
+	return kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d) + "."
+}
+
+// onCopy puts the password on the clipboard, and takes it off again after
+// clipboardLifetime unless something else was copied since.
+func (r *resetDialog) onCopy() {
+	copySecret(r.c, r.result.Password)
+	r.copy.SetText("Copied")
+}
+
+// copySecret copies pw and clears the clipboard after clipboardLifetime if
+// it still holds pw.
+func copySecret(c *console, pw string) {
+	clip := c.d.app.Clipboard()
+	clip.SetContent(pw)
+	time.AfterFunc(clipboardLifetime, func() {
+		fyne.Do(func() {
+			if clip.Content() == pw {
+				clip.SetContent("")
+			}
+		})
+	})
+}
+
+func (r *resetDialog) onClose() {
+	r.secret.SetText("")
+	r.result.Password = ""
+	r.dlg.Hide()
+}
