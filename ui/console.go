@@ -39,18 +39,23 @@ type navItem struct {
 	build     func(c *console) fyne.CanvasObject
 }
 
-// navigation is the console's registry of screens, in menu order.
-var navigation = []navItem{
-	{id: screenUsers, title: "Users", icon: theme.AccountIcon, directory: true,
-		build: func(c *console) fyne.CanvasObject { return c.users.view }},
-	{id: screenImport, title: "Import", icon: theme.UploadIcon, directory: true,
-		build: func(c *console) fyne.CanvasObject { c.imports = newImportScreen(c); return c.imports.view }},
-	{id: screenMail, title: "Mail", icon: theme.MailComposeIcon,
-		build: func(c *console) fyne.CanvasObject { c.mail = newMailScreen(c); return c.mail.view }},
-	{id: screenAudit, title: "Audit", icon: theme.HistoryIcon,
-		build: func(c *console) fyne.CanvasObject { c.audit = newAuditScreen(c); return c.audit.view }},
-	{id: screenSettings, title: "Settings", icon: theme.SettingsIcon,
-		build: func(c *console) fyne.CanvasObject { c.settings = newSettingsScreen(c); return c.settings.view }},
+// navigation is the console's registry of screens, in menu order. It is
+// filled in init because the screens it builds refer back to it.
+var navigation []navItem
+
+func init() {
+	navigation = []navItem{
+		{id: screenUsers, title: "Users", icon: theme.AccountIcon, directory: true,
+			build: func(c *console) fyne.CanvasObject { return c.users.view }},
+		{id: screenImport, title: "Import", icon: theme.UploadIcon, directory: true,
+			build: func(c *console) fyne.CanvasObject { c.imports = newImportScreen(c); return c.imports.view }},
+		{id: screenMail, title: "Mail", icon: theme.MailComposeIcon,
+			build: func(c *console) fyne.CanvasObject { c.mail = newMailScreen(c); return c.mail.view }},
+		{id: screenAudit, title: "Audit", icon: theme.HistoryIcon,
+			build: func(c *console) fyne.CanvasObject { c.audit = newAuditScreen(c); return c.audit.view }},
+		{id: screenSettings, title: "Settings", icon: theme.SettingsIcon,
+			build: func(c *console) fyne.CanvasObject { c.settings = newSettingsScreen(c); return c.settings.view }},
+	}
 }
 
 // console is a signed-in session: the actor, their org, the screens built
@@ -72,6 +77,10 @@ type console struct {
 	audit    *auditScreen
 	settings *settingsScreen
 	built    map[screenID]fyne.CanvasObject
+
+	// The dialogs opened last, so that tests can reach their widgets.
+	lastReset *resetDialog
+	lastBulk  *bulkReset
 
 	layout  string
 	spaces  *spacesShell  // set while the Spaces shell shows

@@ -3,6 +3,7 @@
 package localpg
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,18 +48,18 @@ func runAsUser() (*serverUser, error) {
 // command builds the command that runs argv as su (or as ourselves when su
 // is nil). runuser is made for exactly this and needs no password; su is the
 // fallback where util-linux's runuser is missing.
-func command(su *serverUser, argv ...string) *exec.Cmd {
+func command(ctx context.Context, su *serverUser, argv ...string) *exec.Cmd {
 	if su == nil {
-		return exec.Command(argv[0], argv[1:]...)
+		return exec.CommandContext(ctx, argv[0], argv[1:]...)
 	}
 	if p, err := exec.LookPath("runuser"); err == nil {
-		return exec.Command(p, append([]string{"-u", su.name, "--"}, argv...)...)
+		return exec.CommandContext(ctx, p, append([]string{"-u", su.name, "--"}, argv...)...)
 	}
 	quoted := make([]string, len(argv))
 	for i, a := range argv {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
-	return exec.Command("su", su.name, "-s", "/bin/sh", "-c", "exec "+strings.Join(quoted, " "))
+	return exec.CommandContext(ctx, "su", su.name, "-s", "/bin/sh", "-c", "exec "+strings.Join(quoted, " "))
 }
 
 // detach puts the server in a session of its own, so that Ctrl-C in the

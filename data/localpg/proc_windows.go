@@ -3,6 +3,7 @@
 package localpg
 
 import (
+	"context"
 	"io/fs"
 	"os/exec"
 	"syscall"
@@ -14,7 +15,9 @@ type serverUser struct{}
 
 func runAsUser() (*serverUser, error) { return nil, nil }
 
-func command(_ *serverUser, argv ...string) *exec.Cmd { return exec.Command(argv[0], argv[1:]...) }
+func command(ctx context.Context, _ *serverUser, argv ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, argv[0], argv[1:]...)
+}
 
 // detach keeps a console's Ctrl-C from reaching the server.
 func detach(cmd *exec.Cmd) {

@@ -34,8 +34,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, resetdesk, pg
 $$;
 
 -- The same rule as app.SkipReasonFor, in the same order. NULL means eligible.
+-- No SET clause, so the planner inlines it into the callers' set-based
+-- queries; only the definer functions (fixed search_path) can call it.
 CREATE FUNCTION skip_reason(a users, t users, o orgs, p_mode text, p_email_password boolean) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, resetdesk, pg_temp AS $$
+LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE
         WHEN t.id IS NULL THEN 'not_found'
         WHEN t.role = 'owner' OR t.id = a.id OR (t.role <> 'member' AND a.role <> 'owner') THEN 'protected'

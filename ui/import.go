@@ -1,0 +1,159 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+)
+
+// importScreen adds users from a CSV file: a preview that marks bad rows by
+// line before anything is written, then the import and its summary.
+type importScreen struct {
+	c    *console
+	view fyne.CanvasObject
+
+	choose   *widget.Button
+	file     *widget.Label
+	problem  *widget.Label // the file can't be read at all
+	preview  *textTable
+	importNo *widget.Button
+	summary  *widget.Label
+
+	rows []app.ImportRow
+	bad  []app.RowError
+	// lines is the preview: good and bad rows merged in file order.
+	lines []previewLine
+}
+
+// previewLine is a row of the preview: a user to import, or a bad row.
+type previewLine struct {
+	line int
+	row  app.ImportRow
+	bad  string // why the row is left out; "" for a good row
+}
+
+func newImportScreen(c *console) *importScreen {
+	s := &importScreen{c: c}
+	s.choose = &widget.Button{Text: "Choose CSV file…", Icon: theme.FolderOpenIcon(), OnTapped: s.onChoose}
+	s.file = &widget.Label{Text: "Columns: email, name, mobile, secondary_email, role, status. At most 300 users.", Wrapping: fyne.TextWrapWord}
+	s.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	s.problem.Hide()
+	s.preview = newTextTable([]string{"Line", "Email", "Name", "Mobile", "Role", "Status", "Problem"},
+		[]float32{3, 14, 12, 8, 6, 6, 24}, func() int { return len(s.lines) }, s.previewCell)
+	s.importNo = &widget.Button{Text: "Import users", Importance: widget.HighImportance, OnTapped: s.onImport}
+	s.importNo.Disable()
+	s.summary = &widget.Label{Wrapping: fyne.TextWrapWord}
+	if !c.actor.Has(app.PermImportUsers) {
+		s.choose.Disable()
+		s.file.SetText("Your role may not import users.")
+	}
+	top := container.NewVBox(container.NewBorder(nil, nil, s.choose, nil, s.file), s.problem)
+	bottom := container.NewVBox(s.summary, container.NewHBox(s.importNo))
+	s.view = container.NewBorder(top, bottom, nil, nil, s.preview)
+	return s
+}
+
+func (s *importScreen) onChoose() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil || rc == nil {
+			return
+		}
+		defer rc.Close()
+		s.onFile(rc.URI().Name(), rc)
+	}, s.c.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".txt"}))
+	d.Show()
+}
+
+// onFile previews a file: nothing is written until "Import N users".
+func (s *importScreen) onFile(name string, r io.Reader) {
+	s.summary.SetText("")
+	rows, bad, err := app.ParseImportCSV(r)
+	s.rows, s.bad, s.lines = nil, nil, nil
+	if err != nil {
+		s.problem.SetText(app.ErrorMessage(err))
+		s.problem.Show()
+	} else {
+		s.problem.Hide()
+		s.rows, s.bad = rows, bad
+		for _, row := range rows {
+			s.lines = append(s.lines, previewLine{line: row.Line, row: row})
+		}
+		for _, e := range bad {
+			s.lines = append(s.lines, previewLine{line: e.Line, row: app.ImportRow{Email: e.Email}, bad: e.Message})
+		}
+		sort.SliceStable(s.lines, func(i, j int) bool { return s.lines[i].line < s.lines[j].line })
+	}
+	s.file.SetText(fmt.Sprintf("%s: %d users to import, %d rows left out.", name, len(s.rows), len(s.bad)))
+	s.importNo.SetText(fmt.Sprintf("Import %d users", len(s.rows)))
+	if len(s.rows) > 0 {
+		s.importNo.Enable()
+	} else {
+		s.importNo.Disable()
+	}
+	s.preview.Refresh()
+}
+
+func (s *importScreen) previewCell(row, col int) (string, widget.Importance) {
+	l := s.lines[row]
+	imp := widget.MediumImportance
+	if l.bad != "" {
+		imp = widget.DangerImportance
+	}
+	switch col {
+	case 0:
+		return fmt.Sprint(l.line), imp
+	case 1:
+		return l.row.Email, imp
+	case 2:
+		return l.row.Name, imp
+	case 3:
+		return l.row.Mobile, imp
+	case 4:
+		return l.row.Role, imp
+	case 5:
+		return string(l.row.Status), imp
+	case 6:
+		return l.bad, imp
+	}
+	return "", imp
+}
+
+// onImport writes the good rows in one transaction, off the Fyne goroutine.
+func (s *importScreen) onImport() {
+	rows := s.rows
+	s.importNo.Disable()
+	s.choose.Disable()
+	s.summary.SetText("Importing…")
+	s.c.spawn(func() {
+		res, err := s.c.sess.Directory.ImportUsers(s.c.ctx, rows)
+		fyne.Do(func() { s.apply(res, err) })
+	})
+}
+
+func (s *importScreen) apply(res app.ImportResult, err error) {
+	s.choose.Enable()
+	if err != nil {
+		s.summary.SetText(app.ErrorMessage(err))
+		s.importNo.Enable()
+		return
+	}
+	lines := []string{fmt.Sprintf("Imported %d users.", res.Imported)}
+	for _, e := range res.Rows {
+		lines = append(lines, fmt.Sprintf("Line %d: %s", e.Line, e.Message))
+	}
+	s.summary.SetText(strings.Join(lines, "\n"))
+	s.rows = nil
+	s.importNo.SetText("Import users")
+	s.c.users.reload()
+}

@@ -1,0 +1,286 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+)
+
+// Labels of the layout and theme choices.
+var (
+	layoutChoices = map[string]string{"Spaces": LayoutSpaces, "Unified": LayoutUnified}
+	themeChoices  = map[string]string{"System": ThemeSystem, "Light": ThemeLight, "Dark": ThemeDark}
+)
+
+// labelOf returns the label of value in choices.
+func labelOf(choices map[string]string, value, fallback string) string {
+	for label, v := range choices {
+		if v == value {
+			return label
+		}
+	}
+	return fallback
+}
+
+// settingsScreen holds the layout and theme (instant, remembered), the SMTP
+// server (password in the keychain only) with a test message, and the
+// org's policies, which only the owner may change.
+type settingsScreen struct {
+	c    *console
+	view fyne.CanvasObject
+
+	layout *widget.RadioGroup
+	theme  *widget.RadioGroup
+
+	smtpHost     *widget.Entry
+	smtpPort     *widget.Entry
+	smtpTLS      *widget.Select
+	smtpUser     *widget.Entry
+	smtpPassword *widget.Entry
+	smtpFrom     *widget.Entry
+	smtpCAFile   *widget.Entry
+	smtpSave     *widget.Button
+	smtpNote     *widget.Label
+	testTo       *widget.Entry
+	testSend     *widget.Button
+	testNote     *widget.Label
+
+	maySet       *widget.Check
+	otpMinutes   *widget.Entry
+	tempHours    *widget.Entry
+	minLength    *widget.Entry
+	sso          *widget.Check
+	policiesSave *widget.Button
+	policiesNote *widget.Label
+}
+
+func newSettingsScreen(c *console) *settingsScreen {
+	s := &settingsScreen{c: c}
+	s.layout = &widget.RadioGroup{Options: []string{"Spaces", "Unified"}, Horizontal: true, Required: true,
+		Selected: labelOf(layoutChoices, c.layout, "Spaces")}
+	s.layout.OnChanged = s.onLayout
+	s.theme = &widget.RadioGroup{Options: []string{"System", "Light", "Dark"}, Horizontal: true, Required: true,
+		Selected: labelOf(themeChoices, c.prefs.StringWithFallback(PrefTheme, ThemeSystem), "System")}
+	s.theme.OnChanged = s.onTheme
+
+	saved := LoadSMTPSettings(c.prefs, nil)
+	s.smtpHost = &widget.Entry{Text: saved.Host, PlaceHolder: "mail.office.example"}
+	s.smtpPort = &widget.Entry{Text: portText(saved.Port), PlaceHolder: "587"}
+	s.smtpTLS = &widget.Select{Options: []string{"starttls", "tls", "none"}, Selected: saved.TLS}
+	s.smtpUser = &widget.Entry{Text: saved.Username}
+	s.smtpPassword = &widget.Entry{Password: true, PlaceHolder: "Kept in the keychain"}
+	s.smtpFrom = &widget.Entry{Text: saved.From, PlaceHolder: "ResetDesk <noreply@office.example>"}
+	s.smtpCAFile = &widget.Entry{Text: saved.CAFile, PlaceHolder: "Optional: a PEM file of certificate authorities"}
+	s.smtpSave = &widget.Button{Text: "Save mail settings", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSaveSMTP}
+	s.smtpNote = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.testTo = &widget.Entry{Text: c.actor.User.PrimaryEmail, PlaceHolder: "Send a test message to"}
+	s.testSend = &widget.Button{Text: "Send test message", Icon: theme.MailSendIcon(), OnTapped: s.onSendTest}
+	s.testNote = &widget.Label{Wrapping: fyne.TextWrapWord}
+
+	s.maySet = &widget.Check{Text: "Admins may set passwords"}
+	s.otpMinutes = &widget.Entry{}
+	s.tempHours = &widget.Entry{}
+	s.minLength = &widget.Entry{}
+	s.sso = &widget.Check{Text: "The organization signs in through SSO (no email resets)"}
+	s.policiesSave = &widget.Button{Text: "Save policies", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSavePolicies}
+	s.policiesNote = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.showPolicies(c.org)
+	if !c.actor.IsOwner() {
+		for _, w := range []fyne.Disableable{s.maySet, s.otpMinutes, s.tempHours, s.minLength, s.sso, s.policiesSave} {
+			w.Disable()
+		}
+		s.policiesNote.SetText("Only the owner changes the organization's policies.")
+	}
+
+	appearance := &widget.Form{Items: []*widget.FormItem{
+		{Text: "Layout", Widget: s.layout},
+		{Text: "Theme", Widget: s.theme},
+	}}
+	smtp := &widget.Form{Items: []*widget.FormItem{
+		{Text: "Host", Widget: s.smtpHost},
+		{Text: "Port", Widget: s.smtpPort},
+		{Text: "TLS", Widget: s.smtpTLS},
+		{Text: "User", Widget: s.smtpUser},
+		{Text: "Password", Widget: s.smtpPassword},
+		{Text: "From", Widget: s.smtpFrom},
+		{Text: "CA file", Widget: s.smtpCAFile},
+	}}
+	policies := &widget.Form{Items: []*widget.FormItem{
+		{Text: "", Widget: s.maySet},
+		{Text: "One-time password valid (minutes)", Widget: s.otpMinutes},
+		{Text: "Temporary password valid (hours)", Widget: s.tempHours},
+		{Text: "Minimum password length", Widget: s.minLength},
+		{Text: "", Widget: s.sso},
+	}}
+	s.view = container.NewVScroll(container.NewVBox(
+		widget.NewCard("Appearance", "", appearance),
+		widget.NewCard("Mail server", "", container.NewVBox(smtp, container.NewHBox(s.smtpSave), s.smtpNote,
+			container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)),
+		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),
+	))
+	return s
+}
+
+// onLayout switches the shell at once; the choice is remembered.
+func (s *settingsScreen) onLayout(label string) {
+	if v := layoutChoices[label]; v != "" && v != s.c.layout {
+		s.c.setLayout(v)
+	}
+}
+
+// onTheme applies the theme at once; the choice is remembered.
+func (s *settingsScreen) onTheme(label string) {
+	if v := themeChoices[label]; v != "" {
+		applyTheme(s.c.d.app, v)
+	}
+}
+
+// smtpSettings reads the form. The password is the one typed, else the one
+// in the keychain.
+func (s *settingsScreen) smtpSettings() (SMTPSettings, error) {
+	st := SMTPSettings{Host: strings.TrimSpace(s.smtpHost.Text), TLS: s.smtpTLS.Selected,
+		Username: strings.TrimSpace(s.smtpUser.Text), Password: s.smtpPassword.Text,
+		From: strings.TrimSpace(s.smtpFrom.Text), CAFile: strings.TrimSpace(s.smtpCAFile.Text)}
+	if t := strings.TrimSpace(s.smtpPort.Text); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 65535 {
+			return st, app.Errorf(app.EINVALID, "The mail server's port must be a number between 1 and 65535.")
+		}
+		st.Port = n
+	}
+	if st.Password == "" && st.Username != "" {
+		if kc := s.c.d.backend.Keychain(); kc != nil {
+			st.Password, _ = kc.Get(KeychainService, st.keychainUser())
+		}
+	}
+	return st, nil
+}
+
+// onSaveSMTP stores the settings (the password in the keychain only) and
+// has main use them for the next resets.
+func (s *settingsScreen) onSaveSMTP() {
+	st, err := s.smtpSettings()
+	if err != nil {
+		s.smtpNote.SetText(app.ErrorMessage(err))
+		return
+	}
+	typed := s.smtpPassword.Text != ""
+	s.smtpSave.Disable()
+	s.smtpNote.SetText("Saving…")
+	b := s.c.d.backend
+	s.c.spawn(func() {
+		err := b.ConfigureMail(st)
+		note := ""
+		if err == nil && typed {
+			if kc := b.Keychain(); kc == nil || kc.Set(KeychainService, st.keychainUser(), st.Password) != nil {
+				note = " The password is used until ResetDesk closes. " + noKeychainSentence
+			}
+		}
+		fyne.Do(func() {
+			s.smtpSave.Enable()
+			if err != nil {
+				s.smtpNote.SetText(app.ErrorMessage(err))
+				return
+			}
+			saveSMTPSettings(s.c.prefs, st)
+			s.smtpPassword.SetText("")
+			s.smtpNote.SetText("Saved." + note)
+		})
+	})
+}
+
+// onSendTest sends a test message through the settings in the form.
+func (s *settingsScreen) onSendTest() {
+	st, err := s.smtpSettings()
+	if err != nil {
+		s.testNote.SetText(app.ErrorMessage(err))
+		return
+	}
+	to := strings.TrimSpace(s.testTo.Text)
+	if to == "" {
+		s.testNote.SetText("Enter an address to send the test message to.")
+		return
+	}
+	s.testSend.Disable()
+	s.testNote.SetText("Sending…")
+	s.c.spawn(func() {
+		err := s.c.d.backend.SendTestMessage(s.c.ctx, s.c.sess, st, to)
+		fyne.Do(func() {
+			s.testSend.Enable()
+			if err != nil {
+				s.testNote.SetText(app.ErrorMessage(err))
+				return
+			}
+			s.testNote.SetText("The mail server accepted the test message to " + to + ".")
+			if s.c.mail != nil {
+				s.c.mail.reload()
+			}
+		})
+	})
+}
+
+// showPolicies fills the policy form from o.
+func (s *settingsScreen) showPolicies(o app.Org) {
+	s.maySet.SetChecked(o.AdminsMaySetPasswords)
+	s.otpMinutes.SetText(strconv.Itoa(int(o.OTPTTL / time.Minute)))
+	s.tempHours.SetText(strconv.Itoa(int(o.TempPasswordTTL / time.Hour)))
+	s.minLength.SetText(strconv.Itoa(o.MinPasswordLength))
+	s.sso.SetChecked(o.SSOEnabled)
+}
+
+// policies reads the policy form into a copy of the org.
+func (s *settingsScreen) policies() (app.Org, error) {
+	o := s.c.org
+	num := func(e *widget.Entry, what string) (int, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(e.Text))
+		if err != nil || n < 1 {
+			return 0, app.Errorf(app.EINVALID, "%s must be a whole number above zero.", what)
+		}
+		return n, nil
+	}
+	minutes, err := num(s.otpMinutes, "The one-time password's validity")
+	if err != nil {
+		return o, err
+	}
+	hours, err := num(s.tempHours, "The temporary password's validity")
+	if err != nil {
+		return o, err
+	}
+	minLen, err := num(s.minLength, "The minimum password length")
+	if err != nil {
+		return o, err
+	}
+	o.AdminsMaySetPasswords, o.SSOEnabled = s.maySet.Checked, s.sso.Checked
+	o.OTPTTL, o.TempPasswordTTL, o.MinPasswordLength = time.Duration(minutes)*time.Minute, time.Duration(hours)*time.Hour, minLen
+	return o, nil
+}
+
+// onSavePolicies stores the policies off the Fyne goroutine.
+func (s *settingsScreen) onSavePolicies() {
+	o, err := s.policies()
+	if err != nil {
+		s.policiesNote.SetText(app.ErrorMessage(err))
+		return
+	}
+	s.policiesSave.Disable()
+	s.policiesNote.SetText("Saving…")
+	s.c.spawn(func() {
+		err := s.c.sess.Directory.SetOrgPolicies(s.c.ctx, o)
+		fyne.Do(func() {
+			s.policiesSave.Enable()
+			if err != nil {
+				s.policiesNote.SetText(app.ErrorMessage(err))
+				return
+			}
+			s.c.org = o
+			s.policiesNote.SetText("Saved.")
+		})
+	})
+}

@@ -1,0 +1,237 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+	"resetdesk/icons"
+)
+
+// newProfileChoice is the profile list's entry for typing a new server.
+const newProfileChoice = "New server…"
+
+// signInScreen asks for the server profile, the role's password, and
+// whether to keep that password in the keychain.
+type signInScreen struct {
+	d    *Desktop
+	view fyne.CanvasObject
+
+	profiles     *widget.Select
+	name         *widget.Entry
+	host         *widget.Entry
+	port         *widget.Entry
+	database     *widget.Entry
+	role         *widget.Entry
+	password     *widget.Entry
+	remember     *widget.Check
+	signIn       *widget.Button
+	status       *widget.Label
+	keychainNote *widget.Label
+	busy         *fyne.Container
+}
+
+func newSignInScreen(d *Desktop) *signInScreen {
+	s := &signInScreen{d: d}
+	s.profiles = &widget.Select{OnChanged: s.onProfile}
+	s.name = &widget.Entry{PlaceHolder: "Office"}
+	s.host = &widget.Entry{PlaceHolder: "db.office.example"}
+	s.port = &widget.Entry{PlaceHolder: "5432"}
+	s.database = &widget.Entry{PlaceHolder: "resetdesk"}
+	s.role = &widget.Entry{PlaceHolder: "Your PostgreSQL role"}
+	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onSignIn() }}
+	s.remember = &widget.Check{Text: "Remember password in the keychain"}
+	s.signIn = &widget.Button{Text: "Sign in", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onSignIn}
+	s.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	s.keychainNote = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
+	s.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Signing in…"))
+	s.busy.Hide()
+
+	s.fillProfiles()
+	form := &widget.Form{Items: []*widget.FormItem{
+		{Text: "Profile", Widget: s.profiles},
+		{Text: "Name", Widget: s.name},
+		{Text: "Host", Widget: s.host},
+		{Text: "Port", Widget: s.port},
+		{Text: "Database", Widget: s.database},
+		{Text: "Role", Widget: s.role},
+		{Text: "Password", Widget: s.password},
+	}}
+	title := &widget.Label{Text: "Sign in to ResetDesk", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
+	logo := widget.NewIcon(icons.AppIcon)
+	box := container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.keychainNote, s.status, s.busy, container.NewHBox(s.signIn))
+	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), box.MinSize().Height), box))
+	return s
+}
+
+// busyView is shown while a session opens without the form.
+func (s *signInScreen) busyView(text string) fyne.CanvasObject {
+	return container.NewCenter(container.NewVBox(widget.NewProgressBarInfinite(), widget.NewLabel(text)))
+}
+
+// fillProfiles lists the saved profiles and selects the last one used.
+func (s *signInScreen) fillProfiles() {
+	prefs := s.d.app.Preferences()
+	opts := []string{}
+	for _, p := range loadProfiles(prefs) {
+		opts = append(opts, p.Name)
+	}
+	s.profiles.Options = append(opts, newProfileChoice)
+	last := prefs.String(PrefLastProfile)
+	for _, o := range opts {
+		if o == last {
+			s.profiles.SetSelected(o)
+			return
+		}
+	}
+	s.profiles.SetSelected(newProfileChoice)
+}
+
+// onProfile fills the form from a saved profile, and the password from the
+// keychain when it holds one.
+func (s *signInScreen) onProfile(name string) {
+	for _, p := range loadProfiles(s.d.app.Preferences()) {
+		if p.Name != name {
+			continue
+		}
+		s.name.SetText(p.Name)
+		s.host.SetText(p.Host)
+		s.port.SetText(portText(p.Port))
+		s.database.SetText(p.Database)
+		s.role.SetText(p.Role)
+		s.password.SetText("")
+		kc := s.d.backend.Keychain()
+		if kc == nil {
+			return
+		}
+		s.d.opts.spawn(func() {
+			pw, err := kc.Get(KeychainService, p.keychainUser())
+			fyne.Do(func() {
+				if err == nil && pw != "" && s.name.Text == p.Name {
+					s.password.SetText(pw)
+					s.remember.SetChecked(true)
+				}
+			})
+		})
+		return
+	}
+	s.name.SetText("")
+}
+
+// profile is the profile the form describes.
+func (s *signInScreen) profile() (Profile, error) {
+	p := Profile{Name: strings.TrimSpace(s.name.Text), Host: strings.TrimSpace(s.host.Text),
+		Database: strings.TrimSpace(s.database.Text), Role: strings.TrimSpace(s.role.Text), Port: 5432}
+	if t := strings.TrimSpace(s.port.Text); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 65535 {
+			return p, app.Errorf(app.EINVALID, "The port must be a number between 1 and 65535.")
+		}
+		p.Port = n
+	}
+	switch {
+	case p.Host == "":
+		return p, app.Errorf(app.EINVALID, "Enter the database server's host name.")
+	case p.Role == "":
+		return p, app.Errorf(app.EINVALID, "Enter your PostgreSQL role.")
+	}
+	if p.Database == "" {
+		p.Database = "resetdesk"
+	}
+	if p.Name == "" {
+		p.Name = p.Role + "@" + p.Host
+	}
+	return p, nil
+}
+
+// onSignIn signs in off the Fyne goroutine, then opens the console.
+func (s *signInScreen) onSignIn() {
+	if s.signIn.Disabled() {
+		return
+	}
+	p, err := s.profile()
+	if err != nil {
+		s.showError(err)
+		return
+	}
+	if s.password.Text == "" {
+		s.showError(app.Errorf(app.EINVALID, "Enter the password of role %s.", p.Role))
+		return
+	}
+	s.status.SetText("")
+	s.signIn.Disable()
+	s.busy.Show()
+	password, remember := s.password.Text, s.remember.Checked
+	b := s.d.backend
+	s.d.opts.spawn(func() {
+		r := signInWork(b, p, password, remember)
+		fyne.Do(func() { s.apply(p, r) })
+	})
+}
+
+// signInResult is what signing in found.
+type signInResult struct {
+	sess     Session
+	actor    app.Actor
+	org      app.Org
+	err      error
+	keychain string // a sentence when the password could not be saved
+}
+
+// signInWork is the slow part of signing in: connect, read the actor, and
+// save or forget the password in the keychain.
+func signInWork(b Backend, p Profile, password string, remember bool) signInResult {
+	ctx := context.Background()
+	var r signInResult
+	r.sess, r.err = b.SignIn(ctx, p, password)
+	if r.err != nil {
+		return r
+	}
+	r.actor, r.org, r.err = r.sess.Directory.Actor(ctx)
+	if r.err != nil {
+		if r.sess.Close != nil {
+			_ = r.sess.Close()
+		}
+		return r
+	}
+	kc := b.Keychain()
+	switch {
+	case remember && kc == nil:
+		r.keychain = noKeychainSentence
+	case remember:
+		if err := kc.Set(KeychainService, p.keychainUser(), password); err != nil {
+			r.keychain = noKeychainSentence
+		}
+	case kc != nil:
+		_ = kc.Delete(KeychainService, p.keychainUser()) // nothing saved is fine
+	}
+	return r
+}
+
+func (s *signInScreen) apply(p Profile, r signInResult) {
+	s.signIn.Enable()
+	s.busy.Hide()
+	if r.err != nil {
+		s.showError(r.err)
+		return
+	}
+	s.password.SetText("")
+	saveProfile(s.d.app.Preferences(), p)
+	s.fillProfiles()
+	s.d.openConsole(r.sess, r.actor, r.org)
+	if r.keychain != "" {
+		dialog.ShowInformation("Password", r.keychain, s.d.win)
+	}
+}
+
+// showError shows err's sentence under the form.
+func (s *signInScreen) showError(err error) {
+	s.status.SetText(app.ErrorMessage(err))
+}
