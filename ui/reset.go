@@ -92,7 +92,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.regenerate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: r.onRegenerate}
 	r.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
 	r.forceChange = &widget.Check{Text: "Force change at next sign-in", Checked: true}
-	r.emailPassword = &widget.Check{Text: "Email the new password to the user", OnChanged: func(bool) { r.showSkip() }}
+	r.emailPassword = &widget.Check{Text: "Email the new password to the user", Checked: true, OnChanged: func(bool) { r.showSkip() }}
 	r.options = newOptionChecks(u.Locked(c.now()))
 	r.verify = &widget.Entry{Password: true, PlaceHolder: "Your password", OnSubmitted: func(string) { r.onConfirm() }}
 	r.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
