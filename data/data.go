@@ -105,14 +105,41 @@ func serverName(cfg pq.Config) string {
 
 // VerifyPassword checks password against the signed-in role by signing in
 // again on a separate connection: "enter your password for verification"
-// means exactly that. A wrong password is EUNAUTHORIZED.
+// means exactly that. The outcome is recorded in the database, which locks
+// resets for 15 minutes after 5 wrong passwords in a row. A wrong password,
+// or a lock, is EUNAUTHORIZED.
 func (d *DB) VerifyPassword(ctx context.Context, password string) error {
+	var until sql.NullTime
+	if err := d.db.GetContext(ctx, &until, `SELECT resetdesk.my_verification_lock()`); err != nil {
+		return fmt.Errorf("data: verify: %w", d.mapErr(err))
+	}
+	if until.Valid {
+		return lockedError(until.Time)
+	}
+	err := d.signInAgain(ctx, password)
+	if err != nil && app.ErrorCode(err) != app.EUNAUTHORIZED {
+		return err // the server could not tell us; nothing to record
+	}
+	if rerr := d.db.GetContext(ctx, &until, `SELECT resetdesk.record_verification($1)`, err == nil); rerr != nil {
+		return fmt.Errorf("data: verify: %w", d.mapErr(rerr))
+	}
+	if err != nil && until.Valid {
+		return lockedError(until.Time)
+	}
+	return err
+}
+
+func lockedError(until time.Time) error {
+	return app.Errorf(app.EUNAUTHORIZED, "Resets are locked after 5 wrong passwords. Try again after %s.", until.Local().Format("15:04"))
+}
+
+func (d *DB) signInAgain(ctx context.Context, password string) error {
 	cfg := d.cfg.Clone()
 	cfg.Password = password
 	cfg.Passfile = ""
 	c, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
-		return app.Errorf(app.EINTERNAL, "Internal error.")
+		return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
 	}
 	conn, err := c.Connect(ctx)
 	if err != nil {

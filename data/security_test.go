@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/lib/pq"
@@ -258,4 +259,46 @@ func addUser(t *testing.T, o *pgtest.Org, email, status string) int64 {
 		t.Fatal(err)
 	}
 	return u.ID
+}
+
+// TestWrongAdminPasswordsLockResets: five wrong verifications in a row lock
+// resets for that admin, in the database, and leave a trail in the audit log.
+func TestWrongAdminPasswordsLockResets(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	id := addUser(t, o, "member@acme.test", "confirmed")
+	if err := o.Admin.VerifyPassword(ctx, o.Password); err != nil {
+		t.Fatalf("the right password: %v", err)
+	}
+	for i := 1; i <= 5; i++ {
+		err := o.Admin.VerifyPassword(ctx, "wrong password")
+		want := "That is not the password"
+		if i == 5 {
+			want = "Resets are locked"
+		}
+		if app.ErrorCode(err) != app.EUNAUTHORIZED || !strings.Contains(app.ErrorMessage(err), want) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if err := o.Admin.VerifyPassword(ctx, o.Password); err == nil || !strings.Contains(app.ErrorMessage(err), "locked") {
+		t.Fatalf("the right password while locked: %v", err)
+	}
+	// The lock is the database's: even a client that skips verification is refused.
+	if _, err := o.Admin.ApplyReset(ctx, otpBatch(id)); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("reset while locked: %v", err)
+	}
+	// Other admins are not affected.
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(id)); err != nil {
+		t.Fatalf("the owner's reset: %v", err)
+	}
+	var failures int
+	if err := superDB(t, o).QueryRow(`SELECT count(*) FROM resetdesk.audit_events WHERE action = 'verify_password' AND NOT (details->>'ok')::boolean AND actor = $1`,
+		o.Prefix+"_admin").Scan(&failures); err != nil || failures != 5 {
+		t.Fatalf("%d failed verifications audited, want 5 (%v)", failures, err)
+	}
+	// Fifteen minutes later the lock is gone.
+	o.Exec(t, `UPDATE resetdesk.admin_verifications SET at = at - interval '16 minutes'`)
+	if err := o.Admin.VerifyPassword(ctx, o.Password); err != nil {
+		t.Fatalf("after the lock expired: %v", err)
+	}
 }

@@ -251,6 +251,7 @@ func (r *resetDialog) apply(results []app.ResetResult, err error) {
 		return
 	}
 	r.verify.SetText("")
+	r.status.SetText("")
 	r.result = results[0]
 	res := r.result
 	r.form.Hide()

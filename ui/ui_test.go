@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,7 +120,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	o := pgtest.NewOrg(t)
 	ctx := context.Background()
-	rows, bad, err := app.ParseImportCSV(stringsReader(seedCSV))
+	rows, bad, err := app.ParseImportCSV(strings.NewReader(seedCSV))
 	if err != nil || len(bad) > 0 {
 		t.Fatalf("seed: %v %v", err, bad)
 	}
@@ -183,4 +184,22 @@ func equal[T comparable](t *testing.T, what string, got, want T) {
 	if got != want {
 		t.Errorf("%s = %v, want %v", what, got, want)
 	}
+}
+
+func mustActor(t *testing.T, d app.Directory) app.Actor {
+	t.Helper()
+	a, _, err := d.Actor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -115,6 +115,9 @@ func (s *Sink) Addr() string { return s.ln.Addr().String() }
 func (s *Sink) Close() error {
 	s.closeOnce.Do(func() {
 		s.closeErr = s.srv.Close()
+		// srv.Close closes only the listeners Serve has registered; when
+		// Close comes first, Serve would wait in Accept for ever.
+		_ = s.ln.Close()
 		<-s.done
 	})
 	return s.closeErr

@@ -1,0 +1,307 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"resetdesk/app"
+)
+
+// An admin finds Alice by typing, sets a password without emailing it, and
+// gets the password to hand over, with Copy.
+func TestStorySetPasswordForOneUser(t *testing.T) {
+	f := newFixture(t)
+	u := f.c.users
+
+	test.Type(f.c.search, "ALICE")
+	equal(t, "rows shown", u.list.Length(), 1)
+	equal(t, "row", u.shownUser(0).DisplayName, "Alice Anders")
+
+	u.rowMenu(u.shownUser(0)).Items[0].Action() // the three-dots menu's Reset Password
+	r := f.c.lastReset
+	equal(t, "skip note visible", r.skipNote.Visible(), false)
+	r.mode.SetSelected(modeSetLabel)
+	if !r.setBox.Visible() || r.password.Text == "" {
+		t.Fatalf("set password mode shows no prefilled password")
+	}
+	if !strings.HasPrefix(r.strength.Text, "Strong: ") {
+		t.Errorf("strength = %q", r.strength.Text)
+	}
+	first := r.password.Text
+	test.Tap(r.regenerate)
+	if r.password.Text == first {
+		t.Errorf("Regenerate kept the same password")
+	}
+	equal(t, "force change ticked", r.forceChange.Checked, true)
+	test.Tap(r.emailPassword) // untick: the admin hands the password over
+	equal(t, "email ticked", r.emailPassword.Checked, false)
+	typed := r.password.Text
+
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+
+	equal(t, "status", r.status.Text, "")
+	equal(t, "outcome", r.outcome.Text, "The password of Alice Anders was reset.")
+	equal(t, "delivery", r.delivery.Text, "Password reset notice to alice@acme.example: sent.")
+	equal(t, "password shown", r.secret.Text, typed)
+	equal(t, "password box visible", r.secretBox.Visible(), true)
+	test.Tap(r.copy)
+	equal(t, "clipboard", f.app.Clipboard().Content(), typed)
+
+	alice := f.user(t, "alice@acme.example")
+	equal(t, "must change", alice.MustChangePassword, true)
+	test.Tap(r.close)
+	equal(t, "secret cleared on close", r.secret.Text, "")
+}
+
+// A one-time password goes by email; the dialog says how the delivery went.
+func TestStoryOneTimePassword(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	equal(t, "mode", r.mode.Selected, modeOneTimeLabel)
+	equal(t, "web sessions ticked", r.options.webSessions.Checked, true)
+	equal(t, "web sessions disabled", r.options.webSessions.Disabled(), true)
+	equal(t, "unlock shown for an unlocked user", r.options.unlock.Visible(), false)
+
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+
+	equal(t, "outcome", r.outcome.Text, "The password of Bob Brown was reset.")
+	equal(t, "delivery", r.delivery.Text, "One-time password to bob@acme.example: sent.")
+	equal(t, "expiry visible", r.expiry.Visible(), true)
+	equal(t, "no password to hand over", r.secretBox.Visible(), false)
+	msgs := f.sink.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "bob@acme.example" {
+		t.Fatalf("sink got %d messages", len(msgs))
+	}
+
+	// The profile shows the delivery, and Resend makes a new code.
+	f.c.users.openProfile(f.users["bob@acme.example"])
+	p := f.c.users.profile
+	equal(t, "latest", p.delivery.Text, "One-time password to bob@acme.example: sent")
+	equal(t, "resend visible", p.resend.Visible(), true)
+	p.resendNow()
+	equal(t, "messages after resend", len(f.sink.Messages()), 2)
+	if p.activity.Length() < 2 {
+		t.Errorf("activity shows %d lines", p.activity.Length())
+	}
+}
+
+// When the mail server refuses, the dialog shows the server's words.
+func TestStoryOneTimePasswordMailFails(t *testing.T) {
+	f := newFixture(t)
+	f.sink.FailNext(550, "Mailbox unavailable")
+	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	equal(t, "outcome", r.outcome.Text, "The password of Bob Brown was reset.")
+	if !strings.HasPrefix(r.delivery.Text, "One-time password to bob@acme.example: failed: ") {
+		t.Errorf("delivery = %q", r.delivery.Text)
+	}
+}
+
+// Three users selected, one deactivated: two are reset, one skipped with
+// the reason, and the results save as CSV.
+func TestStoryBulkResetSelection(t *testing.T) {
+	f := newFixture(t)
+	u := f.c.users
+	w := f.d.win
+	for _, email := range []string{"alice@acme.example", "bob@acme.example", "carol@acme.example"} {
+		test.Tap(rowFor(t, w, f.users[email].ID).check)
+	}
+	equal(t, "selection", u.selectedLabel.Text, "3 selected")
+	equal(t, "selection bar", u.selectionBar.Visible(), true)
+
+	test.Tap(u.resetSelected)
+	b := f.c.lastBulk
+	equal(t, "users in bulk", len(b.users), 3)
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.run)
+
+	equal(t, "summary", b.summary.Text, "2 reset, 1 skipped.")
+	for i, want := range []struct{ user, result, reason string }{
+		{"Alice Anders (alice@acme.example)", "Reset", ""},
+		{"Bob Brown (bob@acme.example)", "Reset", ""},
+		{"Carol Chen (carol@acme.example)", "Skipped", app.SkipDeactivated.Sentence()},
+	} {
+		equal(t, "user", b.table.text(i, 0), want.user)
+		equal(t, "result", b.table.text(i, 1), want.result)
+		equal(t, "reason", b.table.text(i, 2), want.reason)
+	}
+	equal(t, "mail", b.table.text(0, 3), "sent")
+	var buf bytes.Buffer
+	if err := b.saveResults(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "carol@acme.example,Carol Chen,skipped,deactivated,") {
+		t.Errorf("CSV:\n%s", buf.String())
+	}
+}
+
+// An attached CSV adds users; rows it can't use are listed by line.
+func TestStoryBulkAttachCSV(t *testing.T) {
+	f := newFixture(t)
+	b := openBulkReset(f.c, nil)
+	b.attachCSV(strings.NewReader("email\nalice@acme.example\nnobody@acme.example\nbob@acme.example\n"))
+	equal(t, "users", len(b.users), 2)
+	if !strings.Contains(b.notes.Text, `No user "nobody@acme.example"`) {
+		t.Errorf("notes = %q", b.notes.Text)
+	}
+}
+
+// A CSV with a bad row: the preview marks it, and only good rows are written.
+func TestStoryImportWithBadRow(t *testing.T) {
+	f := newFixture(t)
+	f.c.show(screenImport)
+	s := f.c.imports
+	s.onFile("new.csv", strings.NewReader("email,name\nfrank@acme.example,Frank Fox\nnot-an-email,Bad Row\ngina@acme.example,Gina Gray\n"))
+
+	equal(t, "preview rows", len(s.lines), 3)
+	equal(t, "bad line", s.preview.text(1, 0), "3")
+	if s.preview.text(1, 6) == "" {
+		t.Errorf("the bad row has no message")
+	}
+	equal(t, "button", s.importNo.Text, "Import 2 users")
+	before := len(f.c.users.entries)
+	users, _ := f.o.Owner.Users(context.Background(), app.UserFilter{})
+	equal(t, "nothing written by the preview", len(users), before)
+
+	test.Tap(s.importNo)
+	equal(t, "summary", s.summary.Text, "Imported 2 users.")
+	equal(t, "list reloaded", len(f.c.users.entries), before+2)
+	if _, err := f.o.Owner.UserByLogin(context.Background(), "not-an-email"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("bad row was written: %v", err)
+	}
+}
+
+// Settings switch the shell at once, and the choice outlives the window.
+func TestStoryLayoutSwitch(t *testing.T) {
+	f := newFixture(t)
+	equal(t, "starts in Spaces", f.c.spaces != nil, true)
+	f.c.show(screenSettings)
+	s := f.c.settings
+	s.layout.SetSelected("Unified")
+	equal(t, "unified shell", f.c.unified != nil && f.c.spaces == nil, true)
+	equal(t, "window shows it", f.d.win.Content(), f.c.unified.view)
+	equal(t, "still on settings", f.c.unified.current, screenSettings)
+	equal(t, "remembered", f.app.Preferences().String(PrefLayout), LayoutUnified)
+
+	// The next window opens in Unified.
+	d2 := newDesktop(f.app, f.backend, &Session{Directory: f.o.Owner, Resetter: &app.Resetter{Dir: f.o.Owner}}, testOptions())
+	equal(t, "next window unified", d2.console.unified != nil, true)
+
+	// The Directory entry's Users tab shows the same list.
+	f.c.unified.show(screenUsers)
+	equal(t, "directory tab", f.c.unified.dirTabs.Selected().Text, "Users")
+
+	s.layout.SetSelected("Spaces")
+	equal(t, "back to spaces", f.c.spaces != nil, true)
+	equal(t, "remembered", f.app.Preferences().String(PrefLayout), LayoutSpaces)
+}
+
+// A wrong admin password resets nobody.
+func TestStoryWrongAdminPassword(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	test.Type(r.verify, "not-my-password")
+	test.Tap(r.confirm)
+	if !strings.HasPrefix(r.status.Text, "That is not the password") {
+		t.Errorf("status = %q", r.status.Text)
+	}
+	equal(t, "form still there", r.form.Visible(), true)
+	equal(t, "confirm enabled again", r.confirm.Disabled(), false)
+	events, err := f.o.Owner.Audit(context.Background(), app.AuditFilter{Action: "reset_password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "resets in the audit log", len(events), 0)
+	equal(t, "messages", len(f.sink.Messages()), 0)
+}
+
+// The skip reason comes first, and a helpdesk role can't set passwords.
+func TestResetDialogExplains(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["carol@acme.example"])
+	equal(t, "skip note", r.skipNote.Text, app.SkipDeactivated.Sentence())
+	r = openResetDialog(f.c, f.users["erin@acme.example"])
+	equal(t, "unlock shown for a locked user", r.options.unlock.Visible(), true)
+
+	c := newConsole(f.d, Session{Directory: f.o.Helpdesk, Resetter: &app.Resetter{Dir: f.o.Helpdesk}}, mustActor(t, f.o.Helpdesk), f.c.org)
+	r = openResetDialog(c, f.users["alice@acme.example"])
+	equal(t, "mode disabled", r.mode.Disabled(), true)
+	if !strings.HasPrefix(r.modeNote.Text, "Set password is not available: ") {
+		t.Errorf("mode note = %q", r.modeNote.Text)
+	}
+}
+
+// A role without view_audit gets a sentence in the Audit view.
+func TestAuditWithoutPermission(t *testing.T) {
+	f := newFixture(t)
+	c := newConsole(f.d, Session{Directory: f.o.Helpdesk, Resetter: &app.Resetter{Dir: f.o.Helpdesk}}, mustActor(t, f.o.Helpdesk), f.c.org)
+	a := newAuditScreen(c)
+	equal(t, "note", a.note.Text, "Your role may not view the audit log. Ask the owner for the view_audit permission.")
+	equal(t, "banner hidden", a.banner.view.Visible(), false)
+
+	a = newAuditScreen(f.c)
+	if !strings.HasSuffix(a.note.Text, " events.") {
+		t.Errorf("owner's audit note = %q", a.note.Text)
+	}
+}
+
+// The Mail view lists deliveries and resends a failed one.
+func TestMailViewResend(t *testing.T) {
+	f := newFixture(t)
+	f.sink.FailNext(550, "Mailbox unavailable")
+	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+
+	f.c.show(screenMail)
+	m := f.c.mail
+	equal(t, "rows", len(m.deliveries), 1)
+	equal(t, "state", m.table.text(0, 3), "Failed")
+	m.onSelect(0)
+	equal(t, "resend enabled", m.resend.Disabled(), false)
+	u, _ := m.resendTarget()
+	m.resendNow(u)
+	equal(t, "rows after resend", len(m.deliveries), 2)
+	equal(t, "newest sent", m.table.text(0, 3), "Sent")
+}
+
+// Sign in with a profile; without a keychain, "remember" says so.
+func TestStorySignIn(t *testing.T) {
+	f := newFixture(t)
+	a := test.NewTempApp(t)
+	d := newDesktop(a, f.backend, nil, testOptions())
+	s := d.signIn
+	u := mustURL(t, f.o.OwnerURL)
+	test.Type(s.host, u.Hostname())
+	test.Type(s.port, u.Port())
+	test.Type(s.database, strings.TrimPrefix(u.Path, "/"))
+	test.Type(s.role, "nobody")
+	test.Type(s.password, "wrong")
+	test.Tap(s.signIn)
+	if s.status.Text == "" || d.console != nil {
+		t.Fatalf("signed in with a wrong role")
+	}
+
+	s.role.SetText(u.User.Username())
+	s.password.SetText(f.o.Password)
+	s.remember.SetChecked(true)
+	test.Tap(s.signIn)
+	if d.console == nil {
+		t.Fatalf("not signed in: %s", s.status.Text)
+	}
+	equal(t, "org", d.console.org.Name, "Acme Test")
+	ps := loadProfiles(a.Preferences())
+	equal(t, "profiles saved", len(ps), 1)
+	for _, key := range []string{PrefProfiles, PrefLastProfile} {
+		if strings.Contains(a.Preferences().String(key), f.o.Password) {
+			t.Errorf("the password is in preference %s", key)
+		}
+	}
+}
