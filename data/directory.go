@@ -3,7 +3,9 @@ package data
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -226,7 +228,7 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 	rows, err := d.db.QueryContext(ctx, resetPasswords, pq.Int64Array(ids), string(o.Mode),
 		pq.Array(pw), pq.Array(codes), o.ForceChange, o.EmailPassword, o.ClearMobileSessions, o.Unlock)
 	if err != nil {
-		return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
+		return nil, fmt.Errorf("data: reset: %w", d.resetErr(err))
 	}
 	defer rows.Close()
 	out := make([]app.AppliedReset, 0, n)
@@ -249,6 +251,25 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 		return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
 	}
 	return out, nil
+}
+
+// resetErr says what a broken connection means for a reset, which is one
+// statement and so saved whole or not at all. database/sql reports
+// ErrBadConn only when the statement never ran, and a server that ends a
+// session mid-statement rolls it back; other network errors leave the admin
+// to look.
+func (d *DB) resetErr(err error) error {
+	mapped := d.mapErr(err)
+	if app.ErrorCode(mapped) != app.EUNAVAILABLE {
+		return mapped
+	}
+	var pqe *pq.Error
+	if errors.Is(err, driver.ErrBadConn) || (errors.As(err, &pqe) && (pqe.Code.Class() == "57" || pqe.Code.Class() == "08")) {
+		return &app.Error{Code: app.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
+			"The connection to the database at %s broke before the reset was saved. Nothing was changed; try again when the server is back.", d.Server())}
+	}
+	return &app.Error{Code: app.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
+		"The connection to the database at %s broke during the reset. A reset is saved whole or not at all: reload the users list to see whether it was, then try again.", d.Server())}
 }
 
 // RecordDeliveries stores the outcome of sending messages, in one statement.

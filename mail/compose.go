@@ -170,7 +170,7 @@ func checkRecipientHeader(msg []byte, to string) error {
 		var list []*mail.Address
 		list, err = m.Header.AddressList("To")
 		if err == nil && (len(list) != 1 || list[0].Address != to) {
-			err = fmt.Errorf("To header names %d addresses", len(list))
+			err = fmt.Errorf("mail: the To header names %d addresses", len(list))
 		}
 	}
 	if err != nil {

@@ -36,10 +36,14 @@ func (c *conn) close() {
 // logs in. Every failure is fatal for the batch: it names the server and
 // says why, in the server's words when it gave some.
 func (m *Mailer) connect(ctx context.Context) (*conn, *sendError) {
-	cfg := m.cfg
-	if err := checkCleartextAuth(cfg); err != nil {
+	cfg := m.cfg.withDefaults()
+	// Checked again here, not only in NewMailer, so that no path reaches
+	// the dial with a Config that would send the password in clear.
+	if err := cfg.validate(); err != nil {
 		var ae *app.Error
-		errors.As(err, &ae)
+		if !errors.As(err, &ae) {
+			ae = &app.Error{Code: app.EINVALID, Err: err}
+		}
 		return nil, &sendError{err: ae, fatal: true}
 	}
 	if err := ctx.Err(); err != nil {

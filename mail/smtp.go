@@ -255,7 +255,7 @@ func (m *Mailer) String() string { return "mail.Mailer(" + m.cfg.String() + ")" 
 // Result is the outcome of sending one notice.
 type Result struct {
 	Err      error // nil when the server accepted the message
-	Attempts int   // how many times the message was handed to the server; 0 when it never was
+	Attempts int   // how many times sending it was tried; 0 when it never was (a bad address, or the server failed before its turn)
 }
 
 // Send sends notices over one connection and returns one error per notice,

@@ -226,6 +226,20 @@ func TestTemporaryFailureGivesUp(t *testing.T) {
 	}
 }
 
+func TestServerClosingIsRetriedOnNewConnection(t *testing.T) {
+	s := startSink(t)
+	s.FailNext(421, "4.4.2 Closing connection")
+	res := newMailer(t, sinkConfig(t, s)).SendAll(context.Background(), otps(2))
+	for i, want := range []int{2, 1} {
+		if res[i].Err != nil || res[i].Attempts != want {
+			t.Errorf("notice %d: %v after %d attempts, want sent after %d", i, res[i].Err, res[i].Attempts, want)
+		}
+	}
+	if n, c := len(s.Messages()), s.Connections(); n != 2 || c != 2 {
+		t.Errorf("the sink got %d messages over %d connections, want 2 over 2", n, c)
+	}
+}
+
 func TestDroppedConnectionReconnects(t *testing.T) {
 	s := startSink(t)
 	s.DropAfter(1)

@@ -20,7 +20,7 @@ var auditActions = []string{"All actions", "reset_password", "import_user", "com
 // user and action. A role without view_audit gets a sentence instead.
 type auditScreen struct {
 	c    *console
-	view fyne.CanvasObject
+	view *fyne.Container
 
 	actor        *widget.Entry
 	user         *widget.Entry
@@ -84,6 +84,7 @@ func (s *auditScreen) reload() {
 }
 
 func (s *auditScreen) apply(events []app.AuditEvent, err error) {
+	defer s.view.Refresh()
 	s.loading.Hide()
 	s.filterButton.Enable()
 	s.events = events

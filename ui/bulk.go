@@ -41,6 +41,7 @@ type bulkReset struct {
 	run       *widget.Button
 	cancel    *widget.Button
 	form      *fyne.Container
+	body      *fyne.Container // form or results
 
 	progressBox *fyne.Container
 	stage       *widget.Label
@@ -105,7 +106,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.progressBox.Hide()
 
 	b.summary = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
-	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{16, 6, 24, 18, 12},
+	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{20, 6, 24, 16, 12},
 		func() int { return len(b.results) }, b.resultCell)
 	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onClose}
@@ -123,7 +124,8 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	)
 	b.form = container.NewBorder(top, bottom, nil, nil, b.targets)
 
-	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", container.NewStack(b.form, b.resultBox), c.win)
+	b.body = container.NewStack(b.form, b.resultBox)
+	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", b.body, c.win)
 	b.dlg.Resize(fyne.NewSize(60*theme.TextSize(), 50*theme.TextSize()))
 	b.addUsers(users)
 	b.dlg.Show()
@@ -172,12 +174,21 @@ func (b *bulkReset) onMode(string) {
 	} else {
 		b.setBox.Hide()
 	}
+	b.relayout()
+}
+
+// relayout lays the dialog out again after sections were shown or hidden.
+func (b *bulkReset) relayout() {
+	if b.body != nil {
+		b.body.Refresh()
+	}
 }
 
 func (b *bulkReset) setMode() bool { return b.mode.Selected != modeOneTimeLabel }
 
 func (b *bulkReset) onShowAdd() {
 	b.addBox.Show()
+	b.relayout()
 	b.c.win.Canvas().Focus(b.addEntry)
 }
 
@@ -244,6 +255,7 @@ func (b *bulkReset) attachCSV(r io.Reader) {
 }
 
 func (b *bulkReset) showNotes(notes []string) {
+	defer b.relayout()
 	if len(notes) == 0 {
 		b.notes.Hide()
 		return
@@ -274,6 +286,7 @@ func (b *bulkReset) onRun() {
 	b.cancel.Disable()
 	b.status.SetText("")
 	b.progressBox.Show()
+	b.relayout()
 	b.stage.SetText("Checking your password…")
 	b.progress.SetValue(0)
 	adminPassword := b.verify.Text
@@ -295,6 +308,7 @@ func (b *bulkReset) onProgress(stage string, done, total int) {
 }
 
 func (b *bulkReset) apply(results []app.ResetResult, err error) {
+	defer b.relayout()
 	if len(results) == 0 {
 		b.progressBox.Hide()
 		b.status.SetText(app.ErrorMessage(err))

@@ -20,7 +20,7 @@ import (
 // line before anything is written, then the import and its summary.
 type importScreen struct {
 	c    *console
-	view fyne.CanvasObject
+	view *fyne.Container
 
 	choose   *widget.Button
 	file     *widget.Label
@@ -95,6 +95,7 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 		sort.SliceStable(s.lines, func(i, j int) bool { return s.lines[i].line < s.lines[j].line })
 	}
 	s.file.SetText(fmt.Sprintf("%s: %d users to import, %d rows left out.", name, len(s.rows), len(s.bad)))
+	defer s.view.Refresh()
 	s.importNo.SetText(fmt.Sprintf("Import %d users", len(s.rows)))
 	if len(s.rows) > 0 {
 		s.importNo.Enable()

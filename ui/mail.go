@@ -17,7 +17,7 @@ import (
 // which is a new one-time password (secrets are never stored to resend).
 type mailScreen struct {
 	c    *console
-	view fyne.CanvasObject
+	view *fyne.Container
 
 	refresh *widget.Button
 	resend  *widget.Button
@@ -58,6 +58,7 @@ func (s *mailScreen) reload() {
 }
 
 func (s *mailScreen) apply(ds []app.Delivery, err error) {
+	defer s.view.Refresh()
 	s.loading.Hide()
 	s.refresh.Enable()
 	s.banner.show(err)

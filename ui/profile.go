@@ -33,7 +33,7 @@ func formatTime(t time.Time, never string) string {
 type profileScreen struct {
 	c    *console
 	user app.User
-	view fyne.CanvasObject
+	view *fyne.Container
 
 	back    *widget.Button
 	reset   *widget.Button
@@ -180,6 +180,7 @@ func (p *profileScreen) load(id int64) profileLoad {
 }
 
 func (p *profileScreen) apply(r profileLoad) {
+	defer p.view.Refresh() // sections were shown or hidden
 	p.loading.Hide()
 	p.banner.show(r.err)
 	if r.err != nil {

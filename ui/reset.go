@@ -79,6 +79,7 @@ type resetDialog struct {
 	copy       *widget.Button
 	close      *widget.Button
 
+	scroll *container.Scroll
 	result app.ResetResult
 }
 
@@ -112,7 +113,6 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 		widget.NewSeparator(),
 		widget.NewLabel("Enter your password for verification"),
 		r.verify, r.status,
-		container.NewHBox(r.cancel, r.confirm),
 	)
 
 	r.outcome = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
@@ -122,7 +122,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.copy = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: r.onCopy}
 	r.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), container.NewBorder(nil, nil, nil, r.copy, r.secret))
 	r.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: r.onClose}
-	r.outcomeBox = container.NewVBox(r.outcome, r.delivery, r.expiry, r.secretBox, container.NewHBox(r.close))
+	r.outcomeBox = container.NewVBox(r.outcome, r.delivery, r.expiry, r.secretBox)
 	r.outcomeBox.Hide()
 
 	if err := app.CheckMayReset(c.actor, c.org, app.ResetOptions{Mode: app.ModeSetPassword}); err != nil {
@@ -138,8 +138,11 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.mode.OnChanged = r.onMode
 	r.onMode(r.mode.Selected)
 
-	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", container.NewVScroll(container.NewStack(r.form, r.outcomeBox)), c.win)
-	r.dlg.Resize(fyne.NewSize(36*theme.TextSize(), 46*theme.TextSize()))
+	r.scroll = container.NewVScroll(container.NewStack(r.form, r.outcomeBox))
+	r.close.Hide()
+	buttons := container.NewHBox(r.cancel, r.confirm, r.close)
+	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", container.NewBorder(nil, buttons, nil, nil, r.scroll), c.win)
+	r.dlg.Resize(fyne.NewSize(36*theme.TextSize(), 40*theme.TextSize()))
 	r.dlg.Show()
 	c.lastReset = r
 	return r
@@ -168,6 +171,15 @@ func (r *resetDialog) onMode(string) {
 		r.setBox.Hide()
 	}
 	r.showSkip()
+	r.relayout()
+}
+
+// relayout lays the dialog out again after sections were shown or hidden.
+func (r *resetDialog) relayout() {
+	if r.scroll != nil {
+		r.scroll.Content.Refresh()
+		r.scroll.Refresh()
+	}
 }
 
 // showSkip says first why the user would be skipped, if they would.
@@ -179,6 +191,7 @@ func (r *resetDialog) showSkip() {
 	}
 	r.skipNote.SetText(reason.Sentence())
 	r.skipNote.Show()
+	r.relayout()
 }
 
 // onRegenerate fills in a new generated password.
@@ -256,6 +269,9 @@ func (r *resetDialog) apply(results []app.ResetResult, err error) {
 	res := r.result
 	r.form.Hide()
 	r.outcomeBox.Show()
+	r.cancel.Hide()
+	r.confirm.Hide()
+	r.close.Show()
 	if res.Outcome == app.OutcomeReset {
 		r.outcome.SetText("The password of " + res.User.DisplayName + " was reset.")
 	} else {
@@ -280,6 +296,7 @@ func (r *resetDialog) apply(results []app.ResetResult, err error) {
 	} else {
 		r.secretBox.Hide()
 	}
+	r.relayout()
 	r.c.reloadAfterReset()
 }
 

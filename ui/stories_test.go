@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 )
@@ -21,7 +23,18 @@ func TestStorySetPasswordForOneUser(t *testing.T) {
 	equal(t, "rows shown", u.list.Length(), 1)
 	equal(t, "row", u.shownUser(0).DisplayName, "Alice Anders")
 
-	u.rowMenu(u.shownUser(0)).Items[0].Action() // the three-dots menu's Reset Password
+	// The row's three-dots menu, then Reset Password.
+	test.Tap(rowFor(t, f.d.win, u.shownUser(0).ID).more)
+	var menu *widget.Menu
+	for _, o := range test.LaidOutObjects(f.d.win.Canvas().Overlays().Top()) {
+		if m, ok := o.(*widget.PopUpMenu); ok {
+			menu = m.Menu
+		}
+	}
+	if menu == nil {
+		t.Fatalf("the three-dots button opened no menu")
+	}
+	test.Tap(menu.Items[0].(fyne.Tappable))
 	r := f.c.lastReset
 	equal(t, "skip note visible", r.skipNote.Visible(), false)
 	r.mode.SetSelected(modeSetLabel)

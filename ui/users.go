@@ -89,7 +89,7 @@ type usersScreen struct {
 	c    *console
 	view *fyne.Container // the list, or a profile
 
-	listView   fyne.CanvasObject
+	listView   *fyne.Container
 	status     *widget.Select
 	role       *widget.Select
 	lockedOnly *widget.Check
@@ -172,6 +172,7 @@ func (s *usersScreen) apply(r usersLoad) {
 	if r.seq != s.loadSeq {
 		return
 	}
+	defer s.listView.Refresh() // the loading line and the banner come and go
 	s.loading.Hide()
 	s.refresh.Enable()
 	s.banner.show(r.err)
@@ -285,11 +286,17 @@ func (s *usersScreen) onRowChecked(id int64, checked bool) {
 
 func (s *usersScreen) showSelection() {
 	if len(s.selected) == 0 {
-		s.selectionBar.Hide()
+		if s.selectionBar.Visible() {
+			s.selectionBar.Hide()
+			s.listView.Refresh()
+		}
 		return
 	}
 	s.selectedLabel.SetText(fmt.Sprintf("%d selected", len(s.selected)))
-	s.selectionBar.Show()
+	if !s.selectionBar.Visible() {
+		s.selectionBar.Show()
+		s.listView.Refresh()
+	}
 }
 
 func (s *usersScreen) onClearSelection() {
