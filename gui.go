@@ -2,20 +2,269 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"flag"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+	"github.com/zalando/go-keyring"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/localpg"
+	"resetdesk/icons"
+	"resetdesk/mail"
+	"resetdesk/mail/sink"
+	"resetdesk/ui"
 )
 
-// runGUI opens the window. The desktop screens are wired in once ui lands.
+// runGUI opens the window: the sign-in screen, or with "demo" a private
+// stack signed in as the demo owner.
 func runGUI(ctx context.Context, args []string) int {
+	demo := len(args) > 0 && args[0] == "demo"
+	if demo {
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet("resetdesk", flag.ContinueOnError)
+	fs.Bool("mobile", false, "preview the mobile shell in a phone-sized window")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	a := fyneapp.NewWithID("com.resetdesk.app")
-	w := a.NewWindow("ResetDesk")
-	w.SetContent(widget.NewLabel("ResetDesk"))
-	go func() { <-ctx.Done(); a.Quit() }()
+	a.SetIcon(icons.AppIcon)
+	b := newBackend(a)
+	go func() { <-ctx.Done(); fyne.Do(a.Quit) }()
+	if !demo {
+		ui.NewDesktop(a, b).ShowAndRun()
+		b.closeAll()
+		return 0
+	}
+
+	// The demo's cluster may need an initdb first: show a window at once and
+	// swap in the console when the stack is up.
+	w := a.NewWindow("ResetDesk demo")
+	status := widget.NewLabel("Starting the demo: a private PostgreSQL server and a mail sink…")
+	w.SetContent(container.NewCenter(container.NewVBox(widget.NewProgressBarInfinite(), status)))
+	w.Resize(fyne.NewSize(560, 200))
+	go func() {
+		s, err := b.startDemo(ctx)
+		fyne.Do(func() {
+			if err != nil {
+				status.SetText(app.ErrorMessage(err))
+				fmt.Fprintln(os.Stderr, "resetdesk demo:", err)
+				return
+			}
+			d := ui.NewDesktopSignedIn(a, b, s)
+			d.Window().Show()
+			w.Close()
+		})
+	}()
 	w.ShowAndRun()
-	fmt.Fprint(os.Stderr)
+	b.closeAll()
 	return 0
+}
+
+// backend is ui.Backend on data, mail and the OS keychain.
+type backend struct {
+	app    fyne.App
+	mailer *switchMailer
+
+	mu      sync.Mutex
+	closers []func() error
+}
+
+func newBackend(a fyne.App) *backend {
+	b := &backend{app: a, mailer: &switchMailer{}}
+	if m, err := mailerFromEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, "resetdesk:", app.ErrorMessage(err))
+	} else if m != nil {
+		b.mailer.set(m)
+	} else if s := ui.LoadSMTPSettings(a.Preferences(), b.Keychain()); s.Host != "" {
+		if err := b.ConfigureMail(s); err != nil {
+			fmt.Fprintln(os.Stderr, "resetdesk: the saved mail settings do not work:", app.ErrorMessage(err))
+		}
+	}
+	return b
+}
+
+func (b *backend) onClose(f func() error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closers = append(b.closers, f)
+}
+
+// closeAll runs the closers, newest first: sessions, then the demo stack.
+func (b *backend) closeAll() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		b.closers[i]()
+	}
+	b.closers = nil
+}
+
+func (b *backend) session(db *data.DB) ui.Session {
+	return ui.Session{Directory: db, Resetter: &app.Resetter{Dir: db, Mail: b.mailer},
+		Server: db.Server(), Role: db.Role(), Close: db.Close}
+}
+
+// SignIn connects as the profile's role.
+func (b *backend) SignIn(ctx context.Context, p ui.Profile, password string) (ui.Session, error) {
+	u := url.URL{Scheme: "postgres", Host: p.Host, Path: "/" + p.Database, User: url.UserPassword(p.Role, password)}
+	if p.Port != 0 {
+		u.Host += ":" + strconv.Itoa(p.Port)
+	}
+	db, err := data.Open(ctx, u.String())
+	if err != nil {
+		return ui.Session{}, err
+	}
+	return b.session(db), nil
+}
+
+func smtpConfig(s ui.SMTPSettings) (mail.Config, error) {
+	cfg := mail.Config{Host: s.Host, Port: s.Port, TLS: mail.TLSMode(s.TLS), Username: s.Username, Password: s.Password, From: s.From}
+	if s.CAFile != "" {
+		pool, err := mail.LoadCAFile(s.CAFile)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// ConfigureMail makes every session's later resets send through s.
+func (b *backend) ConfigureMail(s ui.SMTPSettings) error {
+	cfg, err := smtpConfig(s)
+	if err != nil {
+		return err
+	}
+	m, err := mail.NewMailer(cfg)
+	if err != nil {
+		return err
+	}
+	b.mailer.set(m)
+	return nil
+}
+
+// SendTestMessage sends a test message through s and records it.
+func (b *backend) SendTestMessage(ctx context.Context, sess ui.Session, s ui.SMTPSettings, to string) error {
+	cfg, err := smtpConfig(s)
+	if err != nil {
+		return err
+	}
+	m, err := mail.NewMailer(cfg)
+	if err != nil {
+		return err
+	}
+	id, err := sess.Directory.CreateTestDelivery(ctx, to)
+	if err != nil {
+		return err
+	}
+	_, org, _ := sess.Directory.Actor(ctx)
+	res := m.SendAll(ctx, []app.Notice{{DeliveryID: id, Kind: app.KindTest, To: to, OrgName: org.Name}})
+	d := app.Delivery{ID: id, Status: app.DeliverySent, Attempts: res[0].Attempts}
+	if res[0].Err != nil {
+		d.Status, d.LastError = app.DeliveryFailed, app.ErrorMessage(res[0].Err)
+	}
+	if err := sess.Directory.RecordDeliveries(context.WithoutCancel(ctx), []app.Delivery{d}); err != nil {
+		return err
+	}
+	return res[0].Err
+}
+
+// Keychain is the OS keychain (Keychain on macOS, Credential Manager on
+// Windows, the Secret Service on Linux). Where there is none, its methods
+// fail and the UI says the password was not saved.
+func (b *backend) Keychain() ui.Keychain { return osKeychain{} }
+
+type osKeychain struct{}
+
+func (osKeychain) Get(service, user string) (string, error) { return keyring.Get(service, user) }
+func (osKeychain) Set(service, user, pw string) error       { return keyring.Set(service, user, pw) }
+func (osKeychain) Delete(service, user string) error        { return keyring.Delete(service, user) }
+
+// switchMailer lets Settings change the mail server under running sessions.
+type switchMailer struct {
+	mu sync.Mutex
+	m  app.Mailer
+}
+
+func (s *switchMailer) set(m app.Mailer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m = m
+}
+
+// Send sends through the current mailer, or fails every notice with a
+// sentence when none is configured.
+func (s *switchMailer) Send(ctx context.Context, notices []app.Notice) []error {
+	s.mu.Lock()
+	m := s.m
+	s.mu.Unlock()
+	if m != nil {
+		return m.Send(ctx, notices)
+	}
+	errs := make([]error, len(notices))
+	for i := range errs {
+		errs[i] = app.Errorf(app.EUNAVAILABLE, "No mail server is configured. Set one up in Settings, then use Resend.")
+	}
+	return errs
+}
+
+// startDemo brings up the private demo stack: the cluster under the user's
+// cache folder, the seeded org, the mail sink, and a session as the owner.
+// The console roles get a fresh random password each run, kept in memory.
+func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	base := filepath.Join(cache, "resetdesk")
+	cluster, err := localpg.Start(ctx, filepath.Join(base, "demo-pg"))
+	if err != nil {
+		return ui.Session{}, err
+	}
+	b.onClose(cluster.Stop)
+	pw := make([]byte, 18)
+	rand.Read(pw)
+	info, err := data.SeedDemo(ctx, cluster.SuperURL(), data.DemoOptions{Password: base64.RawURLEncoding.EncodeToString(pw)})
+	if err != nil {
+		return ui.Session{}, err
+	}
+	mailDir := filepath.Join(base, "demo-mail")
+	if err := os.MkdirAll(mailDir, 0o700); err != nil {
+		return ui.Session{}, app.Errorf(app.EINTERNAL, "Cannot create %s: %v", mailDir, err)
+	}
+	s, err := sink.Start("127.0.0.1:0", mailDir)
+	if err != nil {
+		return ui.Session{}, err
+	}
+	b.onClose(s.Close)
+	cfg, err := mail.ParseURL("smtp://" + s.Addr() + "?tls=none")
+	if err != nil {
+		return ui.Session{}, err
+	}
+	cfg.From = "ResetDesk <noreply@northwind.example>"
+	m, err := mail.NewMailer(cfg)
+	if err != nil {
+		return ui.Session{}, err
+	}
+	b.mailer.set(m)
+	db, err := data.Open(ctx, info.OwnerURL)
+	if err != nil {
+		return ui.Session{}, err
+	}
+	b.onClose(db.Close)
+	fmt.Fprintf(os.Stderr, "resetdesk demo: %s, %d users; signed in as %s; mail goes to %s\n", info.OrgName, info.Users, info.OwnerRole, mailDir)
+	return b.session(db), nil
 }

@@ -99,6 +99,7 @@ func TestSeedDemo(t *testing.T) {
 		}
 		logins[strings.ToLower(u.Login())] = true
 	}
+	t.Logf("the owner's one-time reset of everyone: %d eligible, skipped %v", reasons[""], reasons)
 	for _, r := range app.SkipReasons {
 		if reasons[r] == 0 {
 			t.Errorf("no user is skipped for %s; reasons: %v", r, reasons)

@@ -425,10 +425,20 @@ func (c *Cluster) run(ctx context.Context, detached bool, argv ...string) ([]byt
 	if detached {
 		detach(cmd)
 	}
-	// If something still holds the output pipe after the tool exits, give up
-	// on the rest of the output rather than wait for ever.
-	cmd.WaitDelay = 5 * time.Second
-	return cmd.CombinedOutput()
+	// The output goes to a file, not a pipe: the server that pg_ctl starts
+	// may inherit the tool's handles (Windows does that), and a pipe would
+	// then keep us waiting until the server exits.
+	f, err := os.CreateTemp("", "resetdesk-pg-*.out")
+	if err != nil {
+		return nil, fmt.Errorf("localpg: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.WaitDelay = 5 * time.Second // after ctx kills the tool
+	err = cmd.Run()
+	out, _ := os.ReadFile(f.Name())
+	return out, err
 }
 
 func freePort() (int, error) {

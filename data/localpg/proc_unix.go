@@ -147,14 +147,16 @@ func serverAlive(pid int, data string) bool {
 		return false
 	}
 	// Linux: the postmaster's working directory is its data directory.
-	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil {
+	cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+	if err == nil {
 		want, err := filepath.EvalSymlinks(data)
 		return err == nil && cwd == want
 	}
-	if _, err := os.Stat("/proc/self"); err == nil {
-		return false // /proc exists but the process is gone or not readable
+	if _, serr := os.Stat("/proc/self"); serr == nil && errors.Is(err, fs.ErrNotExist) {
+		return false // gone since the signal
 	}
-	// Elsewhere (macOS, the BSDs): at least the name must be right.
+	// No /proc (macOS, the BSDs), or not allowed to look: at least the
+	// name must be right.
 	out, err := exec.Command("ps", "-p", strconv.Itoa(pid), "-o", "comm=").Output()
 	return err == nil && strings.Contains(string(out), "postgres")
 }
