@@ -1,0 +1,66 @@
+package data_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/lib/pq"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/pgtest"
+)
+
+func TestSSLModeDefaults(t *testing.T) {
+	cases := []struct {
+		dsn  string
+		want pq.SSLMode
+	}{
+		{"postgres://alex@db.office.example/directory", pq.SSLModeRequire},
+		{"postgres://alex@10.0.0.5:5432/directory", pq.SSLModeRequire},
+		{"host=db.office.example user=alex dbname=directory", pq.SSLModeRequire},
+		{"postgres://alex@127.0.0.1/directory", pq.SSLModePrefer},
+		{"postgres://alex@localhost/directory", pq.SSLModePrefer},
+		{"postgres://alex@[::1]/directory", pq.SSLModePrefer},
+		{"host=/var/run/postgresql user=alex", pq.SSLModeDisable},
+		{"postgres://alex@db.office.example/directory?sslmode=verify-full", pq.SSLModeVerifyFull},
+		{"postgres://alex@db.office.example/directory?sslmode=disable", pq.SSLModeDisable},
+	}
+	for _, c := range cases {
+		cfg, err := data.ParseConfig(c.dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", c.dsn, err)
+		}
+		if cfg.SSLMode != c.want {
+			t.Errorf("%s: sslmode %q, want %q", c.dsn, cfg.SSLMode, c.want)
+		}
+	}
+}
+
+// TestTLSRequiredIsRefused connects with sslmode=require, the default for a
+// server on another machine, to the test server, which offers no TLS: the
+// admin reads why, and no password was sent.
+func TestTLSRequiredIsRefused(t *testing.T) {
+	u, err := url.Parse(pgtest.SuperURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("sslmode", "require")
+	u.RawQuery = q.Encode()
+	_, err = data.Open(context.Background(), u.String())
+	if app.ErrorCode(err) != app.EUNAVAILABLE || !strings.Contains(app.ErrorMessage(err), "does not offer TLS") {
+		t.Fatalf("got %v (%q)", err, app.ErrorMessage(err))
+	}
+}
+
+func TestWrongDatabasePassword(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	_, err := data.Open(context.Background(), pgtest.RoleURL(t, o.SuperURL, o.Prefix+"_admin", "not the password"))
+	want := "refused the password for role " + o.Prefix + "_admin"
+	if app.ErrorCode(err) != app.EUNAUTHORIZED || !strings.Contains(app.ErrorMessage(err), want) {
+		t.Fatalf("got %v (%q)", err, app.ErrorMessage(err))
+	}
+}
