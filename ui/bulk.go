@@ -266,7 +266,8 @@ func (b *bulkReset) showNotes(notes []string) {
 
 // opts are the options chosen now.
 func (b *bulkReset) opts() app.ResetOptions {
-	o := app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: b.options.clearMobile.Checked, Unlock: b.options.unlock.Checked}
+	o := app.ResetOptions{Mode: app.ModeOneTime}
+	b.options.fill(&o)
 	if b.setMode() {
 		o.Mode, o.ForceChange, o.EmailPassword = app.ModeSetPassword, b.force.Checked, b.emailPass.Checked
 	}
@@ -293,7 +294,7 @@ func (b *bulkReset) onRun() {
 	req := app.ResetRequest{Actor: b.c.actor, Org: b.c.org, Users: append([]app.User(nil), b.users...), Options: b.opts(),
 		Progress: func(stage string, done, total int) { fyne.Do(func() { b.onProgress(stage, done, total) }) }}
 	b.c.spawn(func() {
-		results, err := verifyAndReset(b.c, adminPassword, req)
+		results, err := verifyAndReset(b.c.ctx, b.c.sess, adminPassword, req)
 		fyne.Do(func() { b.apply(results, err) })
 	})
 }

@@ -61,7 +61,7 @@ func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
 	if s == nil {
 		d.showSignIn()
 	} else {
-		d.signIn = newSignInScreen(d)
+		d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
 		d.win.SetContent(d.signIn.busyView("Opening the directory…"))
 		sess := *s
 		d.opts.spawn(func() {
@@ -87,7 +87,7 @@ func (d *Desktop) ShowAndRun() { d.win.ShowAndRun() }
 
 func (d *Desktop) showSignIn() {
 	if d.signIn == nil {
-		d.signIn = newSignInScreen(d)
+		d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
 	}
 	d.win.SetContent(d.signIn.view)
 }

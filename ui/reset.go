@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -45,6 +46,13 @@ func newOptionChecks(showUnlock bool) *optionChecks {
 		o.unlock.Hide()
 	}
 	return o
+}
+
+// fill sets the options that the checkboxes decide in opts. Web sessions
+// have no field: they always end.
+func (o *optionChecks) fill(opts *app.ResetOptions) {
+	opts.ClearMobileSessions = o.clearMobile.Checked
+	opts.Unlock = o.unlock.Visible() && o.unlock.Checked
 }
 
 // resetDialog resets one user's password: mode, options, the admin's
@@ -150,8 +158,8 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 
 // opts are the options the dialog shows now.
 func (r *resetDialog) opts() app.ResetOptions {
-	o := app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: r.options.clearMobile.Checked,
-		Unlock: r.options.unlock.Visible() && r.options.unlock.Checked}
+	o := app.ResetOptions{Mode: app.ModeOneTime}
+	r.options.fill(&o)
 	if r.mode.Selected == modeSetLabel {
 		o.Mode = app.ModeSetPassword
 		o.ForceChange = r.forceChange.Checked
@@ -241,17 +249,18 @@ func (r *resetDialog) onConfirm() {
 	adminPassword := r.verify.Text
 	req := app.ResetRequest{Actor: r.c.actor, Org: r.c.org, Users: []app.User{r.user}, Options: opts}
 	r.c.spawn(func() {
-		results, err := verifyAndReset(r.c, adminPassword, req)
+		results, err := verifyAndReset(r.c.ctx, r.c.sess, adminPassword, req)
 		fyne.Do(func() { r.apply(results, err) })
 	})
 }
 
 // verifyAndReset is the slow part of a confirm: sign in again, then reset.
-func verifyAndReset(c *console, adminPassword string, req app.ResetRequest) ([]app.ResetResult, error) {
-	if err := c.sess.Directory.VerifyPassword(c.ctx, adminPassword); err != nil {
+// Both shells use it, off the Fyne goroutine.
+func verifyAndReset(ctx context.Context, s Session, adminPassword string, req app.ResetRequest) ([]app.ResetResult, error) {
+	if err := s.Directory.VerifyPassword(ctx, adminPassword); err != nil {
 		return nil, err
 	}
-	return c.sess.Resetter.Reset(c.ctx, req)
+	return s.Resetter.Reset(ctx, req)
 }
 
 // apply shows the outcome, or the error with the form still there.
@@ -311,14 +320,14 @@ func deliverySentence(d app.Delivery) string {
 // onCopy puts the password on the clipboard, and takes it off again after
 // clipboardLifetime unless something else was copied since.
 func (r *resetDialog) onCopy() {
-	copySecret(r.c, r.result.Password)
+	copySecret(r.c.d.app, r.result.Password)
 	r.copy.SetText("Copied")
 }
 
 // copySecret copies pw and clears the clipboard after clipboardLifetime if
 // it still holds pw.
-func copySecret(c *console, pw string) {
-	clip := c.d.app.Clipboard()
+func copySecret(a fyne.App, pw string) {
+	clip := a.Clipboard()
 	clip.SetContent(pw)
 	time.AfterFunc(clipboardLifetime, func() {
 		fyne.Do(func() {

@@ -19,10 +19,16 @@ import (
 const newProfileChoice = "New server…"
 
 // signInScreen asks for the server profile, the role's password, and
-// whether to keep that password in the keychain.
+// whether to keep that password in the keychain. Both shells use it: they
+// pass their window and what to do once signed in.
 type signInScreen struct {
-	d    *Desktop
-	view fyne.CanvasObject
+	fyneApp    fyne.App
+	backend    Backend
+	win        fyne.Window
+	spawn      func(func())
+	onSignedIn func(Session, app.Actor, app.Org)
+	view       fyne.CanvasObject // centred, for a desktop window
+	box        *fyne.Container   // the form alone, for a phone's scrolling page
 
 	profiles     *widget.Select
 	name         *widget.Entry
@@ -38,8 +44,8 @@ type signInScreen struct {
 	busy         *fyne.Container
 }
 
-func newSignInScreen(d *Desktop) *signInScreen {
-	s := &signInScreen{d: d}
+func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
+	s := &signInScreen{fyneApp: a, backend: b, win: win, spawn: spawn, onSignedIn: onSignedIn}
 	s.profiles = &widget.Select{OnChanged: s.onProfile}
 	s.name = &widget.Entry{PlaceHolder: "Office"}
 	s.host = &widget.Entry{PlaceHolder: "db.office.example"}
@@ -66,8 +72,8 @@ func newSignInScreen(d *Desktop) *signInScreen {
 	}}
 	title := &widget.Label{Text: "Sign in to ResetDesk", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	logo := widget.NewIcon(icons.AppIcon)
-	box := container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.keychainNote, s.status, s.busy, container.NewHBox(s.signIn))
-	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), box.MinSize().Height), box))
+	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.keychainNote, s.status, s.busy, container.NewHBox(s.signIn))
+	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box))
 	return s
 }
 
@@ -78,7 +84,7 @@ func (s *signInScreen) busyView(text string) fyne.CanvasObject {
 
 // fillProfiles lists the saved profiles and selects the last one used.
 func (s *signInScreen) fillProfiles() {
-	prefs := s.d.app.Preferences()
+	prefs := s.fyneApp.Preferences()
 	opts := []string{}
 	for _, p := range loadProfiles(prefs) {
 		opts = append(opts, p.Name)
@@ -97,7 +103,7 @@ func (s *signInScreen) fillProfiles() {
 // onProfile fills the form from a saved profile, and the password from the
 // keychain when it holds one.
 func (s *signInScreen) onProfile(name string) {
-	for _, p := range loadProfiles(s.d.app.Preferences()) {
+	for _, p := range loadProfiles(s.fyneApp.Preferences()) {
 		if p.Name != name {
 			continue
 		}
@@ -107,11 +113,11 @@ func (s *signInScreen) onProfile(name string) {
 		s.database.SetText(p.Database)
 		s.role.SetText(p.Role)
 		s.password.SetText("")
-		kc := s.d.backend.Keychain()
+		kc := s.backend.Keychain()
 		if kc == nil {
 			return
 		}
-		s.d.opts.spawn(func() {
+		s.spawn(func() {
 			pw, err := kc.Get(KeychainService, p.keychainUser())
 			fyne.Do(func() {
 				if err == nil && pw != "" && s.name.Text == p.Name {
@@ -169,8 +175,8 @@ func (s *signInScreen) onSignIn() {
 	s.signIn.Disable()
 	s.busy.Show()
 	password, remember := s.password.Text, s.remember.Checked
-	b := s.d.backend
-	s.d.opts.spawn(func() {
+	b := s.backend
+	s.spawn(func() {
 		r := signInWork(b, p, password, remember)
 		fyne.Do(func() { s.apply(p, r) })
 	})
@@ -223,11 +229,11 @@ func (s *signInScreen) apply(p Profile, r signInResult) {
 		return
 	}
 	s.password.SetText("")
-	saveProfile(s.d.app.Preferences(), p)
+	saveProfile(s.fyneApp.Preferences(), p)
 	s.fillProfiles()
-	s.d.openConsole(r.sess, r.actor, r.org)
+	s.onSignedIn(r.sess, r.actor, r.org)
 	if r.keychain != "" {
-		dialog.ShowInformation("Password", r.keychain, s.d.win)
+		dialog.ShowInformation("Password", r.keychain, s.win)
 	}
 }
 

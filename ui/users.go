@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -160,11 +161,18 @@ func (s *usersScreen) reload() {
 
 // load reads the users and builds their search keys. No widgets here.
 func (s *usersScreen) load(seq int) usersLoad {
-	users, err := s.c.sess.Directory.Users(s.c.ctx, app.UserFilter{})
+	entries, err := loadUserEntries(s.c.ctx, s.c.sess.Directory)
+	return usersLoad{seq: seq, entries: entries, err: err}
+}
+
+// loadUserEntries reads every user of the org and builds their search
+// keys. Both shells call it off the Fyne goroutine.
+func loadUserEntries(ctx context.Context, dir app.Directory) ([]userEntry, error) {
+	users, err := dir.Users(ctx, app.UserFilter{})
 	if err != nil {
-		return usersLoad{seq: seq, err: err}
+		return nil, err
 	}
-	return usersLoad{seq: seq, entries: newUserEntries(users)}
+	return newUserEntries(users), nil
 }
 
 // apply shows a load's result, unless a newer load was started since.
