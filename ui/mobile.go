@@ -1,0 +1,349 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"runtime"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+	"resetdesk/icons"
+)
+
+// The platforms whose conventions the mobile shell follows. They differ in
+// where the users entry sits (DESIGN.md section 5): top right on iOS,
+// bottom right on Android.
+const (
+	platformIOS     = "ios"
+	platformAndroid = "android"
+)
+
+// phoneSize is the window of a mobile preview on a desktop: an iPhone's
+// logical portrait screen. On a phone the window is the screen.
+var phoneSize = fyne.NewSize(390, 844)
+
+// Mobile is the phone app's one window: sign in, then a stack of pages
+// (home, users list, a user, Reset Password, the outcome) with a back
+// button, as Zoho One's mobile app resets a password.
+//
+// container.Navigation (Fyne 2.7) was not used: it has a forward button a
+// phone does not want and no place for a page's own actions in its bar.
+type Mobile struct {
+	app     fyne.App
+	backend Backend
+	win     fyne.Window
+	opts    mobileOptions
+
+	signIn *signInScreen
+
+	// Set while signed in.
+	sess   Session
+	actor  app.Actor
+	org    app.Org
+	ctx    context.Context // cancelled on sign out: work of gone pages stops
+	cancel context.CancelFunc
+	nav    *mobileNav
+	home   *mobileHome
+	users  *mobileUsers
+
+	// The pages opened last, so that tests can reach their widgets.
+	lastUser    *mobileUserPage
+	lastReset   *mobileResetPage
+	lastOutcome *mobileOutcomePage
+}
+
+// mobileOptions are what tests change beside options: the platform, how a
+// URL is opened, and the password generator.
+type mobileOptions struct {
+	options
+	platform string // platformIOS or platformAndroid
+	openURL  func(*url.URL) error
+	generate func(minLen int) (string, error)
+}
+
+func defaultMobileOptions(a fyne.App) mobileOptions {
+	return mobileOptions{options: defaultOptions(), platform: defaultPlatform(), openURL: a.OpenURL, generate: app.GeneratePassword}
+}
+
+// defaultPlatform is the platform the app runs on. A preview on a desktop
+// follows the Mac's phones on a Mac and Android elsewhere.
+func defaultPlatform() string {
+	switch runtime.GOOS {
+	case "ios", "darwin":
+		return platformIOS
+	}
+	return platformAndroid
+}
+
+// NewMobile returns the mobile window showing the sign-in screen. On a
+// desktop (the -mobile preview) the window is phone-sized.
+func NewMobile(a fyne.App, b Backend) *Mobile {
+	return newMobile(a, b, nil, defaultMobileOptions(a))
+}
+
+// NewMobileSignedIn returns the mobile window already signed in as s, as
+// the demo opens.
+func NewMobileSignedIn(a fyne.App, b Backend, s Session) *Mobile {
+	return newMobile(a, b, &s, defaultMobileOptions(a))
+}
+
+func newMobile(a fyne.App, b Backend, s *Session, o mobileOptions) *Mobile {
+	applyThemePreference(a)
+	m := &Mobile{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}
+	m.win.SetIcon(icons.AppIcon)
+	m.win.Resize(phoneSize)
+	m.win.SetOnClosed(m.onClosed)
+	m.signIn = newSignInScreen(a, b, m.win, o.spawn, m.open)
+	if s == nil {
+		m.showSignIn()
+		return m
+	}
+	m.win.SetContent(m.signIn.busyView("Opening the directory…"))
+	sess := *s
+	m.opts.spawn(func() {
+		actor, org, err := sess.Directory.Actor(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				m.showSignIn()
+				m.signIn.showError(err)
+				return
+			}
+			m.open(sess, actor, org)
+		})
+	})
+	return m
+}
+
+// Window returns the app's window.
+func (m *Mobile) Window() fyne.Window { return m.win }
+
+// ShowAndRun shows the window and runs the app until it is closed.
+func (m *Mobile) ShowAndRun() { m.win.ShowAndRun() }
+
+func (m *Mobile) showSignIn() {
+	m.win.SetContent(container.NewVScroll(container.NewPadded(m.signIn.box)))
+}
+
+// open shows the home page of a signed-in session and loads the users.
+func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
+	m.sess, m.actor, m.org = s, actor, org
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.nav = newMobileNav(m.opts.platform)
+	m.users = newMobileUsers(m)
+	m.home = newMobileHome(m)
+	m.nav.push(m.home.page)
+	m.win.SetContent(m.nav.view)
+	m.users.reload()
+}
+
+// onSignOut ends the session and goes back to the sign-in screen.
+func (m *Mobile) onSignOut() {
+	m.close()
+	m.nav, m.home, m.users = nil, nil, nil
+	m.lastUser, m.lastReset, m.lastOutcome = nil, nil, nil
+	m.showSignIn()
+}
+
+// close cancels running work and closes the session's pool.
+func (m *Mobile) close() {
+	if m.cancel == nil {
+		return
+	}
+	m.cancel()
+	m.cancel = nil
+	if m.sess.Close != nil {
+		closeSession := m.sess.Close
+		m.opts.spawn(func() { _ = closeSession() })
+	}
+}
+
+func (m *Mobile) onClosed() { m.close() }
+
+// now is the shell's clock.
+func (m *Mobile) now() time.Time { return m.opts.now() }
+
+// onUsers is the users entry: the list, on top of the home page.
+func (m *Mobile) onUsers() {
+	m.nav.popTo(m.home.page)
+	m.nav.push(m.users.page)
+}
+
+// mobilePage is one screen of the stack.
+type mobilePage struct {
+	title   string
+	content fyne.CanvasObject
+	actions []fyne.CanvasObject // at the right of the top bar
+	fab     fyne.CanvasObject   // Android: the floating button at the bottom right
+	onLeave func()              // called when the page is popped
+}
+
+// mobileNav is the stack of pages under a top bar with the back button,
+// the page's title and its actions.
+type mobileNav struct {
+	platform string
+	pages    []*mobilePage
+	view     *fyne.Container
+	back     *widget.Button
+	title    *widget.Label
+	actions  *fyne.Container
+	body     *fyne.Container
+	bottom   *fyne.Container
+}
+
+func newMobileNav(platform string) *mobileNav {
+	n := &mobileNav{platform: platform}
+	n.back = &widget.Button{Icon: theme.NavigateBackIcon(), Importance: widget.LowImportance, OnTapped: n.onBack}
+	n.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
+	if platform == platformIOS {
+		n.title.Alignment = fyne.TextAlignCenter
+	}
+	n.actions = container.NewHBox()
+	n.body = container.NewStack()
+	n.bottom = container.NewHBox()
+	bar := container.New(fingerLayout{}, container.NewBorder(nil, nil, n.back, n.actions, n.title))
+	n.view = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), n.bottom, nil, nil, n.body)
+	return n
+}
+
+// top is the page showing.
+func (n *mobileNav) top() *mobilePage {
+	if len(n.pages) == 0 {
+		return nil
+	}
+	return n.pages[len(n.pages)-1]
+}
+
+// push shows p above the current page.
+func (n *mobileNav) push(p *mobilePage) {
+	n.pages = append(n.pages, p)
+	n.show()
+}
+
+// replace shows p in place of the current page, which is left.
+func (n *mobileNav) replace(p *mobilePage) {
+	n.leave(n.top())
+	n.pages[len(n.pages)-1] = p
+	n.show()
+}
+
+// popTo goes back to p, leaving every page above it.
+func (n *mobileNav) popTo(p *mobilePage) {
+	for len(n.pages) > 1 && n.top() != p {
+		n.leave(n.top())
+		n.pages = n.pages[:len(n.pages)-1]
+	}
+	n.show()
+}
+
+func (n *mobileNav) onBack() {
+	if len(n.pages) < 2 {
+		return
+	}
+	n.popTo(n.pages[len(n.pages)-2])
+}
+
+func (n *mobileNav) leave(p *mobilePage) {
+	if p != nil && p.onLeave != nil {
+		p.onLeave()
+	}
+}
+
+// show lays out the top page: its title, its actions, the back button
+// when there is a page to go back to, and Android's floating button.
+func (n *mobileNav) show() {
+	p := n.top()
+	if len(n.pages) > 1 {
+		n.back.Show()
+		if n.platform == platformIOS {
+			n.back.SetText(n.pages[len(n.pages)-2].title)
+		}
+	} else {
+		n.back.Hide()
+	}
+	n.title.SetText(p.title)
+	n.actions.Objects = p.actions
+	n.body.Objects = []fyne.CanvasObject{p.content}
+	n.bottom.Objects = nil
+	if p.fab != nil {
+		n.bottom.Objects = []fyne.CanvasObject{layout.NewSpacer(), container.NewPadded(p.fab)}
+	}
+	n.view.Refresh()
+}
+
+// fingerSize is the least height of anything a thumb taps: two inline
+// icons with their padding, 48 in the default theme (Material's touch
+// target), and larger with larger themes.
+func fingerSize() float32 {
+	return 2 * (theme.Size(theme.SizeNameInlineIcon) + theme.Padding())
+}
+
+// fingerLayout stacks its objects and makes them at least fingerSize tall.
+type fingerLayout struct{}
+
+func (fingerLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		if o.Visible() {
+			s = s.Max(o.MinSize())
+		}
+	}
+	s.Height = max(s.Height, fingerSize())
+	return s
+}
+
+func (fingerLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// finger wraps o to a finger's height.
+func finger(o fyne.CanvasObject) *fyne.Container { return container.New(fingerLayout{}, o) }
+
+// mobileHome is the first page: the org, who is signed in, and the users
+// entry where the platform puts it.
+type mobileHome struct {
+	m       *Mobile
+	page    *mobilePage
+	entry   *widget.Button // the users entry: in the top bar on iOS, floating on Android
+	count   *widget.Label
+	signOut *widget.Button
+}
+
+func newMobileHome(m *Mobile) *mobileHome {
+	h := &mobileHome{m: m}
+	h.count = &widget.Label{Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
+	h.signOut = &widget.Button{Text: "Sign out", Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: m.onSignOut}
+	where := "at the bottom right"
+	h.page = &mobilePage{title: m.org.Name}
+	if m.opts.platform == platformIOS {
+		where = "at the top right"
+		h.entry = &widget.Button{Icon: icons.Themed(icons.Admin), Importance: widget.LowImportance, OnTapped: m.onUsers}
+		h.page.actions = []fyne.CanvasObject{h.entry}
+	} else {
+		h.entry = &widget.Button{Text: "Users", Icon: icons.Themed(icons.Admin), Importance: widget.HighImportance, OnTapped: m.onUsers}
+		h.page.fab = finger(h.entry)
+	}
+	who := m.actor.User.DisplayName
+	if m.sess.Role != "" {
+		who += " (" + m.sess.Role + ")"
+	}
+	logo := widget.NewIcon(icons.AppIcon)
+	body := container.NewVBox(
+		container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(2*fingerSize()), logo)),
+		&widget.Label{Text: m.org.Name, Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
+		&widget.Label{Text: "Signed in as " + who, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
+		h.count,
+		&widget.Label{Text: "Tap Users " + where + " to find a user and reset their password.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
+		container.NewCenter(finger(h.signOut)),
+	)
+	h.page.content = container.NewVScroll(container.NewPadded(body))
+	return h
+}
