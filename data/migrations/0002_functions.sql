@@ -286,6 +286,11 @@ BEGIN
      ORDER BY p.created_at DESC LIMIT 1
        FOR UPDATE;
     IF c.id IS NULL THEN
+        -- The same work as a wrong code, whether or not the login exists, so
+        -- the answer's timing says nothing; and probing leaves a trail.
+        UPDATE one_time_passwords SET attempts = attempts WHERE false;
+        INSERT INTO audit_events (action, target_user_id, details)
+        VALUES ('complete_reset', u.id, jsonb_build_object('outcome', 'no_live_code', 'login', left(p_login, 254)));
         RETURN 'invalid';
     ELSIF c.expires_at < now() THEN
         UPDATE one_time_passwords SET voided_at = now() WHERE id = c.id;
