@@ -2,12 +2,14 @@ package data_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"resetdesk/app"
+	"resetdesk/data"
 	"resetdesk/data/pgtest"
 )
 
@@ -156,5 +158,48 @@ func TestConcurrentResetsOfOneUser(t *testing.T) {
 	}
 	if s, err := o.Viewer.CompleteReset(ctx, "alex@acme.test", newest, h); err != nil || s != app.CompletionOK {
 		t.Fatalf("the newer code: %s, %v", s, err)
+	}
+}
+
+// TestConcurrentOverlappingImports runs two imports that share 50 of their
+// 150 rows at the same moment: 250 users result, each once, and every row
+// is either imported by one of them or reported as already present.
+func TestConcurrentOverlappingImports(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	rows := func(from, to int) []app.ImportRow {
+		var rs []app.ImportRow
+		for i := from; i < to; i++ {
+			rs = append(rs, app.ImportRow{Line: i - from + 2, Email: fmt.Sprintf("u%03d@acme.test", i), Name: fmt.Sprintf("User %d", i), Status: app.StatusConfirmed})
+		}
+		return rs
+	}
+	var wg sync.WaitGroup
+	results := make([]app.ImportResult, 2)
+	errs := make([]error, 2)
+	start := make(chan struct{})
+	for i, dir := range []*data.DB{o.Owner, o.Admin} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			results[i], errs[i] = dir.ImportUsers(ctx, rows(i*100, i*100+150))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	imported := results[0].Imported + results[1].Imported
+	present := len(results[0].Rows) + len(results[1].Rows)
+	var members, distinct int
+	if err := superDB(t, o).QueryRow(`SELECT count(*), count(DISTINCT primary_email) FROM resetdesk.users WHERE role = 'member'`).Scan(&members, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if members != 250 || distinct != 250 || imported != 250 || present != 50 {
+		t.Fatalf("%d members (%d distinct), %d imported, %d reported present; want 250, 250, 250, 50", members, distinct, imported, present)
 	}
 }
