@@ -28,14 +28,15 @@ import (
 )
 
 // runGUI opens the window: the sign-in screen, or with "demo" a private
-// stack signed in as the demo owner.
+// stack signed in as the demo owner. The shell is chosen here, once: the
+// mobile one on a phone, or with -mobile as a phone-sized preview.
 func runGUI(ctx context.Context, args []string) int {
 	demo := len(args) > 0 && args[0] == "demo"
 	if demo {
 		args = args[1:]
 	}
 	fs := flag.NewFlagSet("resetdesk", flag.ContinueOnError)
-	fs.Bool("mobile", false, "preview the mobile shell in a phone-sized window")
+	mobileFlag := fs.Bool("mobile", false, "preview the mobile shell in a phone-sized window")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -43,8 +44,13 @@ func runGUI(ctx context.Context, args []string) int {
 	a.SetIcon(icons.AppIcon)
 	b := newBackend(a)
 	go func() { <-ctx.Done(); fyne.Do(a.Quit) }()
+	mobile := *mobileFlag || fyne.CurrentDevice().IsMobile()
 	if !demo {
-		ui.NewDesktop(a, b).ShowAndRun()
+		if mobile {
+			ui.NewMobile(a, b).ShowAndRun()
+		} else {
+			ui.NewDesktop(a, b).ShowAndRun()
+		}
 		b.closeAll()
 		return 0
 	}
@@ -63,8 +69,11 @@ func runGUI(ctx context.Context, args []string) int {
 				fmt.Fprintln(os.Stderr, "resetdesk demo:", err)
 				return
 			}
-			d := ui.NewDesktopSignedIn(a, b, s)
-			d.Window().Show()
+			if mobile {
+				ui.NewMobileSignedIn(a, b, s).Window().Show()
+			} else {
+				ui.NewDesktopSignedIn(a, b, s).Window().Show()
+			}
 			w.Close()
 		})
 	}()

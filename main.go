@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"resetdesk/app"
 	"resetdesk/data"
@@ -18,7 +19,8 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM too: the demo must stop its private PostgreSQL however it is ended.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := os.Args[1:]
 	if len(args) == 0 || args[0] == "demo" || args[0] == "-mobile" {

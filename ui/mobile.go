@@ -206,7 +206,9 @@ func newMobileNav(platform string) *mobileNav {
 	n.actions = container.NewHBox()
 	n.body = container.NewStack()
 	n.bottom = container.NewHBox()
-	bar := container.New(fingerLayout{}, container.NewBorder(nil, nil, n.back, n.actions, n.title))
+	// The spacers centre the title's line in the finger-tall bar.
+	title := container.NewVBox(layout.NewSpacer(), n.title, layout.NewSpacer())
+	bar := container.New(fingerLayout{}, container.NewBorder(nil, nil, n.back, n.actions, title))
 	n.view = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), n.bottom, nil, nil, n.body)
 	return n
 }
@@ -319,7 +321,7 @@ type mobileHome struct {
 
 func newMobileHome(m *Mobile) *mobileHome {
 	h := &mobileHome{m: m}
-	h.count = &widget.Label{Alignment: fyne.TextAlignCenter, Importance: widget.LowImportance}
+	h.count = &widget.Label{Alignment: fyne.TextAlignCenter}
 	h.signOut = &widget.Button{Text: "Sign out", Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: m.onSignOut}
 	where := "at the bottom right"
 	h.page = &mobilePage{title: m.org.Name}

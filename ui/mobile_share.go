@@ -1,0 +1,231 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"resetdesk/app"
+)
+
+// mobileOutcomePage says what the reset did and, when the admin must hand
+// the password over, shows it with SHARE.
+type mobileOutcomePage struct {
+	m      *Mobile
+	opts   app.ResetOptions
+	result app.ResetResult
+	page   *mobilePage
+
+	outcome   *widget.Label
+	delivery  *widget.Label
+	expiry    *widget.Label
+	secretBox *fyne.Container
+	secret    *widget.Label
+	share     *widget.Button
+	done      *widget.Button
+
+	// The share chooser, while it shows.
+	shareDialog  *dialog.CustomDialog
+	shareEmail   *widget.Button
+	shareMessage *widget.Button // nil when the user has no mobile number
+	shareCopy    *widget.Button
+	shareQR      *widget.Button
+	shareNote    *widget.Label
+	qr           *canvas.Image // the QR code page's image, while it shows
+}
+
+func newMobileOutcomePage(m *Mobile, opts app.ResetOptions, res app.ResetResult, recordErr error) *mobileOutcomePage {
+	o := &mobileOutcomePage{m: m, opts: opts, result: res}
+	o.outcome = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
+	o.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
+	o.expiry = &widget.Label{Wrapping: fyne.TextWrapWord}
+	o.secret = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameSubHeadingText,
+		Selectable: true, Wrapping: fyne.TextWrapBreak}
+	o.share = &widget.Button{Text: "SHARE", Icon: theme.MailForwardIcon(), Importance: widget.HighImportance, OnTapped: o.onShare}
+	o.done = &widget.Button{Text: "Done", OnTapped: o.onDone}
+	o.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), o.secret, finger(o.share))
+
+	if res.Outcome == app.OutcomeReset {
+		o.outcome.SetText("The password of " + res.User.DisplayName + " was reset.")
+	} else {
+		o.outcome.SetText("Skipped: " + res.Reason.Sentence())
+	}
+	o.delivery.SetText(deliverySentence(res.Delivery))
+	if recordErr != nil {
+		// The reset stands; only recording the mail outcome failed.
+		o.delivery.SetText(o.delivery.Text + " " + app.ErrorMessage(recordErr))
+	}
+	switch {
+	case res.Outcome != app.OutcomeReset || res.ExpiresAt.IsZero():
+		o.expiry.Hide()
+	case res.Delivery.Kind == app.KindOneTimePassword:
+		o.expiry.SetText("The one-time password works until " + formatTime(res.ExpiresAt, "") + ".")
+	default:
+		o.expiry.SetText("The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used.")
+	}
+	if res.Password != "" {
+		o.secret.SetText(res.Password)
+	} else {
+		o.secretBox.Hide()
+	}
+	body := container.NewVBox(o.outcome, o.delivery, o.expiry, o.secretBox, finger(o.done))
+	o.page = &mobilePage{title: "Password reset", content: container.NewVScroll(container.NewPadded(body)), onLeave: o.forget}
+	return o
+}
+
+// onDone goes back to the users list.
+func (o *mobileOutcomePage) onDone() {
+	o.m.nav.popTo(o.m.users.page)
+}
+
+// forget drops the password when the page goes away: it lives only here.
+func (o *mobileOutcomePage) forget() {
+	o.result.Password = ""
+	o.secret.SetText("")
+	o.qr = nil
+	if o.shareDialog != nil {
+		o.shareDialog.Hide()
+	}
+}
+
+// onShare offers the ways to hand the password over. Fyne has no system
+// share sheet, so the chooser opens the mail or messages app by URL, copies,
+// or shows a QR code for the user's phone to scan.
+func (o *mobileOutcomePage) onShare() {
+	if o.result.Password == "" {
+		return
+	}
+	o.shareEmail = &widget.Button{Text: "Email", Icon: theme.MailComposeIcon(), OnTapped: o.onShareEmail}
+	o.shareCopy = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: o.onShareCopy}
+	o.shareQR = &widget.Button{Text: "Show QR code", Icon: theme.VisibilityIcon(), OnTapped: o.onShareQR}
+	o.shareNote = &widget.Label{Wrapping: fyne.TextWrapWord}
+	o.shareNote.Hide()
+	choices := []fyne.CanvasObject{finger(o.shareEmail)}
+	o.shareMessage = nil
+	if phone := smsNumber(o.result.User.MobileNumber); phone != "" {
+		o.shareMessage = &widget.Button{Text: "Message", Icon: theme.MailSendIcon(), OnTapped: o.onShareMessage}
+		choices = append(choices, finger(o.shareMessage))
+	}
+	choices = append(choices, finger(o.shareCopy), finger(o.shareQR), o.shareNote)
+	o.shareDialog = dialog.NewCustomWithoutButtons("Share the new password", container.NewVBox(choices...), o.m.win)
+	o.shareDialog.SetButtons([]fyne.CanvasObject{finger(&widget.Button{Text: "Cancel", OnTapped: o.shareDialog.Hide})})
+	o.shareDialog.Resize(fyne.NewSize(o.m.win.Canvas().Size().Width-4*theme.Padding(), 0))
+	o.shareDialog.Show()
+}
+
+// shareText is the message that hands the password over: the password,
+// the login, and when it expires and must be changed.
+func (o *mobileOutcomePage) shareText() string {
+	res := o.result
+	var b strings.Builder
+	fmt.Fprintf(&b, "Your new %s password: %s\n", o.m.org.Name, res.Password)
+	fmt.Fprintf(&b, "Sign in as: %s\n", res.User.Login())
+	switch {
+	case !res.ExpiresAt.IsZero() && o.opts.ForceChange:
+		fmt.Fprintf(&b, "It expires at %s and must be changed at your first sign-in.\n", formatTime(res.ExpiresAt, ""))
+	case !res.ExpiresAt.IsZero():
+		fmt.Fprintf(&b, "It expires at %s.\n", formatTime(res.ExpiresAt, ""))
+	case o.opts.ForceChange:
+		b.WriteString("It must be changed at your first sign-in.\n")
+	}
+	return b.String()
+}
+
+// shareSubject is the subject of the email.
+func (o *mobileOutcomePage) shareSubject() string { return "Your new " + o.m.org.Name + " password" }
+
+// onShareEmail opens the mail app with the message to the user.
+func (o *mobileOutcomePage) onShareEmail() {
+	o.openURL(mailtoURL(shareAddress(o.result.User), o.shareSubject(), o.shareText()))
+}
+
+// onShareMessage opens the messages app with the message to the user's
+// mobile number.
+func (o *mobileOutcomePage) onShareMessage() {
+	o.openURL(smsURL(o.result.User.MobileNumber, o.shareText()))
+}
+
+func (o *mobileOutcomePage) openURL(u *url.URL) {
+	if err := o.m.opts.openURL(u); err != nil {
+		o.shareNote.Importance = widget.DangerImportance
+		o.shareNote.SetText("Could not open the app for " + u.Scheme + ": " + err.Error())
+		o.shareNote.Show()
+		return
+	}
+	o.shareDialog.Hide()
+}
+
+// onShareCopy copies the password alone; the clipboard forgets it after
+// clipboardLifetime unless something else was copied since.
+func (o *mobileOutcomePage) onShareCopy() {
+	copySecret(o.m.app, o.result.Password)
+	o.shareNote.Importance = widget.MediumImportance
+	o.shareNote.SetText("Copied. The clipboard forgets it in a minute.")
+	o.shareNote.Show()
+}
+
+// onShareQR shows the message as a QR code on a page of its own, for the
+// user's phone camera.
+func (o *mobileOutcomePage) onShareQR() {
+	code, err := qrcode.New(o.shareText(), qrcode.Medium)
+	if err != nil {
+		o.shareNote.Importance = widget.DangerImportance
+		o.shareNote.SetText("Could not make the QR code: " + err.Error())
+		o.shareNote.Show()
+		return
+	}
+	o.qr = canvas.NewImageFromImage(code.Image(-8))
+	o.qr.FillMode = canvas.ImageFillContain
+	o.qr.ScaleMode = canvas.ImageScalePixels
+	o.qr.SetMinSize(fyne.NewSquareSize(8 * fingerSize()))
+	o.shareDialog.Hide()
+	hint := &widget.Label{Text: "Let the user scan this with their phone's camera.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
+	content := container.NewBorder(nil, container.NewPadded(hint), nil, nil, o.qr)
+	page := &mobilePage{title: "QR code", content: content, onLeave: func() { o.qr = nil }}
+	o.m.nav.push(page)
+}
+
+// shareAddress is where an email to u goes: the primary email, or the
+// secondary one when the primary is known to bounce.
+func shareAddress(u app.User) string {
+	if u.PrimaryEmail == "" || u.PrimaryEmailUndeliverable {
+		return u.SecondaryEmail
+	}
+	return u.PrimaryEmail
+}
+
+// mailtoURL is a mailto: URL (RFC 6068) to address with subject and body.
+func mailtoURL(address, subject, body string) *url.URL {
+	return &url.URL{Scheme: "mailto", Opaque: url.PathEscape(address),
+		RawQuery: "subject=" + uriEscape(subject) + "&body=" + uriEscape(body)}
+}
+
+// smsURL is an sms: URL (RFC 5724) to number with body.
+func smsURL(number, body string) *url.URL {
+	return &url.URL{Scheme: "sms", Opaque: smsNumber(number), RawQuery: "body=" + uriEscape(body)}
+}
+
+// smsNumber keeps the digits of a phone number and a leading plus.
+func smsNumber(number string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(number) {
+		if r >= '0' && r <= '9' || r == '+' && i == 0 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// uriEscape escapes s for a mailto: or sms: query: spaces as %20, since
+// mail apps show a + literally.
+func uriEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}

@@ -1,0 +1,272 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+	"resetdesk/icons"
+)
+
+// mobileUsers is the users page: a search entry over a virtual list of
+// finger-sized rows; a tapped row opens the user.
+type mobileUsers struct {
+	m    *Mobile
+	page *mobilePage
+
+	search  *widget.Entry
+	count   *widget.Label
+	loading *fyne.Container
+	banner  *errorBanner
+	list    *widget.List
+
+	entries []userEntry
+	shown   []int // indexes of entries that match the search
+	loadSeq int   // drops the answer of a load that a newer one replaced
+}
+
+func newMobileUsers(m *Mobile) *mobileUsers {
+	s := &mobileUsers{m: m}
+	s.search = &widget.Entry{PlaceHolder: "Search name, email, mobile or zuid", OnChanged: func(string) { s.refilter() }}
+	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	s.count = &widget.Label{Importance: widget.LowImportance}
+	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading users…"))
+	s.loading.Hide()
+	s.banner = newErrorBanner(s.reload)
+	s.list = widget.NewList(s.length, s.createRow, s.updateRow)
+	s.list.OnSelected = s.onSelected
+	top := container.NewVBox(s.search, s.count, s.loading, s.banner.view)
+	s.page = &mobilePage{title: "Users", content: container.NewBorder(container.NewPadded(top), nil, nil, nil, s.list)}
+	return s
+}
+
+// reload loads every user off the Fyne goroutine.
+func (s *mobileUsers) reload() {
+	s.loadSeq++
+	seq := s.loadSeq
+	s.loading.Show()
+	ctx, dir := s.m.ctx, s.m.sess.Directory
+	s.m.opts.spawn(func() {
+		entries, err := loadUserEntries(ctx, dir)
+		fyne.Do(func() { s.apply(usersLoad{seq: seq, entries: entries, err: err}) })
+	})
+}
+
+// apply shows a load's result, unless a newer load was started since.
+func (s *mobileUsers) apply(r usersLoad) {
+	if r.seq != s.loadSeq || s.m.users != s {
+		return
+	}
+	s.loading.Hide()
+	s.banner.show(r.err)
+	if r.err == nil {
+		s.entries = r.entries
+		s.refilter()
+		s.m.home.count.SetText(fmt.Sprintf("%d users in the directory", len(s.entries)))
+		if p := s.m.lastUser; p != nil {
+			for _, e := range s.entries {
+				if e.user.ID == p.user.ID {
+					p.setUser(e.user)
+				}
+			}
+		}
+	}
+	s.page.content.Refresh()
+}
+
+// refilter applies the search to the loaded users.
+func (s *mobileUsers) refilter() {
+	s.shown = filterUsers(s.entries, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
+	if len(s.shown) == len(s.entries) {
+		s.count.SetText(fmt.Sprintf("%d users", len(s.entries)))
+	} else {
+		s.count.SetText(fmt.Sprintf("%d of %d users", len(s.shown), len(s.entries)))
+	}
+	s.list.UnselectAll()
+	s.list.Refresh()
+}
+
+func (s *mobileUsers) length() int { return len(s.shown) }
+
+// shownUser is the user at row i.
+func (s *mobileUsers) shownUser(i widget.ListItemID) app.User { return s.entries[s.shown[i]].user }
+
+func (s *mobileUsers) createRow() fyne.CanvasObject { return newMobileUserRow() }
+
+func (s *mobileUsers) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	o.(*mobileUserRow).set(s.shownUser(i), s.m.now())
+}
+
+// onSelected opens the tapped user.
+func (s *mobileUsers) onSelected(i widget.ListItemID) {
+	s.list.Unselect(i)
+	if i >= 0 && i < len(s.shown) {
+		s.open(s.shownUser(i))
+	}
+}
+
+// open pushes u's page.
+func (s *mobileUsers) open(u app.User) {
+	p := newMobileUserPage(s.m, u)
+	s.m.lastUser = p
+	s.m.nav.push(p.page)
+}
+
+// mobileUserRow is one line of the list: name over login, status and lock
+// at the end, at least a finger tall.
+type mobileUserRow struct {
+	widget.BaseWidget
+	user   app.User
+	name   *widget.Label
+	login  *widget.Label
+	status *widget.Label
+	lock   *widget.Icon
+}
+
+func newMobileUserRow() *mobileUserRow {
+	r := &mobileUserRow{
+		name:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
+		login:  &widget.Label{Truncation: fyne.TextTruncateEllipsis, Importance: widget.LowImportance},
+		status: &widget.Label{},
+		lock:   widget.NewIcon(theme.NewErrorThemedResource(icons.Lock)),
+	}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer lays the row out.
+func (r *mobileUserRow) CreateRenderer() fyne.WidgetRenderer {
+	text := container.New(&rowsLayout{}, r.name, r.login)
+	return widget.NewSimpleRenderer(finger(container.NewBorder(nil, nil, nil, container.NewHBox(r.lock, r.status), text)))
+}
+
+// set shows u in the row.
+func (r *mobileUserRow) set(u app.User, now time.Time) {
+	r.user = u
+	r.name.SetText(u.DisplayName)
+	r.login.SetText(u.Login())
+	r.status.SetText(statusLabel(u.Status))
+	r.status.Importance = statusImportance(u.Status)
+	r.status.Refresh()
+	if u.Locked(now) {
+		r.lock.Show()
+	} else {
+		r.lock.Hide()
+	}
+}
+
+// rowsLayout stacks its objects top to bottom without the padding between
+// them that a VBox adds: a name and its email read as one entry.
+type rowsLayout struct{}
+
+func (*rowsLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		m := o.MinSize()
+		s.Width = max(s.Width, m.Width)
+		s.Height += m.Height - theme.InnerPadding()
+	}
+	return s.AddWidthHeight(0, theme.InnerPadding())
+}
+
+func (*rowsLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objects {
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h - theme.InnerPadding()
+	}
+}
+
+// mobileUserPage is one user: their details and Reset Password, disabled
+// with the reason when the reset would skip them.
+type mobileUserPage struct {
+	m    *Mobile
+	user app.User
+	page *mobilePage
+
+	name     *widget.Label
+	details  *widget.Form
+	skipNote *widget.Label
+	reset    *widget.Button
+}
+
+func newMobileUserPage(m *Mobile, u app.User) *mobileUserPage {
+	p := &mobileUserPage{m: m}
+	p.name = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord}
+	p.details = &widget.Form{}
+	p.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
+	body := container.NewVBox(p.name, p.details, p.skipNote, finger(p.reset))
+	p.page = &mobilePage{title: "User", content: container.NewVScroll(container.NewPadded(body))}
+	p.setUser(u)
+	return p
+}
+
+// setUser shows u and whether they can be reset.
+func (p *mobileUserPage) setUser(u app.User) {
+	p.user = u
+	p.name.SetText(u.DisplayName)
+	text := func(s string) fyne.CanvasObject {
+		if s == "" {
+			s = "—"
+		}
+		return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord}
+	}
+	locked := "No"
+	if u.Locked(p.m.now()) {
+		locked = "Until " + formatTime(u.LockedUntil, "")
+	}
+	p.details.Items = []*widget.FormItem{
+		{Text: "Email", Widget: text(u.PrimaryEmail)},
+		{Text: "Mobile", Widget: text(u.MobileNumber)},
+		{Text: "Status", Widget: text(statusLabel(u.Status))},
+		{Text: "Role", Widget: text(u.Role)},
+		{Text: "Locked", Widget: text(locked)},
+	}
+	p.details.Refresh()
+	if why := mobileResetRefusal(p.m, u, mobileDefaultOptions(p.m, u)); why != "" {
+		p.skipNote.SetText(why)
+		p.skipNote.Show()
+		p.reset.Disable()
+	} else {
+		p.skipNote.Hide()
+		p.reset.Enable()
+	}
+}
+
+func (p *mobileUserPage) onReset() {
+	if p.reset.Disabled() {
+		return
+	}
+	r := newMobileResetPage(p.m, p.user)
+	p.m.lastReset = r
+	p.m.nav.push(r.page)
+}
+
+// mobileDefaultOptions are the options the Reset Password page starts
+// with: Zoho's mobile flow sets a password, forces a change and clears
+// mobile sessions, and does not email it. When the actor may not set
+// passwords (DESIGN.md section 4 wins over the flow), a one-time password.
+func mobileDefaultOptions(m *Mobile, u app.User) app.ResetOptions {
+	o := app.ResetOptions{Mode: app.ModeSetPassword, ForceChange: true, ClearMobileSessions: true, Unlock: u.Locked(m.now())}
+	if app.CheckMayReset(m.actor, m.org, o) != nil {
+		o.Mode, o.ForceChange = app.ModeOneTime, false
+	}
+	return o
+}
+
+// mobileResetRefusal is the sentence that says why u can't be reset with
+// opts, or "" when they can.
+func mobileResetRefusal(m *Mobile, u app.User, opts app.ResetOptions) string {
+	if err := app.CheckMayReset(m.actor, m.org, opts); err != nil {
+		return app.ErrorMessage(err)
+	}
+	return app.SkipReasonFor(m.actor, m.org, u, opts).Sentence()
+}

@@ -1,0 +1,326 @@
+//go:build screenshots
+
+package ui
+
+// The README's screenshots: every screen of the desktop app on the real
+// Northwind Traders demo directory, after a real one-time-password reset and
+// a real bulk reset (so that Mail, Audit and the profile show history).
+// scripts/screenshots runs this:
+//
+//	go test -tags screenshots -run TestScreenshots ./ui -args -out docs/screenshots
+//
+// It starts the demo's own private PostgreSQL cluster, as `resetdesk demo`
+// does, so it needs the PostgreSQL server binaries (scripts/setup-deps).
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"image"
+	"image/png"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/localpg"
+	"resetdesk/mail/sink"
+)
+
+var (
+	shotsOut   = flag.String("out", os.Getenv("RESETDESK_SCREENSHOTS_DIR"), "folder to write the screenshots to (default: a temporary folder)")
+	shotsTheme = flag.String("theme", "dark", "theme of the screenshots: light or dark")
+)
+
+// shotSize is the window the screenshots show.
+var shotSize = fyne.NewSize(1200, 760)
+
+func TestScreenshots(t *testing.T) {
+	out := *shotsOut
+	if out == "" {
+		out = t.TempDir()
+	} else if !filepath.IsAbs(out) {
+		// go test runs in the package folder; -out is meant from the
+		// repository root, where scripts/screenshots runs.
+		out = filepath.Join("..", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// The demo stack exactly as `resetdesk demo` starts it: a private
+	// cluster (data/localpg), seeded with Northwind Traders under the
+	// demo's own role names. Run as root, the server runs as the postgres
+	// OS user, which must reach the folder: /var/tmp, not t.TempDir.
+	base := "/var/tmp"
+	if st, err := os.Stat(base); err != nil || !st.IsDir() {
+		base = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(base, "resetdesk-shots-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cluster, err := localpg.Start(ctx, filepath.Join(dir, "demo-pg"))
+	if err != nil {
+		t.Fatalf("start the demo cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := cluster.Stop(); err != nil {
+			t.Errorf("stop the demo cluster: %v", err)
+		}
+	})
+	pw := make([]byte, 8)
+	rand.Read(pw)
+	password := hex.EncodeToString(pw)
+	info, err := data.SeedDemo(ctx, cluster.SuperURL(), data.DemoOptions{Password: password})
+	if err != nil {
+		t.Fatalf("seed the demo: %v", err)
+	}
+	owner, err := data.Open(ctx, info.OwnerURL)
+	if err != nil {
+		t.Fatalf("sign in as the demo owner: %v", err)
+	}
+	t.Cleanup(func() { owner.Close() })
+
+	// A real SMTP sink, as the demo has.
+	s, err := sink.Start("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	host, port, _ := net.SplitHostPort(s.Addr())
+	p, _ := strconv.Atoi(port)
+	b := &testBackend{t: t}
+	if err := b.ConfigureMail(SMTPSettings{Host: host, Port: p, TLS: "none", From: "ResetDesk <noreply@northwind.example>"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The app as the demo opens it, with the real theme (not the test
+	// driver's) and work run inline, so that every screen is loaded when
+	// it is captured.
+	a := test.NewTempApp(t)
+	switch *shotsTheme {
+	case ThemeLight, ThemeDark:
+		a.Preferences().SetString(PrefTheme, *shotsTheme)
+	default:
+		t.Fatalf("-theme must be light or dark, not %q", *shotsTheme)
+	}
+	sess := Session{Directory: owner, Resetter: &app.Resetter{Dir: owner, Mail: b.currentMailer()},
+		Server: owner.Server(), Role: owner.Role(), Close: func() error { return nil }}
+	d := newDesktop(a, b, &sess, options{spawn: func(f func()) { f() }, now: time.Now})
+	if d.console == nil {
+		t.Fatalf("not signed in: %s", d.signIn.status.Text)
+	}
+	w := d.win
+	w.Resize(shotSize)
+	c := d.console
+	u := c.users
+	shot := func(name string) {
+		t.Helper()
+		// Lay everything out again at the final size, as the GL driver
+		// does at each frame.
+		w.Resize(shotSize.SubtractWidthHeight(1, 1))
+		w.Resize(shotSize)
+		w.Canvas().Capture() // creates the renderers of lazily made objects (table cells)
+		relabel(w.Canvas())
+		img := w.Canvas().Capture()
+		if n := distinctColors(img, 100); n < 100 {
+			t.Errorf("%s: only %d colours: is the screen blank?", name, n)
+		}
+		f, err := os.Create(filepath.Join(out, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s/%s.png: %dx%d", out, name, img.Bounds().Dx(), img.Bounds().Dy())
+	}
+
+	// Users: the list with a selection for a bulk reset: people who will
+	// be reset and people the rules skip, with the reason.
+	now := time.Now()
+	var picked []app.User
+	want := []struct {
+		n  int
+		ok func(app.User) bool
+	}{
+		{3, func(x app.User) bool {
+			return x.Status == app.StatusConfirmed && !x.SSOManaged && !x.Locked(now) && x.PrimaryEmail != "" && !x.PrimaryEmailUndeliverable
+		}},
+		{1, func(x app.User) bool { return x.Status == app.StatusInvited }},
+		{1, func(x app.User) bool { return x.Status == app.StatusConfirmed && x.Locked(now) && !x.SSOManaged }},
+		{1, func(x app.User) bool { return x.Status == app.StatusDeactivated }},
+	}
+	inPick := map[int64]bool{}
+	for _, k := range want {
+		n := 0
+		for _, e := range u.entries {
+			if n < k.n && !e.user.IsConsoleUser() && !inPick[e.user.ID] && k.ok(e.user) {
+				picked = append(picked, e.user)
+				inPick[e.user.ID] = true
+				n++
+			}
+		}
+		if n < k.n {
+			t.Fatalf("the demo has too few users of a kind for the bulk reset")
+		}
+	}
+	for _, x := range picked {
+		u.onRowChecked(x.ID, true)
+	}
+	u.list.Refresh()
+	shot("users")
+
+	// Reset: the user whose last reset email failed (the demo's history),
+	// one-time password by email, the admin's password typed; then the
+	// real reset, so that their profile shows both.
+	deliveries, err := owner.Deliveries(ctx, app.DeliveryFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var target app.User
+	for _, dl := range deliveries {
+		x, ok := u.userByID(dl.UserID)
+		if ok && dl.Status == app.DeliveryFailed && !inPick[x.ID] &&
+			app.SkipReasonFor(c.actor, c.org, x, app.ResetOptions{Mode: app.ModeOneTime}) == "" {
+			target = x
+			break
+		}
+	}
+	if target.ID == 0 {
+		t.Fatal("the demo has no user whose reset email failed and who may be reset now")
+	}
+	r := openResetDialog(c, target)
+	test.Type(r.verify, password)
+	shot("reset")
+	test.Tap(r.confirm)
+	if !strings.HasSuffix(r.outcome.Text, " was reset.") || !strings.HasSuffix(r.delivery.Text, ": sent.") {
+		t.Fatalf("one-time reset of %s: %q %q %q", target.PrimaryEmail, r.outcome.Text, r.delivery.Text, r.status.Text)
+	}
+	test.Tap(r.close)
+
+	// Bulk: the selection, reset at once, with the table of results.
+	test.Tap(u.resetSelected)
+	bulk := c.lastBulk
+	test.Type(bulk.verify, password)
+	test.Tap(bulk.run)
+	if !strings.Contains(bulk.summary.Text, " reset, ") {
+		t.Fatalf("bulk reset: %q %q", bulk.summary.Text, bulk.status.Text)
+	}
+	shot("bulk")
+	test.Tap(bulk.close)
+	u.onClearSelection()
+
+	// Profile: the reset user's activity, this reset on top.
+	if fresh, ok := u.userByID(target.ID); ok {
+		target = fresh
+	}
+	u.openProfile(target)
+	pr := u.profile
+	pr.tabs.SelectIndex(1)
+	if pr.activity.Length() == 0 {
+		t.Errorf("the profile of %s shows no activity", target.PrimaryEmail)
+	}
+	shot("profile")
+	u.showList()
+
+	// Import: the preview of a file with a bad row, before anything is
+	// written.
+	c.show(screenImport)
+	c.imports.onFile("new-hires.csv", strings.NewReader(`email,name,mobile,role,status
+maria.lopez@northwind.example,María López,+44 7700 900123,member,invited
+kenji.sato@northwind.example,Kenji Sato,,member,invited
+not-an-email,Bad Row,,member,invited
+fatima.zahra@northwind.example,Fatima Zahra,+212 600 123456,member,confirmed
+lars.nilsen@northwind.example,Lars Nilsen,,member,invited
+`))
+	shot("import")
+
+	c.show(screenMail)
+	if len(c.mail.deliveries) == 0 {
+		t.Errorf("the Mail screen lists no messages")
+	}
+	shot("mail")
+
+	c.show(screenAudit)
+	if len(c.audit.events) == 0 {
+		t.Errorf("the Audit screen lists no events")
+	}
+	shot("audit")
+
+	c.show(screenSettings)
+	shot("settings")
+
+	// The Unified shell, on the users list.
+	c.setLayout(LayoutUnified)
+	c.show(screenUsers)
+	shot("unified")
+
+	if n := len(s.Messages()); n == 0 {
+		t.Errorf("the mail sink got no messages")
+	} else {
+		t.Logf("the sink got %d messages", n)
+	}
+}
+
+// relabel lays out and refreshes every label on c. The test driver fills a
+// table's cells before their labels have renderers, and such a label never
+// truncates its text with an ellipsis, as it does in the app: its text
+// would run over the next column.
+func relabel(c fyne.Canvas) {
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Label:
+			test.WidgetRenderer(x).Layout(x.Size())
+			x.Refresh()
+		case fyne.Widget:
+			for _, child := range test.WidgetRenderer(x).Objects() {
+				walk(child)
+			}
+		case *fyne.Container:
+			for _, child := range x.Objects {
+				walk(child)
+			}
+		}
+	}
+	walk(c.Content())
+	for _, o := range c.Overlays().List() {
+		walk(o)
+	}
+}
+
+// distinctColors counts the colours of img, stopping at limit.
+func distinctColors(img image.Image, limit int) int {
+	seen := map[[4]uint32]bool{}
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			r, g, b, a := img.At(x, y).RGBA()
+			seen[[4]uint32{r, g, b, a}] = true
+			if len(seen) >= limit {
+				return len(seen)
+			}
+		}
+	}
+	return len(seen)
+}
