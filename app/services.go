@@ -94,6 +94,8 @@ type Directory interface {
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
 	// Audit lists audit events, newest first. EUNAUTHORIZED without view_audit.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEvent, error)
+	// Sessions lists a user's sessions and API tokens, newest first.
+	Sessions(ctx context.Context, userID int64) ([]SessionInfo, error)
 	// VerifyPassword signs in again as the actor's role with password: the
 	// "enter your password for verification" step. EUNAUTHORIZED when wrong.
 	VerifyPassword(ctx context.Context, password string) error

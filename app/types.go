@@ -223,3 +223,15 @@ type AuditEvent struct {
 	TargetUserID int64
 	Details      map[string]any // never a secret
 }
+
+// SessionInfo is one way a user is signed in: a web or mobile session, or an
+// API token. A reset revokes web sessions always, the others on request.
+type SessionInfo struct {
+	ID         int64
+	UserID     int64
+	Kind       string // "web", "mobile" or "api_token"
+	Name       string // the client of a session, the name of a token
+	CreatedAt  time.Time
+	LastSeenAt time.Time // zero for tokens
+	RevokedAt  time.Time // zero while it works
+}

@@ -395,3 +395,36 @@ func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string)
 	}
 	return app.CompletionStatus(s), nil
 }
+
+type sessionRow struct {
+	ID         int64        `db:"id"`
+	UserID     int64        `db:"user_id"`
+	Kind       string       `db:"kind"`
+	Name       string       `db:"name"`
+	CreatedAt  time.Time    `db:"created_at"`
+	LastSeenAt sql.NullTime `db:"last_seen_at"`
+	RevokedAt  sql.NullTime `db:"revoked_at"`
+}
+
+const selectSessions = `
+	SELECT id, user_id, kind, client AS name, created_at, last_seen_at, revoked_at
+	  FROM resetdesk.sessions WHERE user_id = $1
+	UNION ALL
+	SELECT id, user_id, 'api_token', name, created_at, NULL, revoked_at
+	  FROM resetdesk.api_tokens WHERE user_id = $1
+	 ORDER BY created_at DESC, id DESC
+	 LIMIT 500`
+
+// Sessions lists a user's sessions and API tokens, newest first.
+func (d *DB) Sessions(ctx context.Context, userID int64) ([]app.SessionInfo, error) {
+	var rows []sessionRow
+	if err := d.db.SelectContext(ctx, &rows, selectSessions, userID); err != nil {
+		return nil, fmt.Errorf("data: sessions: %w", d.mapErr(err))
+	}
+	out := make([]app.SessionInfo, len(rows))
+	for i, r := range rows {
+		out[i] = app.SessionInfo{ID: r.ID, UserID: r.UserID, Kind: r.Kind, Name: r.Name, CreatedAt: r.CreatedAt,
+			LastSeenAt: r.LastSeenAt.Time, RevokedAt: r.RevokedAt.Time}
+	}
+	return out, nil
+}

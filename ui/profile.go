@@ -47,7 +47,9 @@ type profileScreen struct {
 	activityNote *widget.Label
 	lines        []activityLine
 
-	sessions *widget.Label
+	sessions     *widget.Label // the sign-in state
+	sessionList  *widget.List
+	sessionLines []app.SessionInfo
 
 	delivery *widget.Label
 	resend   *widget.Button
@@ -77,6 +79,12 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.activityNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
 	p.activityNote.Hide()
 	p.sessions = &widget.Label{Wrapping: fyne.TextWrapWord}
+	p.sessionList = widget.NewList(
+		func() int { return len(p.sessionLines) },
+		func() fyne.CanvasObject { return &widget.Label{} },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			o.(*widget.Label).SetText(sessionText(p.sessionLines[i]))
+		})
 	p.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
 	p.resend = &widget.Button{Text: "Resend", Icon: theme.MailSendIcon(), OnTapped: p.onResend}
 	p.resend.Hide()
@@ -84,7 +92,7 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.tabs = container.NewAppTabs(
 		container.NewTabItem("Details", container.NewVScroll(p.details)),
 		container.NewTabItem("Activity", container.NewBorder(p.activityNote, nil, nil, nil, p.activity)),
-		container.NewTabItem("Sessions", container.NewVScroll(p.sessions)),
+		container.NewTabItem("Sessions", container.NewBorder(p.sessions, nil, nil, nil, p.sessionList)),
 	)
 	header := container.NewBorder(nil, nil, p.back, p.reset, p.title)
 	mailLine := container.NewBorder(nil, nil, &widget.Label{Text: "Latest reset email:", TextStyle: fyne.TextStyle{Bold: true}}, p.resend, p.delivery)
@@ -126,9 +134,8 @@ func (p *profileScreen) setUser(u app.User) {
 	p.sessions.SetText(sessionSummary(u, p.c.now()))
 }
 
-// sessionSummary says what the directory knows about u's sign-in state.
-// There is no list of sessions to show: a reset ends all web sessions, and
-// mobile sessions and API tokens when asked.
+// sessionSummary says what the directory knows about u's sign-in state; the
+// list under it shows each session and token.
 func sessionSummary(u app.User, now time.Time) string {
 	var b strings.Builder
 	switch {
@@ -151,10 +158,28 @@ func sessionSummary(u app.User, now time.Time) string {
 	return b.String()
 }
 
+// sessionText is one line of the Sessions tab.
+func sessionText(s app.SessionInfo) string {
+	kind := map[string]string{"web": "Web session", "mobile": "Mobile session", "api_token": "API token"}[s.Kind]
+	line := kind
+	if s.Name != "" {
+		line += " (" + s.Name + ")"
+	}
+	line += ", since " + formatTime(s.CreatedAt, "")
+	if !s.LastSeenAt.IsZero() && s.RevokedAt.IsZero() {
+		line += ", last seen " + formatTime(s.LastSeenAt, "")
+	}
+	if !s.RevokedAt.IsZero() {
+		return line + ": ended " + formatTime(s.RevokedAt, "")
+	}
+	return line + ": active"
+}
+
 // profileLoad is the activity of a user.
 type profileLoad struct {
 	deliveries []app.Delivery
 	events     []app.AuditEvent
+	sessions   []app.SessionInfo
 	auditErr   error // EUNAUTHORIZED without view_audit: the deliveries still show
 	err        error
 }
@@ -175,6 +200,9 @@ func (p *profileScreen) load(id int64) profileLoad {
 	if r.err != nil {
 		return r
 	}
+	if r.sessions, r.err = p.c.sess.Directory.Sessions(p.c.ctx, id); r.err != nil {
+		return r
+	}
 	r.events, r.auditErr = p.c.sess.Directory.Audit(p.c.ctx, app.AuditFilter{UserID: id, Limit: 100})
 	return r
 }
@@ -193,6 +221,13 @@ func (p *profileScreen) apply(r profileLoad) {
 	for _, e := range r.events {
 		p.lines = append(p.lines, activityLine{at: e.At, text: auditText(e)})
 	}
+	for _, s := range r.sessions {
+		if s.Kind != "api_token" {
+			p.lines = append(p.lines, activityLine{at: s.CreatedAt, text: "Signed in: " + sessionText(s)})
+		}
+	}
+	p.sessionLines = r.sessions
+	p.sessionList.Refresh()
 	sort.SliceStable(p.lines, func(i, j int) bool { return p.lines[i].at.After(p.lines[j].at) })
 	switch {
 	case app.ErrorCode(r.auditErr) == app.EUNAUTHORIZED:

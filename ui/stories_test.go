@@ -74,6 +74,7 @@ func TestStorySetPasswordForOneUser(t *testing.T) {
 // A one-time password goes by email; the dialog says how the delivery went.
 func TestStoryOneTimePassword(t *testing.T) {
 	f := newFixture(t)
+	f.o.Exec(t, `INSERT INTO resetdesk.sessions (user_id, kind, client) VALUES ($1, 'web', 'Firefox'), ($1, 'mobile', 'iPhone')`, f.users["bob@acme.example"].ID)
 	r := openResetDialog(f.c, f.users["bob@acme.example"])
 	equal(t, "mode", r.mode.Selected, modeOneTimeLabel)
 	equal(t, "web sessions ticked", r.options.webSessions.Checked, true)
@@ -101,6 +102,12 @@ func TestStoryOneTimePassword(t *testing.T) {
 	equal(t, "messages after resend", len(f.sink.Messages()), 2)
 	if p.activity.Length() < 2 {
 		t.Errorf("activity shows %d lines", p.activity.Length())
+	}
+	equal(t, "sessions listed", len(p.sessionLines), 2)
+	for _, s := range p.sessionLines {
+		if !strings.Contains(sessionText(s), ": ended ") {
+			t.Errorf("after the reset: %s", sessionText(s))
+		}
 	}
 }
 
