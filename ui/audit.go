@@ -43,7 +43,7 @@ func newAuditScreen(c *console) *auditScreen {
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading the audit log…"))
 	s.banner = newErrorBanner(s.reload)
-	s.table = newTextTable([]string{"Time", "Admin role", "Action", "User", "Details"}, []float32{9, 12, 10, 16, 30},
+	s.table = newTextTable([]string{"Time", "Admin role", "Action", "User", "Details"}, []float32{10.5, 12, 10, 16, 34},
 		func() int { return len(s.events) }, s.cell)
 	filters := container.NewGridWithColumns(4, s.actor, s.user, s.action, s.filterButton)
 	s.view = container.NewBorder(container.NewVBox(filters, s.note, s.loading, s.banner.view), nil, nil, nil, s.table)

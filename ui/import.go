@@ -94,7 +94,7 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 		}
 		sort.SliceStable(s.lines, func(i, j int) bool { return s.lines[i].line < s.lines[j].line })
 	}
-	s.file.SetText(fmt.Sprintf("%s: %d users to import, %d rows left out.", name, len(s.rows), len(s.bad)))
+	s.file.SetText(fmt.Sprintf("%s: %s to import, %s left out.", name, plural(len(s.rows), "user"), plural(len(s.bad), "row")))
 	defer s.view.Refresh()
 	s.importNo.SetText(fmt.Sprintf("Import %d users", len(s.rows)))
 	if len(s.rows) > 0 {
@@ -157,4 +157,12 @@ func (s *importScreen) apply(res app.ImportResult, err error) {
 	s.rows = nil
 	s.importNo.SetText("Import users")
 	s.c.users.reload()
+}
+
+// plural says "1 row" or "2 rows".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

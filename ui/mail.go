@@ -38,7 +38,7 @@ func newMailScreen(c *console) *mailScreen {
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading messages…"))
 	s.banner = newErrorBanner(s.reload)
-	s.table = newTextTable([]string{"Time", "To", "Kind", "State", "Server's words"}, []float32{9, 16, 12, 10, 28},
+	s.table = newTextTable([]string{"Time", "To", "Kind", "State", "Server's words"}, []float32{10.5, 16, 11, 11, 40},
 		func() int { return len(s.deliveries) }, s.cell)
 	s.table.OnSelected = func(id widget.TableCellID) { s.onSelect(id.Row) }
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(s.resend, s.refresh), s.note), s.loading, s.banner.view)

@@ -20,6 +20,7 @@ import (
 	"image"
 	"image/png"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -274,6 +275,49 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	c.setLayout(LayoutUnified)
 	c.show(screenUsers)
 	shot("unified")
+
+	// The mobile shell in a phone-sized window: list, user, Reset Password,
+	// and the outcome with SHARE.
+	mo := mobileOptions{options: options{spawn: func(f func()) { f() }, now: time.Now}, platform: platformAndroid,
+		openURL: func(*url.URL) error { return nil }, generate: app.GeneratePassword}
+	m := newMobile(a, b, &sess, mo)
+	mw := m.win
+	phone := fyne.NewSize(390, 844)
+	mshot := func(name string) {
+		t.Helper()
+		mw.Resize(phone.SubtractWidthHeight(1, 1))
+		mw.Resize(phone)
+		mw.Canvas().Capture()
+		relabel(mw.Canvas())
+		img := mw.Canvas().Capture()
+		f, err := os.Create(filepath.Join(out, name+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		t.Logf("%s/%s.png: %dx%d", out, name, img.Bounds().Dx(), img.Bounds().Dy())
+	}
+	test.Tap(m.home.entry)
+	mshot("mobile_users")
+	test.Type(m.users.search, "nakamura")
+	if m.users.list.Length() == 0 {
+		t.Fatal("no Nakamura in the demo")
+	}
+	m.users.list.Select(0)
+	mshot("mobile_user")
+	mr := newMobileResetPage(m, m.lastUser.user)
+	m.nav.push(mr.page)
+	mshot("mobile_reset")
+	test.Tap(mr.reset)
+	test.Type(mr.verify, password)
+	test.Tap(mr.confirm)
+	if m.lastOutcome == nil {
+		t.Fatalf("no outcome: %s", mr.verifyStatus.Text)
+	}
+	mshot("mobile_share")
 
 	if n := len(s.Messages()); n == 0 {
 		t.Errorf("the mail sink got no messages")
