@@ -9,12 +9,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"github.com/zalando/go-keyring"
 
@@ -40,12 +42,19 @@ func runGUI(ctx context.Context, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	// A soft heap limit lets the collector hand memory back once a large
+	// users list has loaded, instead of keeping the peak of the load; the
+	// live list of 100,000 users is about 45 MB. GOMEMLIMIT overrides it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(96 << 20)
+	}
 	a := fyneapp.NewWithID("com.resetdesk.app")
 	a.SetIcon(icons.AppIcon)
 	b := newBackend(a)
 	go func() { <-ctx.Done(); fyne.Do(a.Quit) }()
 	mobile := *mobileFlag || fyne.CurrentDevice().IsMobile()
-	if !demo {
+	dsn := os.Getenv("DATABASE_URL")
+	if !demo && dsn == "" {
 		if mobile {
 			ui.NewMobile(a, b).ShowAndRun()
 		} else {
@@ -55,18 +64,27 @@ func runGUI(ctx context.Context, args []string) int {
 		return 0
 	}
 
-	// The demo's cluster may need an initdb first: show a window at once and
-	// swap in the console when the stack is up.
-	w := a.NewWindow("ResetDesk demo")
-	status := widget.NewLabel("Starting the demo: a private PostgreSQL server and a mail sink…")
-	w.SetContent(container.NewCenter(container.NewVBox(widget.NewProgressBarInfinite(), status)))
+	// Signed in from the start: the demo stack, or the DATABASE_URL that the
+	// command line uses too. The demo's cluster may need an initdb first, so
+	// a window shows at once and the console replaces it when ready.
+	start, what := b.startDemo, "Starting the demo: a private PostgreSQL server and a mail sink…"
+	if !demo {
+		start = func(ctx context.Context) (ui.Session, error) { return b.openURL(ctx, dsn) }
+		what = "Signing in with DATABASE_URL…"
+	}
+	w := a.NewWindow("ResetDesk")
+	status := &widget.Label{Text: what, Wrapping: fyne.TextWrapWord}
+	progress := widget.NewProgressBarInfinite()
+	w.SetContent(container.NewPadded(container.NewVBox(layout.NewSpacer(), progress, status, layout.NewSpacer())))
 	w.Resize(fyne.NewSize(560, 200))
 	go func() {
-		s, err := b.startDemo(ctx)
+		s, err := start(ctx)
 		fyne.Do(func() {
 			if err != nil {
+				progress.Stop()
+				progress.Hide()
 				status.SetText(app.ErrorMessage(err))
-				fmt.Fprintln(os.Stderr, "resetdesk demo:", err)
+				fmt.Fprintln(os.Stderr, "resetdesk:", err)
 				return
 			}
 			if mobile {
@@ -124,6 +142,16 @@ func (b *backend) closeAll() {
 func (b *backend) session(db *data.DB) ui.Session {
 	return ui.Session{Directory: db, Resetter: &app.Resetter{Dir: db, Mail: b.mailer},
 		Server: db.Server(), Role: db.Role(), Close: db.Close}
+}
+
+// openURL signs in with a connection URL, as the command line does.
+func (b *backend) openURL(ctx context.Context, dsn string) (ui.Session, error) {
+	db, err := data.Open(ctx, dsn)
+	if err != nil {
+		return ui.Session{}, err
+	}
+	b.onClose(db.Close)
+	return b.session(db), nil
 }
 
 // SignIn connects as the profile's role.

@@ -128,12 +128,24 @@ func (d *DB) Users(ctx context.Context, f app.UserFilter) ([]app.User, error) {
 	}
 	defer rows.Close()
 	var users []app.User
+	// Status and role repeat on every row: share one string of each instead
+	// of 100,000 copies.
+	interned := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := interned[s]; ok {
+			return v
+		}
+		interned[s] = s
+		return s
+	}
 	for rows.Next() {
 		var r userRow
 		if err := rows.StructScan(&r); err != nil {
 			return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
 		}
-		users = append(users, r.user())
+		u := r.user()
+		u.Status, u.Role = app.Status(intern(string(u.Status))), intern(u.Role)
+		users = append(users, u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
