@@ -156,6 +156,25 @@ func saveProfile(prefs fyne.Preferences, p Profile) {
 	prefs.SetString(PrefLastProfile, p.Name)
 }
 
+// deleteProfile removes the saved profile name and its password in kc (kc
+// may be nil).
+func deleteProfile(prefs fyne.Preferences, kc Keychain, name string) {
+	ps := loadProfiles(prefs)
+	kept := ps[:0]
+	for _, p := range ps {
+		if p.Name != name {
+			kept = append(kept, p)
+		} else if kc != nil {
+			_ = kc.Delete(KeychainService, p.keychainUser()) // nothing saved is fine
+		}
+	}
+	raw, _ := json.Marshal(kept)
+	prefs.SetString(PrefProfiles, string(raw))
+	if prefs.String(PrefLastProfile) == name {
+		prefs.SetString(PrefLastProfile, "")
+	}
+}
+
 // portText formats a port for an entry, "" for none.
 func portText(p int) string {
 	if p == 0 {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ type settingsScreen struct {
 	sso          *widget.Check
 	policiesSave *widget.Button
 	policiesNote *widget.Label
+
+	profiles    []Profile
+	profileList *widget.List
+	profileNote *widget.Label
 }
 
 func newSettingsScreen(c *console) *settingsScreen {
@@ -99,6 +104,20 @@ func newSettingsScreen(c *console) *settingsScreen {
 		s.policiesNote.SetText("Only the owner changes the organization's policies.")
 	}
 
+	s.profileNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
+	s.profileList = widget.NewList(
+		func() int { return len(s.profiles) },
+		func() fyne.CanvasObject {
+			return container.NewBorder(nil, nil, nil, &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance}, &widget.Label{})
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			row := o.(*fyne.Container)
+			p := s.profiles[i]
+			row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s: %s on %s:%d/%s", p.Name, p.Role, p.Host, p.Port, p.Database))
+			row.Objects[1].(*widget.Button).OnTapped = func() { s.onDeleteProfile(p.Name) }
+		})
+	s.showProfiles()
+
 	appearance := &widget.Form{Items: []*widget.FormItem{
 		{Text: "Layout", Widget: s.layout},
 		{Text: "Theme", Widget: s.theme},
@@ -124,6 +143,8 @@ func newSettingsScreen(c *console) *settingsScreen {
 		widget.NewCard("Mail server", "", container.NewVBox(smtp, container.NewHBox(s.smtpSave), s.smtpNote,
 			container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)),
 		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),
+		widget.NewCard("Connection profiles", "", container.NewBorder(s.profileNote, nil, nil, nil,
+			container.NewGridWrap(fyne.NewSize(60*theme.TextSize(), 8*theme.TextSize()), s.profileList))),
 	))
 	return s
 }
@@ -283,4 +304,22 @@ func (s *settingsScreen) onSavePolicies() {
 			s.policiesNote.SetText("Saved.")
 		})
 	})
+}
+
+// showProfiles lists the saved connection profiles. Signing in adds them;
+// here they can be removed.
+func (s *settingsScreen) showProfiles() {
+	s.profiles = loadProfiles(s.c.prefs)
+	if len(s.profiles) == 0 {
+		s.profileNote.SetText("No saved profiles. Signing in saves one; its password only when you ask, in the keychain.")
+	} else {
+		s.profileNote.SetText("Saved on this computer; passwords, if any, are in the keychain. Delete removes both.")
+	}
+	s.profileList.Refresh()
+}
+
+// onDeleteProfile forgets a profile and its saved password.
+func (s *settingsScreen) onDeleteProfile(name string) {
+	deleteProfile(s.c.prefs, s.c.d.backend.Keychain(), name)
+	s.showProfiles()
 }

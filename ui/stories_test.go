@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -324,4 +325,42 @@ func TestStorySignIn(t *testing.T) {
 			t.Errorf("the password is in preference %s", key)
 		}
 	}
+}
+
+// Settings lists the saved profiles; Delete forgets one and its password.
+func TestSettingsDeletesProfile(t *testing.T) {
+	f := newFixture(t)
+	kc := &memKeychain{secrets: map[string]string{}}
+	p := Profile{Name: "office", Host: "db.office.example", Port: 5432, Database: "directory", Role: "alex"}
+	saveProfile(f.app.Preferences(), p)
+	kc.Set(KeychainService, p.keychainUser(), "secret")
+	deleteProfile(f.app.Preferences(), kc, "office")
+	equal(t, "profiles left", len(loadProfiles(f.app.Preferences())), 0)
+	if _, err := kc.Get(KeychainService, p.keychainUser()); err == nil {
+		t.Fatal("the saved password survived the profile")
+	}
+	s := newSettingsScreen(f.c)
+	if !strings.Contains(s.profileNote.Text, "No saved profiles") {
+		t.Fatalf("note = %q", s.profileNote.Text)
+	}
+}
+
+// memKeychain is a keychain in memory, for tests.
+type memKeychain struct{ secrets map[string]string }
+
+func (k *memKeychain) Get(service, user string) (string, error) {
+	if s, ok := k.secrets[service+"/"+user]; ok {
+		return s, nil
+	}
+	return "", errors.New("not found")
+}
+
+func (k *memKeychain) Set(service, user, pw string) error {
+	k.secrets[service+"/"+user] = pw
+	return nil
+}
+
+func (k *memKeychain) Delete(service, user string) error {
+	delete(k.secrets, service+"/"+user)
+	return nil
 }
