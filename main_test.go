@@ -44,6 +44,7 @@ func mustRun(t *testing.T, want int, dsn, stdin string, args ...string) string {
 
 type fixture struct {
 	super, owner, admin string
+	enduser             string // a login in no ResetDesk group, as a self-service kiosk would use
 	prefix, password    string
 	sink                *sink.Sink
 	db                  *sql.DB // superuser, for looking at what landed
@@ -63,6 +64,7 @@ func newFixture(t *testing.T) *fixture {
 	mustRun(t, 0, super, "", "role", "add", prefix+"helpdesk", "--permissions", "reset_password,view_audit")
 	mustRun(t, 0, super, f.password+"\n", "admin", "add", prefix+"_admin", "--email", "admin@acme.test", "--name", "Adam Admin")
 	f.owner = pgtest.RoleURL(t, super, prefix+"_owner", f.password)
+	f.enduser = pgtest.RoleURL(t, super, prefix+"_enduser", f.password)
 	f.admin = pgtest.RoleURL(t, super, prefix+"_admin", f.password)
 
 	s, err := sink.Start("127.0.0.1:0", t.TempDir())
@@ -79,6 +81,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { db.Close() })
 	f.db = db
+	f.exec(t, "CREATE ROLE "+prefix+"_enduser LOGIN PASSWORD '"+f.password+"'")
 	return f
 }
 
@@ -276,11 +279,11 @@ func TestOneTimeResetEndToEnd(t *testing.T) {
 		t.Fatal("resend mailed the same code")
 	}
 	newPw := "purple-otter-rides-a-tram"
-	c, _, errOut := run(t, f.super, code+"\n"+newPw+"\n", "complete-reset", "--email", "alex@acme.test")
+	c, _, errOut := run(t, f.enduser, code+"\n"+newPw+"\n", "complete-reset", "--email", "alex@acme.test")
 	if c != cli.ExitError || !strings.Contains(errOut, "not valid") {
 		t.Fatalf("the voided first code: exit %d, %s", c, errOut)
 	}
-	mustRun(t, 0, f.super, second+"\n"+newPw+"\n", "complete-reset", "--email", "alex@acme.test")
+	mustRun(t, 0, f.enduser, second+"\n"+newPw+"\n", "complete-reset", "--email", "alex@acme.test")
 
 	h := f.passwordHash(t, "alex@acme.test")
 	if !verifies(t, h, newPw) || verifies(t, h, "the old password, long enough") {
@@ -294,7 +297,7 @@ func TestOneTimeResetEndToEnd(t *testing.T) {
 		}
 	}
 	// The used code cannot be used twice.
-	c, _, errOut = run(t, f.super, second+"\nanother-long-password-here\n", "complete-reset", "--email", "alex@acme.test")
+	c, _, errOut = run(t, f.enduser, second+"\nanother-long-password-here\n", "complete-reset", "--email", "alex@acme.test")
 	if c != cli.ExitError || !strings.Contains(errOut, "not valid") {
 		t.Fatalf("reusing the code: exit %d, %s", c, errOut)
 	}
@@ -312,7 +315,7 @@ func TestOneTimePasswordLimits(t *testing.T) {
 	good := f.lastCode(t, "bo@acme.test")
 	pw := "a-perfectly-fine-passphrase"
 	for i := 1; i <= 5; i++ {
-		_, _, errOut := run(t, f.super, "WRONG-CODE"+fmt.Sprint(i)+"\n"+pw+"\n", "complete-reset", "--email", "bo@acme.test")
+		_, _, errOut := run(t, f.enduser, "WRONG-CODE"+fmt.Sprint(i)+"\n"+pw+"\n", "complete-reset", "--email", "bo@acme.test")
 		want := "not valid"
 		if i == 5 {
 			want = "Too many wrong attempts"
@@ -321,14 +324,14 @@ func TestOneTimePasswordLimits(t *testing.T) {
 			t.Fatalf("attempt %d: %s", i, errOut)
 		}
 	}
-	c, _, errOut := run(t, f.super, good+"\n"+pw+"\n", "complete-reset", "--email", "bo@acme.test")
+	c, _, errOut := run(t, f.enduser, good+"\n"+pw+"\n", "complete-reset", "--email", "bo@acme.test")
 	if c != cli.ExitError {
 		t.Fatalf("the right code on the sixth attempt worked: %s", errOut)
 	}
 
 	cy := f.lastCode(t, "cy@acme.test")
 	f.exec(t, `UPDATE resetdesk.one_time_passwords SET expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM resetdesk.users WHERE primary_email = 'cy@acme.test')`)
-	c, _, errOut = run(t, f.super, cy+"\n"+pw+"\n", "complete-reset", "--email", "cy@acme.test")
+	c, _, errOut = run(t, f.enduser, cy+"\n"+pw+"\n", "complete-reset", "--email", "cy@acme.test")
 	if c != cli.ExitError || !strings.Contains(errOut, "expired") {
 		t.Fatalf("expired code: exit %d, %s", c, errOut)
 	}

@@ -153,10 +153,10 @@ func TestConcurrentResetsOfOneUser(t *testing.T) {
 		older = codes["admin"]
 	}
 	h := testHash
-	if s, err := o.Viewer.CompleteReset(ctx, "alex@acme.test", app.HashCode(older), h); err != nil || s != app.CompletionInvalid {
+	if s, err := o.EndUser.CompleteReset(ctx, "alex@acme.test", app.HashCode(older), h); err != nil || s != app.CompletionInvalid {
 		t.Fatalf("the older code: %s, %v", s, err)
 	}
-	if s, err := o.Viewer.CompleteReset(ctx, "alex@acme.test", newest, h); err != nil || s != app.CompletionOK {
+	if s, err := o.EndUser.CompleteReset(ctx, "alex@acme.test", newest, h); err != nil || s != app.CompletionOK {
 		t.Fatalf("the newer code: %s, %v", s, err)
 	}
 }

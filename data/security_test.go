@@ -302,3 +302,67 @@ func TestWrongAdminPasswordsLockResets(t *testing.T) {
 		t.Fatalf("after the lock expired: %v", err)
 	}
 }
+
+// TestCompletionCannotBeForged: a NULL or malformed code hash is refused, and
+// a console role cannot redeem a code, not even one it chose itself; else
+// reset_password alone would let it set any password.
+func TestCompletionCannotBeForged(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	id := addUser(t, o, "victim@acme.test", "confirmed")
+	if _, err := o.Helpdesk.ApplyReset(ctx, otpBatch(id)); err != nil { // code ABCDE-FGHJK, chosen by helpdesk
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		url  string
+		hash any
+		want string
+	}{
+		{"NULL hash, any login", o.EndUserURL, nil, "22023"},
+		{"not a SHA-256", o.EndUserURL, "ABCDE-FGHJK", "22023"},
+		{"the helpdesk redeems its own code", o.HelpdeskURL, app.HashCode("ABCDE-FGHJK"), "42501"},
+		{"the owner redeems it", o.OwnerURL, app.HashCode("ABCDE-FGHJK"), "42501"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := asRole(t, c.url).ExecContext(ctx, `SELECT resetdesk.complete_reset('victim@acme.test', $1, $2)`, c.hash, testHash)
+			wantSQLState(t, err, c.want)
+		})
+	}
+	var has bool
+	if err := superDB(t, o).QueryRow(`SELECT password_hash IS NOT NULL FROM resetdesk.users WHERE id = $1`, id).Scan(&has); err != nil || has {
+		t.Fatalf("a forged completion set a password (%v)", err)
+	}
+	// The user, with the code, still can.
+	if s, err := o.EndUser.CompleteReset(ctx, "victim@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("the user's completion: %s %v", s, err)
+	}
+}
+
+func TestResetRefusesNullMode(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	id := addUser(t, o, "member@acme.test", "confirmed")
+	_, err := asRole(t, o.HelpdeskURL).Exec(`SELECT * FROM resetdesk.reset_passwords(ARRAY[$1::bigint], NULL, ARRAY[NULL::text], ARRAY[NULL::text], false, false, true, true)`, id)
+	wantSQLState(t, err, "22023")
+}
+
+// TestDeliveriesAreReportedByTheirSender: another admin cannot mark someone
+// else's pending message as sent or put words in the server's mouth.
+func TestDeliveriesAreReportedByTheirSender(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	id := addUser(t, o, "member@acme.test", "confirmed")
+	res, err := o.Admin.ApplyReset(ctx, otpBatch(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res[0].Delivery
+	d.Status, d.LastError = app.DeliveryFailed, "made up"
+	if err := o.Helpdesk.RecordDeliveries(ctx, []app.Delivery{d}); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := o.Admin.Deliveries(ctx, app.DeliveryFilter{UserID: id})
+	if err != nil || len(ds) != 1 || ds[0].Status != app.DeliveryPending {
+		t.Fatalf("after another admin's report: %+v %v", ds, err)
+	}
+}

@@ -27,7 +27,7 @@ func BenchmarkCompleteReset(b *testing.B) {
 	for _, c := range []struct{ name, login string }{{"known_user_wrong_code", "alex@acme.test"}, {"unknown_login", "nobody@acme.test"}} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				s, err := o.Viewer.CompleteReset(ctx, c.login, wrong, testHash)
+				s, err := o.EndUser.CompleteReset(ctx, c.login, wrong, testHash)
 				if err != nil || s != app.CompletionInvalid {
 					b.Fatalf("%s %v", s, err)
 				}

@@ -88,7 +88,7 @@ DECLARE
 BEGIN
     PERFORM require_permission(a, 'reset_password');
     SELECT * INTO STRICT o FROM orgs WHERE id = a.org_id;
-    IF p_mode NOT IN ('one_time_password', 'set_password') THEN
+    IF p_mode IS NULL OR p_mode NOT IN ('one_time_password', 'set_password') THEN
         RAISE EXCEPTION 'Unknown reset mode %.', p_mode USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF p_mode = 'set_password' AND a.role <> 'owner' THEN
@@ -212,8 +212,7 @@ BEGIN
            sent_at    = CASE WHEN e.status = 'sent' THEN now() END
       FROM unnest(p_ids, p_statuses, p_errors, p_attempts) AS e(id, status, err, attempts)
      WHERE d.id = e.id AND d.status = 'pending' AND e.status IN ('sent', 'failed')
-       AND (d.created_by = session_user
-            OR EXISTS (SELECT 1 FROM users u WHERE u.id = d.user_id AND u.org_id = a.org_id));
+       AND d.created_by = session_user;
 END $$;
 
 -- A row for a test message from Settings, which has no user.
@@ -277,6 +276,15 @@ DECLARE
     u users;
     c one_time_passwords;
 BEGIN
+    IF p_code_hash IS NULL OR p_code_hash !~ '^[0-9a-f]{64}$' THEN
+        RAISE EXCEPTION 'The one-time password hash is not a hex SHA-256.' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Console users never redeem codes: whoever may issue a code of their
+    -- choosing could otherwise set any password through this door.
+    IF pg_has_role(session_user, 'resetdesk_console', 'MEMBER') THEN
+        RAISE EXCEPTION 'Admins cannot complete a reset for a user; the user does, with the code they were sent.'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF p_new_hash IS NULL OR p_new_hash !~ '^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$' THEN
         RAISE EXCEPTION 'The new password hash is not an argon2id PHC string.' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -290,7 +298,7 @@ BEGIN
         -- the answer's timing says nothing; and probing leaves a trail.
         UPDATE one_time_passwords SET attempts = attempts WHERE false;
         INSERT INTO audit_events (action, target_user_id, details)
-        VALUES ('complete_reset', u.id, jsonb_build_object('outcome', 'no_live_code', 'login', left(p_login, 254)));
+        VALUES ('complete_reset', u.id, '{"outcome": "no_live_code"}');
         RETURN 'invalid';
     ELSIF c.expires_at < now() THEN
         UPDATE one_time_passwords SET voided_at = now() WHERE id = c.id;
@@ -300,7 +308,7 @@ BEGIN
     ELSIF c.attempts >= 5 THEN
         UPDATE one_time_passwords SET voided_at = now() WHERE id = c.id;
         RETURN 'exhausted';
-    ELSIF c.code_hash <> p_code_hash THEN
+    ELSIF c.code_hash IS DISTINCT FROM p_code_hash THEN
         UPDATE one_time_passwords
            SET attempts = attempts + 1,
                voided_at = CASE WHEN attempts + 1 >= 5 THEN now() END

@@ -41,7 +41,7 @@ func withDatabase(t testing.TB, rawURL, name, user, password string) string {
 	t.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		t.Fatalf("RESETDESK_TEST_DATABASE_URL is not a URL: %v", err)
+		t.Fatal("RESETDESK_TEST_DATABASE_URL is not a URL") // the error would quote its password
 	}
 	u.Path = "/" + name
 	if user != "" {
@@ -55,7 +55,7 @@ func RoleURL(t testing.TB, superURL, role, password string) string {
 	t.Helper()
 	u, err := url.Parse(superURL)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatal("the test server's URL does not parse") // the error would quote its password
 	}
 	return withDatabase(t, superURL, strings.TrimPrefix(u.Path, "/"), role, password)
 }
@@ -118,8 +118,9 @@ type Org struct {
 	Admin    *data.DB
 	Helpdesk *data.DB // custom role "helpdesk": reset_password only
 	Viewer   *data.DB // custom role "viewer": view_audit only
+	EndUser  *data.DB // a plain login role in no ResetDesk group: completes resets
 	// URLs to sign in as each console user.
-	OwnerURL, AdminURL, HelpdeskURL, ViewerURL string
+	OwnerURL, AdminURL, HelpdeskURL, ViewerURL, EndUserURL string
 	// Password is the database password every console role above was given.
 	Password string
 }
@@ -168,6 +169,10 @@ func NewOrg(t testing.TB) *Org {
 	o.Admin, o.AdminURL = open("admin")
 	o.Helpdesk, o.HelpdeskURL = open("helpdesk")
 	o.Viewer, o.ViewerURL = open("viewer")
+	if err := sa.ExecRaw(ctx, "CREATE ROLE "+pq.QuoteIdentifier(prefix+"_enduser")+" LOGIN PASSWORD "+pq.QuoteLiteral(o.Password)); err != nil {
+		t.Fatalf("create the end-user role: %v", err)
+	}
+	o.EndUser, o.EndUserURL = open("enduser")
 	return o
 }
 
