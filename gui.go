@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -84,7 +85,7 @@ func runGUI(ctx context.Context, args []string) int {
 				progress.Stop()
 				progress.Hide()
 				status.SetText(app.ErrorMessage(err))
-				fmt.Fprintln(os.Stderr, "resetdesk:", err)
+				fmt.Fprintln(os.Stderr, "resetdesk:", app.ErrorMessage(err))
 				return
 			}
 			if mobile {
@@ -156,6 +157,9 @@ func (b *backend) openURL(ctx context.Context, dsn string) (ui.Session, error) {
 
 // SignIn connects as the profile's role.
 func (b *backend) SignIn(ctx context.Context, p ui.Profile, password string) (ui.Session, error) {
+	if p.Host == "" || strings.ContainsAny(p.Host, " /?#@") {
+		return ui.Session{}, app.Errorf(app.EINVALID, "%q is not a host name or address.", p.Host)
+	}
 	u := url.URL{Scheme: "postgres", Host: p.Host, Path: "/" + p.Database, User: url.UserPassword(p.Role, password)}
 	if p.Port != 0 {
 		u.Host += ":" + strconv.Itoa(p.Port)

@@ -64,3 +64,17 @@ func TestWrongDatabasePassword(t *testing.T) {
 		t.Fatalf("got %v (%q)", err, app.ErrorMessage(err))
 	}
 }
+
+// TestBadAddressHidesPassword: a connection string that does not parse is
+// refused without quoting it, since it may carry the password.
+func TestBadAddressHidesPassword(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://alice:S3cret-Pa55word@db%20office:5432/resetdesk",
+		"postgres://alice:S3cret-Pa55word@[::1/resetdesk",
+	} {
+		_, err := data.Open(context.Background(), dsn)
+		if app.ErrorCode(err) != app.EINVALID || strings.Contains(err.Error(), "S3cret") {
+			t.Fatalf("%v", err)
+		}
+	}
+}

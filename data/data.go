@@ -34,7 +34,9 @@ type DB struct {
 func ParseConfig(dsn string) (pq.Config, error) {
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
-		return pq.Config{}, app.Errorf(app.EINVALID, "The database address is not valid: %v", err)
+		// The driver's message quotes the address, password and all: it
+		// goes nowhere.
+		return pq.Config{}, app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
 	}
 	if cfg.SSLMode == "" {
 		cfg.SSLMode = pq.SSLModeRequire
@@ -72,7 +74,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 func OpenConfig(ctx context.Context, cfg pq.Config) (*DB, error) {
 	c, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
-		return nil, app.Errorf(app.EINVALID, "The database address is not valid: %v", err)
+		return nil, app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
 	}
 	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg}
 	// A desktop client: a few connections are plenty, and idle ones should not

@@ -160,7 +160,7 @@ func SeedDemo(ctx context.Context, superURL string, opt DemoOptions) (DemoInfo, 
 func ensureDatabase(ctx context.Context, cfg pq.Config, name string) error {
 	c, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
-		return app.Errorf(app.EINVALID, "The database address is not valid: %v", err)
+		return app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
 	}
 	db := sql.OpenDB(c)
 	defer db.Close()
