@@ -246,6 +246,13 @@ func (s *switchMailer) set(m app.Mailer) {
 	s.m = m
 }
 
+// Configured reports whether a mail server has been set.
+func (s *switchMailer) Configured() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m != nil
+}
+
 // Send sends through the current mailer, or fails every notice with a
 // sentence when none is configured.
 func (s *switchMailer) Send(ctx context.Context, notices []app.Notice) []error {

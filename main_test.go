@@ -409,3 +409,20 @@ func TestSetPasswordBatchLeavesNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestNoMailServerRefusesOneTimeReset: without a mail server, a one-time
+// reset would throw the codes away and lock users out; it is refused and
+// nothing changes. Setting a password still works.
+func TestNoMailServerRefusesOneTimeReset(t *testing.T) {
+	f := newFixture(t)
+	t.Setenv("RESETDESK_SMTP_URL", "")
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\n"))
+	code, _, errOut := run(t, f.admin, "", "reset", "alex@acme.test")
+	if code != cli.ExitError || !strings.Contains(errOut, "No mail server is configured") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'reset_password'`); n != 0 {
+		t.Fatalf("%d resets recorded", n)
+	}
+	mustRun(t, 3, f.owner, "", "reset", "alex@acme.test", "--set-password")
+}

@@ -30,7 +30,6 @@ func TestParseImportCSVFile(t *testing.T) {
 		{Line: 2, Email: "zoe@example.com", Name: "Ångström, Zoë", Mobile: "+447700900123", SecondaryEmail: "zoe.home@example.org", Role: RoleMember, Status: StatusConfirmed},
 		{Line: 3, Email: "li.lei@example.cn", Name: "李雷", Role: RoleMember, Status: StatusInvited},
 		{Line: 8, Name: "Dave", Mobile: "+15550109999", Role: RoleMember, Status: StatusInvited},
-		{Line: 14, Email: "hans.mueller@example.de", Name: "Hans Müller", Mobile: "0049301234567", Role: "Sales Lead", Status: StatusInvited},
 		{Line: 16, Email: "jose@example.es", Name: "José Núñez", Role: RoleMember, Status: StatusDeactivated},
 	}
 	wantBad := []RowError{
@@ -40,6 +39,7 @@ func TestParseImportCSVFile(t *testing.T) {
 		{Line: 10, Email: "eve@example.com", Message: "The name spans more than one line: names are one line."},
 		{Line: 12, Email: "frank@example.com", Message: `The status "suspended" is not valid: use invited, confirmed or deactivated.`},
 		{Line: 13, Email: "grace@example", Message: `The email "grace@example" is not a valid address.`},
+		{Line: 14, Email: "hans.mueller@example.de", Message: "The role \"Sales Lead\" can't be imported: imported users are members. Give a custom role with `resetdesk admin add --custom-role`."},
 		{Line: 15, Message: `The mobile number "12345" is not valid: use 6 to 15 digits, with an optional leading + and spaces or dashes.`},
 		{Line: 17, Email: "<kim@example.com>", Message: `The email "<kim@example.com>" is not a valid address.`},
 		{Line: 18, Email: "Lee <lee@example.com>", Message: `The email "Lee <lee@example.com>" is not a valid address.`},
@@ -169,9 +169,9 @@ func TestParseImportCSV(t *testing.T) {
 			in:   "email,role,status\na@example.com,MEMBER,CONFIRMED\nb@example.com,Support,\nc@example.com,owner,\nd@example.com,admin,\ne@example.com,,active\n",
 			wantRows: []ImportRow{
 				{Line: 2, Email: "a@example.com", Role: RoleMember, Status: StatusConfirmed},
-				{Line: 3, Email: "b@example.com", Role: "Support", Status: StatusInvited},
 			},
 			wantBad: []RowError{
+				{Line: 3, Email: "b@example.com", Message: "The role \"Support\" can't be imported: imported users are members. Give a custom role with `resetdesk admin add --custom-role`."},
 				{Line: 4, Email: "c@example.com", Message: "Owners and admins can't be imported. Add admins with `resetdesk admin add`."},
 				{Line: 5, Email: "d@example.com", Message: "Owners and admins can't be imported. Add admins with `resetdesk admin add`."},
 				{Line: 6, Email: "e@example.com", Message: `The status "active" is not valid: use invited, confirmed or deactivated.`},

@@ -50,6 +50,11 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 			return nil, err
 		}
 	}
+	// A one-time password that cannot be mailed is lost, and with it the
+	// user's access: refuse before anything changes.
+	if opts.NeedsMail() && !r.mailConfigured() {
+		return nil, Errorf(EUNAVAILABLE, "No mail server is configured, so nobody could receive the new password. Set one up in Settings (or RESETDESK_SMTP_URL) first, or set a password and hand it over.")
+	}
 	progress := req.Progress
 	if progress == nil {
 		progress = func(string, int, int) {}
@@ -178,6 +183,22 @@ func (r *Resetter) send(ctx context.Context, notices []Notice) []error {
 		}
 	}
 	return errs
+}
+
+// MailConfigurer is implemented by a Mailer that may have no server behind
+// it yet, such as one that Settings fills in later.
+type MailConfigurer interface {
+	Configured() bool
+}
+
+func (r *Resetter) mailConfigured() bool {
+	if r.Mail == nil {
+		return false
+	}
+	if c, ok := r.Mail.(MailConfigurer); ok {
+		return c.Configured()
+	}
+	return true
 }
 
 func (r *Resetter) now() time.Time {

@@ -183,6 +183,8 @@ func mapErr(cfg pq.Config, err error) error {
 				msg = "The database refused: your role has no permission for that (" + msg + ")."
 			}
 			return &app.Error{Code: app.EUNAUTHORIZED, Message: msg, Err: err}
+		case pqe.Code == "23514":
+			return &app.Error{Code: app.EINVALID, Message: fmt.Sprintf("The database refused a value outside its allowed range (%s).", pqe.Constraint), Err: err}
 		case pqe.Code == "23505":
 			return &app.Error{Code: app.ECONFLICT, Message: "That already exists in the directory.", Err: err}
 		case pqe.Code == "3D000":

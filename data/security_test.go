@@ -366,3 +366,16 @@ func TestDeliveriesAreReportedByTheirSender(t *testing.T) {
 		t.Fatalf("after another admin's report: %+v %v", ds, err)
 	}
 }
+
+func TestPolicyOutOfRange(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	_, org, err := o.Owner.Actor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org.MinPasswordLength = 5
+	if err := o.Owner.SetOrgPolicies(ctx, org); app.ErrorCode(err) != app.EINVALID || app.ErrorMessage(err) == "Internal error." {
+		t.Fatalf("got %v (%q)", err, app.ErrorMessage(err))
+	}
+}

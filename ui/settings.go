@@ -278,6 +278,9 @@ func (s *settingsScreen) policies() (app.Org, error) {
 	if err != nil {
 		return o, err
 	}
+	if minLen < 8 || minLen > app.MaxPasswordLength {
+		return o, app.Errorf(app.EINVALID, "The minimum password length must be between 8 and %d (15 or more is recommended).", app.MaxPasswordLength)
+	}
 	o.AdminsMaySetPasswords, o.SSOEnabled = s.maySet.Checked, s.sso.Checked
 	o.OTPTTL, o.TempPasswordTTL, o.MinPasswordLength = time.Duration(minutes)*time.Minute, time.Duration(hours)*time.Hour, minLen
 	return o, nil
