@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"flag"
 	"fmt"
 	"net/url"
@@ -269,9 +267,15 @@ func (s *switchMailer) Send(ctx context.Context, notices []app.Notice) []error {
 	return errs
 }
 
+// DemoPassword is the database password of the demo's console roles
+// (demo_owner, demo_admin, demo_helpdesk): what the demo admin types at
+// "Enter your password for verification". The demo cluster listens on
+// loopback only and holds made-up people, so a published password is fine.
+const DemoPassword = "northwind-demo"
+
 // startDemo brings up the private demo stack: the cluster under the user's
 // cache folder, the seeded org, the mail sink, and a session as the owner.
-// The console roles get a fresh random password each run, kept in memory.
+// The console roles' password is DemoPassword.
 func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -283,9 +287,7 @@ func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 		return ui.Session{}, err
 	}
 	b.onClose(cluster.Stop)
-	pw := make([]byte, 18)
-	rand.Read(pw)
-	info, err := data.SeedDemo(ctx, cluster.SuperURL(), data.DemoOptions{Password: base64.RawURLEncoding.EncodeToString(pw)})
+	info, err := data.SeedDemo(ctx, cluster.SuperURL(), data.DemoOptions{Password: DemoPassword})
 	if err != nil {
 		return ui.Session{}, err
 	}
@@ -313,6 +315,7 @@ func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 		return ui.Session{}, err
 	}
 	b.onClose(db.Close)
-	fmt.Fprintf(os.Stderr, "resetdesk demo: %s, %d users; signed in as %s; mail goes to %s\n", info.OrgName, info.Users, info.OwnerRole, mailDir)
+	fmt.Fprintf(os.Stderr, "resetdesk demo: %s, %d users; signed in as %s (password for verification: %s); mail goes to %s\n",
+		info.OrgName, info.Users, info.OwnerRole, DemoPassword, mailDir)
 	return b.session(db), nil
 }
