@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -124,21 +123,16 @@ func (s *mailScreen) onResend() {
 	if !ok {
 		return
 	}
-	dialog.ShowConfirm("Resend",
-		fmt.Sprintf("Email a new one-time password to %s? The earlier one stops working.", u.Login()),
-		func(yes bool) {
-			if yes {
-				s.resendNow(u)
-			}
-		}, s.c.win)
+	askResend(s.c, u, func(pw string) { s.resendNow(u, pw) })
 }
 
-// resendNow resets u in one-time-password mode, off the Fyne goroutine.
-func (s *mailScreen) resendNow(u app.User) {
+// resendNow verifies adminPassword, then resets u in one-time-password mode,
+// off the Fyne goroutine.
+func (s *mailScreen) resendNow(u app.User, adminPassword string) {
 	s.resend.Disable()
 	s.note.SetText("Sending a new one-time password to " + u.Login() + "…")
 	s.c.spawn(func() {
-		results, err := s.c.sess.Resetter.Reset(s.c.ctx, app.ResetRequest{Actor: s.c.actor, Org: s.c.org,
+		results, err := verifyAndReset(s.c.ctx, s.c.sess, adminPassword, app.ResetRequest{Actor: s.c.actor, Org: s.c.org,
 			Users: []app.User{u}, Options: app.ResetOptions{Mode: app.ModeOneTime}})
 		fyne.Do(func() {
 			switch {

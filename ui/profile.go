@@ -261,40 +261,38 @@ func (p *profileScreen) apply(r profileLoad) {
 	}
 }
 
-// mayResend reports whether a new one-time password could reach the user.
+// mayResend reports whether Resend makes sense: the latest reset sent a
+// one-time password that has not been used (the user still has no
+// password), and a new one could reach them.
 func (p *profileScreen) mayResend() bool {
-	return p.c.actor.Has(app.PermResetPassword) &&
+	return p.latest.Kind == app.KindOneTimePassword && !p.user.HasPassword &&
+		p.c.actor.Has(app.PermResetPassword) &&
 		app.SkipReasonFor(p.c.actor, p.c.org, p.user, app.ResetOptions{Mode: app.ModeOneTime}) == ""
 }
 
 func (p *profileScreen) onReset() { openResetDialog(p.c, p.user) }
 
-// onResend issues a new one-time password: the one emailed before, if any,
-// stops working. Secrets are never stored, so a resend is a new reset.
+// onResend issues a new one-time password after the admin's password, as
+// every reset asks: the code emailed before stops working. Secrets are
+// never stored, so a resend is a new reset.
 func (p *profileScreen) onResend() {
-	u := p.user
-	dialog.ShowConfirm("Resend",
-		fmt.Sprintf("Email a new one-time password to %s? The earlier one stops working.", u.Login()),
-		func(ok bool) {
-			if ok {
-				p.resendNow()
-			}
-		}, p.c.win)
+	askResend(p.c, p.user, p.resendNow)
 }
 
-// resendNow runs the resend without asking.
-func (p *profileScreen) resendNow() {
+// resendNow runs the resend, verifying adminPassword first.
+func (p *profileScreen) resendNow(adminPassword string) {
 	p.resend.Disable()
 	p.delivery.SetText("Sending a new one-time password…")
 	u := p.user
 	p.c.spawn(func() {
-		results, err := p.c.sess.Resetter.Reset(p.c.ctx, app.ResetRequest{Actor: p.c.actor, Org: p.c.org, Users: []app.User{u},
-			Options: app.ResetOptions{Mode: app.ModeOneTime}})
+		results, err := verifyAndReset(p.c.ctx, p.c.sess, adminPassword, app.ResetRequest{Actor: p.c.actor, Org: p.c.org,
+			Users: []app.User{u}, Options: app.ResetOptions{Mode: app.ModeOneTime}})
 		fyne.Do(func() {
 			p.resend.Enable()
 			switch {
 			case err != nil && len(results) == 0:
 				p.delivery.SetText(app.ErrorMessage(err))
+				return
 			case results[0].Outcome != app.OutcomeReset:
 				p.delivery.SetText(results[0].Reason.Sentence())
 			}
@@ -302,6 +300,20 @@ func (p *profileScreen) resendNow() {
 			p.reload()
 		})
 	})
+}
+
+// askResend asks for the admin's password before a resend to u, then calls
+// send with it.
+func askResend(c *console, u app.User, send func(adminPassword string)) {
+	pw := &widget.Entry{Password: true, PlaceHolder: "Your password"}
+	items := []*widget.FormItem{{Text: "Password", Widget: pw,
+		HintText: "Enter your password for verification"}}
+	dialog.ShowForm("Resend a one-time password to "+u.Login()+"?", "Yes, Confirm", "Cancel", items,
+		func(ok bool) {
+			if ok {
+				send(pw.Text)
+			}
+		}, c.win)
 }
 
 // kindLabel names a kind of message.

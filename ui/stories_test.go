@@ -99,7 +99,11 @@ func TestStoryOneTimePassword(t *testing.T) {
 	p := f.c.users.profile
 	equal(t, "latest", p.delivery.Text, "One-time password to bob@acme.example: sent")
 	equal(t, "resend visible", p.resend.Visible(), true)
-	p.resendNow()
+	p.resendNow("not my password")
+	if !strings.HasPrefix(p.delivery.Text, "That is not the password") || len(f.sink.Messages()) != 1 {
+		t.Fatalf("resend with a wrong password: %q, %d messages", p.delivery.Text, len(f.sink.Messages()))
+	}
+	p.resendNow(f.o.Password)
 	equal(t, "messages after resend", len(f.sink.Messages()), 2)
 	if p.activity.Length() < 2 {
 		t.Errorf("activity shows %d lines", p.activity.Length())
@@ -288,7 +292,7 @@ func TestMailViewResend(t *testing.T) {
 	m.onSelect(0)
 	equal(t, "resend enabled", m.resend.Disabled(), false)
 	u, _ := m.resendTarget()
-	m.resendNow(u)
+	m.resendNow(u, f.o.Password)
 	equal(t, "rows after resend", len(m.deliveries), 2)
 	equal(t, "newest sent", m.table.text(0, 3), "Sent")
 }
