@@ -113,8 +113,18 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 		container.NewBorder(nil, nil, nil, r.regenerate, r.password),
 		r.strength, r.forceChange, r.emailPassword,
 	)
+	consoleNote := &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
+	if u.IsConsoleUser() && u.DBRole != "" {
+		// The directory password is what mail and other systems check; the
+		// console signs in with a database role, which a reset leaves alone.
+		consoleNote.SetText(fmt.Sprintf("This resets %s's directory password. Their ResetDesk sign-in (database role %s) does not change: "+
+			"to end it, the DBA runs ALTER ROLE %s NOLOGIN or sets a new password.", u.DisplayName, u.DBRole, u.DBRole))
+	} else {
+		consoleNote.Hide()
+	}
 	r.form = container.NewVBox(
 		r.skipNote,
+		consoleNote,
 		&widget.Label{Text: u.DisplayName + " (" + u.Login() + ")", TextStyle: fyne.TextStyle{Bold: true}},
 		r.mode, r.modeNote, r.setBox,
 		r.options.view,
