@@ -379,3 +379,47 @@ func TestPolicyOutOfRange(t *testing.T) {
 		t.Fatalf("got %v (%q)", err, app.ErrorMessage(err))
 	}
 }
+
+// TestOrgsAreIsolated: an admin sees only their own org, whether the other
+// org lives in the same database or in another one on the same server (the
+// group roles are shared by the whole server).
+func TestOrgsAreIsolated(t *testing.T) {
+	a, b := pgtest.NewOrg(t), pgtest.NewOrg(t)
+	ctx := context.Background()
+	// Another org in a's database, with a member and mail.
+	a.Exec(t, `INSERT INTO resetdesk.orgs (name) VALUES ('Other Office')`)
+	a.Exec(t, `INSERT INTO resetdesk.users (org_id, display_name, primary_email, status)
+	           SELECT id, 'Secret Person', 'secret@other.test', 'confirmed' FROM resetdesk.orgs WHERE name = 'Other Office'`)
+	a.Exec(t, `INSERT INTO resetdesk.sessions (user_id, kind) SELECT id, 'web' FROM resetdesk.users WHERE primary_email = 'secret@other.test'`)
+	a.Exec(t, `INSERT INTO resetdesk.mail_deliveries (user_id, kind, to_address, created_by)
+	           SELECT id, 'one_time_password', primary_email, 'someone_else' FROM resetdesk.users WHERE primary_email = 'secret@other.test'`)
+	db := asRole(t, a.AdminURL)
+	for _, q := range []string{
+		`SELECT count(*) FROM resetdesk.users WHERE primary_email = 'secret@other.test'`,
+		`SELECT count(*) FROM resetdesk.orgs WHERE name = 'Other Office'`,
+		`SELECT count(*) FROM resetdesk.sessions s JOIN resetdesk.users u ON u.id = s.user_id`,
+		`SELECT count(*) FROM resetdesk.mail_deliveries WHERE to_address = 'secret@other.test'`,
+	} {
+		var n int
+		if err := db.QueryRow(q).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d rows (%v), want 0", q, n, err)
+		}
+	}
+	var own int
+	if err := db.QueryRow(`SELECT count(*) FROM resetdesk.users`).Scan(&own); err != nil || own == 0 {
+		t.Fatalf("the admin sees %d users of their own org (%v)", own, err)
+	}
+
+	// a's admin signs in to b's database: the role exists server-wide and
+	// PUBLIC may connect, but there is nothing to see.
+	other := asRole(t, pgtest.RoleURL(t, b.SuperURL, a.Prefix+"_admin", a.Password))
+	for _, q := range []string{`SELECT count(*) FROM resetdesk.users`, `SELECT count(*) FROM resetdesk.audit_events`, `SELECT count(*) FROM resetdesk.orgs`} {
+		var n int
+		if err := other.QueryRow(q).Scan(&n); err != nil || n != 0 {
+			t.Errorf("in another office's database, %s: %d rows (%v), want 0", q, n, err)
+		}
+	}
+	if _, err := other.ExecContext(ctx, `SELECT * FROM resetdesk.reset_passwords('{}', 'one_time_password', '{}', '{}', false, false, true, true)`); err == nil {
+		t.Error("a's admin ran a reset in b's database")
+	}
+}
