@@ -156,7 +156,7 @@ func (o *mobileOutcomePage) onShareMessage() {
 func (o *mobileOutcomePage) openURL(u *url.URL) {
 	if err := o.m.opts.openURL(u); err != nil {
 		o.shareNote.Importance = widget.DangerImportance
-		o.shareNote.SetText("Could not open the app for " + u.Scheme + ": " + err.Error())
+		o.shareNote.SetText("This device has no app for " + u.Scheme + " links. Use Copy or the QR code instead.")
 		o.shareNote.Show()
 		return
 	}
@@ -178,7 +178,7 @@ func (o *mobileOutcomePage) onShareQR() {
 	code, err := qrcode.New(o.shareText(), qrcode.Medium)
 	if err != nil {
 		o.shareNote.Importance = widget.DangerImportance
-		o.shareNote.SetText("Could not make the QR code: " + err.Error())
+		o.shareNote.SetText("Could not make the QR code. Use Copy instead.")
 		o.shareNote.Show()
 		return
 	}
