@@ -53,23 +53,12 @@ func newMobileOutcomePage(m *Mobile, opts app.ResetOptions, res app.ResetResult,
 	o.done = &widget.Button{Text: "Done", OnTapped: o.onDone}
 	o.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), o.secret, finger(o.share))
 
-	if res.Outcome == app.OutcomeReset {
-		o.outcome.SetText("The password of " + res.User.DisplayName + " was reset.")
-	} else {
-		o.outcome.SetText("Skipped: " + res.Reason.Sentence())
-	}
-	o.delivery.SetText(deliverySentence(res.Delivery))
-	if recordErr != nil {
-		// The reset stands; only recording the mail outcome failed.
-		o.delivery.SetText(o.delivery.Text + " " + app.ErrorMessage(recordErr))
-	}
-	switch {
-	case res.Outcome != app.OutcomeReset || res.ExpiresAt.IsZero():
+	outcome, delivery, expiry := outcomeTexts(res, recordErr)
+	o.outcome.SetText(outcome)
+	o.delivery.SetText(delivery)
+	o.expiry.SetText(expiry)
+	if expiry == "" {
 		o.expiry.Hide()
-	case res.Delivery.Kind == app.KindOneTimePassword:
-		o.expiry.SetText("The one-time password works until " + formatTime(res.ExpiresAt, "") + ".")
-	default:
-		o.expiry.SetText("The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used.")
 	}
 	if res.Password != "" {
 		o.secret.SetText(res.Password)

@@ -291,23 +291,12 @@ func (r *resetDialog) apply(results []app.ResetResult, err error) {
 	r.cancel.Hide()
 	r.confirm.Hide()
 	r.close.Show()
-	if res.Outcome == app.OutcomeReset {
-		r.outcome.SetText("The password of " + res.User.DisplayName + " was reset.")
-	} else {
-		r.outcome.SetText("Skipped: " + res.Reason.Sentence())
-	}
-	r.delivery.SetText(deliverySentence(res.Delivery))
-	if err != nil {
-		// The reset stands; only recording the mail outcome failed.
-		r.delivery.SetText(r.delivery.Text + " " + app.ErrorMessage(err))
-	}
-	switch {
-	case res.Outcome != app.OutcomeReset || res.ExpiresAt.IsZero():
+	outcome, delivery, expiry := outcomeTexts(res, err)
+	r.outcome.SetText(outcome)
+	r.delivery.SetText(delivery)
+	r.expiry.SetText(expiry)
+	if expiry == "" {
 		r.expiry.Hide()
-	case res.Delivery.Kind == app.KindOneTimePassword:
-		r.expiry.SetText("The one-time password works until " + formatTime(res.ExpiresAt, "") + ".")
-	default:
-		r.expiry.SetText("The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used.")
 	}
 	if res.Password != "" {
 		r.secret.SetText(res.Password)
@@ -352,4 +341,27 @@ func (r *resetDialog) onClose() {
 	r.secret.SetText("")
 	r.result.Password = ""
 	r.dlg.Hide()
+}
+
+// outcomeTexts says what happened to one user, the way both shells show it:
+// the outcome, the delivery (with recordErr, when recording the mail's fate
+// failed: the reset stands) and when the secret stops working ("" when
+// there is no such time).
+func outcomeTexts(res app.ResetResult, recordErr error) (outcome, delivery, expiry string) {
+	outcome = "Skipped: " + res.Reason.Sentence()
+	if res.Outcome == app.OutcomeReset {
+		outcome = "The password of " + res.User.DisplayName + " was reset."
+	}
+	delivery = deliverySentence(res.Delivery)
+	if recordErr != nil {
+		delivery += " " + app.ErrorMessage(recordErr)
+	}
+	switch {
+	case res.Outcome != app.OutcomeReset || res.ExpiresAt.IsZero():
+	case res.Delivery.Kind == app.KindOneTimePassword:
+		expiry = "The one-time password works until " + formatTime(res.ExpiresAt, "") + "."
+	default:
+		expiry = "The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used."
+	}
+	return outcome, delivery, expiry
 }
