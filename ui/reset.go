@@ -87,8 +87,9 @@ type resetDialog struct {
 	copy       *widget.Button
 	close      *widget.Button
 
-	scroll *container.Scroll
-	result app.ResetResult
+	scroll  *container.Scroll
+	buttons *fyne.Container
+	result  app.ResetResult
 }
 
 // openResetDialog shows the reset dialog for u.
@@ -159,8 +160,9 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.scroll = container.NewVScroll(container.NewStack(r.form, r.outcomeBox))
 	r.close.Hide()
 	buttons := container.NewHBox(r.cancel, r.confirm, r.close)
+	r.buttons = buttons
 	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", container.NewBorder(nil, buttons, nil, nil, r.scroll), c.win)
-	r.dlg.Resize(fyne.NewSize(36*theme.TextSize(), 40*theme.TextSize()))
+	r.fit()
 	r.dlg.Show()
 	c.lastReset = r
 	return r
@@ -197,6 +199,7 @@ func (r *resetDialog) relayout() {
 	if r.scroll != nil {
 		r.scroll.Content.Refresh()
 		r.scroll.Refresh()
+		r.fit()
 	}
 }
 
@@ -364,4 +367,22 @@ func outcomeTexts(res app.ResetResult, recordErr error) (outcome, delivery, expi
 		expiry = "The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used."
 	}
 	return outcome, delivery, expiry
+}
+
+// fit sizes the dialog to what it shows now, up to most of the window; the
+// rest scrolls.
+func (r *resetDialog) fit() {
+	if r.dlg == nil {
+		return
+	}
+	ts, pad := theme.TextSize(), theme.Padding()
+	content := r.form.MinSize()
+	if r.outcomeBox.Visible() {
+		content = r.outcomeBox.MinSize()
+	}
+	h := content.Height + r.buttons.MinSize().Height + 8*pad + 5*ts // title and dialog padding
+	if max := r.c.win.Canvas().Size().Height * 0.9; max > 0 && h > max {
+		h = max
+	}
+	r.dlg.Resize(fyne.NewSize(36*ts, h))
 }
