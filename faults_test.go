@@ -156,6 +156,10 @@ func TestMailRecipientFaults(t *testing.T) {
 	if got := len(s.Messages()); got != 4 {
 		t.Fatalf("the sink holds %d messages, want 4", got)
 	}
+	var retried int
+	if err := f.super.QueryRow(`SELECT count(*) FROM resetdesk.mail_deliveries WHERE attempts > 1`).Scan(&retried); err != nil || retried < 1 {
+		t.Fatalf("%d deliveries record more than one attempt (%v); the 451 was retried", retried, err)
+	}
 	if n := f.liveCodes(t); n != 5 {
 		t.Fatalf("%d live codes, want 5", n)
 	}

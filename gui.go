@@ -251,6 +251,23 @@ func (s *switchMailer) Configured() bool {
 	return s.m != nil
 }
 
+// SendCounted sends through the current mailer and counts attempts when it
+// can.
+func (s *switchMailer) SendCounted(ctx context.Context, notices []app.Notice) ([]error, []int) {
+	s.mu.Lock()
+	m := s.m
+	s.mu.Unlock()
+	if c, ok := m.(app.CountingMailer); ok {
+		return c.SendCounted(ctx, notices)
+	}
+	errs := s.Send(ctx, notices)
+	attempts := make([]int, len(errs))
+	for i := range attempts {
+		attempts[i] = 1
+	}
+	return errs, attempts
+}
+
 // Send sends through the current mailer, or fails every notice with a
 // sentence when none is configured.
 func (s *switchMailer) Send(ctx context.Context, notices []app.Notice) []error {

@@ -135,11 +135,11 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 	}
 
 	progress("mail", 0, len(notices))
-	errs := r.send(ctx, notices)
+	errs, attempts := r.send(ctx, notices)
 	records := make([]Delivery, len(notices))
 	for k, i := range noticeOf {
 		d := results[i].Delivery
-		d.Attempts = 1
+		d.Attempts = attempts[k]
 		if errs[k] != nil {
 			d.Status, d.LastError = DeliveryFailed, ErrorMessage(errs[k])
 		} else {
@@ -164,25 +164,39 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 	return results, recErr
 }
 
-func (r *Resetter) send(ctx context.Context, notices []Notice) []error {
+// send mails the notices and returns, for each, the error and the number of
+// attempts (1 when the mailer does not count them).
+func (r *Resetter) send(ctx context.Context, notices []Notice) ([]error, []int) {
+	errs, attempts := make([]error, len(notices)), make([]int, len(notices))
 	if len(notices) == 0 {
-		return nil
+		return errs, attempts
 	}
 	if r.Mail == nil {
-		errs := make([]error, len(notices))
 		for i := range errs {
 			errs[i] = Errorf(EUNAVAILABLE, "No mail server is configured. Set one up in Settings, then use Resend.")
 		}
-		return errs
+		return errs, attempts
 	}
-	errs := r.Mail.Send(ctx, notices)
-	if len(errs) != len(notices) {
-		errs = make([]error, len(notices))
-		for i := range errs {
+	var got []error
+	var tries []int
+	if c, ok := r.Mail.(CountingMailer); ok {
+		got, tries = c.SendCounted(ctx, notices)
+	} else {
+		got = r.Mail.Send(ctx, notices)
+	}
+	for i := range errs {
+		switch {
+		case len(got) != len(notices):
 			errs[i] = Errorf(EINTERNAL, "The mailer gave no answer for this message.")
+		default:
+			errs[i] = got[i]
+		}
+		attempts[i] = 1
+		if len(tries) == len(notices) {
+			attempts[i] = tries[i]
 		}
 	}
-	return errs
+	return errs, attempts
 }
 
 // MailConfigurer is implemented by a Mailer that may have no server behind

@@ -124,3 +124,11 @@ type Notice struct {
 type Mailer interface {
 	Send(ctx context.Context, notices []Notice) []error
 }
+
+// CountingMailer is a Mailer that also says how many times it tried each
+// notice (retries included; 0 when it never got to it), for the delivery
+// rows' attempts.
+type CountingMailer interface {
+	Mailer
+	SendCounted(ctx context.Context, notices []Notice) (errs []error, attempts []int)
+}

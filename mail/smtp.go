@@ -258,6 +258,16 @@ type Result struct {
 	Attempts int   // how many times sending it was tried; 0 when it never was (a bad address, or the server failed before its turn)
 }
 
+// SendCounted is Send with the number of attempts per notice, for
+// app.CountingMailer.
+func (m *Mailer) SendCounted(ctx context.Context, notices []app.Notice) ([]error, []int) {
+	errs, attempts := make([]error, len(notices)), make([]int, len(notices))
+	for i, r := range m.SendAll(ctx, notices) {
+		errs[i], attempts[i] = r.Err, r.Attempts
+	}
+	return errs, attempts
+}
+
 // Send sends notices over one connection and returns one error per notice,
 // nil when the server accepted it. See SendAll.
 func (m *Mailer) Send(ctx context.Context, notices []app.Notice) []error {
