@@ -426,3 +426,18 @@ func TestNoMailServerRefusesOneTimeReset(t *testing.T) {
 	}
 	mustRun(t, 3, f.owner, "", "reset", "alex@acme.test", "--set-password")
 }
+
+// TestCompletionFollowsOrgPolicy: with a minimum of 20, the end user's
+// 16-character password is refused with the reason, and the code still works.
+func TestCompletionFollowsOrgPolicy(t *testing.T) {
+	f := newFixture(t)
+	f.exec(t, `UPDATE resetdesk.orgs SET min_password_length = 20`)
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\n"))
+	mustRun(t, 0, f.admin, "", "reset", "alex@acme.test")
+	code := f.lastCode(t, "alex@acme.test")
+	c, _, errOut := run(t, f.enduser, code+"\nsixteen-chars-ok\n", "complete-reset", "--email", "alex@acme.test")
+	if c != cli.ExitError || !strings.Contains(errOut, "20") {
+		t.Fatalf("a 16-character password under a 20 minimum: exit %d, %s", c, errOut)
+	}
+	mustRun(t, 0, f.enduser, code+"\nthis-one-has-twenty-six-ch\n", "complete-reset", "--email", "alex@acme.test")
+}

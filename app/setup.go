@@ -66,16 +66,21 @@ func (s CompletionStatus) Sentence() string {
 
 // ResetCompleter is the end user's side of a one-time reset.
 type ResetCompleter interface {
+	// MinPasswordLength is the org's minimum length for login's new password.
+	MinPasswordLength(ctx context.Context, login string) (int, error)
 	// CompleteReset sets the password hash newHash for login when codeHash
 	// matches their live one-time password.
 	CompleteReset(ctx context.Context, login, codeHash, newHash string) (CompletionStatus, error)
 }
 
-// CompleteReset checks the new password against the policy, hashes it, and
-// hands it to c with the code. The policy's length is the org default: the
-// end user's connection cannot read the org's settings.
+// CompleteReset checks the new password against the org's policy, hashes it,
+// and hands it to c with the code.
 func CompleteReset(ctx context.Context, c ResetCompleter, login, code, newPassword string) (CompletionStatus, error) {
-	if err := CheckPassword(newPassword, DefaultMinPasswordLength, login); err != nil {
+	minLen, err := c.MinPasswordLength(ctx, login)
+	if err != nil {
+		return "", err
+	}
+	if err := CheckPassword(newPassword, minLen, login); err != nil {
 		return "", err
 	}
 	h, err := HashPassword(newPassword)

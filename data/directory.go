@@ -440,3 +440,13 @@ func (d *DB) Sessions(ctx context.Context, userID int64) ([]app.SessionInfo, err
 	}
 	return out, nil
 }
+
+// MinPasswordLength is the org's minimum length for login's new password;
+// any role that can connect may ask.
+func (d *DB) MinPasswordLength(ctx context.Context, login string) (int, error) {
+	var n int
+	if err := d.db.GetContext(ctx, &n, `SELECT resetdesk.password_policy($1)`, login); err != nil {
+		return 0, fmt.Errorf("data: password policy: %w", d.mapErr(err))
+	}
+	return n, nil
+}
