@@ -78,3 +78,15 @@ func TestBadAddressHidesPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestDatabasePasswordsAreASCII: a login role's password that psql would
+// normalize differently (SASLprep) is refused with the reason.
+func TestDatabasePasswordsAreASCII(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	for _, pw := range []string{"short", "pässwörd-with-umlauts", "has spaces in it ok"} {
+		err := o.Super.AddAdmin(context.Background(), data.AdminOptions{LoginRole: o.Prefix + "_x", Email: "x@acme.test", Password: pw})
+		if app.ErrorCode(err) != app.EINVALID {
+			t.Errorf("%q: %v", pw, err)
+		}
+	}
+}

@@ -107,8 +107,8 @@ func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) 
 	if !ValidRoleName(o.OwnerRole) {
 		return res, app.Errorf(app.EINVALID, "The owner's role %q is not a valid role name: use lowercase letters, digits and _.", o.OwnerRole)
 	}
-	if len(o.OwnerPassword) < 12 {
-		return res, app.Errorf(app.EINVALID, "The owner's database password must have at least 12 characters.")
+	if err := checkDBPassword(o.OwnerPassword); err != nil {
+		return res, err
 	}
 	tx, err := a.db.BeginTxx(ctx, nil)
 	if err != nil {
@@ -324,8 +324,8 @@ func (a *Admin) AddAdmin(ctx context.Context, o AdminOptions) error {
 	if !validEmail(o.Email) {
 		return app.Errorf(app.EINVALID, "%q is not a valid email address.", o.Email)
 	}
-	if len(o.Password) < 12 {
-		return app.Errorf(app.EINVALID, "The database password must have at least 12 characters.")
+	if err := checkDBPassword(o.Password); err != nil {
+		return err
 	}
 	role, group := app.RoleAdmin, roleAdmin
 	tx, err := a.db.BeginTxx(ctx, nil)
@@ -397,6 +397,22 @@ func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, passwo
 		VALUES ('add_console_user', $1, jsonb_build_object('role', $2::text, 'db_role', $3::text))`
 	_, err = tx.ExecContext(ctx, record, id, role, login)
 	return err
+}
+
+// checkDBPassword accepts a password for a database login role: 12 or more
+// printable ASCII characters. PostgreSQL's own clients normalize other
+// characters (SASLprep) before hashing and lib/pq does not, so such a
+// password could work here and fail in psql, or the other way round.
+func checkDBPassword(pw string) error {
+	if len(pw) < 12 {
+		return app.Errorf(app.EINVALID, "The database password must have at least 12 characters.")
+	}
+	for _, r := range pw {
+		if r < 0x21 || r > 0x7e {
+			return app.Errorf(app.EINVALID, "Use letters, digits and ASCII punctuation in a database password, without spaces: PostgreSQL's tools treat other characters differently.")
+		}
+	}
+	return nil
 }
 
 // scramVerifier computes the SCRAM-SHA-256 secret PostgreSQL stores for a
