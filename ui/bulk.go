@@ -52,6 +52,7 @@ type bulkReset struct {
 	results   []app.ResetResult
 	table     *textTable
 	save      *widget.Button
+	copyAll   *widget.Button // the passwords to hand over, one line per user
 	close     *widget.Button
 }
 
@@ -110,7 +111,9 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		func() int { return len(b.results) }, b.resultCell)
 	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onClose}
-	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.close), nil, nil, b.table)
+	b.copyAll = &widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll}
+	b.copyAll.Hide()
+	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.close), nil, nil, b.table)
 	b.resultBox.Hide()
 
 	top := container.NewVBox(
@@ -330,6 +333,9 @@ func (b *bulkReset) apply(results []app.ResetResult, err error) {
 		text += " " + app.ErrorMessage(err)
 	}
 	b.summary.SetText(text)
+	if b.handOver() != "" {
+		b.copyAll.Show()
+	}
 	b.form.Hide()
 	b.resultBox.Show()
 	b.table.Refresh()
@@ -386,4 +392,23 @@ func (b *bulkReset) onClose() {
 		b.results[i].Password = ""
 	}
 	b.dlg.Hide()
+}
+
+// handOver is what "Copy passwords" copies: a line "login<TAB>password" for
+// every user whose password the admin must hand over, "" when there is none.
+func (b *bulkReset) handOver() string {
+	var sb strings.Builder
+	for _, r := range b.results {
+		if r.Password != "" {
+			sb.WriteString(r.User.Login() + "\t" + r.Password + "\n")
+		}
+	}
+	return sb.String()
+}
+
+// onCopyAll puts the passwords on the clipboard, which forgets them after
+// clipboardLifetime unless something else was copied since.
+func (b *bulkReset) onCopyAll() {
+	copySecret(b.c.d.app, b.handOver())
+	b.summary.SetText(b.summary.Text + " Passwords copied; the clipboard forgets them in a minute.")
 }

@@ -368,3 +368,29 @@ func (k *memKeychain) Delete(service, user string) error {
 	delete(k.secrets, service+"/"+user)
 	return nil
 }
+
+// Set passwords for two users without email: "Copy passwords" hands them
+// over as login and password, one line each.
+func TestStoryBulkSetPasswordsCopy(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"]})
+	b.mode.SetSelected(modeSetLabel)
+	b.emailPass.SetChecked(false)
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.run)
+	equal(t, "summary", b.summary.Text, "2 reset, 0 skipped.")
+	equal(t, "copy shown", b.copyAll.Visible(), true)
+	test.Tap(b.copyAll)
+	lines := strings.Split(strings.TrimSpace(f.app.Clipboard().Content()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "alice@acme.example\t") || !strings.HasPrefix(lines[1], "bob@acme.example\t") {
+		t.Fatalf("clipboard lines: %d", len(lines))
+	}
+	for _, l := range lines {
+		login, pw, _ := strings.Cut(l, "\t")
+		ok, err := app.VerifyPassword(f.passwordHash(t, login), pw)
+		if err != nil || !ok {
+			t.Fatalf("%s: the copied password does not match the stored hash", login)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"net/url"
 	"os"
@@ -202,4 +203,20 @@ func mustURL(t *testing.T, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// passwordHash reads a user's stored hash as the superuser: no console role
+// may.
+func (f *fixture) passwordHash(t *testing.T, email string) string {
+	t.Helper()
+	db, err := sql.Open("postgres", f.o.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var h string
+	if err := db.QueryRow(`SELECT password_hash FROM resetdesk.users WHERE primary_email = $1`, email).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
