@@ -169,6 +169,15 @@ func (b *backend) SignIn(ctx context.Context, p ui.Profile, password string) (ui
 	return b.session(db), nil
 }
 
+// newMailer is the mailer of the settings a Settings screen holds.
+func newMailer(s ui.SMTPSettings) (*mail.Mailer, error) {
+	cfg, err := smtpConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	return mail.NewMailer(cfg)
+}
+
 func smtpConfig(s ui.SMTPSettings) (mail.Config, error) {
 	cfg := mail.Config{Host: s.Host, Port: s.Port, TLS: mail.TLSMode(s.TLS), Username: s.Username, Password: s.Password, From: s.From}
 	if s.CAFile != "" {
@@ -183,11 +192,7 @@ func smtpConfig(s ui.SMTPSettings) (mail.Config, error) {
 
 // ConfigureMail makes every session's later resets send through s.
 func (b *backend) ConfigureMail(s ui.SMTPSettings) error {
-	cfg, err := smtpConfig(s)
-	if err != nil {
-		return err
-	}
-	m, err := mail.NewMailer(cfg)
+	m, err := newMailer(s)
 	if err != nil {
 		return err
 	}
@@ -197,11 +202,7 @@ func (b *backend) ConfigureMail(s ui.SMTPSettings) error {
 
 // SendTestMessage sends a test message through s and records it.
 func (b *backend) SendTestMessage(ctx context.Context, sess ui.Session, s ui.SMTPSettings, to string) error {
-	cfg, err := smtpConfig(s)
-	if err != nil {
-		return err
-	}
-	m, err := mail.NewMailer(cfg)
+	m, err := newMailer(s)
 	if err != nil {
 		return err
 	}

@@ -709,7 +709,7 @@ func (a *Admin) seedDemoDirectory(ctx context.Context, orgID int64, n demoNames)
 		return a.mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7353001)`); err != nil {
+	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
 		return a.mapErr(err)
 	}
 	var done bool

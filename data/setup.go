@@ -34,6 +34,10 @@ const (
 	rolePassdb  = "resetdesk_passdb" // for Dovecot and other systems that check passwords
 )
 
+// selectSetupLock serializes setup, migrations and the demo seed on one
+// database: a transaction-scoped advisory lock with ResetDesk's own key.
+const selectSetupLock = `SELECT pg_advisory_xact_lock(7353001)`
+
 // Admin is a DBA connection (a superuser, or a role with CREATEROLE that owns
 // the database): what setup, role add and admin add run on.
 type Admin struct {
@@ -115,7 +119,7 @@ func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) 
 		return res, a.mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7353001)`); err != nil {
+	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
 		return res, a.mapErr(err)
 	}
 	const insertOrg = `INSERT INTO resetdesk.orgs (name) VALUES ($1) RETURNING id`
@@ -146,7 +150,7 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	defer tx.Rollback()
 	// Serialize concurrent setups on this database. Role creation is cluster
 	// wide and can still race with another database's setup; ensureRole copes.
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7353001)`); err != nil {
+	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
 		return a.mapErr(err)
 	}
 	for _, r := range []struct{ name, in string }{
@@ -248,7 +252,7 @@ func (a *Admin) applyMigration(ctx context.Context, version int, name, body stri
 		return false, a.mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7353001)`); err != nil {
+	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
 		return false, a.mapErr(err)
 	}
 	var exists bool

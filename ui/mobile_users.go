@@ -82,11 +82,7 @@ func (s *mobileUsers) apply(r usersLoad) {
 // refilter applies the search to the loaded users.
 func (s *mobileUsers) refilter() {
 	s.shown = filterUsers(s.entries, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
-	if len(s.shown) == len(s.entries) {
-		s.count.SetText(fmt.Sprintf("%d users", len(s.entries)))
-	} else {
-		s.count.SetText(fmt.Sprintf("%d of %d users", len(s.shown), len(s.entries)))
-	}
+	s.count.SetText(countText(len(s.shown), len(s.entries)))
 	s.list.UnselectAll()
 	s.list.Refresh()
 }

@@ -229,11 +229,7 @@ func (s *usersScreen) query() userQuery {
 // refilter applies the search and filters to the loaded users.
 func (s *usersScreen) refilter() {
 	s.shown = filterUsers(s.entries, s.query(), s.shown[:0])
-	if len(s.shown) == len(s.entries) {
-		s.count.SetText(fmt.Sprintf("%d users", len(s.entries)))
-	} else {
-		s.count.SetText(fmt.Sprintf("%d of %d users", len(s.shown), len(s.entries)))
-	}
+	s.count.SetText(countText(len(s.shown), len(s.entries)))
 	s.list.UnselectAll()
 	s.list.Refresh()
 }
@@ -441,4 +437,12 @@ func statusImportance(s app.Status) widget.Importance {
 		return widget.LowImportance
 	}
 	return widget.WarningImportance
+}
+
+// countText says how many users the list shows, of how many loaded.
+func countText(shown, total int) string {
+	if shown == total {
+		return fmt.Sprintf("%d users", total)
+	}
+	return fmt.Sprintf("%d of %d users", shown, total)
 }
