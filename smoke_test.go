@@ -260,7 +260,7 @@ func buildResetDesk(t *testing.T) string {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	bin := filepath.Join(t.TempDir(), "resetdesk")
-	args := []string{"build", "-o", bin}
+	args := []string{"build", "-tags", "no_emoji", "-o", bin} // as scripts/run builds it
 	// Under -race (scripts/test), build with it too: the packages are then
 	// in the build cache already, from this test binary's own build, which
 	// on a clean CI machine saves minutes of cgo; and the real app runs

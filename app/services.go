@@ -80,6 +80,9 @@ type Directory interface {
 	Actor(ctx context.Context) (Actor, Org, error)
 	// Users lists the users of the actor's org, ordered by name.
 	Users(ctx context.Context, f UserFilter) ([]User, error)
+	// EachUser calls fn with each user Users would list, in the same order,
+	// as they are read; it stops at the first error fn returns and returns it.
+	EachUser(ctx context.Context, f UserFilter, fn func(*User) error) error
 	// UserByLogin finds a user by email or zuid. ENOTFOUND when there is none.
 	UserByLogin(ctx context.Context, login string) (User, error)
 	// ImportUsers adds rows that passed ParseImportCSV in one transaction; rows

@@ -122,11 +122,6 @@ const selectUsers = `
 
 // Users lists the users of the actor's org, ordered by name.
 func (d *DB) Users(ctx context.Context, f app.UserFilter) ([]app.User, error) {
-	rows, err := d.db.QueryxContext(ctx, selectUsers, escapeLike(strings.TrimSpace(f.Search)))
-	if err != nil {
-		return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
-	}
-	defer rows.Close()
 	var users []app.User
 	// Status and role repeat on every row: share one string of each instead
 	// of 100,000 copies.
@@ -138,19 +133,37 @@ func (d *DB) Users(ctx context.Context, f app.UserFilter) ([]app.User, error) {
 		interned[s] = s
 		return s
 	}
+	err := d.EachUser(ctx, f, func(u *app.User) error {
+		u.Status, u.Role = app.Status(intern(string(u.Status))), intern(u.Role)
+		users = append(users, *u)
+		return nil
+	})
+	return users, err
+}
+
+// EachUser calls fn with each user of the actor's org, ordered by name, as
+// the rows arrive: a caller that keeps its own compact copy never holds the
+// whole list twice. It stops at the first error fn returns and returns it.
+func (d *DB) EachUser(ctx context.Context, f app.UserFilter, fn func(*app.User) error) error {
+	rows, err := d.db.QueryxContext(ctx, selectUsers, escapeLike(strings.TrimSpace(f.Search)))
+	if err != nil {
+		return fmt.Errorf("data: users: %w", d.mapErr(err))
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var r userRow
 		if err := rows.StructScan(&r); err != nil {
-			return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+			return fmt.Errorf("data: users: %w", d.mapErr(err))
 		}
 		u := r.user()
-		u.Status, u.Role = app.Status(intern(string(u.Status))), intern(u.Role)
-		users = append(users, u)
+		if err := fn(&u); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+		return fmt.Errorf("data: users: %w", d.mapErr(err))
 	}
-	return users, nil
+	return nil
 }
 
 func escapeLike(s string) string {

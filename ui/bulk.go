@@ -246,11 +246,12 @@ func (b *bulkReset) attachCSV(r io.Reader) {
 		notes = append(notes, fmt.Sprintf("Line %d: %s", e.Line, e.Message))
 	}
 	var found []app.User
-	for _, login := range logins {
-		if u, ok := b.c.users.userByLogin(login); ok {
-			found = append(found, u)
+	users := b.c.users.users
+	for k, i := range users.find(logins) {
+		if i >= 0 {
+			found = append(found, users.user(i))
 		} else {
-			notes = append(notes, fmt.Sprintf("No user %q in this organization.", login))
+			notes = append(notes, fmt.Sprintf("No user %q in this organization.", logins[k]))
 		}
 	}
 	b.addUsers(found)

@@ -22,31 +22,111 @@ func TestFilterUsers(t *testing.T) {
 		{ID: 100000004, DisplayName: "Carol Chen", PrimaryEmail: "carol@acme.example", Status: app.StatusDeactivated, Role: "helpdesk",
 			LockedUntil: now.Add(time.Hour)},
 	}
-	entries := newUserEntries(users)
+	list := newUserListOf(t, users)
 	for _, tc := range []struct {
 		name string
 		q    userQuery
-		want []int
+		want []int32
 	}{
-		{"everyone", userQuery{}, []int{0, 1, 2, 3}},
-		{"name, any case", userQuery{text: "aLiCe"}, []int{1}},
-		{"email", userQuery{text: "carol@"}, []int{3}},
-		{"mobile", userQuery{text: "151123"}, []int{2}},
-		{"zuid", userQuery{text: "100000003"}, []int{2}},
-		{"spaces trimmed", userQuery{text: "  bob "}, []int{2}},
-		{"status", userQuery{status: app.StatusConfirmed}, []int{0, 1}},
-		{"admins", userQuery{role: roleAdmins}, []int{0, 3}},
-		{"members", userQuery{role: roleMembers}, []int{1, 2}},
-		{"locked only", userQuery{lockedOnly: true}, []int{3}},
+		{"everyone", userQuery{}, []int32{0, 1, 2, 3}},
+		{"name, any case", userQuery{text: "aLiCe"}, []int32{1}},
+		{"email", userQuery{text: "carol@"}, []int32{3}},
+		{"mobile", userQuery{text: "151123"}, []int32{2}},
+		{"zuid", userQuery{text: "100000003"}, []int32{2}},
+		{"part of a zuid", userQuery{text: "0004"}, []int32{3}},
+		{"spaces trimmed", userQuery{text: "  bob "}, []int32{2}},
+		{"status", userQuery{status: app.StatusConfirmed}, []int32{0, 1}},
+		{"status nobody has", userQuery{status: "unknown"}, nil},
+		{"admins", userQuery{role: roleAdmins}, []int32{0, 3}},
+		{"members", userQuery{role: roleMembers}, []int32{1, 2}},
+		{"locked only", userQuery{lockedOnly: true}, []int32{3}},
 		{"no match", userQuery{text: "zed"}, nil},
 		{"text does not span fields", userQuery{text: "anders alice"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.q.now = now
-			if got := filterUsers(entries, tc.q, nil); !slices.Equal(got, tc.want) {
+			if got := filterUsers(list, tc.q, nil); !slices.Equal(got, tc.want) {
 				t.Errorf("filterUsers = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// newUserListOf makes a userList of users, as a load from the directory does.
+func newUserListOf(t testing.TB, users []app.User) *userList {
+	t.Helper()
+	var b userListBuilder
+	for i := range users {
+		if err := b.add(&users[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.finish()
+}
+
+// TestUserListKeepsEveryField rebuilds each user from the compact list and
+// finds them by every kind of login.
+func TestUserListKeepsEveryField(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	users := []app.User{
+		{ID: 100000009, OrgID: 7, DisplayName: "İlkay Åström", PrimaryEmail: "Ilkay.Astrom@Acme.Example", MobileNumber: "+4915100000001",
+			SecondaryEmail: "ilkay@home.example", PrimaryEmailUndeliverable: true, Status: app.StatusConfirmed, Role: "helpdesk",
+			DBRole: "ilkay", SSOManaged: true, LockedUntil: at("2999-01-01T10:00:00.123456Z"), HasPassword: true,
+			MustChangePassword: true, PasswordExpiresAt: at("2027-01-01T00:00:00Z"), PasswordChangedAt: at("2026-10-01T08:30:00.5+02:00"),
+			CreatedAt: at("2025-01-02T03:04:05Z")},
+		{ID: 100000002, OrgID: 7, DisplayName: "bob", MobileNumber: "+4915112345678", PrimaryIsMobile: true,
+			Status: app.StatusInvited, Role: app.RoleMember, CreatedAt: at("2025-01-02T03:04:05Z")},
+		{ID: 100000005, OrgID: 7, DisplayName: "carol", PrimaryEmail: "carol@acme.example", MobileNumber: "+4915100000003",
+			Status: app.StatusDeactivated, Role: app.RoleMember},
+	}
+	list := newUserListOf(t, users)
+	utc := func(u app.User) app.User {
+		for _, p := range []*time.Time{&u.LockedUntil, &u.PasswordExpiresAt, &u.PasswordChangedAt, &u.CreatedAt} {
+			if !p.IsZero() {
+				*p = p.UTC()
+			}
+		}
+		return u
+	}
+	for i, want := range users {
+		if got := list.user(i); utc(got) != utc(want) {
+			t.Errorf("user %d:\n got %+v\nwant %+v", i, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		login string
+		want  int
+	}{
+		{"ilkay.astrom@acme.example", 0},
+		{" ILKAY.ASTROM@ACME.EXAMPLE ", 0},
+		{"100000009", 0},
+		{"+4915112345678", 1},  // a user without an email goes by their mobile number
+		{"+4915100000003", -1}, // carol has an email: her mobile is not a login
+		{"carol@acme.example", 2},
+		{"100000004", -1},
+		{"", -1},
+	} {
+		if got := list.find([]string{tc.login})[0]; got != tc.want {
+			t.Errorf("find(%q) = %d, want %d", tc.login, got, tc.want)
+		}
+	}
+	if got := list.find([]string{"carol@acme.example", "nobody@acme.example", "100000002", "CAROL@acme.example"}); !slices.Equal(got, []int{2, -1, 1, 2}) {
+		t.Errorf("find of four = %v", got)
+	}
+	if got := filterUsers(list, userQuery{text: "İLKAY", now: fixedNow}, nil); !slices.Equal(got, []int32{0}) {
+		t.Errorf("a name whose lowercase is longer: filter = %v", got)
+	}
+	if got := filterUsers(list, userQuery{text: "åström", now: fixedNow}, nil); !slices.Equal(got, []int32{0}) {
+		t.Errorf("non-ASCII name: filter = %v", got)
+	}
+	if got := filterUsers(list, userQuery{lockedOnly: true, now: fixedNow}, nil); !slices.Equal(got, []int32{0}) {
+		t.Errorf("locked until 2999: filter = %v", got)
 	}
 }
 
@@ -59,13 +139,13 @@ func BenchmarkFilter100k(b *testing.B) {
 			PrimaryEmail: fmt.Sprintf("user.number%06d@office.example", i), MobileNumber: fmt.Sprintf("+49151%08d", i),
 			Status: app.StatusConfirmed, Role: app.RoleMember}
 	}
-	entries := newUserEntries(users)
+	list := newUserListOf(b, users)
 	q := userQuery{text: "number0421", status: app.StatusConfirmed, now: fixedNow}
-	out := make([]int, 0, len(entries))
+	out := make([]int32, 0, list.len())
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		out = filterUsers(entries, q, out[:0])
+		out = filterUsers(list, q, out[:0])
 	}
 	if len(out) != 100 {
 		b.Fatalf("matched %d users, want 100", len(out))

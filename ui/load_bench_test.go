@@ -24,17 +24,17 @@ func BenchmarkLoad100k(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		entries, err := loadUserEntries(ctx, o.Owner)
+		list, err := loadUserList(ctx, o.Owner)
 		if err != nil {
 			b.Fatal(err)
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		if len(entries) < 100_000 {
-			b.Fatalf("loaded %d users", len(entries))
+		if list.len() < 100_000 {
+			b.Fatalf("loaded %d users", list.len())
 		}
 		heap = after.HeapAlloc - before.HeapAlloc
-		runtime.KeepAlive(entries)
+		runtime.KeepAlive(list)
 	}
 	b.ReportMetric(float64(heap)/(1<<20), "list_MB")
 }

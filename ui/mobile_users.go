@@ -25,9 +25,9 @@ type mobileUsers struct {
 	banner  *errorBanner
 	list    *widget.List
 
-	entries []userEntry
-	shown   []int // indexes of entries that match the search
-	loadSeq int   // drops the answer of a load that a newer one replaced
+	users   *userList
+	shown   []int32 // rows of users that match the search
+	loadSeq int     // drops the answer of a load that a newer one replaced
 }
 
 func newMobileUsers(m *Mobile) *mobileUsers {
@@ -52,8 +52,8 @@ func (s *mobileUsers) reload() {
 	s.loading.Show()
 	ctx, dir := s.m.ctx, s.m.sess.Directory
 	s.m.opts.spawn(func() {
-		entries, err := loadUserEntries(ctx, dir)
-		fyne.Do(func() { s.apply(usersLoad{seq: seq, entries: entries, err: err}) })
+		users, err := loadUserList(ctx, dir)
+		fyne.Do(func() { s.apply(usersLoad{seq: seq, users: users, err: err}) })
 	})
 }
 
@@ -65,14 +65,12 @@ func (s *mobileUsers) apply(r usersLoad) {
 	s.loading.Hide()
 	s.banner.show(r.err)
 	if r.err == nil {
-		s.entries = r.entries
+		s.users = r.users
 		s.refilter()
-		s.m.home.count.SetText(fmt.Sprintf("%d users in the directory", len(s.entries)))
+		s.m.home.count.SetText(fmt.Sprintf("%d users in the directory", s.users.len()))
 		if p := s.m.lastUser; p != nil {
-			for _, e := range s.entries {
-				if e.user.ID == p.user.ID {
-					p.setUser(e.user)
-				}
+			if u, ok := s.users.userByID(p.user.ID); ok {
+				p.setUser(u)
 			}
 		}
 	}
@@ -81,8 +79,8 @@ func (s *mobileUsers) apply(r usersLoad) {
 
 // refilter applies the search to the loaded users.
 func (s *mobileUsers) refilter() {
-	s.shown = filterUsers(s.entries, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
-	s.count.SetText(countText(len(s.shown), len(s.entries)))
+	s.shown = filterUsers(s.users, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
+	s.count.SetText(countText(len(s.shown), s.users.len()))
 	s.list.UnselectAll()
 	s.list.Refresh()
 }
@@ -90,7 +88,7 @@ func (s *mobileUsers) refilter() {
 func (s *mobileUsers) length() int { return len(s.shown) }
 
 // shownUser is the user at row i.
-func (s *mobileUsers) shownUser(i widget.ListItemID) app.User { return s.entries[s.shown[i]].user }
+func (s *mobileUsers) shownUser(i widget.ListItemID) app.User { return s.users.user(int(s.shown[i])) }
 
 func (s *mobileUsers) createRow() fyne.CanvasObject { return newMobileUserRow() }
 

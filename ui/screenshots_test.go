@@ -174,10 +174,11 @@ func TestScreenshots(t *testing.T) {
 	inPick := map[int64]bool{}
 	for _, k := range want {
 		n := 0
-		for _, e := range u.entries {
-			if n < k.n && !e.user.IsConsoleUser() && !inPick[e.user.ID] && k.ok(e.user) {
-				picked = append(picked, e.user)
-				inPick[e.user.ID] = true
+		for i := range u.users.len() {
+			x := u.users.user(i)
+			if n < k.n && !x.IsConsoleUser() && !inPick[x.ID] && k.ok(x) {
+				picked = append(picked, x)
+				inPick[x.ID] = true
 				n++
 			}
 		}

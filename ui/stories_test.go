@@ -191,13 +191,13 @@ func TestStoryImportWithBadRow(t *testing.T) {
 		t.Errorf("the bad row has no message")
 	}
 	equal(t, "button", s.importNo.Text, "Import 2 users")
-	before := len(f.c.users.entries)
+	before := f.c.users.users.len()
 	users, _ := f.o.Owner.Users(context.Background(), app.UserFilter{})
 	equal(t, "nothing written by the preview", len(users), before)
 
 	test.Tap(s.importNo)
 	equal(t, "summary", s.summary.Text, "Imported 2 users.")
-	equal(t, "list reloaded", len(f.c.users.entries), before+2)
+	equal(t, "list reloaded", f.c.users.users.len(), before+2)
 	if _, err := f.o.Owner.UserByLogin(context.Background(), "not-an-email"); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("bad row was written: %v", err)
 	}

@@ -152,8 +152,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	d.win.Resize(fyne.NewSize(1000, 640))
 	f := &fixture{o: o, app: a, backend: b, sink: s, d: d, c: d.console, users: map[string]app.User{}}
-	for _, e := range f.c.users.entries {
-		f.users[e.user.PrimaryEmail] = e.user
+	for i := range f.c.users.users.len() {
+		u := f.c.users.users.user(i)
+		f.users[u.PrimaryEmail] = u
 	}
 	return f
 }

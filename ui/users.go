@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,23 +13,6 @@ import (
 	"resetdesk/app"
 	"resetdesk/icons"
 )
-
-// userEntry is a loaded user with the lowercase text that search matches,
-// computed once at load so that a keystroke only compares strings.
-type userEntry struct {
-	user app.User
-	key  string
-}
-
-// newUserEntries builds the entries of users. It runs off the Fyne goroutine.
-func newUserEntries(users []app.User) []userEntry {
-	entries := make([]userEntry, len(users))
-	for i, u := range users {
-		entries[i] = userEntry{user: u, key: strings.ToLower(u.DisplayName + "\x00" + u.PrimaryEmail + "\x00" +
-			u.MobileNumber + "\x00" + strconv.FormatInt(u.ID, 10))}
-	}
-	return entries
-}
 
 // roleFilter narrows the list by kind of role.
 type roleFilter int
@@ -51,30 +31,6 @@ type userQuery struct {
 	role       roleFilter
 	lockedOnly bool
 	now        time.Time // for "locked"
-}
-
-// filterUsers appends to out the indexes of the entries that match q, in
-// order, and returns it. It is pure, so that it can be benchmarked and
-// tested without a window.
-func filterUsers(entries []userEntry, q userQuery, out []int) []int {
-	text := strings.ToLower(strings.TrimSpace(q.text))
-	for i := range entries {
-		e := &entries[i]
-		if q.status != "" && e.user.Status != q.status {
-			continue
-		}
-		if q.role == roleAdmins && !e.user.IsConsoleUser() || q.role == roleMembers && e.user.IsConsoleUser() {
-			continue
-		}
-		if q.lockedOnly && !e.user.Locked(q.now) {
-			continue
-		}
-		if text != "" && !strings.Contains(e.key, text) {
-			continue
-		}
-		out = append(out, i)
-	}
-	return out
 }
 
 // Labels of the filter choices.
@@ -105,9 +61,8 @@ type usersScreen struct {
 	resetSelected *widget.Button
 	clearSelected *widget.Button
 
-	entries  []userEntry
-	byID     map[int64]int // user id to index in entries
-	shown    []int         // indexes of entries that pass the filters
+	users    *userList
+	shown    []int32 // rows of users that pass the filters
 	selected map[int64]bool
 	loadSeq  int // drops the answer of a load that a newer one replaced
 
@@ -115,7 +70,7 @@ type usersScreen struct {
 }
 
 func newUsersScreen(c *console) *usersScreen {
-	s := &usersScreen{c: c, selected: map[int64]bool{}, byID: map[int64]int{}}
+	s := &usersScreen{c: c, selected: map[int64]bool{}}
 	s.status = &widget.Select{Options: statusChoices, Selected: statusChoices[0], OnChanged: func(string) { s.refilter() }}
 	s.role = &widget.Select{Options: roleChoices, Selected: roleChoices[0], OnChanged: func(string) { s.refilter() }}
 	s.lockedOnly = &widget.Check{Text: "Locked only", OnChanged: func(bool) { s.refilter() }}
@@ -142,9 +97,9 @@ func newUsersScreen(c *console) *usersScreen {
 
 // usersLoad is the result of loading the users.
 type usersLoad struct {
-	seq     int
-	entries []userEntry
-	err     error
+	seq   int
+	users *userList
+	err   error
 }
 
 // reload loads every user of the org off the Fyne goroutine.
@@ -159,20 +114,10 @@ func (s *usersScreen) reload() {
 	})
 }
 
-// load reads the users and builds their search keys. No widgets here.
+// load reads the users. No widgets here.
 func (s *usersScreen) load(seq int) usersLoad {
-	entries, err := loadUserEntries(s.c.ctx, s.c.sess.Directory)
-	return usersLoad{seq: seq, entries: entries, err: err}
-}
-
-// loadUserEntries reads every user of the org and builds their search
-// keys. Both shells call it off the Fyne goroutine.
-func loadUserEntries(ctx context.Context, dir app.Directory) ([]userEntry, error) {
-	users, err := dir.Users(ctx, app.UserFilter{})
-	if err != nil {
-		return nil, err
-	}
-	return newUserEntries(users), nil
+	users, err := loadUserList(s.c.ctx, s.c.sess.Directory)
+	return usersLoad{seq: seq, users: users, err: err}
 }
 
 // apply shows a load's result, unless a newer load was started since.
@@ -187,13 +132,9 @@ func (s *usersScreen) apply(r usersLoad) {
 	if r.err != nil {
 		return
 	}
-	s.entries = r.entries
-	s.byID = make(map[int64]int, len(r.entries))
-	for i, e := range r.entries {
-		s.byID[e.user.ID] = i
-	}
+	s.users = r.users
 	for id := range s.selected {
-		if _, ok := s.byID[id]; !ok {
+		if _, ok := s.users.indexOf(id); !ok {
 			delete(s.selected, id)
 		}
 	}
@@ -228,46 +169,28 @@ func (s *usersScreen) query() userQuery {
 
 // refilter applies the search and filters to the loaded users.
 func (s *usersScreen) refilter() {
-	s.shown = filterUsers(s.entries, s.query(), s.shown[:0])
-	s.count.SetText(countText(len(s.shown), len(s.entries)))
+	s.shown = filterUsers(s.users, s.query(), s.shown[:0])
+	s.count.SetText(countText(len(s.shown), s.users.len()))
 	s.list.UnselectAll()
 	s.list.Refresh()
 }
 
 // userByID returns a loaded user.
-func (s *usersScreen) userByID(id int64) (app.User, bool) {
-	i, ok := s.byID[id]
-	if !ok {
-		return app.User{}, false
-	}
-	return s.entries[i].user, true
-}
+func (s *usersScreen) userByID(id int64) (app.User, bool) { return s.users.userByID(id) }
 
 // userByLogin finds a loaded user by email, mobile number or zuid.
-func (s *usersScreen) userByLogin(login string) (app.User, bool) {
-	login = strings.TrimSpace(login)
-	if id, err := strconv.ParseInt(login, 10, 64); err == nil {
-		if u, ok := s.userByID(id); ok {
-			return u, true
-		}
-	}
-	for _, e := range s.entries {
-		if strings.EqualFold(e.user.PrimaryEmail, login) || (e.user.PrimaryEmail == "" && e.user.MobileNumber == login) {
-			return e.user, true
-		}
-	}
-	return app.User{}, false
-}
+func (s *usersScreen) userByLogin(login string) (app.User, bool) { return s.users.userByLogin(login) }
 
 // shownUser is the user at row i of the list.
-func (s *usersScreen) shownUser(i widget.ListItemID) app.User { return s.entries[s.shown[i]].user }
+func (s *usersScreen) shownUser(i widget.ListItemID) app.User { return s.users.user(int(s.shown[i])) }
 
 func (s *usersScreen) length() int { return len(s.shown) }
 
 func (s *usersScreen) createRow() fyne.CanvasObject { return newUserRow(s) }
 
 func (s *usersScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
-	o.(*userRow).set(s.shownUser(i), s.selected[s.shownUser(i).ID], s.c.now())
+	u := s.shownUser(i)
+	o.(*userRow).set(u, s.selected[u.ID], s.c.now())
 }
 
 // onRowSelected opens the profile of the tapped row.
@@ -312,9 +235,9 @@ func (s *usersScreen) onClearSelection() {
 // selectedUsers returns the selection in list order.
 func (s *usersScreen) selectedUsers() []app.User {
 	var out []app.User
-	for _, e := range s.entries {
-		if s.selected[e.user.ID] {
-			out = append(out, e.user)
+	for i := range s.users.len() {
+		if s.selected[s.users.rows[i].id] {
+			out = append(out, s.users.user(i))
 		}
 	}
 	return out
