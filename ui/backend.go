@@ -156,6 +156,33 @@ func saveProfile(prefs fyne.Preferences, p Profile) {
 	prefs.SetString(PrefLastProfile, p.Name)
 }
 
+// replaceProfile puts p in place of the saved profile old, keeping its
+// place in the list. EINVALID when p takes the name of another profile.
+// Moving the keychain's password along is the caller's part, since the
+// keychain may be slow.
+func replaceProfile(prefs fyne.Preferences, old string, p Profile) error {
+	ps := loadProfiles(prefs)
+	at := -1
+	for i := range ps {
+		switch ps[i].Name {
+		case old:
+			at = i
+		case p.Name:
+			return app.Errorf(app.EINVALID, "A profile named %q is saved already.", p.Name)
+		}
+	}
+	if at < 0 {
+		return app.Errorf(app.ENOTFOUND, "The profile %q is no longer saved.", old)
+	}
+	ps[at] = p
+	raw, _ := json.Marshal(ps)
+	prefs.SetString(PrefProfiles, string(raw))
+	if prefs.String(PrefLastProfile) == old {
+		prefs.SetString(PrefLastProfile, p.Name)
+	}
+	return nil
+}
+
 // deleteProfile removes the saved profile name and its password in kc (kc
 // may be nil).
 func deleteProfile(prefs fyne.Preferences, kc Keychain, name string) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -64,6 +66,7 @@ type settingsScreen struct {
 	profiles    []Profile
 	profileList *widget.List
 	profileNote *widget.Label
+	edit        *profileEdit // the profile form open last
 }
 
 func newSettingsScreen(c *console) *settingsScreen {
@@ -108,13 +111,18 @@ func newSettingsScreen(c *console) *settingsScreen {
 	s.profileList = widget.NewList(
 		func() int { return len(s.profiles) },
 		func() fyne.CanvasObject {
-			return container.NewBorder(nil, nil, nil, &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance}, &widget.Label{})
+			buttons := container.NewHBox(
+				&widget.Button{Icon: theme.DocumentCreateIcon(), Importance: widget.LowImportance},
+				&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance})
+			return container.NewBorder(nil, nil, nil, buttons, &widget.Label{Truncation: fyne.TextTruncateEllipsis})
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
 			p := s.profiles[i]
 			row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s: %s on %s:%d/%s", p.Name, p.Role, p.Host, p.Port, p.Database))
-			row.Objects[1].(*widget.Button).OnTapped = func() { s.onDeleteProfile(p.Name) }
+			buttons := row.Objects[1].(*fyne.Container).Objects
+			buttons[0].(*widget.Button).OnTapped = func() { s.onEditProfile(p) }
+			buttons[1].(*widget.Button).OnTapped = func() { s.onDeleteProfile(p.Name) }
 		})
 	s.showProfiles()
 
@@ -310,13 +318,13 @@ func (s *settingsScreen) onSavePolicies() {
 }
 
 // showProfiles lists the saved connection profiles. Signing in adds them;
-// here they can be removed.
+// here they can be changed or removed.
 func (s *settingsScreen) showProfiles() {
 	s.profiles = loadProfiles(s.c.prefs)
 	if len(s.profiles) == 0 {
 		s.profileNote.SetText("No saved profiles. Signing in saves one; its password only when you ask, in the keychain.")
 	} else {
-		s.profileNote.SetText("Saved on this computer; passwords, if any, are in the keychain. Delete removes both.")
+		s.profileNote.SetText("Saved on this computer; passwords, if any, are in the keychain. Edit changes a profile; Delete forgets it and its password.")
 	}
 	s.profileList.Refresh()
 }
@@ -325,4 +333,101 @@ func (s *settingsScreen) showProfiles() {
 func (s *settingsScreen) onDeleteProfile(name string) {
 	deleteProfile(s.c.prefs, s.c.d.backend.Keychain(), name)
 	s.showProfiles()
+}
+
+// profileEdit is the form that changes a saved profile.
+type profileEdit struct {
+	old                              Profile
+	name, host, port, database, role *widget.Entry
+	forget                           *widget.Check
+	items                            []*widget.FormItem
+	dialog                           *dialog.FormDialog
+}
+
+func newProfileEdit(p Profile, hasKeychain bool) *profileEdit {
+	e := &profileEdit{old: p,
+		name:     &widget.Entry{Text: p.Name},
+		host:     &widget.Entry{Text: p.Host, Validator: required("Enter the database server's host name.")},
+		port:     &widget.Entry{Text: portText(p.Port), PlaceHolder: "5432", Validator: portValidator},
+		database: &widget.Entry{Text: p.Database, PlaceHolder: "resetdesk"},
+		role:     &widget.Entry{Text: p.Role, Validator: required("Enter your PostgreSQL role.")},
+		forget:   &widget.Check{Text: "Forget its saved password"},
+	}
+	e.items = []*widget.FormItem{
+		{Text: "Name", Widget: e.name},
+		{Text: "Host", Widget: e.host},
+		{Text: "Port", Widget: e.port},
+		{Text: "Database", Widget: e.database},
+		{Text: "Role", Widget: e.role},
+	}
+	if hasKeychain {
+		e.items = append(e.items, &widget.FormItem{Widget: e.forget})
+	}
+	return e
+}
+
+// profile is what the form says now.
+func (e *profileEdit) profile() (Profile, error) {
+	return parseProfile(e.name.Text, e.host.Text, e.port.Text, e.database.Text, e.role.Text)
+}
+
+func required(sentence string) fyne.StringValidator {
+	return func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return errors.New(sentence)
+		}
+		return nil
+	}
+}
+
+func portValidator(s string) error {
+	if _, err := parseProfile("", "h", s, "", "r"); err != nil {
+		return errors.New(app.ErrorMessage(err))
+	}
+	return nil
+}
+
+// onEditProfile opens a form to change a saved profile: its name, server
+// or role. A renamed profile keeps its saved password; a changed role or
+// server usually wants it forgotten, which the form offers.
+func (s *settingsScreen) onEditProfile(p Profile) {
+	kc := s.c.d.backend.Keychain()
+	e := newProfileEdit(p, kc != nil)
+	e.dialog = dialog.NewForm("Edit profile", "Save", "Cancel", e.items, func(ok bool) {
+		if ok {
+			s.saveProfileEdit(e, kc)
+		}
+	}, s.c.win)
+	e.dialog.Resize(fyne.NewSize(28*theme.TextSize(), e.dialog.MinSize().Height))
+	s.edit = e
+	e.dialog.Show()
+}
+
+// saveProfileEdit stores the edited profile, then moves or forgets its
+// password in the keychain off the Fyne goroutine.
+func (s *settingsScreen) saveProfileEdit(e *profileEdit, kc Keychain) {
+	p, err := e.profile()
+	if err == nil {
+		err = replaceProfile(s.c.prefs, e.old.Name, p)
+	}
+	if err != nil {
+		s.profileNote.SetText(app.ErrorMessage(err))
+		return
+	}
+	s.showProfiles()
+	forget, renamed := e.forget.Checked, p.Name != e.old.Name
+	if kc == nil || !forget && !renamed {
+		s.profileNote.SetText(fmt.Sprintf("Saved %q.", p.Name))
+		return
+	}
+	s.c.spawn(func() {
+		note := fmt.Sprintf("Saved %q.", p.Name)
+		if pw, err := kc.Get(KeychainService, e.old.keychainUser()); err == nil && !forget {
+			if kc.Set(KeychainService, p.keychainUser(), pw) != nil {
+				note = fmt.Sprintf("Saved %q, but its password could not be moved in the keychain: enter it at the next sign-in.", p.Name)
+			}
+		}
+		_ = kc.Delete(KeychainService, e.old.keychainUser()) // nothing saved is fine
+		fyne.Do(func() { s.profileNote.SetText(note) })
+	})
 }

@@ -133,9 +133,15 @@ func (s *signInScreen) onProfile(name string) {
 
 // profile is the profile the form describes.
 func (s *signInScreen) profile() (Profile, error) {
-	p := Profile{Name: strings.TrimSpace(s.name.Text), Host: strings.TrimSpace(s.host.Text),
-		Database: strings.TrimSpace(s.database.Text), Role: strings.TrimSpace(s.role.Text), Port: 5432}
-	if t := strings.TrimSpace(s.port.Text); t != "" {
+	return parseProfile(s.name.Text, s.host.Text, s.port.Text, s.database.Text, s.role.Text)
+}
+
+// parseProfile makes a profile of what was typed, with the defaults: port
+// 5432, database resetdesk, and role@host for a name.
+func parseProfile(name, host, port, database, role string) (Profile, error) {
+	p := Profile{Name: strings.TrimSpace(name), Host: strings.TrimSpace(host),
+		Database: strings.TrimSpace(database), Role: strings.TrimSpace(role), Port: 5432}
+	if t := strings.TrimSpace(port); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 65535 {
 			return p, app.Errorf(app.EINVALID, "The port must be a number between 1 and 65535.")

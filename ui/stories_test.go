@@ -349,6 +349,58 @@ func TestSettingsDeletesProfile(t *testing.T) {
 	}
 }
 
+// Settings edits a saved profile: a new name takes its saved password
+// along, a name that is taken is refused with a sentence, a bad port keeps
+// Save from submitting, and "Forget its saved password" does.
+func TestSettingsEditsProfile(t *testing.T) {
+	f := newFixture(t)
+	kc := &memKeychain{secrets: map[string]string{}}
+	f.backend.keychain = kc
+	prefs := f.app.Preferences()
+	office := Profile{Name: "office", Host: "db.office.example", Port: 5432, Database: "directory", Role: "alex"}
+	branch := Profile{Name: "branch", Host: "db.branch.example", Port: 5432, Database: "resetdesk", Role: "alex"}
+	saveProfile(prefs, office)
+	saveProfile(prefs, branch)
+	kc.Set(KeychainService, office.keychainUser(), "secret")
+	s := newSettingsScreen(f.c)
+
+	s.onEditProfile(office)
+	s.edit.name.SetText("head office")
+	s.edit.port.SetText("6432")
+	s.edit.dialog.Submit()
+	ps := loadProfiles(prefs)
+	equal(t, "profiles", len(ps), 2)
+	equal(t, "edited in place", ps[0], Profile{Name: "head office", Host: "db.office.example", Port: 6432, Database: "directory", Role: "alex"})
+	equal(t, "note", s.profileNote.Text, `Saved "head office".`)
+	if pw, err := kc.Get(KeychainService, ps[0].keychainUser()); err != nil || pw != "secret" {
+		t.Errorf("the password did not move with the name: %q, %v", pw, err)
+	}
+	if _, err := kc.Get(KeychainService, office.keychainUser()); err == nil {
+		t.Error("the password is still saved under the old name")
+	}
+
+	s.onEditProfile(ps[0])
+	s.edit.name.SetText("branch")
+	s.edit.dialog.Submit()
+	equal(t, "taken name refused", s.profileNote.Text, `A profile named "branch" is saved already.`)
+	equal(t, "nothing changed", loadProfiles(prefs)[0].Name, "head office")
+
+	s.onEditProfile(ps[0])
+	s.edit.port.SetText("70000")
+	s.edit.dialog.Submit()
+	equal(t, "bad port not saved", loadProfiles(prefs)[0].Port, 6432)
+	s.edit.dialog.Hide()
+
+	s.onEditProfile(ps[0])
+	s.edit.role.SetText("sam")
+	test.Tap(s.edit.forget)
+	s.edit.dialog.Submit()
+	equal(t, "role changed", loadProfiles(prefs)[0].Role, "sam")
+	if _, err := kc.Get(KeychainService, ps[0].keychainUser()); err == nil {
+		t.Error("the password was not forgotten")
+	}
+}
+
 // memKeychain is a keychain in memory, for tests.
 type memKeychain struct{ secrets map[string]string }
 
