@@ -272,6 +272,14 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	c.show(screenSettings)
 	shot("settings")
 
+	// Settings, scrolled to the saved profiles, with one open for editing.
+	saveProfile(a.Preferences(), Profile{Name: "Northwind HQ", Host: "db.northwind.example", Port: 5432, Database: "resetdesk", Role: "olivia"})
+	c.settings.showProfiles()
+	c.settings.scroll.ScrollToBottom()
+	c.settings.onEditProfile(c.settings.profiles[0])
+	shot("settings_profile")
+	c.settings.edit.dialog.Hide()
+
 	// The Unified shell, on the users list.
 	c.setLayout(LayoutUnified)
 	c.show(screenUsers)

@@ -36,8 +36,9 @@ func labelOf(choices map[string]string, value, fallback string) string {
 // server (password in the keychain only) with a test message, and the
 // org's policies, which only the owner may change.
 type settingsScreen struct {
-	c    *console
-	view fyne.CanvasObject
+	c      *console
+	view   fyne.CanvasObject
+	scroll *container.Scroll
 
 	layout *widget.RadioGroup
 	theme  *widget.RadioGroup
@@ -64,7 +65,7 @@ type settingsScreen struct {
 	policiesNote *widget.Label
 
 	profiles    []Profile
-	profileList *widget.List
+	profileRows *fyne.Container // a line per profile: a handful, so no virtual list
 	profileNote *widget.Label
 	edit        *profileEdit // the profile form open last
 }
@@ -108,22 +109,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 	}
 
 	s.profileNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
-	s.profileList = widget.NewList(
-		func() int { return len(s.profiles) },
-		func() fyne.CanvasObject {
-			buttons := container.NewHBox(
-				&widget.Button{Icon: theme.DocumentCreateIcon(), Importance: widget.LowImportance},
-				&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance})
-			return container.NewBorder(nil, nil, nil, buttons, &widget.Label{Truncation: fyne.TextTruncateEllipsis})
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			row := o.(*fyne.Container)
-			p := s.profiles[i]
-			row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s: %s on %s:%d/%s", p.Name, p.Role, p.Host, p.Port, p.Database))
-			buttons := row.Objects[1].(*fyne.Container).Objects
-			buttons[0].(*widget.Button).OnTapped = func() { s.onEditProfile(p) }
-			buttons[1].(*widget.Button).OnTapped = func() { s.onDeleteProfile(p.Name) }
-		})
+	s.profileRows = container.NewVBox()
 	s.showProfiles()
 
 	appearance := &widget.Form{Items: []*widget.FormItem{
@@ -146,14 +132,15 @@ func newSettingsScreen(c *console) *settingsScreen {
 		{Text: "Minimum password length", Widget: s.minLength},
 		{Text: "", Widget: s.sso},
 	}}
-	s.view = container.NewVScroll(container.NewVBox(
+	s.scroll = container.NewVScroll(container.NewVBox(
 		widget.NewCard("Appearance", "", appearance),
 		widget.NewCard("Mail server", "", container.NewVBox(smtp, container.NewHBox(s.smtpSave), s.smtpNote,
 			container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)),
 		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),
 		widget.NewCard("Connection profiles", "", container.NewBorder(s.profileNote, nil, nil, nil,
-			container.NewGridWrap(fyne.NewSize(60*theme.TextSize(), 8*theme.TextSize()), s.profileList))),
+			s.profileRows)),
 	))
+	s.view = s.scroll
 	return s
 }
 
@@ -326,7 +313,16 @@ func (s *settingsScreen) showProfiles() {
 	} else {
 		s.profileNote.SetText("Saved on this computer; passwords, if any, are in the keychain. Edit changes a profile; Delete forgets it and its password.")
 	}
-	s.profileList.Refresh()
+	rows := make([]fyne.CanvasObject, len(s.profiles))
+	for i, p := range s.profiles {
+		rows[i] = container.NewBorder(nil, nil, nil,
+			container.NewHBox(
+				&widget.Button{Icon: theme.DocumentCreateIcon(), Importance: widget.LowImportance, OnTapped: func() { s.onEditProfile(p) }},
+				&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() { s.onDeleteProfile(p.Name) }}),
+			&widget.Label{Text: fmt.Sprintf("%s: %s on %s:%d/%s", p.Name, p.Role, p.Host, p.Port, p.Database), Truncation: fyne.TextTruncateEllipsis})
+	}
+	s.profileRows.Objects = rows
+	s.profileRows.Refresh()
 }
 
 // onDeleteProfile forgets a profile and its saved password.
@@ -398,9 +394,9 @@ func (s *settingsScreen) onEditProfile(p Profile) {
 			s.saveProfileEdit(e, kc)
 		}
 	}, s.c.win)
-	e.dialog.Resize(fyne.NewSize(28*theme.TextSize(), e.dialog.MinSize().Height))
 	s.edit = e
 	e.dialog.Show()
+	e.dialog.Resize(fyne.NewSize(30*theme.TextSize(), e.dialog.MinSize().Height))
 }
 
 // saveProfileEdit stores the edited profile, then moves or forgets its
