@@ -64,10 +64,11 @@ type settingsScreen struct {
 	policiesSave *widget.Button
 	policiesNote *widget.Label
 
-	profiles    []Profile
-	profileRows *fyne.Container // a line per profile: a handful, so no virtual list
-	profileNote *widget.Label
-	edit        *profileEdit // the profile form open last
+	profiles      []Profile
+	profileRows   *fyne.Container // a line per profile: a handful, so no virtual list
+	profileNote   *widget.Label
+	edit          *profileEdit // the profile form open last
+	confirmDelete *dialog.ConfirmDialog
 }
 
 func newSettingsScreen(c *console) *settingsScreen {
@@ -325,10 +326,24 @@ func (s *settingsScreen) showProfiles() {
 	s.profileRows.Refresh()
 }
 
-// onDeleteProfile forgets a profile and its saved password.
+// onDeleteProfile asks, then forgets a profile, and its saved password off
+// the Fyne goroutine.
 func (s *settingsScreen) onDeleteProfile(name string) {
-	deleteProfile(s.c.prefs, s.c.d.backend.Keychain(), name)
-	s.showProfiles()
+	s.confirmDelete = dialog.NewConfirm("Delete profile",
+		fmt.Sprintf("Delete the profile %q and any password saved for it?", name), func(ok bool) {
+			if !ok {
+				return
+			}
+			deleteProfile(s.c.prefs, nil, name)
+			s.showProfiles()
+			if kc := s.c.d.backend.Keychain(); kc != nil {
+				user := Profile{Name: name}.keychainUser()
+				s.c.spawn(func() { _ = kc.Delete(KeychainService, user) }) // nothing saved is fine
+			}
+		}, s.c.win)
+	s.confirmDelete.SetConfirmText("Delete")
+	s.confirmDelete.SetConfirmImportance(widget.DangerImportance)
+	s.confirmDelete.Show()
 }
 
 // profileEdit is the form that changes a saved profile.

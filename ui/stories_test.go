@@ -331,19 +331,30 @@ func TestStorySignIn(t *testing.T) {
 	}
 }
 
-// Settings lists the saved profiles; Delete forgets one and its password.
+// Settings lists the saved profiles; Delete asks, then forgets one and its
+// password.
 func TestSettingsDeletesProfile(t *testing.T) {
 	f := newFixture(t)
 	kc := &memKeychain{secrets: map[string]string{}}
+	f.backend.keychain = kc
+	prefs := f.app.Preferences()
 	p := Profile{Name: "office", Host: "db.office.example", Port: 5432, Database: "directory", Role: "alex"}
-	saveProfile(f.app.Preferences(), p)
+	saveProfile(prefs, p)
 	kc.Set(KeychainService, p.keychainUser(), "secret")
-	deleteProfile(f.app.Preferences(), kc, "office")
-	equal(t, "profiles left", len(loadProfiles(f.app.Preferences())), 0)
+	s := newSettingsScreen(f.c)
+	equal(t, "rows", len(s.profileRows.Objects), 1)
+
+	s.onDeleteProfile("office")
+	s.confirmDelete.Dismiss()
+	equal(t, "kept when the admin says no", len(loadProfiles(prefs)), 1)
+
+	s.onDeleteProfile("office")
+	s.confirmDelete.Confirm()
+	equal(t, "profiles left", len(loadProfiles(prefs)), 0)
+	equal(t, "rows left", len(s.profileRows.Objects), 0)
 	if _, err := kc.Get(KeychainService, p.keychainUser()); err == nil {
 		t.Fatal("the saved password survived the profile")
 	}
-	s := newSettingsScreen(f.c)
 	if !strings.Contains(s.profileNote.Text, "No saved profiles") {
 		t.Fatalf("note = %q", s.profileNote.Text)
 	}
