@@ -84,6 +84,10 @@ func TestUserListKeepsEveryField(t *testing.T) {
 			Status: app.StatusInvited, Role: app.RoleMember, CreatedAt: at("2025-01-02T03:04:05Z")},
 		{ID: 100000005, OrgID: 7, DisplayName: "carol", PrimaryEmail: "carol@acme.example", MobileNumber: "+4915100000003",
 			Status: app.StatusDeactivated, Role: app.RoleMember},
+		// Lowercase email and mobile: the key is shared with the fields,
+		// and the lowercase name is longer than the name.
+		{ID: 100000007, OrgID: 7, DisplayName: "İpek İnce", PrimaryEmail: "ipek@acme.example", MobileNumber: "+4915100000004",
+			Status: app.StatusConfirmed, Role: app.RoleAdmin, DBRole: "ipek"},
 	}
 	list := newUserListOf(t, users)
 	utc := func(u app.User) app.User {
@@ -121,6 +125,14 @@ func TestUserListKeepsEveryField(t *testing.T) {
 	}
 	if got := filterUsers(list, userQuery{text: "İLKAY", now: fixedNow}, nil); !slices.Equal(got, []int32{0}) {
 		t.Errorf("a name whose lowercase is longer: filter = %v", got)
+	}
+	for _, text := range []string{"İNCE", "ipek@acme", "0000004", "İpek İnce"} {
+		if got := filterUsers(list, userQuery{text: text, now: fixedNow}, nil); !slices.Equal(got, []int32{3}) {
+			t.Errorf("shared key: filter %q = %v", text, got)
+		}
+	}
+	if got := list.find([]string{"IPEK@acme.example"}); !slices.Equal(got, []int{3}) {
+		t.Errorf("shared key: find = %v", got)
 	}
 	if got := filterUsers(list, userQuery{text: "åström", now: fixedNow}, nil); !slices.Equal(got, []int32{0}) {
 		t.Errorf("non-ASCII name: filter = %v", got)

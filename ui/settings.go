@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -69,6 +70,7 @@ type settingsScreen struct {
 	profileNote   *widget.Label
 	edit          *profileEdit // the profile form open last
 	confirmDelete *dialog.ConfirmDialog
+	keychainJobs  serialJobs // the profiles' keychain work, in the order asked
 }
 
 func newSettingsScreen(c *console) *settingsScreen {
@@ -338,7 +340,7 @@ func (s *settingsScreen) onDeleteProfile(name string) {
 			s.showProfiles()
 			if kc := s.c.d.backend.Keychain(); kc != nil {
 				user := Profile{Name: name}.keychainUser()
-				s.c.spawn(func() { _ = kc.Delete(KeychainService, user) }) // nothing saved is fine
+				s.keychainJobs.run(s.c.spawn, func() { _ = kc.Delete(KeychainService, user) }) // nothing saved is fine
 			}
 		}, s.c.win)
 	s.confirmDelete.SetConfirmText("Delete")
@@ -355,9 +357,16 @@ type profileEdit struct {
 	dialog                           *dialog.FormDialog
 }
 
-func newProfileEdit(p Profile, hasKeychain bool) *profileEdit {
+// newProfileEdit makes the form for p; others are the other profiles, whose
+// names p may not take.
+func newProfileEdit(p Profile, others []Profile, hasKeychain bool) *profileEdit {
 	e := &profileEdit{old: p,
-		name:     &widget.Entry{Text: p.Name},
+		name: &widget.Entry{Text: p.Name, Validator: func(v string) error {
+			if n := strings.TrimSpace(v); n != p.Name && slices.ContainsFunc(others, func(o Profile) bool { return o.Name == n }) {
+				return sentenceError(fmt.Sprintf("A profile named %q is saved already.", n))
+			}
+			return nil
+		}},
 		host:     &widget.Entry{Text: p.Host, Validator: required("Enter the database server's host name.")},
 		port:     &widget.Entry{Text: portText(p.Port), PlaceHolder: "5432", Validator: portValidator},
 		database: &widget.Entry{Text: p.Database, PlaceHolder: "resetdesk"},
@@ -382,10 +391,15 @@ func (e *profileEdit) profile() (Profile, error) {
 	return parseProfile(e.name.Text, e.host.Text, e.port.Text, e.database.Text, e.role.Text)
 }
 
+// sentenceError is a validator's message, shown under its field as it is.
+type sentenceError string
+
+func (e sentenceError) Error() string { return string(e) }
+
 func required(sentence string) fyne.StringValidator {
 	return func(s string) error {
 		if strings.TrimSpace(s) == "" {
-			return errors.New(sentence)
+			return sentenceError(sentence)
 		}
 		return nil
 	}
@@ -393,7 +407,7 @@ func required(sentence string) fyne.StringValidator {
 
 func portValidator(s string) error {
 	if _, err := parseProfile("", "h", s, "", "r"); err != nil {
-		return errors.New(app.ErrorMessage(err))
+		return sentenceError(app.ErrorMessage(err))
 	}
 	return nil
 }
@@ -403,7 +417,7 @@ func portValidator(s string) error {
 // server usually wants it forgotten, which the form offers.
 func (s *settingsScreen) onEditProfile(p Profile) {
 	kc := s.c.d.backend.Keychain()
-	e := newProfileEdit(p, kc != nil)
+	e := newProfileEdit(p, s.profiles, kc != nil)
 	e.dialog = dialog.NewForm("Edit profile", "Save", "Cancel", e.items, func(ok bool) {
 		if ok {
 			s.saveProfileEdit(e, kc)
@@ -431,14 +445,53 @@ func (s *settingsScreen) saveProfileEdit(e *profileEdit, kc Keychain) {
 		s.profileNote.SetText(fmt.Sprintf("Saved %q.", p.Name))
 		return
 	}
-	s.c.spawn(func() {
+	s.keychainJobs.run(s.c.spawn, func() {
 		note := fmt.Sprintf("Saved %q.", p.Name)
-		if pw, err := kc.Get(KeychainService, e.old.keychainUser()); err == nil && !forget {
-			if kc.Set(KeychainService, p.keychainUser(), pw) != nil {
-				note = fmt.Sprintf("Saved %q, but its password could not be moved in the keychain: enter it at the next sign-in.", p.Name)
+		from, to := e.old.keychainUser(), p.keychainUser()
+		if forget {
+			_ = kc.Delete(KeychainService, from) // nothing saved is fine
+		} else if pw, err := kc.Get(KeychainService, from); err == nil {
+			// Delete before Set: where the keychain ignores case in names
+			// (Windows), a rename by case alone is one and the same entry.
+			_ = kc.Delete(KeychainService, from)
+			if kc.Set(KeychainService, to, pw) != nil {
+				note = fmt.Sprintf("Saved %q, but the keychain would not take its password under the new name: enter it at the next sign-in.", p.Name)
 			}
-		}
-		_ = kc.Delete(KeychainService, e.old.keychainUser()) // nothing saved is fine
+		} // else nothing was saved, or the keychain cannot be read now: leave it be
 		fyne.Do(func() { s.profileNote.SetText(note) })
+	})
+}
+
+// serialJobs runs jobs one after another, in the order given, off the Fyne
+// goroutine: a rename and a delete of profiles must reach the keychain in
+// the order the admin made them.
+type serialJobs struct {
+	mu      sync.Mutex
+	jobs    []func()
+	running bool
+}
+
+func (q *serialJobs) run(spawn func(func()), job func()) {
+	q.mu.Lock()
+	q.jobs = append(q.jobs, job)
+	if q.running {
+		q.mu.Unlock()
+		return
+	}
+	q.running = true
+	q.mu.Unlock()
+	spawn(func() {
+		for {
+			q.mu.Lock()
+			if len(q.jobs) == 0 {
+				q.running = false
+				q.mu.Unlock()
+				return
+			}
+			job := q.jobs[0]
+			q.jobs = q.jobs[1:]
+			q.mu.Unlock()
+			job()
+		}
 	})
 }

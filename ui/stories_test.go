@@ -390,17 +390,37 @@ func TestSettingsEditsProfile(t *testing.T) {
 		t.Error("the password is still saved under the old name")
 	}
 
+	// A taken name or a bad port keeps Save from submitting: the form stays
+	// as typed, with the reason under the field.
 	s.onEditProfile(ps[0])
 	s.edit.name.SetText("branch")
 	s.edit.dialog.Submit()
-	equal(t, "taken name refused", s.profileNote.Text, `A profile named "branch" is saved already.`)
+	if err := s.edit.name.Validate(); err == nil || err.Error() != `A profile named "branch" is saved already.` {
+		t.Errorf("taken name: %v", err)
+	}
 	equal(t, "nothing changed", loadProfiles(prefs)[0].Name, "head office")
+	equal(t, "note kept", s.profileNote.Text, `Saved "head office".`)
+	s.edit.dialog.Hide()
 
 	s.onEditProfile(ps[0])
 	s.edit.port.SetText("70000")
 	s.edit.dialog.Submit()
+	if err := s.edit.port.Validate(); err == nil || err.Error() != "The port must be a number between 1 and 65535." {
+		t.Errorf("bad port: %v", err)
+	}
 	equal(t, "bad port not saved", loadProfiles(prefs)[0].Port, 6432)
+	equal(t, "note kept", s.profileNote.Text, `Saved "head office".`)
 	s.edit.dialog.Hide()
+
+	// Renamed by case alone: the password stays, under the new name.
+	s.onEditProfile(ps[0])
+	s.edit.name.SetText("Head Office")
+	s.edit.dialog.Submit()
+	ps = loadProfiles(prefs)
+	equal(t, "renamed by case", ps[0].Name, "Head Office")
+	if pw, err := kc.Get(KeychainService, ps[0].keychainUser()); err != nil || pw != "secret" {
+		t.Errorf("the password did not follow a rename by case: %q, %v", pw, err)
+	}
 
 	s.onEditProfile(ps[0])
 	s.edit.role.SetText("sam")

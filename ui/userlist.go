@@ -271,7 +271,7 @@ func (b *userListBuilder) add(u *app.User) error {
 	if !shared {
 		size += keyLen
 	}
-	if b.text.Len()+size > math.MaxUint32 {
+	if int64(b.text.Len())+int64(size) > math.MaxUint32 {
 		return fmt.Errorf("ui: more than 4 GB of user text")
 	}
 	r := listRow{
