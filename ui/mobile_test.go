@@ -9,6 +9,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"github.com/makiuchi-d/gozxing"
+	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"resetdesk/app"
 )
@@ -185,6 +187,19 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 	equal(t, "QR page", m.nav.title.Text, "QR code")
 	if o.qr == nil || o.qr.Image == nil {
 		t.Fatal("no QR image")
+	}
+	// A camera reads what SHARE sends: decode the image back.
+	bmp, err := gozxing.NewBinaryBitmapFromImage(o.qr.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("the QR code does not decode: %v", err)
+	}
+	equal(t, "QR text", read.GetText(), o.shareText())
+	if !strings.Contains(read.GetText(), shown) {
+		t.Errorf("the QR code lacks the password: %q", read.GetText())
 	}
 	test.Tap(m.nav.back)
 	equal(t, "back to the outcome", m.nav.top(), o.page)
