@@ -365,3 +365,18 @@ func TestShareURLs(t *testing.T) {
 	}
 	equal(t, "secondary when bouncing", shareAddress(app.User{PrimaryEmail: "a@x", PrimaryEmailUndeliverable: true, SecondaryEmail: "b@y"}), "b@y")
 }
+
+// A user page shows the user as the directory has them after each load:
+// here Erin is unlocked behind the app's back, as a reset with "unlock"
+// does, and the page must say so once the list reloads.
+func TestMobileUserPageFollowsReload(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	p := f.openUser(t, "erin@acme.example")
+	if locked := p.details.values[4].Text; !strings.HasPrefix(locked, "Until ") {
+		t.Fatalf("Locked = %q, want Until …", locked)
+	}
+	f.o.Exec(t, `UPDATE resetdesk.users SET locked_until = NULL, status = 'deactivated' WHERE primary_email = 'erin@acme.example'`)
+	f.m.users.reload()
+	equal(t, "Locked", p.details.values[4].Text, "No")
+	equal(t, "Status", p.details.values[2].Text, "Deactivated")
+}

@@ -186,7 +186,7 @@ type mobileUserPage struct {
 	page *mobilePage
 
 	name     *widget.Label
-	details  *widget.Form
+	details  *detailForm
 	skipNote *widget.Label
 	reset    *widget.Button
 }
@@ -194,10 +194,10 @@ type mobileUserPage struct {
 func newMobileUserPage(m *Mobile, u app.User) *mobileUserPage {
 	p := &mobileUserPage{m: m}
 	p.name = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord}
-	p.details = &widget.Form{}
+	p.details = newDetailForm("Email", "Mobile", "Status", "Role", "Locked")
 	p.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
-	body := container.NewVBox(p.name, p.details, p.skipNote, finger(p.reset))
+	body := container.NewVBox(p.name, p.details.form, p.skipNote, finger(p.reset))
 	p.page = &mobilePage{title: "User", content: container.NewVScroll(container.NewPadded(body))}
 	p.setUser(u)
 	return p
@@ -207,24 +207,11 @@ func newMobileUserPage(m *Mobile, u app.User) *mobileUserPage {
 func (p *mobileUserPage) setUser(u app.User) {
 	p.user = u
 	p.name.SetText(u.DisplayName)
-	text := func(s string) fyne.CanvasObject {
-		if s == "" {
-			s = "—"
-		}
-		return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord}
-	}
 	locked := "No"
 	if u.Locked(p.m.now()) {
 		locked = "Until " + formatTime(u.LockedUntil, "")
 	}
-	p.details.Items = []*widget.FormItem{
-		{Text: "Email", Widget: text(u.PrimaryEmail)},
-		{Text: "Mobile", Widget: text(u.MobileNumber)},
-		{Text: "Status", Widget: text(statusLabel(u.Status))},
-		{Text: "Role", Widget: text(u.Role)},
-		{Text: "Locked", Widget: text(locked)},
-	}
-	p.details.Refresh()
+	p.details.set(u.PrimaryEmail, u.MobileNumber, statusLabel(u.Status), u.Role, locked)
 	if why := mobileResetRefusal(p.m, u, mobileDefaultOptions(p.m, u)); why != "" {
 		p.skipNote.SetText(why)
 		p.skipNote.Show()

@@ -39,7 +39,7 @@ type profileScreen struct {
 	reset   *widget.Button
 	title   *widget.Label
 	tabs    *container.AppTabs
-	details *widget.Form
+	details *detailForm
 
 	loading      *fyne.Container
 	banner       *errorBanner
@@ -67,7 +67,8 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.back = &widget.Button{Text: "Users", Icon: theme.NavigateBackIcon(), Importance: widget.LowImportance, OnTapped: c.users.showList}
 	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
 	p.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
-	p.details = &widget.Form{}
+	p.details = newDetailForm("Name", "Email", "Mobile", "Secondary email", "Zuid", "Status", "Role",
+		"Signs in with a mobile number", "Primary email bounces", "Managed by SSO", "Created")
 	p.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading activity…"))
 	p.banner = newErrorBanner(p.reload)
 	p.activity = widget.NewList(
@@ -90,7 +91,7 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.resend.Hide()
 
 	p.tabs = container.NewAppTabs(
-		container.NewTabItem("Details", container.NewVScroll(p.details)),
+		container.NewTabItem("Details", container.NewVScroll(p.details.form)),
 		container.NewTabItem("Activity", container.NewBorder(p.activityNote, nil, nil, nil, p.activity)),
 		container.NewTabItem("Sessions", container.NewBorder(p.sessions, nil, nil, nil, p.sessionList)),
 	)
@@ -111,27 +112,39 @@ func (p *profileScreen) setUser(u app.User) {
 		}
 		return "No"
 	}
-	text := func(s string) fyne.CanvasObject {
-		if s == "" {
-			s = "—"
-		}
-		return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord}
-	}
-	p.details.Items = []*widget.FormItem{
-		{Text: "Name", Widget: text(u.DisplayName)},
-		{Text: "Email", Widget: text(u.PrimaryEmail)},
-		{Text: "Mobile", Widget: text(u.MobileNumber)},
-		{Text: "Secondary email", Widget: text(u.SecondaryEmail)},
-		{Text: "Zuid", Widget: text(fmt.Sprint(u.ID))},
-		{Text: "Status", Widget: text(statusLabel(u.Status))},
-		{Text: "Role", Widget: text(u.Role)},
-		{Text: "Signs in with a mobile number", Widget: text(yesNo(u.PrimaryIsMobile))},
-		{Text: "Primary email bounces", Widget: text(yesNo(u.PrimaryEmailUndeliverable))},
-		{Text: "Managed by SSO", Widget: text(yesNo(u.SSOManaged))},
-		{Text: "Created", Widget: text(formatTime(u.CreatedAt, ""))},
-	}
-	p.details.Refresh()
+	p.details.set(u.DisplayName, u.PrimaryEmail, u.MobileNumber, u.SecondaryEmail, fmt.Sprint(u.ID),
+		statusLabel(u.Status), u.Role, yesNo(u.PrimaryIsMobile), yesNo(u.PrimaryEmailUndeliverable),
+		yesNo(u.SSOManaged), formatTime(u.CreatedAt, ""))
 	p.sessions.SetText(sessionSummary(u, p.c.now()))
+}
+
+// detailForm is a form of text rows whose values change with the user
+// shown. Fyne's Form keeps the widgets of the items it has rendered, so a
+// new Items list would not show: the rows are made once and their labels
+// set.
+type detailForm struct {
+	form   *widget.Form
+	values []*widget.Label
+}
+
+func newDetailForm(names ...string) *detailForm {
+	d := &detailForm{form: &widget.Form{}}
+	for _, name := range names {
+		v := &widget.Label{Wrapping: fyne.TextWrapWord}
+		d.values = append(d.values, v)
+		d.form.Items = append(d.form.Items, &widget.FormItem{Text: name, Widget: v})
+	}
+	return d
+}
+
+// set shows values in the rows' order; an empty one as a dash.
+func (d *detailForm) set(values ...string) {
+	for i, v := range values {
+		if v == "" {
+			v = "—"
+		}
+		d.values[i].SetText(v)
+	}
 }
 
 // sessionSummary says what the directory knows about u's sign-in state; the

@@ -477,3 +477,15 @@ func TestStoryBulkSetPasswordsCopy(t *testing.T) {
 		}
 	}
 }
+
+// The profile shows the user as the directory has them after each load.
+func TestProfileFollowsReload(t *testing.T) {
+	f := newFixture(t)
+	f.c.users.openProfile(f.users["bob@acme.example"])
+	p := f.c.users.profile
+	equal(t, "Status", p.details.values[5].Text, "Confirmed")
+	f.o.Exec(t, `UPDATE resetdesk.users SET status = 'deactivated', sso_managed = true WHERE primary_email = 'bob@acme.example'`)
+	f.c.users.reload()
+	equal(t, "Status", p.details.values[5].Text, "Deactivated")
+	equal(t, "Managed by SSO", p.details.values[9].Text, "Yes")
+}
