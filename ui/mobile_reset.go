@@ -39,7 +39,6 @@ type mobileResetPage struct {
 	options       *optionChecks
 	emailPassword *widget.Check
 	skipNote      *widget.Label
-	status        *widget.Label
 	reset         *widget.Button
 
 	confirmDialog *dialog.CustomDialog
@@ -67,7 +66,6 @@ func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 	r.options.clearMobile.Checked = defaults.ClearMobileSessions
 	r.emailPassword = &widget.Check{Text: mobileEmailLabel, Checked: defaults.EmailPassword, OnChanged: func(bool) { r.showSkip() }}
 	r.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
-	r.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	r.reset = &widget.Button{Text: "Reset Password", Importance: widget.HighImportance, OnTapped: r.onReset}
 
 	r.setBox = container.NewVBox(
@@ -83,7 +81,7 @@ func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 	// box and label, so a taller row would not be a bigger target.
 	emailBox := r.emailPassword
 	who := &widget.Label{Text: u.DisplayName + " (" + u.Login() + ")", TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
-	body := container.NewVBox(who, r.modeNote, r.setBox, sessions, emailBox, r.skipNote, r.status)
+	body := container.NewVBox(who, r.modeNote, r.setBox, sessions, emailBox, r.skipNote)
 	content := container.NewBorder(nil, container.NewPadded(finger(r.reset)), nil, nil, container.NewVScroll(container.NewPadded(body)))
 	r.page = &mobilePage{title: "Reset Password", content: content, onLeave: r.onLeave}
 
@@ -96,7 +94,6 @@ func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 		r.setBox.Hide()
 		emailBox.Hide()
 	}
-	r.status.Hide()
 	r.showSkip()
 	return r
 }
@@ -143,7 +140,7 @@ func (r *mobileResetPage) onReveal(show bool) {
 }
 
 func (r *mobileResetPage) onPasswordChanged(pw string) {
-	r.strength.SetText(strengthHint(pw, r.m.org.MinPasswordLength, r.user))
+	showStrength(r.strength, pw, r.m.org.MinPasswordLength, r.user)
 }
 
 // onReset checks the form, then asks for the admin's password.
@@ -152,14 +149,10 @@ func (r *mobileResetPage) onReset() {
 		return
 	}
 	opts := r.opts()
-	if opts.Mode == app.ModeSetPassword {
-		if err := app.CheckPassword(opts.Password, r.m.org.MinPasswordLength, r.user.PrimaryEmail, r.user.DisplayName); err != nil {
-			r.status.SetText(app.ErrorMessage(err))
-			r.status.Show()
-			return
-		}
+	if opts.Mode == app.ModeSetPassword && !showStrength(r.strength, opts.Password, r.m.org.MinPasswordLength, r.user) {
+		refuseWeak(r.strength)
+		return
 	}
-	r.status.Hide()
 	r.verify = &widget.Entry{Password: true, PlaceHolder: "Your password", OnSubmitted: func(string) { r.onConfirm() }}
 	r.verifyStatus = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	r.verifyStatus.Hide()

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
 
@@ -379,4 +380,26 @@ func TestMobileUserPageFollowsReload(t *testing.T) {
 	f.m.users.reload()
 	equal(t, "Locked", p.details.values[4].Text, "No")
 	equal(t, "Status", p.details.values[2].Text, "Deactivated")
+}
+
+// A password the policy refuses: the strength line says why as it is typed,
+// turns red when Reset Password is tapped (and no pop-up opens), and a
+// regenerated password clears it.
+func TestMobileWeakPassword(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	p := f.openUser(t, "alice@acme.example")
+	test.Tap(p.reset)
+	r := f.m.lastReset
+	r.password.SetText("aaaaaaaaaaaaaaaa")
+	equal(t, "warned while typing", r.strength.Importance, widget.WarningImportance)
+	refusal := r.strength.Text
+	test.Tap(r.reset)
+	equal(t, "no pop-up", r.confirmDialog == nil, true)
+	equal(t, "refused in red", r.strength.Importance, widget.DangerImportance)
+	equal(t, "the same sentence", r.strength.Text, refusal)
+	test.Tap(r.generate)
+	equal(t, "regenerated", r.strength.Importance, widget.SuccessImportance)
+	if !strings.HasPrefix(r.strength.Text, "Strong: ") {
+		t.Errorf("strength = %q", r.strength.Text)
+	}
 }

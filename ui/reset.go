@@ -225,17 +225,30 @@ func (r *resetDialog) onRegenerate() {
 	r.password.SetText(pw)
 }
 
-// onPasswordChanged shows whether the password passes the policy.
+// onPasswordChanged shows whether the password passes the policy; an
+// earlier refusal was about the password before.
 func (r *resetDialog) onPasswordChanged(pw string) {
-	r.strength.SetText(strengthHint(pw, r.c.org.MinPasswordLength, r.user))
+	showStrength(r.strength, pw, r.c.org.MinPasswordLength, r.user)
+	r.status.SetText("")
 }
 
-// strengthHint is "Strong: N characters" or why pw is refused.
-func strengthHint(pw string, minLen int, u app.User) string {
+// showStrength puts "Strong: N characters" or why pw is refused in l, and
+// reports whether it passes.
+func showStrength(l *widget.Label, pw string, minLen int, u app.User) bool {
 	if err := app.CheckPassword(pw, minLen, u.PrimaryEmail, u.DisplayName); err != nil {
-		return app.ErrorMessage(err)
+		l.Importance = widget.WarningImportance
+		l.SetText(app.ErrorMessage(err))
+		return false
 	}
-	return fmt.Sprintf("Strong: %d characters", utf8.RuneCountInString(pw))
+	l.Importance = widget.SuccessImportance
+	l.SetText(fmt.Sprintf("Strong: %d characters", utf8.RuneCountInString(pw)))
+	return true
+}
+
+// refuseWeak marks the strength line as the reason nothing happened.
+func refuseWeak(l *widget.Label) {
+	l.Importance = widget.DangerImportance
+	l.Refresh()
 }
 
 // onConfirm verifies the admin's password, then resets, both off the Fyne
@@ -245,11 +258,9 @@ func (r *resetDialog) onConfirm() {
 		return
 	}
 	opts := r.opts()
-	if opts.Mode == app.ModeSetPassword {
-		if err := app.CheckPassword(opts.Password, r.c.org.MinPasswordLength, r.user.PrimaryEmail, r.user.DisplayName); err != nil {
-			r.status.SetText(app.ErrorMessage(err))
-			return
-		}
+	if opts.Mode == app.ModeSetPassword && !showStrength(r.strength, opts.Password, r.c.org.MinPasswordLength, r.user) {
+		refuseWeak(r.strength)
+		return
 	}
 	if r.verify.Text == "" {
 		r.status.SetText("Enter your password for verification.")
