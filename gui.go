@@ -145,8 +145,10 @@ func (b *backend) closeAll() {
 }
 
 func (b *backend) session(db *data.DB) ui.Session {
+	host, port, database := db.Endpoint()
 	return ui.Session{Directory: db, Resetter: &app.Resetter{Dir: db, Mail: b.mailer},
-		Server: db.Server(), Role: db.Role(), Close: db.Close}
+		Server: db.Server(), Role: db.Role(), Close: db.Close,
+		Again: ui.Profile{Host: host, Port: port, Database: database, Role: db.Role()}}
 }
 
 // openURL signs in with a connection URL, as the command line does.
@@ -341,5 +343,8 @@ func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 	b.onClose(db.Close)
 	fmt.Fprintf(os.Stderr, "resetdesk demo: %s, %d users; signed in as %s (password for verification: %s); mail goes to %s\n",
 		info.OrgName, info.Users, info.OwnerRole, DemoPassword, mailDir)
-	return b.session(db), nil
+	sess := b.session(db)
+	sess.Again.Name = "Demo: " + info.OrgName
+	sess.AgainHint = fmt.Sprintf("The demo's console roles (%s and the other admins) all have the password %s.", info.OwnerRole, DemoPassword)
+	return sess, nil
 }

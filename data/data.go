@@ -95,6 +95,11 @@ func (d *DB) Close() error { return d.db.Close() }
 // Role returns the role this pool signs in as.
 func (d *DB) Role() string { return d.cfg.User }
 
+// Endpoint returns where this pool connects: host, port and database.
+func (d *DB) Endpoint() (host string, port int, database string) {
+	return d.cfg.Host, int(d.cfg.Port), d.cfg.Database
+}
+
 // Server names the server for messages, as host:port.
 func (d *DB) Server() string { return serverName(d.cfg) }
 

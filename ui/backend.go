@@ -43,6 +43,11 @@ type Session struct {
 	Server    string       // host:port of the database, for display
 	Role      string       // the PostgreSQL role signed in
 	Close     func() error // optional: called on sign out
+	// Again is how to sign in here again after signing out (no password),
+	// for a session that did not start from a saved profile: the demo, or
+	// DATABASE_URL. AgainHint is a line to show with it.
+	Again     Profile
+	AgainHint string
 }
 
 // Keychain keeps secrets in the operating system's keychain. Its methods

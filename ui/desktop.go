@@ -100,11 +100,15 @@ func (d *Desktop) openConsole(s Session, actor app.Actor, org app.Org) {
 
 // signOut closes the session and goes back to the sign-in screen.
 func (d *Desktop) signOut() {
+	var again Profile
+	var hint string
 	if d.console != nil {
+		again, hint = d.console.sess.Again, d.console.sess.AgainHint
 		d.console.close()
 		d.console = nil
 	}
 	d.showSignIn()
+	d.signIn.offer(again, hint)
 }
 
 func (d *Desktop) onClosed() {

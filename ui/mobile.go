@@ -144,10 +144,12 @@ func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
 
 // onSignOut ends the session and goes back to the sign-in screen.
 func (m *Mobile) onSignOut() {
+	again, hint := m.sess.Again, m.sess.AgainHint
 	m.close()
 	m.nav, m.home, m.users = nil, nil, nil
 	m.lastUser, m.lastReset, m.lastOutcome = nil, nil, nil
 	m.showSignIn()
+	m.signIn.offer(again, hint)
 }
 
 // close cancels running work and closes the session's pool.

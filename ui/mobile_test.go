@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -321,18 +322,29 @@ func TestMobileResetRefusals(t *testing.T) {
 	equal(t, "skip note", r.skipNote.Text, app.SkipMobilePrimary.Sentence())
 }
 
-// Sign out returns to the sign-in form; signing in opens home again.
+// Sign out returns to the sign-in form, filled in with the session just
+// left (as the demo and DATABASE_URL sessions offer) and its hint; with
+// the password typed, signing in opens home again.
 func TestMobileSignOutAndIn(t *testing.T) {
 	f := newMobileFixture(t, platformIOS, nil)
+	u := mustURL(t, f.o.OwnerURL)
+	port, _ := strconv.Atoi(u.Port())
+	f.m.sess.Again = Profile{Name: "Demo: Acme Test", Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Role: u.User.Username()}
+	f.m.sess.AgainHint = "The demo's password is on its first line."
 	test.Tap(f.m.home.signOut)
 	equal(t, "signed out", f.m.nav == nil, true)
 	s := f.m.signIn
-	u := mustURL(t, f.o.OwnerURL)
-	s.host.SetText(u.Hostname())
-	s.port.SetText(u.Port())
-	s.database.SetText(strings.TrimPrefix(u.Path, "/"))
-	s.role.SetText(u.User.Username())
+	equal(t, "name", s.name.Text, "Demo: Acme Test")
+	equal(t, "host", s.host.Text, u.Hostname())
+	equal(t, "port", s.port.Text, u.Port())
+	equal(t, "role", s.role.Text, u.User.Username())
+	equal(t, "hint", s.status.Text, "The demo's password is on its first line.")
+	equal(t, "no password kept", s.password.Text, "")
+
+	test.Tap(s.signIn)
+	equal(t, "asked for the password", s.status.Text, "Enter the password of role "+u.User.Username()+".")
 	test.Type(s.password, f.o.Password)
+	equal(t, "refusal gone once typing", s.status.Text, "")
 	test.Tap(s.signIn)
 	if f.m.nav == nil {
 		t.Fatalf("not signed in: %s", s.status.Text)

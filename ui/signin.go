@@ -60,6 +60,9 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Signing in…"))
 	s.busy.Hide()
 
+	for _, e := range []*widget.Entry{s.name, s.host, s.port, s.database, s.role, s.password} {
+		e.OnChanged = func(string) { s.clearError() }
+	}
 	s.fillProfiles()
 	form := &widget.Form{Items: []*widget.FormItem{
 		{Text: "Profile", Widget: s.profiles},
@@ -75,6 +78,31 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.keychainNote, s.status, s.busy, container.NewHBox(s.signIn))
 	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box))
 	return s
+}
+
+// offer fills the form with how to sign in to a session just left, unless
+// a saved profile already says so, with hint under it.
+func (s *signInScreen) offer(p Profile, hint string) {
+	if p.Host == "" {
+		return
+	}
+	for _, saved := range loadProfiles(s.fyneApp.Preferences()) {
+		if saved.Host == p.Host && saved.Port == p.Port && saved.Database == p.Database && saved.Role == p.Role {
+			s.profiles.SetSelected(saved.Name)
+			s.status.Importance = widget.MediumImportance
+			s.status.SetText(hint)
+			return
+		}
+	}
+	s.profiles.SetSelected(newProfileChoice)
+	s.name.SetText(p.Name)
+	s.host.SetText(p.Host)
+	s.port.SetText(portText(p.Port))
+	s.database.SetText(p.Database)
+	s.role.SetText(p.Role)
+	s.password.SetText("")
+	s.status.Importance = widget.MediumImportance
+	s.status.SetText(hint)
 }
 
 // busyView is shown while a session opens without the form.
@@ -243,7 +271,15 @@ func (s *signInScreen) apply(p Profile, r signInResult) {
 	}
 }
 
+// clearError takes a refusal away once the form changes; a hint stays.
+func (s *signInScreen) clearError() {
+	if s.status.Importance == widget.DangerImportance && s.status.Text != "" {
+		s.status.SetText("")
+	}
+}
+
 // showError shows err's sentence under the form.
 func (s *signInScreen) showError(err error) {
+	s.status.Importance = widget.DangerImportance
 	s.status.SetText(app.ErrorMessage(err))
 }

@@ -489,3 +489,17 @@ func TestProfileFollowsReload(t *testing.T) {
 	equal(t, "Status", p.details.values[5].Text, "Deactivated")
 	equal(t, "Managed by SSO", p.details.values[9].Text, "Yes")
 }
+
+// Signing out of a session that came without a saved profile (the demo,
+// DATABASE_URL) offers it again on the sign-in screen.
+func TestSignOutOffersTheSession(t *testing.T) {
+	f := newFixture(t)
+	f.c.sess.Again = Profile{Name: "Demo: Acme Test", Host: "127.0.0.1", Port: 5432, Database: "acme", Role: "olivia"}
+	f.c.sess.AgainHint = "The password is northwind-demo."
+	f.d.signOut()
+	s := f.d.signIn
+	equal(t, "choice", s.profiles.Selected, newProfileChoice)
+	equal(t, "database", s.database.Text, "acme")
+	equal(t, "hint", s.status.Text, "The password is northwind-demo.")
+	equal(t, "hint is not an error", s.status.Importance, widget.MediumImportance)
+}
