@@ -149,6 +149,29 @@ func (c *console) setLayout(layout string) {
 	c.show(current)
 }
 
+// renewScreens makes every screen but Settings anew, and the shell, after
+// the theme changed. Fyne redraws in the new theme only what the window
+// shows; under the GL driver the screens out of sight, and the list rows
+// waiting in pools, kept the old theme's colours. The loaded users and the
+// selection carry over; the other screens load again when shown.
+func (c *console) renewScreens() {
+	old := c.users
+	c.users = newUsersScreen(c)
+	c.users.selected = old.selected
+	if old.users != nil {
+		c.users.apply(usersLoad{seq: c.users.loadSeq, users: old.users})
+	} else {
+		c.users.reload()
+	}
+	for id := range c.built {
+		if id != screenSettings {
+			delete(c.built, id)
+		}
+	}
+	c.imports, c.mail, c.audit = nil, nil, nil
+	c.setLayout(c.layout)
+}
+
 // show brings screen id forward in the current shell.
 func (c *console) show(id screenID) {
 	if c.spaces != nil {

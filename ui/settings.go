@@ -158,6 +158,7 @@ func (s *settingsScreen) onLayout(label string) {
 func (s *settingsScreen) onTheme(label string) {
 	if v := themeChoices[label]; v != "" {
 		applyTheme(s.c.d.app, v)
+		s.c.renewScreens()
 	}
 }
 

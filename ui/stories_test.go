@@ -503,3 +503,29 @@ func TestSignOutOffersTheSession(t *testing.T) {
 	equal(t, "hint", s.status.Text, "The password is northwind-demo.")
 	equal(t, "hint is not an error", s.status.Importance, widget.MediumImportance)
 }
+
+// Changing the theme in Settings makes the other screens anew (the GL
+// driver would keep them in the old colours) without losing the loaded
+// users, the selection or the place in Settings.
+func TestThemeChangeRenewsScreens(t *testing.T) {
+	f := newFixture(t)
+	old := f.c.users
+	loaded := old.users.len()
+	old.onRowChecked(f.users["bob@acme.example"].ID, true)
+	f.c.show(screenMail)
+	f.c.show(screenSettings)
+	f.c.settings.theme.SetSelected("Light")
+	equal(t, "theme saved", f.app.Preferences().String(PrefTheme), ThemeLight)
+	if f.c.users == old {
+		t.Fatal("the users screen was kept")
+	}
+	equal(t, "users carried over", f.c.users.users.len(), loaded)
+	equal(t, "rows shown", f.c.users.list.Length(), loaded)
+	equal(t, "selection kept", f.c.users.selected[f.users["bob@acme.example"].ID], true)
+	equal(t, "mail screen dropped", f.c.mail == nil, true)
+	equal(t, "still on Settings", f.c.spaces.current, screenSettings)
+	f.c.show(screenMail)
+	if f.c.mail == nil {
+		t.Fatal("the mail screen did not come back")
+	}
+}
