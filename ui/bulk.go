@@ -19,8 +19,9 @@ import (
 // or from an attached CSV, the options, the admin's password, then a
 // progress bar and a table of results that can be saved as CSV.
 type bulkReset struct {
-	c   *console
-	dlg *dialog.CustomDialog
+	c          *console
+	dlg        *dialog.CustomDialog
+	onFinished func() // after a run that reset someone
 
 	users     []app.User
 	targets   *widget.List
@@ -341,6 +342,9 @@ func (b *bulkReset) apply(results []app.ResetResult, err error) {
 	b.resultBox.Show()
 	b.table.Refresh()
 	b.c.reloadAfterReset()
+	if reset > 0 && b.onFinished != nil {
+		b.onFinished()
+	}
 }
 
 // resultCell is one cell of the results table.

@@ -135,8 +135,11 @@ func TestStoryBulkResetSelection(t *testing.T) {
 	f := newFixture(t)
 	u := f.c.users
 	w := f.d.win
+	listAt := u.list.Position()
 	for _, email := range []string{"alice@acme.example", "bob@acme.example", "carol@acme.example"} {
 		test.Tap(rowFor(t, w, f.users[email].ID).check)
+		// The rows stay where they were: the next tick lands where aimed.
+		equal(t, "list position", u.list.Position(), listAt)
 	}
 	equal(t, "selection", u.selectedLabel.Text, "3 selected")
 	equal(t, "selection bar", u.selectionBar.Visible(), true)
@@ -148,6 +151,8 @@ func TestStoryBulkResetSelection(t *testing.T) {
 	test.Tap(b.run)
 
 	equal(t, "summary", b.summary.Text, "2 reset, 1 skipped.")
+	equal(t, "selection cleared", len(u.selected), 0)
+	equal(t, "selection bar gone", u.selectionBar.Visible(), false)
 	for i, want := range []struct{ user, result, reason string }{
 		{"Alice Anders (alice@acme.example)", "Reset", ""},
 		{"Bob Brown (bob@acme.example)", "Reset", ""},

@@ -52,7 +52,7 @@ type usersScreen struct {
 	lockedOnly *widget.Check
 	count      *widget.Label
 	refresh    *widget.Button
-	loading    *fyne.Container
+	loading    *widget.Activity
 	banner     *errorBanner
 	list       *widget.List
 
@@ -76,7 +76,7 @@ func newUsersScreen(c *console) *usersScreen {
 	s.lockedOnly = &widget.Check{Text: "Locked only", OnChanged: func(bool) { s.refilter() }}
 	s.count = &widget.Label{}
 	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
-	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading users…"))
+	s.loading = widget.NewActivity()
 	s.loading.Hide()
 	s.banner = newErrorBanner(s.reload)
 	s.list = widget.NewList(s.length, s.createRow, s.updateRow)
@@ -84,13 +84,17 @@ func newUsersScreen(c *console) *usersScreen {
 
 	s.selectedLabel = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
 	s.resetSelected = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: s.onResetSelected}
-	s.clearSelected = &widget.Button{Text: "Clear selection", OnTapped: s.onClearSelection}
+	s.clearSelected = &widget.Button{Text: "Clear selection", Icon: theme.ContentClearIcon(), OnTapped: s.onClearSelection}
 	s.selectionBar = container.NewHBox(s.selectedLabel, s.resetSelected, s.clearSelected)
 	s.selectionBar.Hide()
 
-	filters := container.NewHBox(s.status, s.role, s.lockedOnly, layout.NewSpacer(), s.count, s.refresh)
-	top := container.NewVBox(filters, s.loading, s.banner.view, s.selectionBar)
-	s.listView = container.NewBorder(top, nil, nil, nil, s.list)
+	// Nothing that comes and goes sits above the list: a line appearing
+	// there would push the rows down under the pointer, and the next tick
+	// would land on someone else. The selection's actions take the bottom
+	// edge; loading is a spinner in the filter row.
+	filters := container.NewHBox(s.status, s.role, s.lockedOnly, layout.NewSpacer(), s.loading, s.count, s.refresh)
+	top := container.NewVBox(filters, s.banner.view)
+	s.listView = container.NewBorder(top, s.selectionBar, nil, nil, s.list)
 	s.view = container.NewStack(s.listView)
 	return s
 }
@@ -107,7 +111,11 @@ func (s *usersScreen) reload() {
 	s.loadSeq++
 	seq := s.loadSeq
 	s.loading.Show()
+	s.loading.Start()
 	s.refresh.Disable()
+	if s.users.len() == 0 {
+		s.count.SetText("Loading users…")
+	}
 	s.c.spawn(func() {
 		r := s.load(seq)
 		fyne.Do(func() { s.apply(r) })
@@ -125,11 +133,13 @@ func (s *usersScreen) apply(r usersLoad) {
 	if r.seq != s.loadSeq {
 		return
 	}
-	defer s.listView.Refresh() // the loading line and the banner come and go
+	defer s.listView.Refresh() // the banner comes and goes
+	s.loading.Stop()
 	s.loading.Hide()
 	s.refresh.Enable()
 	s.banner.show(r.err)
 	if r.err != nil {
+		s.count.SetText(countText(len(s.shown), s.users.len()))
 		return
 	}
 	s.users = r.users
@@ -245,7 +255,10 @@ func (s *usersScreen) selectedUsers() []app.User {
 
 // onResetSelected opens the bulk reset with the selection.
 func (s *usersScreen) onResetSelected() {
-	openBulkReset(s.c, s.selectedUsers())
+	b := openBulkReset(s.c, s.selectedUsers())
+	// Once they are reset, the selection has done its job: kept, a second
+	// Reset Password would reset the same people again.
+	b.onFinished = s.onClearSelection
 }
 
 // rowMenu is the three-dots menu of a row.
