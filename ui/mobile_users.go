@@ -25,6 +25,7 @@ type mobileUsers struct {
 	banner  *errorBanner
 	list    *widget.List
 
+	empty   *widget.Label // says why the list is empty, when it is
 	users   *userList
 	shown   []int32 // rows of users that match the search
 	loadSeq int     // drops the answer of a load that a newer one replaced
@@ -40,8 +41,11 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 	s.banner = newErrorBanner(s.reload)
 	s.list = widget.NewList(s.length, s.createRow, s.updateRow)
 	s.list.OnSelected = s.onSelected
+	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
+	s.empty.Hide()
 	top := container.NewVBox(s.search, s.count, s.loading, s.banner.view)
-	s.page = &mobilePage{title: "Users", content: container.NewBorder(container.NewPadded(top), nil, nil, nil, s.list)}
+	s.page = &mobilePage{title: "Users", content: container.NewBorder(container.NewPadded(top), nil, nil, nil,
+		container.NewStack(s.list, container.NewPadded(container.NewCenter(s.empty))))}
 	return s
 }
 
@@ -81,6 +85,7 @@ func (s *mobileUsers) apply(r usersLoad) {
 func (s *mobileUsers) refilter() {
 	s.shown = filterUsers(s.users, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
 	s.count.SetText(countText(len(s.shown), s.users.len()))
+	showEmpty(s.empty, len(s.shown), s.users.len(), s.search.Text)
 	s.list.UnselectAll()
 	s.list.Refresh()
 }

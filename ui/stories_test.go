@@ -534,3 +534,17 @@ func TestThemeChangeRenewsScreens(t *testing.T) {
 		t.Fatal("the mail screen did not come back")
 	}
 }
+
+// A search that finds nobody says so in place of the list.
+func TestSearchWithoutMatches(t *testing.T) {
+	f := newFixture(t)
+	test.Type(f.c.search, "zebra")
+	equal(t, "rows", f.c.users.list.Length(), 0)
+	equal(t, "shown", f.c.users.empty.Visible(), true)
+	equal(t, "says why", f.c.users.empty.Text, `No user matches "zebra". Search looks at names, emails, mobile numbers and zuids.`)
+	f.c.search.SetText("")
+	equal(t, "gone with the search", f.c.users.empty.Visible(), false)
+	f.c.users.status.SetSelected("Invited")
+	f.c.users.lockedOnly.SetChecked(true)
+	equal(t, "filters", f.c.users.empty.Text, "No user matches these filters.")
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -53,6 +54,7 @@ type usersScreen struct {
 	count      *widget.Label
 	refresh    *widget.Button
 	loading    *widget.Activity
+	empty      *widget.Label // says why the list is empty, when it is
 	banner     *errorBanner
 	list       *widget.List
 
@@ -94,7 +96,9 @@ func newUsersScreen(c *console) *usersScreen {
 	// edge; loading is a spinner in the filter row.
 	filters := container.NewHBox(s.status, s.role, s.lockedOnly, layout.NewSpacer(), s.loading, s.count, s.refresh)
 	top := container.NewVBox(filters, s.banner.view)
-	s.listView = container.NewBorder(top, s.selectionBar, nil, nil, s.list)
+	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance}
+	s.empty.Hide()
+	s.listView = container.NewBorder(top, s.selectionBar, nil, nil, container.NewStack(s.list, container.NewCenter(s.empty)))
 	s.view = container.NewStack(s.listView)
 	return s
 }
@@ -179,8 +183,10 @@ func (s *usersScreen) query() userQuery {
 
 // refilter applies the search and filters to the loaded users.
 func (s *usersScreen) refilter() {
-	s.shown = filterUsers(s.users, s.query(), s.shown[:0])
+	q := s.query()
+	s.shown = filterUsers(s.users, q, s.shown[:0])
 	s.count.SetText(countText(len(s.shown), s.users.len()))
+	showEmpty(s.empty, len(s.shown), s.users.len(), q.text)
 	s.list.UnselectAll()
 	s.list.Refresh()
 }
@@ -373,6 +379,20 @@ func statusImportance(s app.Status) widget.Importance {
 		return widget.LowImportance
 	}
 	return widget.WarningImportance
+}
+
+// showEmpty says, in place of an empty list, why it is empty.
+func showEmpty(l *widget.Label, shown, total int, text string) {
+	switch {
+	case shown > 0 || total == 0:
+		l.Hide()
+		return
+	case strings.TrimSpace(text) != "":
+		l.SetText(fmt.Sprintf("No user matches %q. Search looks at names, emails, mobile numbers and zuids.", strings.TrimSpace(text)))
+	default:
+		l.SetText("No user matches these filters.")
+	}
+	l.Show()
 }
 
 // countText says how many users the list shows, of how many loaded.
