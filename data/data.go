@@ -152,7 +152,7 @@ func (d *DB) signInAgain(ctx context.Context, password string) error {
 	if err != nil {
 		var pqe *pq.Error
 		if errors.As(err, &pqe) && pqe.Code == "28P01" {
-			return app.Errorf(app.EUNAUTHORIZED, "That is not the password of role %s.", d.cfg.User)
+			return app.Errorf(app.EUNAUTHORIZED, "That is not your password (the one you signed in with as %s).", d.cfg.User)
 		}
 		return d.mapErr(err)
 	}

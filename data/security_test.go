@@ -272,7 +272,7 @@ func TestWrongAdminPasswordsLockResets(t *testing.T) {
 	}
 	for i := 1; i <= 5; i++ {
 		err := o.Admin.VerifyPassword(ctx, "wrong password")
-		want := "That is not the password"
+		want := "That is not your password"
 		if i == 5 {
 			want = "Resets are locked"
 		}

@@ -362,7 +362,7 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 		return r.Reason.Sentence(), widget.MediumImportance
 	case 3:
 		if r.Delivery.ID == 0 {
-			return "No email", widget.LowImportance
+			return "None sent", widget.LowImportance
 		}
 		imp := widget.MediumImportance
 		if r.Delivery.Status == app.DeliveryFailed {

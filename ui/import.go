@@ -149,12 +149,13 @@ func (s *importScreen) apply(res app.ImportResult, err error) {
 		s.importNo.Enable()
 		return
 	}
-	lines := []string{fmt.Sprintf("Imported %d users.", res.Imported)}
+	lines := []string{fmt.Sprintf("Imported %s.", plural(res.Imported, "user"))}
 	for _, e := range res.Rows {
 		lines = append(lines, fmt.Sprintf("Line %d: %s", e.Line, e.Message))
 	}
 	s.summary.SetText(strings.Join(lines, "\n"))
 	s.rows = nil
+	s.file.SetText("Done. Choose another file to import more users.")
 	s.importNo.SetText("Import users")
 	s.c.users.reload()
 }

@@ -158,7 +158,7 @@ func (r *mobileResetPage) onReset() {
 	r.verifyStatus.Hide()
 	r.confirm = &widget.Button{Text: "Confirm", Importance: widget.HighImportance, OnTapped: r.onConfirm}
 	r.cancel = &widget.Button{Text: "Cancel", OnTapped: func() { r.confirmDialog.Hide() }}
-	note := &widget.Label{Text: "Your database password confirms that it is you.", Wrapping: fyne.TextWrapWord}
+	note := &widget.Label{Text: "Type the password you signed in with, to confirm it is you.", Wrapping: fyne.TextWrapWord}
 	r.confirmDialog = dialog.NewCustomWithoutButtons(mobileVerifyTitle, container.NewVBox(note, finger(r.verify), r.verifyStatus), r.m.win)
 	r.confirmDialog.SetButtons([]fyne.CanvasObject{finger(r.cancel), finger(r.confirm)})
 	r.confirmDialog.Resize(fyne.NewSize(r.m.win.Canvas().Size().Width-4*theme.Padding(), 0))

@@ -121,7 +121,7 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 	}
 	test.Type(r.verify, "not-my-password")
 	test.Tap(r.confirm)
-	if !strings.HasPrefix(r.verifyStatus.Text, "That is not the password") {
+	if !strings.HasPrefix(r.verifyStatus.Text, "That is not your password") {
 		t.Errorf("verify status = %q", r.verifyStatus.Text)
 	}
 	equal(t, "confirm enabled again", r.confirm.Disabled(), false)

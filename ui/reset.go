@@ -208,10 +208,14 @@ func (r *resetDialog) showSkip() {
 	reason := app.SkipReasonFor(r.c.actor, r.c.org, r.user, r.opts())
 	if reason == "" {
 		r.skipNote.Hide()
+		r.confirm.Enable()
+		r.relayout()
 		return
 	}
+	// Nothing to confirm: the reset would only come back "skipped".
 	r.skipNote.SetText(reason.Sentence())
 	r.skipNote.Show()
+	r.confirm.Disable()
 	r.relayout()
 }
 

@@ -100,7 +100,7 @@ func TestStoryOneTimePassword(t *testing.T) {
 	equal(t, "latest", p.delivery.Text, "One-time password to bob@acme.example: sent")
 	equal(t, "resend visible", p.resend.Visible(), true)
 	p.resendNow("not my password")
-	if !strings.HasPrefix(p.delivery.Text, "That is not the password") || len(f.sink.Messages()) != 1 {
+	if !strings.HasPrefix(p.delivery.Text, "That is not your password") || len(f.sink.Messages()) != 1 {
 		t.Fatalf("resend with a wrong password: %q, %d messages", p.delivery.Text, len(f.sink.Messages()))
 	}
 	p.resendNow(f.o.Password)
@@ -239,7 +239,7 @@ func TestStoryWrongAdminPassword(t *testing.T) {
 	r := openResetDialog(f.c, f.users["alice@acme.example"])
 	test.Type(r.verify, "not-my-password")
 	test.Tap(r.confirm)
-	if !strings.HasPrefix(r.status.Text, "That is not the password") {
+	if !strings.HasPrefix(r.status.Text, "That is not your password") {
 		t.Errorf("status = %q", r.status.Text)
 	}
 	equal(t, "form still there", r.form.Visible(), true)
@@ -257,8 +257,10 @@ func TestResetDialogExplains(t *testing.T) {
 	f := newFixture(t)
 	r := openResetDialog(f.c, f.users["carol@acme.example"])
 	equal(t, "skip note", r.skipNote.Text, app.SkipDeactivated.Sentence())
+	equal(t, "nothing to confirm", r.confirm.Disabled(), true)
 	r = openResetDialog(f.c, f.users["erin@acme.example"])
 	equal(t, "unlock shown for a locked user", r.options.unlock.Visible(), true)
+	equal(t, "confirm offered", r.confirm.Disabled(), false)
 
 	c := newConsole(f.d, Session{Directory: f.o.Helpdesk, Resetter: &app.Resetter{Dir: f.o.Helpdesk}}, mustActor(t, f.o.Helpdesk), f.c.org)
 	r = openResetDialog(c, f.users["alice@acme.example"])
