@@ -46,7 +46,7 @@ func newAuditScreen(c *console) *auditScreen {
 	s.table = newTextTable([]string{"Time", "Admin role", "Action", "User", "Details"}, []float32{10.5, 12, 10, 16, 34},
 		func() int { return len(s.events) }, s.cell)
 	filters := container.NewGridWithColumns(4, s.actor, s.user, s.action, s.filterButton)
-	s.view = container.NewBorder(container.NewVBox(filters, s.note, s.loading, s.banner.view), nil, nil, nil, s.table)
+	s.view = container.NewBorder(container.NewVBox(filters, s.note, s.loading, s.banner.view), nil, nil, nil, s.table.withDetail())
 	s.reload()
 	return s
 }
@@ -88,6 +88,7 @@ func (s *auditScreen) apply(events []app.AuditEvent, err error) {
 	s.loading.Hide()
 	s.filterButton.Enable()
 	s.events = events
+	s.table.clearDetail()
 	s.table.Refresh()
 	if app.ErrorCode(err) == app.EUNAUTHORIZED {
 		s.banner.show(nil)

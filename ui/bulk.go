@@ -114,7 +114,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onClose}
 	b.copyAll = &widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll}
 	b.copyAll.Hide()
-	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.close), nil, nil, b.table)
+	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.close), nil, nil, b.table.withDetail())
 	b.resultBox.Hide()
 
 	top := container.NewVBox(

@@ -59,7 +59,7 @@ func newImportScreen(c *console) *importScreen {
 	}
 	top := container.NewVBox(container.NewBorder(nil, nil, s.choose, nil, s.file), s.problem)
 	bottom := container.NewVBox(s.summary, container.NewHBox(s.importNo))
-	s.view = container.NewBorder(top, bottom, nil, nil, s.preview)
+	s.view = container.NewBorder(top, bottom, nil, nil, s.preview.withDetail())
 	return s
 }
 
@@ -102,6 +102,7 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 	} else {
 		s.importNo.Disable()
 	}
+	s.preview.clearDetail()
 	s.preview.Refresh()
 }
 

@@ -39,9 +39,9 @@ func newMailScreen(c *console) *mailScreen {
 	s.banner = newErrorBanner(s.reload)
 	s.table = newTextTable([]string{"Time", "To", "Kind", "State", "Server's words"}, []float32{10.5, 16, 11, 11, 40},
 		func() int { return len(s.deliveries) }, s.cell)
-	s.table.OnSelected = func(id widget.TableCellID) { s.onSelect(id.Row) }
+	s.table.onRow = s.onSelect
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(s.resend, s.refresh), s.note), s.loading, s.banner.view)
-	s.view = container.NewBorder(top, nil, nil, nil, s.table)
+	s.view = container.NewBorder(top, nil, nil, nil, s.table.withDetail())
 	s.reload()
 	return s
 }
@@ -69,6 +69,7 @@ func (s *mailScreen) apply(ds []app.Delivery, err error) {
 	s.resend.Disable()
 	s.note.SetText(fmt.Sprintf("%d messages. Select a failed or unconfirmed one to resend.", len(ds)))
 	s.table.UnselectAll()
+	s.table.clearDetail()
 	s.table.Refresh()
 }
 

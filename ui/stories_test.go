@@ -162,6 +162,11 @@ func TestStoryBulkResetSelection(t *testing.T) {
 		equal(t, "result", b.table.text(i, 1), want.result)
 		equal(t, "reason", b.table.text(i, 2), want.reason)
 	}
+	// A cell cuts the reason short; choosing the row shows all of it.
+	b.table.Select(widget.TableCellID{Row: 2, Col: 2})
+	if !strings.Contains(b.table.detail.Text, "Reason: "+app.SkipDeactivated.Sentence()) || !b.table.detail.Visible() {
+		t.Errorf("detail = %q", b.table.detail.Text)
+	}
 	equal(t, "mail", b.table.text(0, 3), "sent")
 	var buf bytes.Buffer
 	if err := b.saveResults(&buf); err != nil {

@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -14,6 +17,10 @@ type textTable struct {
 	headers []string
 	rows    func() int
 	cell    func(row, col int) (string, widget.Importance)
+	onRow   func(row int) // optional: a row was chosen
+	// detail shows the whole row last chosen, wrapped: cells cut long
+	// text (a skip reason, the mail server's words) short.
+	detail *widget.Label
 }
 
 // newTextTable builds a table with headers; widths are in multiples of the
@@ -41,11 +48,47 @@ func newTextTable(headers []string, widths []float32, rows func() int, cell func
 			}
 		},
 	}
+	t.detail = &widget.Label{Wrapping: fyne.TextWrapWord}
+	t.detail.Hide()
+	t.OnSelected = func(id widget.TableCellID) {
+		t.showDetail(id.Row)
+		if t.onRow != nil {
+			t.onRow(id.Row)
+		}
+	}
 	t.ExtendBaseWidget(t.Table)
 	for i, w := range widths {
 		t.SetColumnWidth(i, w*theme.TextSize())
 	}
 	return t
+}
+
+// withDetail is the table with the chosen row's full text under it.
+func (t *textTable) withDetail() fyne.CanvasObject {
+	return container.NewBorder(nil, t.detail, nil, nil, t)
+}
+
+// showDetail puts row's every non-empty cell, named by its header, in the
+// detail line.
+func (t *textTable) showDetail(row int) {
+	if row < 0 || row >= t.rows() {
+		t.clearDetail()
+		return
+	}
+	var parts []string
+	for col, h := range t.headers {
+		if s := t.text(row, col); s != "" {
+			parts = append(parts, h+": "+s)
+		}
+	}
+	t.detail.SetText(strings.Join(parts, "  ·  "))
+	t.detail.Show()
+}
+
+// clearDetail hides the detail line, as when the rows change.
+func (t *textTable) clearDetail() {
+	t.detail.SetText("")
+	t.detail.Hide()
 }
 
 // text returns the text of a cell, for tests and for copying.
