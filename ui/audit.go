@@ -13,8 +13,28 @@ import (
 	"resetdesk/app"
 )
 
-// auditActions are the actions the directory records, for the filter.
-var auditActions = []string{"All actions", "reset_password", "import_user", "complete_reset", "send_test_mail", "set_org_policies"}
+// auditActions are the actions the directory records, as the Audit view
+// names them; the filter offers them in this order.
+var auditActions = []struct{ code, label string }{
+	{"reset_password", "Password reset"},
+	{"verify_password", "Admin password check"},
+	{"complete_reset", "User's new password"},
+	{"import_user", "User imported"},
+	{"set_org_policies", "Policies changed"},
+	{"send_test_mail", "Test message"},
+}
+
+const allActions = "All actions"
+
+// actionLabel names an action code; an unknown one shows as it is.
+func actionLabel(code string) string {
+	for _, a := range auditActions {
+		if a.code == code {
+			return a.label
+		}
+	}
+	return code
+}
 
 // auditScreen shows who did what, newest first, filtered by admin role,
 // user and action. A role without view_audit gets a sentence instead.
@@ -32,18 +52,23 @@ type auditScreen struct {
 	table        *textTable
 
 	events []app.AuditEvent
+	admins map[string]string // console users' names by their role, for "By"
 }
 
 func newAuditScreen(c *console) *auditScreen {
 	s := &auditScreen{c: c}
-	s.actor = &widget.Entry{PlaceHolder: "Admin role", OnSubmitted: func(string) { s.reload() }}
+	s.actor = &widget.Entry{PlaceHolder: "Admin's role name", OnSubmitted: func(string) { s.reload() }}
 	s.user = &widget.Entry{PlaceHolder: "User email or zuid", OnSubmitted: func(string) { s.reload() }}
-	s.action = &widget.Select{Options: auditActions, Selected: auditActions[0], OnChanged: func(string) { s.reload() }}
+	options := []string{allActions}
+	for _, a := range auditActions {
+		options = append(options, a.label)
+	}
+	s.action = &widget.Select{Options: options, Selected: allActions, OnChanged: func(string) { s.reload() }}
 	s.filterButton = &widget.Button{Text: "Filter", Icon: theme.SearchIcon(), OnTapped: s.reload}
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading the audit log…"))
 	s.banner = newErrorBanner(s.reload)
-	s.table = newTextTable([]string{"Time", "Admin role", "Action", "User", "Details"}, []float32{10.5, 12, 10, 16, 34},
+	s.table = newTextTable([]string{"Time", "By", "Action", "User", "Details"}, []float32{10.5, 14, 11, 16, 40},
 		func() int { return len(s.events) }, s.cell)
 	filters := container.NewGridWithColumns(4, s.actor, s.user, s.action, s.filterButton)
 	s.view = container.NewBorder(container.NewVBox(filters, s.note, s.loading, s.banner.view), nil, nil, nil, s.table.withDetail())
@@ -55,8 +80,10 @@ func newAuditScreen(c *console) *auditScreen {
 // sentence, when the user is not known.
 func (s *auditScreen) filter() (app.AuditFilter, string) {
 	f := app.AuditFilter{Actor: strings.TrimSpace(s.actor.Text), Limit: 1000}
-	if s.action.Selected != auditActions[0] {
-		f.Action = s.action.Selected
+	for _, a := range auditActions {
+		if a.label == s.action.Selected {
+			f.Action = a.code
+		}
 	}
 	if login := strings.TrimSpace(s.user.Text); login != "" {
 		u, ok := s.c.users.userByLogin(login)
@@ -72,6 +99,11 @@ func (s *auditScreen) filter() (app.AuditFilter, string) {
 func (s *auditScreen) reload() {
 	f, problem := s.filter()
 	if problem != "" {
+		// The table must not go on showing events the filter no longer
+		// describes.
+		s.events = nil
+		s.table.clearDetail()
+		s.table.Refresh()
 		s.note.SetText(problem)
 		return
 	}
@@ -88,6 +120,7 @@ func (s *auditScreen) apply(events []app.AuditEvent, err error) {
 	s.loading.Hide()
 	s.filterButton.Enable()
 	s.events = events
+	s.admins = s.c.users.users.adminNames()
 	s.table.clearDetail()
 	s.table.Refresh()
 	if app.ErrorCode(err) == app.EUNAUTHORIZED {
@@ -107,9 +140,12 @@ func (s *auditScreen) cell(row, col int) (string, widget.Importance) {
 	case 0:
 		return formatTime(e.At, ""), widget.MediumImportance
 	case 1:
+		if name := s.admins[e.Actor]; name != "" {
+			return name + " (" + e.Actor + ")", widget.MediumImportance
+		}
 		return e.Actor, widget.MediumImportance
 	case 2:
-		return e.Action, widget.MediumImportance
+		return actionLabel(e.Action), widget.MediumImportance
 	case 3:
 		if e.TargetUserID == 0 {
 			return "", widget.MediumImportance
@@ -119,9 +155,74 @@ func (s *auditScreen) cell(row, col int) (string, widget.Importance) {
 		}
 		return fmt.Sprint(e.TargetUserID), widget.MediumImportance
 	case 4:
-		return detailsText(e.Details), widget.MediumImportance
+		return describeEvent(e.Action, e.Details)
 	}
 	return "", widget.MediumImportance
+}
+
+// describeEvent says what an event's details mean, in words; what it does
+// not know shows as key=value pairs.
+func describeEvent(action string, d map[string]any) (string, widget.Importance) {
+	str := func(k string) string {
+		if v, ok := d[k].(string); ok {
+			return v
+		}
+		return ""
+	}
+	yes := func(k string) bool { v, _ := d[k].(bool); return v }
+	switch action {
+	case "reset_password":
+		if str("outcome") == "skipped" {
+			return "Skipped: " + app.SkipReason(str("reason")).Sentence(), widget.WarningImportance
+		}
+		var parts []string
+		if str("mode") == string(app.ModeSetPassword) {
+			parts = append(parts, "password set")
+			if yes("force_change") {
+				parts = append(parts, "must change it at next sign-in")
+			}
+		} else {
+			parts = append(parts, "one-time password")
+		}
+		switch str("delivery") {
+		case "one_time_password", "password":
+			parts = append(parts, "sent by email")
+		case "password_notice":
+			parts = append(parts, "notice sent (no password in it)")
+		}
+		if yes("clear_mobile_sessions") {
+			parts = append(parts, "mobile sessions cleared")
+		}
+		if yes("unlock") {
+			parts = append(parts, "unlocked")
+		}
+		if n, ok := d["batch_size"].(float64); ok && n > 1 {
+			parts = append(parts, fmt.Sprintf("one of %d", int(n)))
+		}
+		return "Reset: " + strings.Join(parts, ", "), widget.MediumImportance
+	case "verify_password":
+		if yes("ok") {
+			return "Right password", widget.MediumImportance
+		}
+		if str("locked_until") != "" {
+			return "Wrong password; resets locked for a while", widget.DangerImportance
+		}
+		return "Wrong password", widget.WarningImportance
+	case "complete_reset":
+		switch str("outcome") {
+		case "ok":
+			return "The user set a new password with their one-time password", widget.MediumImportance
+		case "wrong_code":
+			return fmt.Sprintf("Wrong one-time password (try %v of 5)", d["attempt"]), widget.WarningImportance
+		case "expired":
+			return "The one-time password had expired", widget.WarningImportance
+		case "no_live_code":
+			return "No one-time password was waiting", widget.WarningImportance
+		}
+	case "send_test_mail":
+		return "To " + str("to"), widget.MediumImportance
+	}
+	return detailsText(d), widget.MediumImportance
 }
 
 // detailsText shows an event's details as key=value pairs in a stable order.

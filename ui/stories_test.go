@@ -555,3 +555,35 @@ func TestSearchWithoutMatches(t *testing.T) {
 	f.c.users.lockedOnly.SetChecked(true)
 	equal(t, "filters", f.c.users.empty.Text, "No user matches these filters.")
 }
+
+// The Audit view speaks the admin's language: who by name, what in words,
+// and a filter by those words. A user it cannot find empties the table
+// rather than leave other users' events under the message.
+func TestAuditInWords(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	test.Type(r.verify, "not-my-password")
+	test.Tap(r.confirm)
+	r.verify.SetText(f.o.Password)
+	test.Tap(r.confirm)
+
+	f.c.show(screenAudit)
+	a := f.c.audit
+	a.action.SetSelected("Password reset")
+	equal(t, "one reset", len(a.events), 1)
+	owner := mustActor(t, f.o.Owner).User
+	equal(t, "by", a.table.text(0, 1), owner.DisplayName+" ("+owner.DBRole+")")
+	equal(t, "action", a.table.text(0, 2), "Password reset")
+	equal(t, "user", a.table.text(0, 3), "alice@acme.example")
+	equal(t, "details", a.table.text(0, 4), "Reset: one-time password, sent by email, mobile sessions cleared")
+
+	a.action.SetSelected("Admin password check")
+	equal(t, "two checks", len(a.events), 2)
+	equal(t, "newest first", a.table.text(0, 4), "Right password")
+	equal(t, "the wrong one", a.table.text(1, 4), "Wrong password")
+
+	a.user.SetText("nobody@acme.example")
+	a.reload()
+	equal(t, "note", a.note.Text, `No user "nobody@acme.example" in this organization.`)
+	equal(t, "no rows", len(a.events), 0)
+}

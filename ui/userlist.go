@@ -119,6 +119,23 @@ func (l *userList) userByID(id int64) (app.User, bool) {
 	return l.user(i), true
 }
 
+// adminNames maps each console user's database role to their name.
+func (l *userList) adminNames() map[string]string {
+	names := map[string]string{}
+	if l == nil {
+		return names
+	}
+	for i := range l.rows {
+		if l.console[l.rows[i].role] {
+			f := l.fields(&l.rows[i])
+			if f[5] != "" {
+				names[f[5]] = f[3]
+			}
+		}
+	}
+	return names
+}
+
 // find returns the row of each login, or -1 where no user has it. A login
 // is a zuid, an email (any case), or the mobile number of a user without an
 // email, as everywhere else. It makes one pass over the list, so that a
