@@ -55,6 +55,7 @@ func runGUI(ctx context.Context, args []string) int {
 	}
 	a := fyneapp.NewWithID("com.resetdesk.app")
 	a.SetIcon(icons.AppIcon)
+	ui.UseAppTheme(a)
 	b := newBackend(a)
 	go func() { <-ctx.Done(); fyne.Do(a.Quit) }()
 	mobile := *mobileFlag || fyne.CurrentDevice().IsMobile()

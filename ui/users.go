@@ -307,13 +307,16 @@ type userRow struct {
 	more   *widget.Button
 }
 
+// lockIcon marks a locked account in a row.
+var lockIcon = theme.NewErrorThemedResource(icons.Lock)
+
 func newUserRow(s *usersScreen) *userRow {
 	r := &userRow{s: s,
 		name:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
 		login:  &widget.Label{Truncation: fyne.TextTruncateEllipsis},
 		status: &widget.Label{},
-		role:   &widget.Label{Importance: widget.LowImportance},
-		lock:   widget.NewIcon(theme.NewErrorThemedResource(icons.Lock)),
+		role:   &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis},
+		lock:   widget.NewIcon(nil),
 	}
 	r.check = &widget.Check{OnChanged: r.onChecked}
 	r.more = &widget.Button{Icon: theme.MoreVerticalIcon(), Importance: widget.LowImportance, OnTapped: r.onMore}
@@ -324,7 +327,12 @@ func newUserRow(s *usersScreen) *userRow {
 // CreateRenderer lays the row out: checkbox, name and login, then status,
 // role, lock and menu at the end.
 func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
-	end := container.NewHBox(r.status, r.role, r.lock, r.more)
+	// The end columns keep one width on every row, so that the name and
+	// login columns line up from row to row.
+	fixed := func(o fyne.CanvasObject, ems float32) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(ems*theme.TextSize(), o.MinSize().Height), o)
+	}
+	end := container.NewHBox(fixed(r.status, 7), fixed(r.role, 9), r.lock, r.more)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.check, end,
 		container.NewGridWithColumns(2, r.name, r.login)))
 }
@@ -340,11 +348,16 @@ func (r *userRow) set(u app.User, selected bool, now time.Time) {
 	r.status.SetText(statusLabel(u.Status))
 	r.status.Importance = statusImportance(u.Status)
 	r.status.Refresh()
-	r.role.SetText(u.Role)
+	role := u.Role
+	if u.SSOManaged {
+		role += " · SSO" // signs in elsewhere: a reset here would be skipped
+	}
+	r.role.SetText(role)
+	// The lock keeps its place when absent, for the same reason.
 	if u.Locked(now) {
-		r.lock.Show()
+		r.lock.SetResource(lockIcon)
 	} else {
-		r.lock.Hide()
+		r.lock.SetResource(nil)
 	}
 }
 
