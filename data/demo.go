@@ -541,10 +541,12 @@ func demoActivity(people []demoPerson, n demoNames) ([]demoSession, []demoToken,
 			continue
 		}
 		if i%2 == 0 {
+			// Created, then seen (within the first day's hours), then
+			// perhaps revoked: never in another order.
 			s := demoSession{Login: p.login, Kind: "web", Client: web[i%len(web)],
-				CreatedAgo: float64(1+i%30) * day, SeenAgo: float64(1+i%47) * hour}
+				CreatedAgo: float64(1+i%30) * day, SeenAgo: float64(1+i%23) * hour}
 			if p.Status == "deactivated" || i%14 == 0 {
-				s.RevokedAgo = ago(float64(i%30) * hour)
+				s.RevokedAgo = ago(s.SeenAgo / 2)
 			}
 			sessions = append(sessions, s)
 		}
@@ -553,6 +555,7 @@ func demoActivity(people []demoPerson, n demoNames) ([]demoSession, []demoToken,
 				CreatedAgo: float64(10+i%60) * day, SeenAgo: float64(1+i%23) * hour}
 			if p.Status == "deactivated" {
 				s.RevokedAgo = ago(float64(1+i%9) * day)
+				s.SeenAgo = *s.RevokedAgo + hour
 			}
 			sessions = append(sessions, s)
 		}

@@ -161,6 +161,26 @@ func TestSeedDemo(t *testing.T) {
 		}
 	}
 
+	// Sessions happen in order: created, last seen, then perhaps revoked.
+	u, err := url.Parse(superURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + opt.Database
+	sdb, err := sql.Open("postgres", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	var disordered int
+	if err := sdb.QueryRow(`SELECT count(*) FROM resetdesk.sessions
+	                         WHERE last_seen_at < created_at OR last_seen_at > coalesce(revoked_at, now())`).Scan(&disordered); err != nil {
+		t.Fatal(err)
+	}
+	if disordered > 0 {
+		t.Errorf("%d demo sessions were seen before they began or after they were revoked", disordered)
+	}
+
 	// Seeding again changes nothing.
 	before := demoFingerprint(t, superURL, opt.Database)
 	again, err := data.SeedDemo(ctx, superURL, opt)

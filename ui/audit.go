@@ -70,7 +70,7 @@ func newAuditScreen(c *console) *auditScreen {
 	s.banner = newErrorBanner(s.reload)
 	s.table = newTextTable([]string{"Time", "By", "Action", "User", "Details"}, []float32{10.5, 14, 11, 16, 40},
 		func() int { return len(s.events) }, s.cell)
-	filters := container.NewGridWithColumns(4, s.actor, s.user, s.action, s.filterButton)
+	filters := container.NewBorder(nil, nil, nil, s.filterButton, container.NewGridWithColumns(3, s.actor, s.user, s.action))
 	s.view = container.NewBorder(container.NewVBox(filters, s.note, s.loading, s.banner.view), nil, nil, nil, s.table.withDetail())
 	s.reload()
 	return s
