@@ -120,7 +120,7 @@ func newBackend(a fyne.App) *backend {
 	if m, err := mailerFromEnv(); err != nil {
 		fmt.Fprintln(os.Stderr, "resetdesk:", app.ErrorMessage(err))
 	} else if m != nil {
-		b.mailer.set(m)
+		b.mailer.set(m, "the server in RESETDESK_SMTP_URL")
 	} else if s := ui.LoadSMTPSettings(a.Preferences(), b.Keychain()); s.Host != "" {
 		if err := b.ConfigureMail(s); err != nil {
 			fmt.Fprintln(os.Stderr, "resetdesk: the saved mail settings do not work:", app.ErrorMessage(err))
@@ -205,30 +205,43 @@ func (b *backend) ConfigureMail(s ui.SMTPSettings) error {
 	if err != nil {
 		return err
 	}
-	b.mailer.set(m)
+	route := s.Host
+	if s.Port != 0 {
+		route += ":" + strconv.Itoa(s.Port)
+	}
+	b.mailer.set(m, route)
 	return nil
 }
 
+// MailRoute says where resets' mail goes now.
+func (b *backend) MailRoute() string { return b.mailer.currentRoute() }
+
 // SendTestMessage sends a test message through s and records it.
 func (b *backend) SendTestMessage(ctx context.Context, sess ui.Session, s ui.SMTPSettings, to string) error {
-	m, err := newMailer(s)
-	if err != nil {
-		return err
+	var m app.CountingMailer = b.mailer // the mail server in use, when the form names none
+	if s.Host != "" {
+		mm, err := newMailer(s)
+		if err != nil {
+			return err
+		}
+		m = mm
+	} else if !b.mailer.Configured() {
+		return app.Errorf(app.EINVALID, "Enter the host name of the mail server.")
 	}
 	id, err := sess.Directory.CreateTestDelivery(ctx, to)
 	if err != nil {
 		return err
 	}
 	_, org, _ := sess.Directory.Actor(ctx)
-	res := m.SendAll(ctx, []app.Notice{{DeliveryID: id, Kind: app.KindTest, To: to, OrgName: org.Name}})
-	d := app.Delivery{ID: id, Status: app.DeliverySent, Attempts: res[0].Attempts}
-	if res[0].Err != nil {
-		d.Status, d.LastError = app.DeliveryFailed, app.ErrorMessage(res[0].Err)
+	errs, attempts := m.SendCounted(ctx, []app.Notice{{DeliveryID: id, Kind: app.KindTest, To: to, OrgName: org.Name}})
+	d := app.Delivery{ID: id, Status: app.DeliverySent, Attempts: attempts[0]}
+	if errs[0] != nil {
+		d.Status, d.LastError = app.DeliveryFailed, app.ErrorMessage(errs[0])
 	}
 	if err := sess.Directory.RecordDeliveries(context.WithoutCancel(ctx), []app.Delivery{d}); err != nil {
 		return err
 	}
-	return res[0].Err
+	return errs[0]
 }
 
 // Keychain is the OS keychain (Keychain on macOS, Credential Manager on
@@ -244,14 +257,21 @@ func (osKeychain) Delete(service, user string) error        { return keyring.Del
 
 // switchMailer lets Settings change the mail server under running sessions.
 type switchMailer struct {
-	mu sync.Mutex
-	m  app.Mailer
+	mu    sync.Mutex
+	m     app.Mailer
+	route string // where m sends, for Settings
 }
 
-func (s *switchMailer) set(m app.Mailer) {
+func (s *switchMailer) set(m app.Mailer, route string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m = m
+	s.m, s.route = m, route
+}
+
+func (s *switchMailer) currentRoute() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.route
 }
 
 // Configured reports whether a mail server has been set.
@@ -336,7 +356,7 @@ func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 	if err != nil {
 		return ui.Session{}, err
 	}
-	b.mailer.set(m)
+	b.mailer.set(m, "the demo's own mail sink, as .eml files in "+mailDir)
 	db, err := data.Open(ctx, info.OwnerURL)
 	if err != nil {
 		return ui.Session{}, err

@@ -26,6 +26,10 @@ type Backend interface {
 	// the directory of sess (Directory.CreateTestDelivery), so that it shows
 	// in the Mail view. The error carries the mail server's own words.
 	SendTestMessage(ctx context.Context, sess Session, s SMTPSettings, to string) error
+	// MailRoute says in a few words where resets' mail goes now (a server
+	// from Settings or RESETDESK_SMTP_URL, the demo's sink), "" when there
+	// is no mail server yet. SendTestMessage with an empty s.Host uses it.
+	MailRoute() string
 	// Keychain returns the system keychain, or nil when there is none.
 	Keychain() Keychain
 }

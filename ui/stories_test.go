@@ -587,3 +587,19 @@ func TestAuditInWords(t *testing.T) {
 	equal(t, "note", a.note.Text, `No user "nobody@acme.example" in this organization.`)
 	equal(t, "no rows", len(a.events), 0)
 }
+
+// Settings says where mail goes even when its form is empty (the demo's
+// sink, RESETDESK_SMTP_URL), and a test message with no host goes there.
+func TestSettingsMailRoute(t *testing.T) {
+	f := newFixture(t)
+	f.c.show(screenSettings)
+	s := f.c.settings
+	if !strings.HasPrefix(s.mailRoute.Text, "Mail now goes to 127.0.0.1:") {
+		t.Fatalf("route = %q", s.mailRoute.Text)
+	}
+	s.smtpHost.SetText("")
+	s.testTo.SetText("alice@acme.example")
+	test.Tap(s.testSend)
+	equal(t, "sent through the server in use", s.testNote.Text, "The mail server accepted the test message to alice@acme.example.")
+	equal(t, "the sink has it", len(f.sink.Messages()), 1)
+}

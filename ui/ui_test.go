@@ -43,6 +43,7 @@ type testBackend struct {
 
 	mu     sync.Mutex
 	mailer app.Mailer
+	route  string
 }
 
 func (b *testBackend) SignIn(ctx context.Context, p Profile, password string) (Session, error) {
@@ -69,15 +70,25 @@ func (b *testBackend) ConfigureMail(s SMTPSettings) error {
 		return err
 	}
 	b.mu.Lock()
-	b.mailer = m
+	b.mailer, b.route = m, net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
 	b.mu.Unlock()
 	return nil
 }
 
+func (b *testBackend) MailRoute() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.route
+}
+
 func (b *testBackend) SendTestMessage(ctx context.Context, sess Session, s SMTPSettings, to string) error {
-	m, err := mail.NewMailer(mail.Config{Host: s.Host, Port: s.Port, TLS: mail.TLSMode(s.TLS), From: s.From})
-	if err != nil {
-		return err
+	m := b.currentMailer()
+	if s.Host != "" {
+		mm, err := mail.NewMailer(mail.Config{Host: s.Host, Port: s.Port, TLS: mail.TLSMode(s.TLS), From: s.From})
+		if err != nil {
+			return err
+		}
+		m = mm
 	}
 	id, err := sess.Directory.CreateTestDelivery(ctx, to)
 	if err != nil {
