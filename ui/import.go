@@ -85,6 +85,7 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 		s.problem.Show()
 	} else {
 		s.problem.Hide()
+		rows, bad = leaveOutKnown(s.c.users.users, rows, bad)
 		s.rows, s.bad = rows, bad
 		for _, row := range rows {
 			s.lines = append(s.lines, previewLine{line: row.Line, row: row})
@@ -96,7 +97,7 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 	}
 	s.file.SetText(fmt.Sprintf("%s: %s to import, %s left out.", name, plural(len(s.rows), "user"), plural(len(s.bad), "row")))
 	defer s.view.Refresh()
-	s.importNo.SetText(fmt.Sprintf("Import %d users", len(s.rows)))
+	s.importNo.SetText("Import " + plural(len(s.rows), "user"))
 	if len(s.rows) > 0 {
 		s.importNo.Enable()
 	} else {
@@ -104,6 +105,29 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 	}
 	s.preview.clearDetail()
 	s.preview.Refresh()
+}
+
+// leaveOutKnown moves the rows whose email or mobile number the loaded
+// list already has to the rows left out, so that the preview says so
+// before anything is written (the database checks again on import).
+func leaveOutKnown(users *userList, rows []app.ImportRow, bad []app.RowError) ([]app.ImportRow, []app.RowError) {
+	logins := make([]string, len(rows))
+	for i, r := range rows {
+		logins[i] = r.Email
+		if logins[i] == "" {
+			logins[i] = r.Mobile
+		}
+	}
+	found := users.find(logins)
+	kept := rows[:0:0]
+	for i, r := range rows {
+		if found[i] >= 0 && logins[i] != "" {
+			bad = append(bad, app.RowError{Line: r.Line, Email: logins[i], Message: logins[i] + " is already in the directory."})
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, bad
 }
 
 func (s *importScreen) previewCell(row, col int) (string, widget.Importance) {

@@ -211,6 +211,13 @@ func TestStoryImportWithBadRow(t *testing.T) {
 	if _, err := f.o.Owner.UserByLogin(context.Background(), "not-an-email"); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("bad row was written: %v", err)
 	}
+	equal(t, "header", s.file.Text, "Done. Choose another file to import more users.")
+
+	// Someone already in the directory is left out in the preview already.
+	s.onFile("again.csv", strings.NewReader("email,name\nALICE@acme.example,Alice Again\nhank@acme.example,Hank Hill\n"))
+	equal(t, "button", s.importNo.Text, "Import 1 user")
+	equal(t, "known user", s.preview.text(0, 6), "ALICE@acme.example is already in the directory.")
+	equal(t, "new user", s.preview.text(1, 6), "")
 }
 
 // Settings switch the shell at once, and the choice outlives the window.
