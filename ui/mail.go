@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -26,7 +27,8 @@ type mailScreen struct {
 	table   *textTable
 
 	deliveries []app.Delivery
-	selected   int // row of the table, -1 for none
+	selected   int    // row of the table, -1 for none
+	done       string // what the last resend did, for the next count line
 }
 
 func newMailScreen(c *console) *mailScreen {
@@ -67,7 +69,9 @@ func (s *mailScreen) apply(ds []app.Delivery, err error) {
 	s.deliveries = ds
 	s.selected = -1
 	s.resend.Disable()
-	s.note.SetText(fmt.Sprintf("%d messages. Select a failed or unconfirmed one to resend.", len(ds)))
+	s.note.Importance = widget.MediumImportance
+	s.note.SetText(s.done + fmt.Sprintf("%d messages. Select a failed or unconfirmed one to resend.", len(ds)))
+	s.done = ""
 	s.table.UnselectAll()
 	s.table.clearDetail()
 	s.table.Refresh()
@@ -102,6 +106,10 @@ func (s *mailScreen) onSelect(row int) {
 	s.selected = row
 	if _, ok := s.resendTarget(); ok {
 		s.resend.Enable()
+		if k := s.deliveries[row].Kind; k != app.KindOneTimePassword {
+			s.note.Importance = widget.MediumImportance
+			s.note.SetText("Resend sends a new one-time password: a " + strings.ToLower(kindLabel(k)) + " is not kept to send again.")
+		}
 	} else {
 		s.resend.Disable()
 	}
@@ -138,13 +146,16 @@ func (s *mailScreen) resendNow(u app.User, adminPassword string) {
 		fyne.Do(func() {
 			switch {
 			case len(results) == 0:
-				s.note.SetText(app.ErrorMessage(err))
+				s.note.Importance = widget.DangerImportance
+				s.note.SetText(app.ErrorMessage(err) + " Nothing was sent.")
 				s.resend.Enable()
 				return
 			case results[0].Outcome != app.OutcomeReset:
+				s.note.Importance = widget.WarningImportance
 				s.note.SetText(results[0].Reason.Sentence())
 				return
 			}
+			s.done = "A new one-time password is on its way to " + u.Login() + ". "
 			s.c.reloadAfterReset()
 		})
 	})

@@ -321,12 +321,15 @@ func askResend(c *console, u app.User, send func(adminPassword string)) {
 	pw := &widget.Entry{Password: true, PlaceHolder: "Your password"}
 	items := []*widget.FormItem{{Text: "Password", Widget: pw,
 		HintText: "Enter your password for verification"}}
-	dialog.ShowForm("Resend a one-time password to "+u.Login()+"?", "Yes, Confirm", "Cancel", items,
+	d := dialog.NewForm("Resend a one-time password to "+u.Login()+"?", "Yes, Confirm", "Cancel", items,
 		func(ok bool) {
 			if ok {
 				send(pw.Text)
 			}
 		}, c.win)
+	pw.OnSubmitted = func(string) { d.Submit() }
+	d.Show()
+	c.win.Canvas().Focus(pw)
 }
 
 // kindLabel names a kind of message.

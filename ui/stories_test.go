@@ -311,9 +311,17 @@ func TestMailViewResend(t *testing.T) {
 	m.onSelect(0)
 	equal(t, "resend enabled", m.resend.Disabled(), false)
 	u, _ := m.resendTarget()
+	m.resendNow(u, "not-my-password")
+	if !strings.HasPrefix(m.note.Text, "That is not your password") || !strings.HasSuffix(m.note.Text, " Nothing was sent.") {
+		t.Errorf("wrong password: note = %q", m.note.Text)
+	}
+	equal(t, "in red", m.note.Importance, widget.DangerImportance)
 	m.resendNow(u, f.o.Password)
 	equal(t, "rows after resend", len(m.deliveries), 2)
 	equal(t, "newest sent", m.table.text(0, 3), "Sent")
+	if !strings.HasPrefix(m.note.Text, "A new one-time password is on its way to bob@acme.example. 2 messages.") {
+		t.Errorf("after resend: note = %q", m.note.Text)
+	}
 }
 
 // Sign in with a profile; without a keychain, "remember" says so.
