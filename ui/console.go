@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,14 +62,15 @@ func init() {
 // console is a signed-in session: the actor, their org, the screens built
 // so far and the shell that shows them.
 type console struct {
-	d      *Desktop
-	win    fyne.Window
-	prefs  fyne.Preferences
-	sess   Session
-	actor  app.Actor
-	org    app.Org
-	ctx    context.Context // cancelled on sign out: work of gone screens stops
-	cancel context.CancelFunc
+	d              *Desktop
+	win            fyne.Window
+	confirmSignOut *dialog.ConfirmDialog
+	prefs          fyne.Preferences
+	sess           Session
+	actor          app.Actor
+	org            app.Org
+	ctx            context.Context // cancelled on sign out: work of gone screens stops
+	cancel         context.CancelFunc
 
 	search   *widget.Entry // the top bar's search, which filters the users list
 	users    *usersScreen
@@ -147,6 +149,19 @@ func (c *console) setLayout(layout string) {
 		c.win.SetContent(c.spaces.view)
 	}
 	c.show(current)
+}
+
+// onSignOut asks before it signs out: the button sits beside the search,
+// where a slip of the pointer lands.
+func (c *console) onSignOut() {
+	c.confirmSignOut = dialog.NewConfirm("Sign out", "Sign out of "+c.org.Name+"? Signing in again takes your password.",
+		func(ok bool) {
+			if ok {
+				c.d.signOut()
+			}
+		}, c.win)
+	c.confirmSignOut.SetConfirmText("Sign out")
+	c.confirmSignOut.Show()
 }
 
 // renewScreens makes every screen but Settings anew, and the shell, after

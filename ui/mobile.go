@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -35,10 +36,11 @@ var phoneSize = fyne.NewSize(390, 844)
 // container.Navigation (Fyne 2.7) was not used: it has a forward button a
 // phone does not want and no place for a page's own actions in its bar.
 type Mobile struct {
-	app     fyne.App
-	backend Backend
-	win     fyne.Window
-	opts    mobileOptions
+	app            fyne.App
+	backend        Backend
+	win            fyne.Window
+	confirmSignOut *dialog.ConfirmDialog
+	opts           mobileOptions
 
 	signIn *signInScreen
 
@@ -142,8 +144,20 @@ func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
 	m.users.reload()
 }
 
-// onSignOut ends the session and goes back to the sign-in screen.
+// onSignOut asks, then signs out: a thumb slips.
 func (m *Mobile) onSignOut() {
+	m.confirmSignOut = dialog.NewConfirm("Sign out", "Sign out of "+m.org.Name+"? Signing in again takes your password.",
+		func(ok bool) {
+			if ok {
+				m.signOut()
+			}
+		}, m.win)
+	m.confirmSignOut.SetConfirmText("Sign out")
+	m.confirmSignOut.Show()
+}
+
+// signOut ends the session and goes back to the sign-in screen.
+func (m *Mobile) signOut() {
 	again, hint := m.sess.Again, m.sess.AgainHint
 	m.close()
 	m.nav, m.home, m.users = nil, nil, nil

@@ -105,7 +105,7 @@ func (o *mobileOutcomePage) onShare() {
 	}
 	choices = append(choices, finger(o.shareCopy), finger(o.shareQR), o.shareNote)
 	o.shareDialog = dialog.NewCustomWithoutButtons("Share the new password", container.NewVBox(choices...), o.m.win)
-	o.shareDialog.SetButtons([]fyne.CanvasObject{finger(&widget.Button{Text: "Cancel", OnTapped: o.shareDialog.Hide})})
+	o.shareDialog.SetButtons([]fyne.CanvasObject{finger(&widget.Button{Text: "Close", OnTapped: o.shareDialog.Hide})})
 	o.shareDialog.Resize(fyne.NewSize(o.m.win.Canvas().Size().Width-4*theme.Padding(), 0))
 	o.shareDialog.Show()
 }

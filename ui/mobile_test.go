@@ -332,6 +332,10 @@ func TestMobileSignOutAndIn(t *testing.T) {
 	f.m.sess.Again = Profile{Name: "Demo: Acme Test", Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Role: u.User.Username()}
 	f.m.sess.AgainHint = "The demo's password is on its first line."
 	test.Tap(f.m.home.signOut)
+	f.m.confirmSignOut.Dismiss()
+	equal(t, "still in after No", f.m.nav != nil, true)
+	test.Tap(f.m.home.signOut)
+	f.m.confirmSignOut.Confirm()
 	equal(t, "signed out", f.m.nav == nil, true)
 	s := f.m.signIn
 	equal(t, "name", s.name.Text, "Demo: Acme Test")

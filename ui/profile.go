@@ -17,7 +17,7 @@ import (
 )
 
 // timeLayout is how screens show a moment.
-const timeLayout = "2006-01-02 15:04"
+const timeLayout = "2006-01-02 15:04 MST"
 
 // formatTime shows t in local time, or never for the zero time.
 func formatTime(t time.Time, never string) string {

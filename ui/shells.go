@@ -14,7 +14,7 @@ import (
 func topBar(c *console, right ...fyne.CanvasObject) fyne.CanvasObject {
 	org := &widget.Label{Text: c.org.Name, TextStyle: fyne.TextStyle{Bold: true}}
 	who := &widget.Label{Text: c.actor.User.DisplayName, Importance: widget.LowImportance}
-	signOut := &widget.Button{Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: c.d.signOut}
+	signOut := &widget.Button{Text: "Sign out", Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: c.onSignOut}
 	end := container.NewHBox(append([]fyne.CanvasObject{who, signOut}, right...)...)
 	start := container.NewHBox(widget.NewIcon(icons.AppIcon), org)
 	return container.NewVBox(container.NewBorder(nil, nil, start, end, c.search), widget.NewSeparator())

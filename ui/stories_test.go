@@ -523,7 +523,8 @@ func TestSignOutOffersTheSession(t *testing.T) {
 	f := newFixture(t)
 	f.c.sess.Again = Profile{Name: "Demo: Acme Test", Host: "127.0.0.1", Port: 5432, Database: "acme", Role: "olivia"}
 	f.c.sess.AgainHint = "The password is northwind-demo."
-	f.d.signOut()
+	f.c.onSignOut()
+	f.c.confirmSignOut.Confirm()
 	s := f.d.signIn
 	equal(t, "choice", s.profiles.Selected, newProfileChoice)
 	equal(t, "database", s.database.Text, "acme")
