@@ -129,6 +129,8 @@ func (m *Mobile) Window() fyne.Window { return m.win }
 func (m *Mobile) ShowAndRun() { m.win.ShowAndRun() }
 
 func (m *Mobile) showSignIn() {
+	m.signIn.buttonRow.Objects = []fyne.CanvasObject{finger(m.signIn.signIn)}
+	m.signIn.buttonRow.Layout = layout.NewVBoxLayout()
 	m.win.SetContent(container.NewVScroll(container.NewPadded(m.signIn.box)))
 }
 

@@ -42,6 +42,7 @@ type signInScreen struct {
 	status       *widget.Label
 	keychainNote *widget.Label
 	busy         *fyne.Container
+	buttonRow    *fyne.Container // Sign in; a phone makes it a full-width, finger-tall bar
 }
 
 func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
@@ -75,7 +76,8 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	}}
 	title := &widget.Label{Text: "Sign in to ResetDesk", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	logo := widget.NewIcon(icons.AppIcon)
-	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.keychainNote, s.status, s.busy, container.NewHBox(s.signIn))
+	s.buttonRow = container.NewHBox(s.signIn)
+	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.keychainNote, s.status, s.busy, s.buttonRow)
 	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box))
 	return s
 }
@@ -103,6 +105,7 @@ func (s *signInScreen) offer(p Profile, hint string) {
 	s.password.SetText("")
 	s.status.Importance = widget.MediumImportance
 	s.status.SetText(hint)
+	s.box.Refresh() // the hint may wrap: the form below must move down
 }
 
 // busyView is shown while a session opens without the form.
