@@ -21,6 +21,9 @@ var auditActions = []struct{ code, label string }{
 	{"complete_reset", "User's new password"},
 	{"import_user", "User imported"},
 	{"set_org_policies", "Policies changed"},
+	{"add_console_user", "Console user added"},
+	{"add_role", "Custom role saved"},
+	{"demo_seeded", "Demo data made"},
 	{"send_test_mail", "Test message"},
 }
 
@@ -221,6 +224,18 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 		}
 	case "send_test_mail":
 		return "To " + str("to"), widget.MediumImportance
+	case "add_role":
+		if ps, ok := d["permissions"].([]any); ok {
+			names := make([]string, len(ps))
+			for i, p := range ps {
+				names[i] = fmt.Sprint(p)
+			}
+			return str("role") + ": " + strings.Join(names, ", "), widget.MediumImportance
+		}
+	case "demo_seeded":
+		return fmt.Sprintf("%v users", d["users"]), widget.MediumImportance
+	case "add_console_user":
+		return "Role " + str("role") + ", signs in as " + str("db_role"), widget.MediumImportance
 	}
 	return detailsText(d), widget.MediumImportance
 }
