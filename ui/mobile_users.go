@@ -70,6 +70,7 @@ func (s *mobileUsers) apply(r usersLoad) {
 	s.banner.show(r.err)
 	if r.err == nil {
 		s.users = r.users
+		s.m.opts.spawn(func() { releaseLoad(r.users) })
 		s.refilter()
 		s.m.home.count.SetText(fmt.Sprintf("%d users in the directory", s.users.len()))
 		if p := s.m.lastUser; p != nil {

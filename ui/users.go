@@ -147,6 +147,7 @@ func (s *usersScreen) apply(r usersLoad) {
 		return
 	}
 	s.users = r.users
+	s.c.spawn(func() { releaseLoad(r.users) })
 	for id := range s.selected {
 		if _, ok := s.users.indexOf(id); !ok {
 			delete(s.selected, id)
