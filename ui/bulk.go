@@ -22,6 +22,7 @@ type bulkReset struct {
 	c          *console
 	dlg        *dialog.CustomDialog
 	onFinished func() // after a run that reset someone
+	saved      string // the summary's note of where the results were saved
 
 	users     []app.User
 	targets   *widget.List
@@ -378,13 +379,23 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 // onSave writes the results as CSV; passwords are never written.
 func (b *bulkReset) onSave() {
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
-		if err != nil || wc == nil {
+		if err != nil {
+			dialog.ShowInformation("Not saved", "The results could not be saved there. Choose a folder you may write to.", b.c.win)
 			return
 		}
-		defer wc.Close()
-		if err := b.saveResults(wc); err != nil {
-			dialog.ShowInformation("Not saved", app.ErrorMessage(err), b.c.win)
+		if wc == nil {
+			return // cancelled
 		}
+		err = b.saveResults(wc)
+		if cerr := wc.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			dialog.ShowInformation("Not saved", "The results could not be saved: "+app.ErrorMessage(err), b.c.win)
+			return
+		}
+		b.summary.SetText(strings.TrimSuffix(b.summary.Text, b.saved) + " Saved to " + wc.URI().Path() + ".")
+		b.saved = " Saved to " + wc.URI().Path() + "."
 	}, b.c.win)
 	d.SetFileName("reset-results.csv")
 	d.Show()

@@ -35,6 +35,12 @@ type importScreen struct {
 	lines []previewLine
 }
 
+// importHelp says what a file needs, before one is chosen.
+const importHelp = "A CSV file with a header line naming its columns: email, name, mobile, secondary_email, role (member), " +
+	"status (invited, confirmed or deactivated). Each user needs an email or a mobile number; the rest may be left out. " +
+	"For example:\n    email,name,mobile\n    maria.lopez@office.example,María López,+44 7700 900123\nAt most 300 users a file; " +
+	"nothing is written until you have seen the preview."
+
 // previewLine is a row of the preview: a user to import, or a bad row.
 type previewLine struct {
 	line int
@@ -45,7 +51,7 @@ type previewLine struct {
 func newImportScreen(c *console) *importScreen {
 	s := &importScreen{c: c}
 	s.choose = &widget.Button{Text: "Choose CSV file…", Icon: theme.FolderOpenIcon(), OnTapped: s.onChoose}
-	s.file = &widget.Label{Text: "Columns: email, name, mobile, secondary_email, role, status. At most 300 users.", Wrapping: fyne.TextWrapWord}
+	s.file = &widget.Label{Text: importHelp, Wrapping: fyne.TextWrapWord}
 	s.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	s.problem.Hide()
 	s.preview = newTextTable([]string{"Line", "Email", "Name", "Mobile", "Role", "Status", "Problem"},
