@@ -97,15 +97,20 @@ func (s *signInScreen) offer(p Profile, hint string) {
 		}
 	}
 	s.profiles.SetSelected(newProfileChoice)
+	s.fill(p)
+	s.status.Importance = widget.MediumImportance
+	s.status.SetText(hint)
+	s.box.Refresh() // the hint may wrap: the form below must move down
+}
+
+// fill puts p in the form, with the password field empty.
+func (s *signInScreen) fill(p Profile) {
 	s.name.SetText(p.Name)
 	s.host.SetText(p.Host)
 	s.port.SetText(portText(p.Port))
 	s.database.SetText(p.Database)
 	s.role.SetText(p.Role)
 	s.password.SetText("")
-	s.status.Importance = widget.MediumImportance
-	s.status.SetText(hint)
-	s.box.Refresh() // the hint may wrap: the form below must move down
 }
 
 // busyView is shown while a session opens without the form.
@@ -138,12 +143,7 @@ func (s *signInScreen) onProfile(name string) {
 		if p.Name != name {
 			continue
 		}
-		s.name.SetText(p.Name)
-		s.host.SetText(p.Host)
-		s.port.SetText(portText(p.Port))
-		s.database.SetText(p.Database)
-		s.role.SetText(p.Role)
-		s.password.SetText("")
+		s.fill(p)
 		kc := s.backend.Keychain()
 		if kc == nil {
 			return
