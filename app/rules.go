@@ -13,6 +13,9 @@ const (
 	SkipMobilePrimary        SkipReason = "mobile_primary"
 	SkipPrimaryUndeliverable SkipReason = "primary_undeliverable"
 	SkipNoEmail              SkipReason = "no_email"
+	// SkipNotFound is the database's word for a user who is not in the
+	// org (gone since the list loaded); SkipReasonFor never returns it.
+	SkipNotFound SkipReason = "not_found"
 )
 
 // SkipReasons lists every reason, in the order SkipReasonFor checks them.
@@ -38,6 +41,8 @@ func (r SkipReason) Sentence() string {
 		return "Mail to the user's primary email bounces, so no reset was sent. A notice goes to their secondary email, if they have one, asking them to contact the office."
 	case SkipNoEmail:
 		return "The user has no email address to send a one-time password to."
+	case SkipNotFound:
+		return "No such user in this organization: removed since the list was loaded?"
 	case "":
 		return ""
 	}

@@ -54,8 +54,9 @@ type auditScreen struct {
 	banner       *errorBanner
 	table        *textTable
 
-	events []app.AuditEvent
-	admins map[string]string // console users' names by their role, for "By"
+	events  []app.AuditEvent
+	admins  map[string]string // console users' names by their role, for "By"
+	loadSeq int               // drops the answer of a load that a newer one replaced
 }
 
 func newAuditScreen(c *console) *auditScreen {
@@ -103,18 +104,27 @@ func (s *auditScreen) reload() {
 	f, problem := s.filter()
 	if problem != "" {
 		// The table must not go on showing events the filter no longer
-		// describes.
+		// describes, nor a load still under way fill it.
+		s.loadSeq++
+		s.loading.Hide()
+		s.filterButton.Enable()
 		s.events = nil
 		s.table.clearDetail()
 		s.table.Refresh()
 		s.note.SetText(problem)
 		return
 	}
+	s.loadSeq++
+	seq := s.loadSeq
 	s.loading.Show()
 	s.filterButton.Disable()
 	s.c.spawn(func() {
 		events, err := s.c.sess.Directory.Audit(s.c.ctx, f)
-		fyne.Do(func() { s.apply(events, err) })
+		fyne.Do(func() {
+			if seq == s.loadSeq { // else a newer filter has been asked for since
+				s.apply(events, err)
+			}
+		})
 	})
 }
 
@@ -176,7 +186,11 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 	switch action {
 	case "reset_password":
 		if str("outcome") == "skipped" {
-			return "Skipped: " + app.SkipReason(str("reason")).Sentence(), widget.WarningImportance
+			why := app.SkipReason(str("reason")).Sentence()
+			if !strings.HasPrefix(why, "Skipped") { // unknown reasons say it themselves
+				why = strings.TrimSpace("Skipped. " + why)
+			}
+			return why, widget.WarningImportance
 		}
 		var parts []string
 		if str("mode") == string(app.ModeSetPassword) {
@@ -216,7 +230,10 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 		case "ok":
 			return "The user set a new password with their one-time password", widget.MediumImportance
 		case "wrong_code":
-			return fmt.Sprintf("Wrong one-time password (try %v of 5)", d["attempt"]), widget.WarningImportance
+			if n, ok := d["attempt"].(float64); ok {
+				return fmt.Sprintf("Wrong one-time password (try %d of 5)", int(n)), widget.WarningImportance
+			}
+			return "Wrong one-time password", widget.WarningImportance
 		case "expired":
 			return "The one-time password had expired", widget.WarningImportance
 		case "no_live_code":
@@ -233,7 +250,9 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 			return str("role") + ": " + strings.Join(names, ", "), widget.MediumImportance
 		}
 	case "demo_seeded":
-		return fmt.Sprintf("%v users", d["users"]), widget.MediumImportance
+		if n, ok := d["users"].(float64); ok {
+			return fmt.Sprintf("%d users", int(n)), widget.MediumImportance
+		}
 	case "add_console_user":
 		return "Role " + str("role") + ", signs in as " + str("db_role"), widget.MediumImportance
 	}

@@ -407,6 +407,7 @@ func (b *bulkReset) onClose() {
 	for i := range b.results {
 		b.results[i].Password = ""
 	}
+	b.table.clearDetail() // it may show a row with its password
 	b.dlg.Hide()
 }
 

@@ -156,7 +156,7 @@ func (c *console) setLayout(layout string) {
 func (c *console) onSignOut() {
 	c.confirmSignOut = dialog.NewConfirm("Sign out", "Sign out of "+c.org.Name+"? Signing in again takes your password.",
 		func(ok bool) {
-			if ok {
+			if ok && c.d.console == c {
 				c.d.signOut()
 			}
 		}, c.win)
@@ -173,10 +173,17 @@ func (c *console) renewScreens() {
 	old := c.users
 	c.users = newUsersScreen(c)
 	c.users.selected = old.selected
+	c.users.status.SetSelected(old.status.Selected)
+	c.users.role.SetSelected(old.role.Selected)
+	c.users.lockedOnly.SetChecked(old.lockedOnly.Checked)
 	if old.users != nil {
 		c.users.apply(usersLoad{seq: c.users.loadSeq, users: old.users})
-	} else {
+	}
+	if old.users == nil || old.refresh.Disabled() { // a load was under way: its answer goes to the old screen
 		c.users.reload()
+	}
+	if old.profile != nil {
+		c.users.openProfile(old.profile.user)
 	}
 	for id := range c.built {
 		if id != screenSettings {

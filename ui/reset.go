@@ -62,6 +62,10 @@ type resetDialog struct {
 	user app.User
 	dlg  *dialog.CustomDialog
 
+	mayNot   error          // why the role may not reset at all, if so
+	skipping app.SkipReason // why the reset would skip the user now, if so
+	running  bool           // a reset of this dialog is under way
+
 	form          *fyne.Container
 	skipNote      *widget.Label
 	mode          *widget.RadioGroup
@@ -150,9 +154,8 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	} else {
 		r.modeNote.Hide()
 	}
-	if err := app.CheckMayReset(c.actor, c.org, app.ResetOptions{Mode: app.ModeOneTime}); err != nil {
-		r.status.SetText(app.ErrorMessage(err))
-		r.confirm.Disable()
+	if r.mayNot = app.CheckMayReset(c.actor, c.org, app.ResetOptions{Mode: app.ModeOneTime}); r.mayNot != nil {
+		r.status.SetText(app.ErrorMessage(r.mayNot))
 	}
 	r.mode.OnChanged = r.onMode
 	r.onMode(r.mode.Selected)
@@ -205,18 +208,26 @@ func (r *resetDialog) relayout() {
 
 // showSkip says first why the user would be skipped, if they would.
 func (r *resetDialog) showSkip() {
-	reason := app.SkipReasonFor(r.c.actor, r.c.org, r.user, r.opts())
-	if reason == "" {
+	r.skipping = app.SkipReasonFor(r.c.actor, r.c.org, r.user, r.opts())
+	if r.skipping == "" {
 		r.skipNote.Hide()
-		r.confirm.Enable()
-		r.relayout()
-		return
+	} else {
+		r.skipNote.SetText(r.skipping.Sentence())
+		r.skipNote.Show()
 	}
-	// Nothing to confirm: the reset would only come back "skipped".
-	r.skipNote.SetText(reason.Sentence())
-	r.skipNote.Show()
-	r.confirm.Disable()
+	r.updateConfirm()
 	r.relayout()
+}
+
+// updateConfirm offers "Yes, Confirm" only when it can do something: the
+// role may reset, the user would not just be skipped, and no reset of
+// this dialog is running (a second one would void the first's password).
+func (r *resetDialog) updateConfirm() {
+	if r.mayNot == nil && r.skipping == "" && !r.running {
+		r.confirm.Enable()
+	} else {
+		r.confirm.Disable()
+	}
 }
 
 // onRegenerate fills in a new generated password.
@@ -270,7 +281,8 @@ func (r *resetDialog) onConfirm() {
 		r.status.SetText("Enter your password for verification.")
 		return
 	}
-	r.confirm.Disable()
+	r.running = true
+	r.updateConfirm()
 	r.cancel.Disable()
 	r.status.Importance = widget.MediumImportance
 	r.status.SetText("Checking your password…")
@@ -294,9 +306,10 @@ func verifyAndReset(ctx context.Context, s Session, adminPassword string, req ap
 // apply shows the outcome, or the error with the form still there.
 func (r *resetDialog) apply(results []app.ResetResult, err error) {
 	r.status.Importance = widget.DangerImportance
+	r.running = false
 	if len(results) == 0 {
 		r.status.SetText(app.ErrorMessage(err))
-		r.confirm.Enable()
+		r.updateConfirm()
 		r.cancel.Enable()
 		return
 	}

@@ -167,6 +167,9 @@ func TestStoryBulkResetSelection(t *testing.T) {
 	if !strings.Contains(b.table.detail.Text, "Reason: "+app.SkipDeactivated.Sentence()) || !b.table.detail.Visible() {
 		t.Errorf("detail = %q", b.table.detail.Text)
 	}
+	b.table.clearDetail()
+	b.table.Select(widget.TableCellID{Row: 2, Col: 2})
+	equal(t, "the same row chosen again", b.table.detail.Visible(), true)
 	equal(t, "mail", b.table.text(0, 3), "sent")
 	var buf bytes.Buffer
 	if err := b.saveResults(&buf); err != nil {
@@ -273,6 +276,16 @@ func TestResetDialogExplains(t *testing.T) {
 	r = openResetDialog(f.c, f.users["erin@acme.example"])
 	equal(t, "unlock shown for a locked user", r.options.unlock.Visible(), true)
 	equal(t, "confirm offered", r.confirm.Disabled(), false)
+	// While a reset runs, changing an option does not offer a second one.
+	r.running = true
+	r.mode.SetSelected(modeSetLabel)
+	equal(t, "no second confirm while running", r.confirm.Disabled(), true)
+
+	viewer := newConsole(f.d, Session{Directory: f.o.Viewer, Resetter: &app.Resetter{Dir: f.o.Viewer}}, mustActor(t, f.o.Viewer), f.c.org)
+	r = openResetDialog(viewer, f.users["alice@acme.example"])
+	equal(t, "a role that may not reset", r.confirm.Disabled(), true)
+	r.emailPassword.SetChecked(false)
+	equal(t, "still may not", r.confirm.Disabled(), true)
 
 	c := newConsole(f.d, Session{Directory: f.o.Helpdesk, Resetter: &app.Resetter{Dir: f.o.Helpdesk}}, mustActor(t, f.o.Helpdesk), f.c.org)
 	r = openResetDialog(c, f.users["alice@acme.example"])
@@ -540,6 +553,8 @@ func TestThemeChangeRenewsScreens(t *testing.T) {
 	old := f.c.users
 	loaded := old.users.len()
 	old.onRowChecked(f.users["bob@acme.example"].ID, true)
+	old.status.SetSelected("Confirmed")
+	old.openProfile(f.users["alice@acme.example"])
 	f.c.show(screenMail)
 	f.c.show(screenSettings)
 	f.c.settings.theme.SetSelected("Light")
@@ -548,7 +563,11 @@ func TestThemeChangeRenewsScreens(t *testing.T) {
 		t.Fatal("the users screen was kept")
 	}
 	equal(t, "users carried over", f.c.users.users.len(), loaded)
-	equal(t, "rows shown", f.c.users.list.Length(), loaded)
+	equal(t, "filter carried over", f.c.users.status.Selected, "Confirmed")
+	equal(t, "rows shown", f.c.users.list.Length(), len(old.shown))
+	if f.c.users.profile == nil || f.c.users.profile.user.ID != f.users["alice@acme.example"].ID {
+		t.Error("the open profile was not carried over")
+	}
 	equal(t, "selection kept", f.c.users.selected[f.users["bob@acme.example"].ID], true)
 	equal(t, "mail screen dropped", f.c.mail == nil, true)
 	equal(t, "still on Settings", f.c.spaces.current, screenSettings)
@@ -618,4 +637,30 @@ func TestSettingsMailRoute(t *testing.T) {
 	test.Tap(s.testSend)
 	equal(t, "sent through the server in use", s.testNote.Text, "The mail server accepted the test message to alice@acme.example.")
 	equal(t, "the sink has it", len(f.sink.Messages()), 1)
+}
+
+// Audit details in words, for what the database may write, odd or not.
+func TestDescribeEvent(t *testing.T) {
+	for _, tc := range []struct {
+		action  string
+		details map[string]any
+		want    string
+	}{
+		{"reset_password", map[string]any{"outcome": "skipped", "reason": "deactivated"}, "Skipped. " + app.SkipDeactivated.Sentence()},
+		{"reset_password", map[string]any{"outcome": "skipped", "reason": "not_found"}, "Skipped. " + app.SkipNotFound.Sentence()},
+		{"reset_password", map[string]any{"outcome": "skipped", "reason": "brand_new"}, "Skipped: brand_new."},
+		{"reset_password", map[string]any{"outcome": "skipped"}, "Skipped."},
+		{"reset_password", map[string]any{"outcome": "reset", "mode": "set_password", "force_change": true, "delivery": "password_notice", "batch_size": 3.0},
+			"Reset: password set, must change it at next sign-in, notice sent (no password in it), one of 3"},
+		{"complete_reset", map[string]any{"outcome": "wrong_code", "attempt": 2.0}, "Wrong one-time password (try 2 of 5)"},
+		{"complete_reset", map[string]any{"outcome": "wrong_code"}, "Wrong one-time password"},
+		{"complete_reset", map[string]any{"outcome": "something else"}, "outcome=something else"},
+		{"demo_seeded", map[string]any{}, ""},
+		{"add_role", map[string]any{"role": "helpdesk", "permissions": []any{"reset_password"}}, "helpdesk: reset_password"},
+		{"unknown_action", map[string]any{"b": 2.0, "a": "x"}, "a=x, b=2"},
+	} {
+		if got, _ := describeEvent(tc.action, tc.details); got != tc.want {
+			t.Errorf("%s %v = %q, want %q", tc.action, tc.details, got, tc.want)
+		}
+	}
 }

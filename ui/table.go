@@ -85,8 +85,10 @@ func (t *textTable) showDetail(row int) {
 	t.detail.Show()
 }
 
-// clearDetail hides the detail line, as when the rows change.
+// clearDetail hides the detail line and forgets the chosen cell, as when
+// the rows change: Fyne ignores a tap on the cell it holds as selected.
 func (t *textTable) clearDetail() {
+	t.UnselectAll()
 	t.detail.SetText("")
 	t.detail.Hide()
 }
