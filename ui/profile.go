@@ -231,8 +231,9 @@ func (p *profileScreen) apply(r profileLoad) {
 	for _, d := range r.deliveries {
 		p.lines = append(p.lines, activityLine{at: d.CreatedAt, text: "Mail: " + kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d)})
 	}
+	admins := p.c.users.users.adminNames()
 	for _, e := range r.events {
-		p.lines = append(p.lines, activityLine{at: e.At, text: auditText(e)})
+		p.lines = append(p.lines, activityLine{at: e.At, text: auditText(e, admins)})
 	}
 	for _, s := range r.sessions {
 		if s.Kind != "api_token" {
@@ -366,17 +367,13 @@ func deliveryState(d app.Delivery) string {
 	return "no message"
 }
 
-// auditText describes an audit event in a line.
-func auditText(e app.AuditEvent) string {
-	s := strings.ReplaceAll(e.Action, "_", " ") + " by " + e.Actor
-	if outcome, ok := e.Details["outcome"].(string); ok {
-		s += ": " + outcome
+// auditText describes an audit event in a line, in the Audit view's
+// words: what, by whom, and how it went.
+func auditText(e app.AuditEvent, admins map[string]string) string {
+	by := e.Actor
+	if name := admins[e.Actor]; name != "" {
+		by = name
 	}
-	if reason, ok := e.Details["reason"].(string); ok && reason != "" {
-		s += " (" + app.SkipReason(reason).Sentence() + ")"
-	}
-	if mode, ok := e.Details["mode"].(string); ok {
-		s += ", " + strings.ReplaceAll(mode, "_", " ")
-	}
-	return s
+	what, _ := describeEvent(e.Action, e.Details)
+	return actionLabel(e.Action) + " by " + by + ": " + what
 }

@@ -617,6 +617,16 @@ func TestAuditInWords(t *testing.T) {
 	equal(t, "newest first", a.table.text(0, 4), "Right password")
 	equal(t, "the wrong one", a.table.text(1, 4), "Wrong password")
 
+	// The profile's activity uses the same words.
+	f.c.users.openProfile(f.users["alice@acme.example"])
+	found := false
+	for _, l := range f.c.users.profile.lines {
+		found = found || strings.HasPrefix(l.text, "Password reset by "+owner.DisplayName+": Reset: one-time password, sent by email")
+	}
+	if !found {
+		t.Errorf("activity lines: %+v", f.c.users.profile.lines)
+	}
+
 	a.user.SetText("nobody@acme.example")
 	a.reload()
 	equal(t, "note", a.note.Text, `No user "nobody@acme.example" in this organization.`)
