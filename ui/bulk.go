@@ -134,6 +134,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.dlg.Resize(fyne.NewSize(60*theme.TextSize(), 50*theme.TextSize()))
 	b.addUsers(users)
 	b.dlg.Show()
+	c.win.Canvas().Focus(b.verify) // not the search behind the dialog
 	c.lastBulk = b
 	return b
 }

@@ -167,6 +167,9 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", container.NewBorder(nil, buttons, nil, nil, r.scroll), c.win)
 	r.fit()
 	r.dlg.Show()
+	// Typing goes to the dialog, not to the search behind it: the admin's
+	// password is what is left to type, and Return confirms.
+	c.win.Canvas().Focus(r.verify)
 	c.lastReset = r
 	return r
 }

@@ -276,6 +276,7 @@ func TestResetDialogExplains(t *testing.T) {
 	r = openResetDialog(f.c, f.users["erin@acme.example"])
 	equal(t, "unlock shown for a locked user", r.options.unlock.Visible(), true)
 	equal(t, "confirm offered", r.confirm.Disabled(), false)
+	equal(t, "typing goes to the dialog", f.d.win.Canvas().Focused(), fyne.Focusable(r.verify))
 	// While a reset runs, changing an option does not offer a second one.
 	r.running = true
 	r.mode.SetSelected(modeSetLabel)
