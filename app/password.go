@@ -36,12 +36,27 @@ const PasswordAlphabet = "abcdefghijkmnpqrstuvwxyz" + "ABCDEFGHJKLMNPQRSTUVWXYZ"
 // about 6.1 bits each, so at least 91 bits in all. A minLen above
 // MaxPasswordLength is treated as MaxPasswordLength, as CheckPassword does.
 func GeneratePassword(minLen int) (string, error) {
+	return generate(PasswordAlphabet, minLen)
+}
+
+// PlainPasswordAlphabet is PasswordAlphabet without its symbols: letters
+// and digits only, for a password read out over the phone or typed on a
+// phone's keyboard without switching layouts.
+const PlainPasswordAlphabet = "abcdefghijkmnpqrstuvwxyz" + "ABCDEFGHJKLMNPQRSTUVWXYZ" + "23456789"
+
+// GeneratePlainPassword is GeneratePassword over PlainPasswordAlphabet:
+// about 5.8 bits a character, so at least 87 bits in 15 characters.
+func GeneratePlainPassword(minLen int) (string, error) {
+	return generate(PlainPasswordAlphabet, minLen)
+}
+
+func generate(alphabet string, minLen int) (string, error) {
 	n := max(effectiveMinLength(minLen), DefaultMinPasswordLength)
 	// A random password fails the checks less than once in a billion tries
 	// (it would have to be a common word's start followed by only digits and
 	// symbols); the loop turns that into a guarantee.
 	for range 100 {
-		pw, err := randomString(PasswordAlphabet, n)
+		pw, err := randomString(alphabet, n)
 		if err != nil {
 			return "", err
 		}

@@ -15,19 +15,32 @@ import (
 )
 
 func TestGeneratePassword(t *testing.T) {
+	for _, gen := range []struct {
+		name     string
+		f        func(int) (string, error)
+		alphabet string
+	}{{"GeneratePassword", GeneratePassword, PasswordAlphabet}, {"GeneratePlainPassword", GeneratePlainPassword, PlainPasswordAlphabet}} {
+		testGenerator(t, gen.name, gen.f, gen.alphabet)
+	}
+	if strings.ContainsAny(PlainPasswordAlphabet, "!#$%&*+-=?@_") || !strings.Contains(PasswordAlphabet, PlainPasswordAlphabet) {
+		t.Errorf("the plain alphabet is not the full one without its symbols")
+	}
+}
+
+func testGenerator(t *testing.T, name string, generate func(int) (string, error), alphabet string) {
 	for _, minLen := range []int{-1, 0, 8, 15, 16, 40, 128, 500} {
-		t.Run(fmt.Sprint(minLen), func(t *testing.T) {
+		t.Run(fmt.Sprint(name, minLen), func(t *testing.T) {
 			want := max(effectiveMinLength(minLen), DefaultMinPasswordLength)
 			seen := make(map[string]bool)
 			for range 300 {
-				pw, err := GeneratePassword(minLen)
+				pw, err := generate(minLen)
 				if err != nil {
 					t.Fatalf("GeneratePassword(%d): %v", minLen, err)
 				}
 				if n := utf8.RuneCountInString(pw); n != want {
 					t.Errorf("GeneratePassword(%d) has %d characters, want %d", minLen, n, want)
 				}
-				if i := strings.IndexFunc(pw, func(r rune) bool { return !strings.ContainsRune(PasswordAlphabet, r) }); i >= 0 {
+				if i := strings.IndexFunc(pw, func(r rune) bool { return !strings.ContainsRune(alphabet, r) }); i >= 0 {
 					t.Errorf("GeneratePassword(%d) = %q: %q is not in the alphabet", minLen, pw, pw[i])
 				}
 				if err := CheckPassword(pw, minLen); err != nil {

@@ -34,6 +34,7 @@ type mobileResetPage struct {
 	password      *widget.Entry
 	generate      *widget.Button
 	reveal        *widget.Check
+	plain         *widget.Check // generate letters and digits only: easier on a phone's keyboard
 	strength      *widget.Label
 	forceChange   *widget.Check
 	options       *optionChecks
@@ -58,6 +59,7 @@ func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 	r.generate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: r.onGenerate}
 	r.password = &widget.Entry{Password: true, OnChanged: r.onPasswordChanged, ActionItem: r.generate}
 	r.reveal = &widget.Check{Text: "Show password", OnChanged: r.onReveal}
+	r.plain = &widget.Check{Text: "Letters and digits only", OnChanged: func(bool) { r.onGenerate() }}
 	r.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
 	r.forceChange = &widget.Check{Text: mobileForceLabel, Checked: defaults.ForceChange}
 	r.options = newOptionChecks(defaults.Unlock)
@@ -71,7 +73,7 @@ func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 	r.setBox = container.NewVBox(
 		&widget.Label{Text: "New Password", TextStyle: fyne.TextStyle{Bold: true}},
 		r.password,
-		r.reveal, r.strength, r.forceChange,
+		r.reveal, r.plain, r.strength, r.forceChange,
 	)
 	sessions := container.NewVBox(
 		&widget.Label{Text: "Active login sessions", TextStyle: fyne.TextStyle{Bold: true}},
@@ -125,7 +127,11 @@ func (r *mobileResetPage) showSkip() {
 
 // onGenerate fills in a new generated password.
 func (r *mobileResetPage) onGenerate() {
-	pw, err := r.m.opts.generate(r.m.org.MinPasswordLength)
+	generate := r.m.opts.generate
+	if r.plain.Checked {
+		generate = app.GeneratePlainPassword
+	}
+	pw, err := generate(r.m.org.MinPasswordLength)
 	if err != nil {
 		r.strength.SetText(app.ErrorMessage(err))
 		return

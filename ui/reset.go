@@ -73,6 +73,7 @@ type resetDialog struct {
 	setBox        *fyne.Container
 	password      *widget.Entry
 	regenerate    *widget.Button
+	plain         *widget.Check // generate letters and digits only
 	strength      *widget.Label
 	forceChange   *widget.Check
 	emailPassword *widget.Check
@@ -105,6 +106,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.password = &widget.Entry{Password: true, OnChanged: r.onPasswordChanged}
 	r.regenerate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: r.onRegenerate}
 	r.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
+	r.plain = &widget.Check{Text: plainLabel, OnChanged: func(bool) { r.onRegenerate() }}
 	r.forceChange = &widget.Check{Text: "Force change at next sign-in", Checked: true}
 	r.emailPassword = &widget.Check{Text: "Email the new password to the user", Checked: true, OnChanged: func(bool) { r.showSkip() }}
 	r.options = newOptionChecks(u.Locked(c.now()))
@@ -116,7 +118,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.setBox = container.NewVBox(
 		widget.NewLabel("New password"),
 		container.NewBorder(nil, nil, nil, r.regenerate, r.password),
-		r.strength, r.forceChange, r.emailPassword,
+		r.strength, r.plain, r.forceChange, r.emailPassword,
 	)
 	consoleNote := &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
 	if u.IsConsoleUser() && u.DBRole != "" {
@@ -235,13 +237,20 @@ func (r *resetDialog) updateConfirm() {
 
 // onRegenerate fills in a new generated password.
 func (r *resetDialog) onRegenerate() {
-	pw, err := app.GeneratePassword(r.c.org.MinPasswordLength)
+	generate := app.GeneratePassword
+	if r.plain.Checked {
+		generate = app.GeneratePlainPassword
+	}
+	pw, err := generate(r.c.org.MinPasswordLength)
 	if err != nil {
 		r.strength.SetText(app.ErrorMessage(err))
 		return
 	}
 	r.password.SetText(pw)
 }
+
+// plainLabel offers a generated password without symbols.
+const plainLabel = "Letters and digits only (easier to read out, or to type on a phone)"
 
 // onPasswordChanged shows whether the password passes the policy; an
 // earlier refusal was about the password before.

@@ -675,3 +675,23 @@ func TestDescribeEvent(t *testing.T) {
 		}
 	}
 }
+
+// "Letters and digits only" makes a password without symbols, on the
+// desktop and on the phone.
+func TestPlainPasswords(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	r.plain.SetChecked(true)
+	if strings.ContainsAny(r.password.Text, "!#$%&*+-=?@_") || !strings.HasPrefix(r.strength.Text, "Strong: ") {
+		t.Errorf("plain password %q (%s)", r.password.Text, r.strength.Text)
+	}
+	m := newMobile(f.app, f.backend, &Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter},
+		mobileOptions{options: testOptions(), platform: platformAndroid, generate: func(int) (string, error) { return "q7R!vT2m#Lp9wXz4", nil }})
+	p := newMobileResetPage(m, f.users["alice@acme.example"])
+	equal(t, "the page's own generator first", p.password.Text, "q7R!vT2m#Lp9wXz4")
+	p.plain.SetChecked(true)
+	if strings.ContainsAny(p.password.Text, "!#$%&*+-=?@_") || len(p.password.Text) < 15 {
+		t.Errorf("plain password on the phone %q", p.password.Text)
+	}
+}
