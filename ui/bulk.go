@@ -38,7 +38,7 @@ type bulkReset struct {
 	force     *widget.Check
 	emailPass *widget.Check
 	options   *optionChecks
-	verify    *widget.Entry
+	verify    *verifyEntry
 	status    *widget.Label
 	run       *widget.Button
 	cancel    *widget.Button
@@ -89,7 +89,11 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.emailPass = &widget.Check{Text: "Email the new password to the user", Checked: true}
 	b.setBox = container.NewVBox(b.force, b.emailPass)
 	b.options = newOptionChecks(true)
-	b.verify = &widget.Entry{Password: true, PlaceHolder: "Your password", OnSubmitted: func(string) { b.onRun() }}
+	b.verify = newVerifyEntry(b.onRun, func() {
+		if !b.cancel.Disabled() {
+			b.onClose()
+		}
+	})
 	b.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	b.run = &widget.Button{Text: "Reset Password", Importance: widget.HighImportance, OnTapped: b.onRun}
 	b.cancel = &widget.Button{Text: "Cancel", OnTapped: b.onClose}

@@ -78,7 +78,7 @@ type resetDialog struct {
 	forceChange   *widget.Check
 	emailPassword *widget.Check
 	options       *optionChecks
-	verify        *widget.Entry
+	verify        *verifyEntry
 	status        *widget.Label
 	confirm       *widget.Button
 	cancel        *widget.Button
@@ -110,7 +110,11 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.forceChange = &widget.Check{Text: "Force change at next sign-in", Checked: true}
 	r.emailPassword = &widget.Check{Text: "Email the new password to the user", Checked: true, OnChanged: func(bool) { r.showSkip() }}
 	r.options = newOptionChecks(u.Locked(c.now()))
-	r.verify = &widget.Entry{Password: true, PlaceHolder: "Your password", OnSubmitted: func(string) { r.onConfirm() }}
+	r.verify = newVerifyEntry(r.onConfirm, func() {
+		if !r.running {
+			r.onClose()
+		}
+	})
 	r.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	r.confirm = &widget.Button{Text: "Yes, Confirm", Importance: widget.HighImportance, OnTapped: r.onConfirm}
 	r.cancel = &widget.Button{Text: "Cancel", OnTapped: r.onClose}
@@ -384,6 +388,31 @@ func (r *resetDialog) onClose() {
 	r.secret.SetText("")
 	r.result.Password = ""
 	r.dlg.Hide()
+}
+
+// verifyEntry is the admin's password field of a dialog: Return confirms,
+// and Escape closes the dialog, since Fyne's dialogs take no keys of their
+// own and this field has the focus.
+type verifyEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newVerifyEntry(onSubmit, onEscape func()) *verifyEntry {
+	e := &verifyEntry{onEscape: onEscape}
+	e.Password = true
+	e.PlaceHolder = "Your password"
+	e.OnSubmitted = func(string) { onSubmit() }
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *verifyEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
 }
 
 // outcomeTexts says what happened to one user, the way both shells show it:

@@ -277,6 +277,10 @@ func TestResetDialogExplains(t *testing.T) {
 	equal(t, "unlock shown for a locked user", r.options.unlock.Visible(), true)
 	equal(t, "confirm offered", r.confirm.Disabled(), false)
 	equal(t, "typing goes to the dialog", f.d.win.Canvas().Focused(), fyne.Focusable(r.verify))
+	open := len(f.d.win.Canvas().Overlays().List())
+	r.verify.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	equal(t, "Escape closes the dialog", len(f.d.win.Canvas().Overlays().List()), open-1)
+	r = openResetDialog(f.c, f.users["erin@acme.example"])
 	// While a reset runs, changing an option does not offer a second one.
 	r.running = true
 	r.mode.SetSelected(modeSetLabel)
