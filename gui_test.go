@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+
+	fynetest "fyne.io/fyne/v2/test"
+
+	"resetdesk/app"
+	"resetdesk/data/pgtest"
+	"resetdesk/mail/sink"
+	"resetdesk/ui"
+)
+
+// Settings learns from the backend where mail goes, and "Send test message"
+// with no host goes through the mail server in use, recorded in the Mail
+// view like any other.
+func TestBackendMailRoute(t *testing.T) {
+	t.Setenv("RESETDESK_SMTP_URL", "")
+	b := newBackend(fynetest.NewTempApp(t))
+	if r := b.MailRoute(); r != "" {
+		t.Fatalf("route with no mail server = %q", r)
+	}
+	o := pgtest.NewOrg(t)
+	sess := b.session(o.Owner)
+	ctx := context.Background()
+	if err := b.SendTestMessage(ctx, sess, ui.SMTPSettings{}, "olivia@acme.test"); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("test message with no mail server at all: %v", err)
+	}
+
+	s, err := sink.Start("127.0.0.1:0", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	host, port, _ := net.SplitHostPort(s.Addr())
+	p, _ := strconv.Atoi(port)
+	if err := b.ConfigureMail(ui.SMTPSettings{Host: host, Port: p, TLS: "none", From: "ResetDesk <noreply@acme.test>"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.MailRoute(); r != s.Addr() {
+		t.Errorf("route = %q, want %q", r, s.Addr())
+	}
+	if err := b.SendTestMessage(ctx, sess, ui.SMTPSettings{}, "olivia@acme.test"); err != nil {
+		t.Fatalf("test message through the server in use: %v", err)
+	}
+	if n := len(s.Messages()); n != 1 {
+		t.Fatalf("the sink has %d messages, want 1", n)
+	}
+	ds, err := o.Owner.Deliveries(ctx, app.DeliveryFilter{Limit: 10})
+	if err != nil || len(ds) != 1 || ds[0].Kind != app.KindTest || ds[0].Status != app.DeliverySent || ds[0].Attempts != 1 {
+		t.Fatalf("deliveries %+v, %v", ds, err)
+	}
+}
