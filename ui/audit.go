@@ -62,7 +62,7 @@ type auditScreen struct {
 func newAuditScreen(c *console) *auditScreen {
 	s := &auditScreen{c: c}
 	s.actor = &widget.Entry{PlaceHolder: "Admin's role name", OnSubmitted: func(string) { s.reload() }}
-	s.user = &widget.Entry{PlaceHolder: "User email or zuid", OnSubmitted: func(string) { s.reload() }}
+	s.user = &widget.Entry{PlaceHolder: "User: email, zuid or part of the name", OnSubmitted: func(string) { s.reload() }}
 	options := []string{allActions}
 	for _, a := range auditActions {
 		options = append(options, a.label)
@@ -92,7 +92,16 @@ func (s *auditScreen) filter() (app.AuditFilter, string) {
 	if login := strings.TrimSpace(s.user.Text); login != "" {
 		u, ok := s.c.users.userByLogin(login)
 		if !ok {
-			return f, fmt.Sprintf("No user %q in this organization.", login)
+			// Part of a name or email does, when it names one user.
+			list := s.c.users.users
+			switch rows := filterUsers(list, userQuery{text: login, now: s.c.now()}, nil); len(rows) {
+			case 0:
+				return f, fmt.Sprintf("No user %q in this organization.", login)
+			case 1:
+				u = list.user(int(rows[0]))
+			default:
+				return f, fmt.Sprintf("%d users match %q: type more of the name or email, or the zuid.", len(rows), login)
+			}
 		}
 		f.UserID = u.ID
 	}

@@ -30,19 +30,18 @@ type signInScreen struct {
 	view       fyne.CanvasObject // centred, for a desktop window
 	box        *fyne.Container   // the form alone, for a phone's scrolling page
 
-	profiles     *widget.Select
-	name         *widget.Entry
-	host         *widget.Entry
-	port         *widget.Entry
-	database     *widget.Entry
-	role         *widget.Entry
-	password     *widget.Entry
-	remember     *widget.Check
-	signIn       *widget.Button
-	status       *widget.Label
-	keychainNote *widget.Label
-	busy         *fyne.Container
-	buttonRow    *fyne.Container // Sign in; a phone makes it a full-width, finger-tall bar
+	profiles  *widget.Select
+	name      *widget.Entry
+	host      *widget.Entry
+	port      *widget.Entry
+	database  *widget.Entry
+	role      *widget.Entry
+	password  *widget.Entry
+	remember  *widget.Check
+	signIn    *widget.Button
+	status    *widget.Label
+	busy      *fyne.Container
+	buttonRow *fyne.Container // Sign in; a phone makes it a full-width, finger-tall bar
 }
 
 func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
@@ -57,7 +56,6 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.remember = &widget.Check{Text: "Remember password in the keychain"}
 	s.signIn = &widget.Button{Text: "Sign in", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onSignIn}
 	s.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
-	s.keychainNote = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
 	s.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Signing in…"))
 	s.busy.Hide()
 
@@ -77,7 +75,7 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	title := &widget.Label{Text: "Sign in to ResetDesk", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	logo := widget.NewIcon(icons.AppIcon)
 	s.buttonRow = container.NewHBox(s.signIn)
-	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.keychainNote, s.status, s.busy, s.buttonRow)
+	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.status, s.busy, s.buttonRow)
 	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box))
 	return s
 }

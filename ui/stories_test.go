@@ -632,6 +632,17 @@ func TestAuditInWords(t *testing.T) {
 		t.Errorf("activity lines: %+v", f.c.users.profile.lines)
 	}
 
+	// Part of a name finds the user when only one matches.
+	a.action.SetSelected("Password reset")
+	a.user.SetText("alice and")
+	a.reload()
+	equal(t, "by part of a name", len(a.events), 1)
+	a.user.SetText("acme")
+	a.reload()
+	if !strings.Contains(a.note.Text, ` users match "acme": type more`) {
+		t.Errorf("many matches: note = %q", a.note.Text)
+	}
+
 	a.user.SetText("nobody@acme.example")
 	a.reload()
 	equal(t, "note", a.note.Text, `No user "nobody@acme.example" in this organization.`)
