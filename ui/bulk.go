@@ -22,7 +22,9 @@ type bulkReset struct {
 	c          *console
 	dlg        *dialog.CustomDialog
 	onFinished func() // after a run that reset someone
-	saved      string // the summary's note of where the results were saved
+	// The summary line: what the run did, then notes of what was done
+	// with the results since; each note is replaced, not repeated.
+	outcome, savedNote, copiedNote string
 
 	users     []app.User
 	targets   *widget.List
@@ -340,7 +342,8 @@ func (b *bulkReset) apply(results []app.ResetResult, err error) {
 	if err != nil {
 		text += " " + app.ErrorMessage(err)
 	}
-	b.summary.SetText(text)
+	b.outcome, b.savedNote, b.copiedNote = text, "", ""
+	b.showSummary()
 	if b.handOver() != "" {
 		b.copyAll.Show()
 	}
@@ -399,8 +402,8 @@ func (b *bulkReset) onSave() {
 			dialog.ShowInformation("Not saved", "The results could not be saved: "+app.ErrorMessage(err), b.c.win)
 			return
 		}
-		b.summary.SetText(strings.TrimSuffix(b.summary.Text, b.saved) + " Saved to " + wc.URI().Path() + ".")
-		b.saved = " Saved to " + wc.URI().Path() + "."
+		b.savedNote = " Saved to " + wc.URI().Path() + "."
+		b.showSummary()
 	}, b.c.win)
 	d.SetFileName("reset-results.csv")
 	d.Show()
@@ -432,5 +435,8 @@ func (b *bulkReset) handOver() string {
 // clipboardLifetime unless something else was copied since.
 func (b *bulkReset) onCopyAll() {
 	copySecret(b.c.d.app, b.handOver())
-	b.summary.SetText(b.summary.Text + " Passwords copied; the clipboard forgets them in a minute.")
+	b.copiedNote = " Passwords copied; the clipboard forgets them in a minute."
+	b.showSummary()
 }
+
+func (b *bulkReset) showSummary() { b.summary.SetText(b.outcome + b.savedNote + b.copiedNote) }

@@ -510,6 +510,8 @@ func TestStoryBulkSetPasswordsCopy(t *testing.T) {
 	equal(t, "summary", b.summary.Text, "2 reset, 0 skipped.")
 	equal(t, "copy shown", b.copyAll.Visible(), true)
 	test.Tap(b.copyAll)
+	test.Tap(b.copyAll)
+	equal(t, "the copy note once", strings.Count(b.summary.Text, "Passwords copied"), 1)
 	lines := strings.Split(strings.TrimSpace(f.app.Clipboard().Content()), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "alice@acme.example\t") || !strings.HasPrefix(lines[1], "bob@acme.example\t") {
 		t.Fatalf("clipboard lines: %d", len(lines))
