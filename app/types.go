@@ -14,6 +14,9 @@ type Org struct {
 	TempPasswordTTL       time.Duration // how long an unused temporary password stays valid
 	MinPasswordLength     int
 	SSOEnabled            bool // the org signs in through SSO: no email resets at all
+	// RequireResetReason: every reset records how the user was verified and
+	// why (the owner's choice; the database refuses a reset without them).
+	RequireResetReason bool
 }
 
 // Status is where a user stands in the directory.
