@@ -32,6 +32,10 @@ type Backend interface {
 	MailRoute() string
 	// Keychain returns the system keychain, or nil when there is none.
 	Keychain() Keychain
+	// OpenSelfService connects as the self-service login of s, for the end
+	// user's screens. EUNAVAILABLE when the server cannot be reached,
+	// EUNAUTHORIZED when it refuses the login or its password.
+	OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (app.SelfService, error)
 }
 
 // Resetter runs resets; *app.Resetter is one.
