@@ -52,6 +52,53 @@ func TestFilterUsers(t *testing.T) {
 	}
 }
 
+// The search forgives what a phone keyboard and people's habits change:
+// accents, and the way a phone number is written.
+func TestFilterFoldsAccentsAndPhoneFormats(t *testing.T) {
+	users := []app.User{
+		{ID: 100000011, DisplayName: "Zoë Ångström", MobileNumber: "+447700900003", PrimaryIsMobile: true, Status: app.StatusConfirmed, Role: app.RoleMember},
+		{ID: 100000012, DisplayName: "Jörg Müller", MobileNumber: "+49 151 2345 6789", PrimaryIsMobile: true, Status: app.StatusConfirmed, Role: app.RoleMember},
+		{ID: 100000013, DisplayName: "Hans Muller", PrimaryEmail: "hans@acme.example", MobileNumber: "07700 900123", Status: app.StatusConfirmed, Role: app.RoleMember},
+		{ID: 100000014, DisplayName: "Gustav Straße", PrimaryEmail: "gustav@acme.example", Status: app.StatusConfirmed, Role: app.RoleMember},
+		{ID: 100000015, DisplayName: "Łucja Ærø", PrimaryEmail: "lucja@acme.example", Status: app.StatusConfirmed, Role: app.RoleMember},
+	}
+	list := newUserListOf(t, users)
+	for _, tc := range []struct {
+		text string
+		want []int32
+	}{
+		{"muller", []int32{1, 2}},
+		{"müller", []int32{1, 2}},
+		{"MÜLLER", []int32{1, 2}},
+		{"zoe angstrom", []int32{0}},
+		{"Zoë", []int32{0}},
+		{"strasse", []int32{3}},
+		{"lucja aero", []int32{4}},
+		{"07700 900003", []int32{0}},    // national form, trunk 0 and a space
+		{"7700900003", []int32{0}},      // digits only
+		{"+44 7700 900003", []int32{0}}, // international form
+		{"0044 7700 900003", []int32{0}},
+		{"+44 (0)7700-900003", nil}, // the (0) is not dialled; not worth guessing
+		{"0151 2345 6789", []int32{1}},
+		{"+49-151-23456789", []int32{1}},
+		{"+44 7700 900123", []int32{2}}, // stored nationally, searched internationally
+		{"900123", []int32{2}},
+		{"07700 9001", []int32{2}}, // the start of a number
+		{"0000004", nil},           // not a phone number: part of no zuid here
+		{"00001", []int32{0, 1, 2, 3, 4}},
+	} {
+		got := filterUsers(list, userQuery{text: tc.text, now: fixedNow}, nil)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("filter %q = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"plain", "plain"}, {"åäöüßæœøłñç", "aaoussaeoeolnc"}, {"i̇lkay", "ilkay"}, {"日本 мария", "日本 мария"},
+	} {
+		equal(t, "foldAccents("+tc.in+")", foldAccents(tc.in), tc.want)
+	}
+}
+
 // newUserListOf makes a userList of users, as a load from the directory does.
 func newUserListOf(t testing.TB, users []app.User) *userList {
 	t.Helper()
@@ -143,8 +190,18 @@ func TestUserListKeepsEveryField(t *testing.T) {
 }
 
 // BenchmarkFilter100k is one keystroke over 100,000 loaded users: DESIGN.md
-// section 9 asks for well under 16 ms.
+// section 9 asks for under 8 ms.
 func BenchmarkFilter100k(b *testing.B) {
+	benchmarkFilter(b, "number0421", 100)
+}
+
+// BenchmarkFilter100kPhone is the same keystroke for a phone number as
+// people write it, which also compares every mobile number's digits.
+func BenchmarkFilter100kPhone(b *testing.B) {
+	benchmarkFilter(b, "0151 0000 0421", 1)
+}
+
+func benchmarkFilter(b *testing.B, text string, want int) {
 	users := make([]app.User, 100_000)
 	for i := range users {
 		users[i] = app.User{ID: int64(100_000_001 + i), DisplayName: fmt.Sprintf("User Number%06d Lastname", i),
@@ -152,15 +209,19 @@ func BenchmarkFilter100k(b *testing.B) {
 			Status: app.StatusConfirmed, Role: app.RoleMember}
 	}
 	list := newUserListOf(b, users)
-	q := userQuery{text: "number0421", status: app.StatusConfirmed, now: fixedNow}
+	q := userQuery{text: text, status: app.StatusConfirmed, now: fixedNow}
 	out := make([]int32, 0, list.len())
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for b.Loop() {
 		out = filterUsers(list, q, out[:0])
 	}
-	if len(out) != 100 {
-		b.Fatalf("matched %d users, want 100", len(out))
+	if cpu > 0 {
+		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+	}
+	if len(out) != want {
+		b.Fatalf("matched %d users, want %d", len(out), want)
 	}
 }
 

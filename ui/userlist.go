@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"resetdesk/app"
 )
@@ -40,7 +41,7 @@ type listRow struct {
 	// a lock "until 2999"; noTime for none.
 	lockedUntil, passwordExpiresAt, passwordChangedAt, createdAt int64
 	text                                                         uint32 // where the user's fields start in userList.text
-	key, keyEnd                                                  uint32 // the search key: email, mobile and name, lowercase and NUL-separated
+	key, keyEnd                                                  uint32 // the search key: email, mobile and name, lowercase and NUL-separated, the name folded
 	role                                                         uint16
 	status                                                       uint8
 	flags                                                        uint8
@@ -56,7 +57,7 @@ const (
 )
 
 // fieldCount is the number of NUL-ended fields per user in userList.text:
-// email, mobile, the name lowercased (empty when the key is written out
+// email, mobile, the name lowercased and folded (empty when the key is written out
 // separately), name, secondary email and db role.
 const fieldCount = 6
 
@@ -188,16 +189,23 @@ func (l *userList) userByLogin(login string) (app.User, bool) {
 // filterUsers appends to out the rows of l that match q, in order, and
 // returns it. It is pure, so that it can be benchmarked and tested without
 // a window.
+//
+// The text matches any part of a name, email, mobile number or zuid. Names
+// match without their accents (the key holds them folded, and the text is
+// folded the same way), so that "muller" finds Müller. Text that reads as
+// a phone number matches mobile numbers by their digits, whatever the
+// spaces, dashes, trunk 0 or +country either side.
 func filterUsers(l *userList, q userQuery, out []int32) []int32 {
 	if l == nil {
 		return out
 	}
-	text := strings.ToLower(strings.TrimSpace(q.text))
+	text := foldAccents(strings.ToLower(strings.TrimSpace(q.text)))
 	// A zuid matches by any part of its digits, as a name does by any part.
 	var digits []byte
 	if text != "" && strings.Trim(text, "0123456789") == "" {
 		digits = []byte(text)
 	}
+	phone := parsePhoneQuery(text)
 	status := -1
 	if q.status != "" {
 		if status = slices.Index(l.statuses, q.status); status < 0 {
@@ -217,14 +225,137 @@ func filterUsers(l *userList, q userQuery, out []int32) []int32 {
 		if q.lockedOnly && r.lockedUntil <= now {
 			continue
 		}
-		if text != "" && !strings.Contains(l.text[r.key:r.keyEnd], text) &&
-			(digits == nil || !bytes.Contains(strconv.AppendInt(id[:0], r.id, 10), digits)) {
-			continue
+		if text != "" {
+			key := l.text[r.key:r.keyEnd]
+			if !strings.Contains(key, text) &&
+				(digits == nil || !bytes.Contains(strconv.AppendInt(id[:0], r.id, 10), digits)) &&
+				(phone.digits == "" || !phone.matches(keyMobile(key))) {
+				continue
+			}
 		}
 		out = append(out, int32(i))
 	}
 	return out
 }
+
+// keyMobile is the mobile number in a search key.
+func keyMobile(key string) string {
+	_, rest, _ := strings.Cut(key, "\x00")
+	mobile, _, _ := strings.Cut(rest, "\x00")
+	return mobile
+}
+
+// phoneQuery is search text that reads as a phone number, by its digits.
+type phoneQuery struct {
+	digits        string // without the trunk 0 and the + of "+country"
+	international bool   // began with + or 00: the digits start with a country code
+}
+
+// parsePhoneQuery reads text as a phone number when it holds only digits
+// and what people write between them (spaces, dashes, dots, brackets, a
+// leading +), with at least six digits after any leading zeros; otherwise digits is "". A leading 0
+// is the trunk prefix of a national number (07700 900003) and 00 the
+// international prefix: neither is part of the number as stored.
+func parsePhoneQuery(text string) phoneQuery {
+	var q phoneQuery
+	var b strings.Builder
+	for i, c := range text {
+		switch {
+		case c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case c == '+' && i == 0:
+			q.international = true
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		default:
+			return phoneQuery{}
+		}
+	}
+	d := b.String()
+	if strings.HasPrefix(d, "00") {
+		q.international = true
+	}
+	if q.digits = strings.TrimLeft(d, "0"); len(q.digits) < 6 {
+		return phoneQuery{}
+	}
+	return q
+}
+
+// matches says whether the stored mobile number is q: q's digits appear in
+// the number's, or, for a number stored in national form (leading 0), the
+// national digits end an international q.
+func (q phoneQuery) matches(mobile string) bool {
+	if mobile == "" {
+		return false
+	}
+	var buf [32]byte
+	d := buf[:0]
+	for i := 0; i < len(mobile); i++ {
+		if c := mobile[i]; c >= '0' && c <= '9' && len(d) < len(buf) {
+			d = append(d, c)
+		}
+	}
+	national := len(d) > 0 && d[0] == '0' && !strings.HasPrefix(mobile, "+")
+	for len(d) > 0 && d[0] == '0' {
+		d = d[1:]
+	}
+	if len(d) == 0 {
+		return false
+	}
+	if strings.Contains(string(d), q.digits) {
+		return true
+	}
+	return national && q.international && len(d) >= 6 && strings.HasSuffix(q.digits, string(d))
+}
+
+// foldAccents takes the accents off Latin letters (ü to u, å to a, ß to
+// ss, and combining marks dropped) in lowercase text, so that a name
+// matches as it is typed on a keyboard without them. Other scripts pass
+// unchanged.
+func foldAccents(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, c := range s {
+		switch {
+		case c >= 0x300 && c <= 0x36f: // combining marks: the dot of i̇, a decomposed accent
+		case c >= 0xdf && c <= 0x17f:
+			if f := latinFolds[c-0xdf]; f != "" {
+				b.WriteString(f)
+			} else {
+				b.WriteRune(c)
+			}
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// latinFolds holds the plain letters of the lowercase letters from ß
+// (U+00DF) to ſ (U+017F); "" keeps the letter. Uppercase ones never reach
+// it: the text is lowercased first.
+var latinFolds = func() [0x17f - 0xdf + 1]string {
+	var t [0x17f - 0xdf + 1]string
+	for plain, letters := range map[string]string{
+		"a": "àáâãäåāăą", "ae": "æ", "c": "çćĉċč", "d": "ðďđ", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥħ",
+		"i": "ìíîïĩīĭįı", "ij": "ĳ", "j": "ĵ", "k": "ķĸ", "l": "ĺļľŀł", "n": "ñńņňŉŋ", "o": "òóôõöøōŏő", "oe": "œ",
+		"r": "ŕŗř", "s": "śŝşšſ", "ss": "ß", "t": "ţťŧ", "th": "þ", "u": "ùúûüũūŭůűų", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
+	} {
+		for _, c := range letters {
+			t[c-0xdf] = plain
+		}
+	}
+	return t
+}()
 
 // loadUserList reads every user of the org into a userList as the rows
 // arrive. Both shells call it off the Fyne goroutine.
@@ -285,8 +416,9 @@ func (b *userListBuilder) add(u *app.User) error {
 		b.list.statuses = append(b.list.statuses, u.Status)
 	}
 
-	name, email, mobile := strings.ToLower(u.DisplayName), strings.ToLower(u.PrimaryEmail), strings.ToLower(u.MobileNumber)
-	// The search key is email, mobile and name, lowercased. Emails and
+	name, email, mobile := foldAccents(strings.ToLower(u.DisplayName)), strings.ToLower(u.PrimaryEmail), strings.ToLower(u.MobileNumber)
+	// The search key is email, mobile and name, lowercased, the name also
+	// without its accents (filterUsers). Emails and
 	// numbers mostly are already, so the text starts with them and the
 	// lowercase name: then those three fields are the key, and only the name
 	// is written twice. Otherwise the key is written out after the fields.
