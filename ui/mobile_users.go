@@ -20,21 +20,26 @@ type mobileUsers struct {
 	page *mobilePage
 
 	search  *widget.Entry
+	refresh *widget.Button // loads the list again: users added elsewhere show up
 	count   *widget.Label
 	loading *fyne.Container
 	banner  *errorBanner
 	list    *widget.List
 
-	empty   *widget.Label // says why the list is empty, when it is
-	users   *userList
-	shown   []int32 // rows of users that match the search
-	loadSeq int     // drops the answer of a load that a newer one replaced
+	empty     *widget.Label // says why the list is empty, when it is
+	emptyView *fyne.Container
+	users     *userList
+	shown     []int32 // rows of users that match the search
+	loadSeq   int     // drops the answer of a load that a newer one replaced
+
+	lastSearch string // of the last refilter
 }
 
 func newMobileUsers(m *Mobile) *mobileUsers {
 	s := &mobileUsers{m: m}
 	s.search = &widget.Entry{PlaceHolder: "Search name, email, mobile or zuid", OnChanged: func(string) { s.refilter() }}
 	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
 	s.count = &widget.Label{Importance: widget.LowImportance}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading users…"))
 	s.loading.Hide()
@@ -43,9 +48,11 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 	s.list.OnSelected = s.onSelected
 	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
 	s.empty.Hide()
+	s.emptyView = emptyNote(s.empty)
 	top := container.NewVBox(s.search, s.count, s.loading, s.banner.view)
 	s.page = &mobilePage{title: "Users", content: container.NewBorder(container.NewPadded(top), nil, nil, nil,
-		container.NewStack(s.list, container.NewPadded(container.NewCenter(s.empty))))}
+		container.NewStack(s.list, s.emptyView)),
+		actions: []fyne.CanvasObject{fingerSquare(s.refresh)}}
 	return s
 }
 
@@ -54,6 +61,7 @@ func (s *mobileUsers) reload() {
 	s.loadSeq++
 	seq := s.loadSeq
 	s.loading.Show()
+	s.refresh.Disable()
 	ctx, dir := s.m.ctx, s.m.sess.Directory
 	s.m.opts.spawn(func() {
 		users, err := loadUserList(ctx, dir)
@@ -67,6 +75,7 @@ func (s *mobileUsers) apply(r usersLoad) {
 		return
 	}
 	s.loading.Hide()
+	s.refresh.Enable()
 	s.banner.show(r.err)
 	if r.err == nil {
 		s.users = r.users
@@ -86,9 +95,13 @@ func (s *mobileUsers) apply(r usersLoad) {
 func (s *mobileUsers) refilter() {
 	s.shown = filterUsers(s.users, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
 	s.count.SetText(countText(len(s.shown), s.users.len()))
-	showEmpty(s.empty, len(s.shown), s.users.len(), s.search.Text)
+	showEmpty(s.emptyView, s.empty, len(s.shown), s.users.len(), s.search.Text)
 	s.list.UnselectAll()
 	s.list.Refresh()
+	if s.search.Text != s.lastSearch { // the first matches, not the old place; a reload keeps it
+		s.lastSearch = s.search.Text
+		s.list.ScrollToTop()
+	}
 }
 
 func (s *mobileUsers) length() int { return len(s.shown) }

@@ -55,6 +55,7 @@ type usersScreen struct {
 	refresh    *widget.Button
 	loading    *widget.Activity
 	empty      *widget.Label // says why the list is empty, when it is
+	emptyView  *fyne.Container
 	banner     *errorBanner
 	list       *widget.List
 
@@ -67,6 +68,8 @@ type usersScreen struct {
 	shown    []int32 // rows of users that pass the filters
 	selected map[int64]bool
 	loadSeq  int // drops the answer of a load that a newer one replaced
+
+	lastQuery userQuery // of the last refilter, without its clock
 
 	profile *profileScreen // the profile showing, if any
 }
@@ -98,7 +101,8 @@ func newUsersScreen(c *console) *usersScreen {
 	top := container.NewVBox(filters, s.banner.view)
 	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance}
 	s.empty.Hide()
-	s.listView = container.NewBorder(top, s.selectionBar, nil, nil, container.NewStack(s.list, container.NewCenter(s.empty)))
+	s.emptyView = emptyNote(s.empty)
+	s.listView = container.NewBorder(top, s.selectionBar, nil, nil, container.NewStack(s.list, s.emptyView))
 	s.view = container.NewStack(s.listView)
 	return s
 }
@@ -187,9 +191,16 @@ func (s *usersScreen) refilter() {
 	q := s.query()
 	s.shown = filterUsers(s.users, q, s.shown[:0])
 	s.count.SetText(countText(len(s.shown), s.users.len()))
-	showEmpty(s.empty, len(s.shown), s.users.len(), q.text)
+	showEmpty(s.emptyView, s.empty, len(s.shown), s.users.len(), q.text)
 	s.list.UnselectAll()
 	s.list.Refresh()
+	// New filters: the first matches are the ones to see, and a list left
+	// scrolled halfway would hide them above. A reload keeps the place.
+	q.now = time.Time{}
+	if q != s.lastQuery {
+		s.lastQuery = q
+		s.list.ScrollToTop()
+	}
 }
 
 // userByID returns a loaded user.
@@ -396,7 +407,8 @@ func statusImportance(s app.Status) widget.Importance {
 }
 
 // showEmpty says, in place of an empty list, why it is empty.
-func showEmpty(l *widget.Label, shown, total int, text string) {
+func showEmpty(view *fyne.Container, l *widget.Label, shown, total int, text string) {
+	defer view.Refresh() // lays the note out for its new text
 	switch {
 	case shown > 0 || total == 0:
 		l.Hide()
@@ -407,6 +419,34 @@ func showEmpty(l *widget.Label, shown, total int, text string) {
 		l.SetText("No user matches these filters.")
 	}
 	l.Show()
+}
+
+// emptyNote places the label that explains an empty list over the list:
+// across the list's width, in its middle. container.NewCenter would give a
+// word-wrapped label only its narrowest width, one letter a line, and the
+// window would grow to hold that column.
+func emptyNote(l *widget.Label) *fyne.Container {
+	return container.New(emptyNoteLayout{}, l)
+}
+
+// emptyNoteLayout asks for no room of its own: the note sits over a list
+// that already has its size, so that no message, however long, makes the
+// window grow.
+type emptyNoteLayout struct{}
+
+func (emptyNoteLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
+
+func (emptyNoteLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding() * 2
+	w := max(size.Width-2*pad, 0)
+	for _, o := range objects {
+		// A wrapped label's height follows its width: give it the width
+		// first, then ask.
+		o.Resize(fyne.NewSize(w, o.Size().Height))
+		h := min(o.MinSize().Height, size.Height)
+		o.Resize(fyne.NewSize(w, h))
+		o.Move(fyne.NewPos(pad, (size.Height-h)/2))
+	}
 }
 
 // countText says how many users the list shows, of how many loaded.
