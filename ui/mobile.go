@@ -5,10 +5,12 @@ import (
 	"net/url"
 	"runtime"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/mobile"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -101,6 +103,7 @@ func newMobile(a fyne.App, b Backend, s *Session, o mobileOptions) *Mobile {
 	m.win.SetIcon(icons.AppIcon)
 	m.win.Resize(phoneSize)
 	m.win.SetOnClosed(m.onClosed)
+	m.win.Canvas().SetOnTypedKey(m.onTypedKey)
 	m.signIn = newSignInScreen(a, b, m.win, o.spawn, m.open)
 	if s == nil {
 		m.showSignIn()
@@ -186,6 +189,30 @@ func (m *Mobile) onClosed() { m.close() }
 // now is the shell's clock.
 func (m *Mobile) now() time.Time { return m.opts.now() }
 
+// onTypedKey takes Android's Back key (and Escape in the preview): it
+// closes a pop-up, else goes back a page, and leaves the app only from the
+// first page, as Android apps do. Without it Fyne's driver ends the app at
+// once, with a password on screen lost.
+func (m *Mobile) onTypedKey(k *fyne.KeyEvent) {
+	if k.Name != mobile.KeyBack && k.Name != fyne.KeyEscape {
+		return
+	}
+	if top := m.win.Canvas().Overlays().Top(); top != nil {
+		top.Hide()
+		return
+	}
+	if m.nav != nil && len(m.nav.pages) > 1 {
+		m.nav.onBack()
+		return
+	}
+	if k.Name != mobile.KeyBack {
+		return
+	}
+	if d, ok := m.app.Driver().(interface{ GoBack() }); ok {
+		d.GoBack()
+	}
+}
+
 // onUsers is the users entry: the list, on top of the home page.
 func (m *Mobile) onUsers() {
 	m.nav.popTo(m.home.page)
@@ -226,7 +253,7 @@ func newMobileNav(platform string) *mobileNav {
 	n.bottom = container.NewHBox()
 	// The spacers centre the title's line in the finger-tall bar.
 	title := container.NewVBox(layout.NewSpacer(), n.title, layout.NewSpacer())
-	bar := container.New(fingerLayout{}, container.NewBorder(nil, nil, n.back, n.actions, title))
+	bar := container.New(fingerLayout{}, container.NewBorder(nil, nil, fingerSquare(n.back), n.actions, title))
 	n.view = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), n.bottom, nil, nil, n.body)
 	return n
 }
@@ -281,7 +308,7 @@ func (n *mobileNav) show() {
 	if len(n.pages) > 1 {
 		n.back.Show()
 		if n.platform == platformIOS {
-			n.back.SetText(n.pages[len(n.pages)-2].title)
+			n.back.SetText(backLabel(n.pages[len(n.pages)-2].title))
 		}
 	} else {
 		n.back.Hide()
@@ -296,6 +323,16 @@ func (n *mobileNav) show() {
 	n.view.Refresh()
 }
 
+// backLabel is the text of iOS's back button: the page it leads to, or
+// "Back" when that title (a long organisation's name) would crowd out the
+// title of the page showing.
+func backLabel(title string) string {
+	if utf8.RuneCountInString(title) > 12 {
+		return "Back"
+	}
+	return title
+}
+
 // fingerSize is the least height of anything a thumb taps: two inline
 // icons with their padding, 48 in the default theme (Material's touch
 // target), and larger with larger themes.
@@ -303,10 +340,12 @@ func fingerSize() float32 {
 	return 2 * (theme.Size(theme.SizeNameInlineIcon) + theme.Padding())
 }
 
-// fingerLayout stacks its objects and makes them at least fingerSize tall.
-type fingerLayout struct{}
+// fingerLayout stacks its objects and makes them at least fingerSize tall,
+// and as wide when square: an icon button is otherwise narrower than a
+// thumb.
+type fingerLayout struct{ square bool }
 
-func (fingerLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+func (l fingerLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for _, o := range objects {
 		if o.Visible() {
@@ -314,6 +353,9 @@ func (fingerLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 		}
 	}
 	s.Height = max(s.Height, fingerSize())
+	if l.square {
+		s.Width = max(s.Width, fingerSize())
+	}
 	return s
 }
 
@@ -326,6 +368,12 @@ func (fingerLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 
 // finger wraps o to a finger's height.
 func finger(o fyne.CanvasObject) *fyne.Container { return container.New(fingerLayout{}, o) }
+
+// fingerSquare wraps o to at least a finger's height and width: for icon
+// buttons.
+func fingerSquare(o fyne.CanvasObject) *fyne.Container {
+	return container.New(fingerLayout{square: true}, o)
+}
 
 // mobileHome is the first page: the org, who is signed in, and the users
 // entry where the platform puts it.
@@ -346,7 +394,7 @@ func newMobileHome(m *Mobile) *mobileHome {
 	if m.opts.platform == platformIOS {
 		where = "at the top right"
 		h.entry = &widget.Button{Icon: icons.Themed(icons.Admin), Importance: widget.LowImportance, OnTapped: m.onUsers}
-		h.page.actions = []fyne.CanvasObject{h.entry}
+		h.page.actions = []fyne.CanvasObject{fingerSquare(h.entry)}
 	} else {
 		h.entry = &widget.Button{Text: "Users", Icon: icons.Themed(icons.Admin), Importance: widget.HighImportance, OnTapped: m.onUsers}
 		h.page.fab = finger(h.entry)
@@ -358,7 +406,8 @@ func newMobileHome(m *Mobile) *mobileHome {
 	logo := widget.NewIcon(icons.AppIcon)
 	body := container.NewVBox(
 		container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(2*fingerSize()), logo)),
-		&widget.Label{Text: m.org.Name, Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText},
+		&widget.Label{Text: m.org.Name, Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText,
+			Wrapping: fyne.TextWrapWord},
 		&widget.Label{Text: "Signed in as " + who, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
 		h.count,
 		&widget.Label{Text: "Tap Users " + where + " to find a user and reset their password.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},

@@ -53,7 +53,11 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.database = &widget.Entry{PlaceHolder: "resetdesk"}
 	s.role = &widget.Entry{PlaceHolder: "Your PostgreSQL role"}
 	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onSignIn() }}
+	// Offered only where a keychain exists: phones have none that we reach.
 	s.remember = &widget.Check{Text: "Remember password in the keychain"}
+	if b.Keychain() == nil {
+		s.remember.Hide()
+	}
 	s.signIn = &widget.Button{Text: "Sign in", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onSignIn}
 	s.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	s.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Signing in…"))
