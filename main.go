@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -39,9 +38,12 @@ func cliEnv(dsn string) cli.Env {
 			return data.OpenAdmin(ctx, dsn)
 		},
 		Mailer: mailerFromEnv,
-		Completer: func(ctx context.Context) (app.ResetCompleter, io.Closer, error) {
+		SelfService: func(ctx context.Context) (app.SelfService, error) {
 			db, err := data.Open(ctx, dsn)
-			return db, db, err
+			if err != nil {
+				return nil, err
+			}
+			return db, nil
 		},
 		MailSink: runSink,
 	}

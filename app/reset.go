@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -99,6 +101,9 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		for k, i := range toHash {
 			targets[i].PasswordHash = hashes[k]
 		}
+		if opts.ForceChange {
+			addChangeTickets(targets, users, secrets, toHash)
+		}
 		progress("passwords", len(toHash), len(toHash))
 	}
 
@@ -124,7 +129,8 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		}
 		if a.Delivery.ID != 0 {
 			n := Notice{DeliveryID: a.Delivery.ID, Kind: a.Delivery.Kind, To: a.Delivery.To,
-				UserName: users[i].DisplayName, Login: users[i].Login(), OrgName: req.Org.Name, ExpiresAt: a.ExpiresAt}
+				UserName: users[i].DisplayName, Login: users[i].Login(), OrgName: req.Org.Name, ExpiresAt: a.ExpiresAt,
+				Instructions: req.Org.CompletionInstructions, TimeZone: req.Org.TimeZone}
 			if n.Kind == KindOneTimePassword || n.Kind == KindPassword {
 				n.Secret = secrets[i]
 			}
@@ -162,6 +168,30 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		}
 	}
 	return results, recErr
+}
+
+// addChangeTickets gives each temporary password (set, must change) its
+// change ticket, so that the user can replace it from a self-service screen
+// with their email and the password. Users without an email get none.
+func addChangeTickets(targets []ResetTarget, users []User, secrets []string, idx []int) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				targets[i].ChangeTicket = ChangeTicket(ChangeProof(users[i].PrimaryEmail, secrets[i]))
+			}
+		}()
+	}
+	for _, i := range idx {
+		if users[i].PrimaryEmail != "" {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
 }
 
 // send mails the notices and returns, for each, the error and the number of

@@ -1,20 +1,189 @@
 package app
 
 import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 )
 
-// SelfService is the end user's side of the directory: a connection as a
-// member of resetdesk_self_service, which may only redeem a one-time
-// password (with its attempt limit), change a temporary password, and read
-// the password rules for a login. The end user's screens hold one while
-// they show and Close it when they go.
+// CompletionStatus is the database's answer to an end user who completes a
+// reset with a one-time password or changes a temporary password.
+type CompletionStatus string
+
+// The answers complete_reset and change_password give. An unknown login gets
+// the same answer as a wrong code or password, so nobody learns who exists.
+const (
+	CompletionOK        CompletionStatus = "ok"
+	CompletionInvalid   CompletionStatus = "invalid"   // wrong, used, voided, or unknown login
+	CompletionExpired   CompletionStatus = "expired"   // right, but too late
+	CompletionExhausted CompletionStatus = "exhausted" // the fifth wrong attempt: it no longer works
+	CompletionBusy      CompletionStatus = "busy"      // someone else is at this user's code right now
+	CompletionLimited   CompletionStatus = "limited"   // too many attempts in a short time
+)
+
+// Sentence explains the status to an end user who typed a one-time password.
+func (s CompletionStatus) Sentence() string {
+	switch s {
+	case CompletionOK:
+		return "Your new password is set. Sign in to your mail with it."
+	case CompletionExpired:
+		return "That one-time password has expired. Ask your administrator to send a new one."
+	case CompletionExhausted:
+		return "Too many wrong attempts: that one-time password no longer works. Ask your administrator to send a new one."
+	case CompletionBusy, CompletionLimited:
+		return s.tryLater()
+	}
+	return "That one-time password is not valid for this login: check both, and use the newest mail if you got several. After 5 wrong attempts the code stops working."
+}
+
+// ChangeSentence explains the status to an end user who typed their
+// temporary password to change it.
+func (s CompletionStatus) ChangeSentence() string {
+	switch s {
+	case CompletionOK:
+		return "Your new password is set, and the temporary one no longer works. Sign in to your mail with the new one."
+	case CompletionExpired:
+		return "That temporary password has expired. Ask your administrator for a new one."
+	case CompletionExhausted:
+		return "Too many wrong attempts: the temporary password can no longer be changed here. Ask your administrator for a new one."
+	case CompletionBusy, CompletionLimited:
+		return s.tryLater()
+	}
+	return "That is not a temporary password that can be changed for this login: check both. After 5 wrong attempts it can no longer be changed here."
+}
+
+func (s CompletionStatus) tryLater() string {
+	if s == CompletionBusy {
+		return "Your account is busy with another change right now. Nothing was changed; try again in a minute."
+	}
+	return "Too many attempts in a short time. Nothing was changed; wait 15 minutes and try again."
+}
+
+// PasswordRules is what a new password must meet, for the live policy line of
+// the end user's screens. The database gives the same rules for any login,
+// known or not.
+type PasswordRules struct {
+	MinLength int
+}
+
+// SelfService is the end user's side of a reset, on a connection signed in as
+// a member of resetdesk_self_service, which may only redeem a one-time
+// password, change a temporary password, and read the password rules. Its
+// methods return EUNAUTHORIZED for any other login (a console role
+// included), EUNAVAILABLE when the database cannot be reached, and otherwise
+// a CompletionStatus. The end user's screens hold one while they show and
+// Close it when they go.
 type SelfService interface {
-	ResetCompleter
+	// PasswordRules returns the rules for login's new password.
+	PasswordRules(ctx context.Context, login string) (PasswordRules, error)
+	// CompleteReset sets the argon2id hash newHash as login's password when
+	// codeHash (HashCode of what they typed) matches their live one-time password.
+	CompleteReset(ctx context.Context, login, codeHash, newHash string) (CompletionStatus, error)
+	// ChangePassword replaces login's temporary password with newHash when
+	// proof (ChangeProof of what they typed) matches the change ticket their
+	// administrator's reset left.
+	ChangePassword(ctx context.Context, login, proof, newHash string) (CompletionStatus, error)
 	Close() error
+}
+
+// SelfServiceRequest is what the end user typed: their login, the one-time
+// code or the temporary password (Secret), and the new password twice.
+type SelfServiceRequest struct {
+	Login       string
+	Secret      string
+	NewPassword string
+	Again       string
+}
+
+// check returns the first thing wrong with what the user typed before any
+// database work: empty fields, entries that differ, a password the rules refuse.
+func (r SelfServiceRequest) check(rules PasswordRules, secretName string) error {
+	switch {
+	case strings.TrimSpace(r.Login) == "":
+		return Errorf(EINVALID, "Type your login (your email address).")
+	case strings.TrimSpace(r.Secret) == "":
+		return Errorf(EINVALID, "Type the %s.", secretName)
+	case r.NewPassword == "":
+		return Errorf(EINVALID, "Type a new password.")
+	case r.NewPassword != r.Again:
+		return Errorf(EINVALID, "The two new passwords differ: type the same password twice.")
+	case r.NewPassword == r.Secret:
+		return Errorf(EINVALID, "Choose a new password that differs from the %s.", secretName)
+	}
+	if err := CheckPassword(r.NewPassword, rules.MinLength, strings.TrimSpace(r.Login)); err != nil {
+		return Errorf(EINVALID, "%s", strings.Replace(ErrorMessage(err), "the user's name or email address", "your name or email address", 1))
+	}
+	return nil
+}
+
+// CompleteReset finishes a one-time reset as the end user: it checks what
+// they typed against the rules, hashes the new password and hands it to s
+// with the code's hash. EINVALID (with a sentence) for bad input, before
+// anything reaches the database's code check.
+func CompleteReset(ctx context.Context, s SelfService, r SelfServiceRequest) (CompletionStatus, error) {
+	rules, err := s.PasswordRules(ctx, strings.TrimSpace(r.Login))
+	if err != nil {
+		return "", err
+	}
+	if err := r.check(rules, "one-time password"); err != nil {
+		return "", err
+	}
+	h, err := HashPassword(r.NewPassword)
+	if err != nil {
+		return "", &Error{Code: EINTERNAL, Message: "Could not hash the new password.", Err: err}
+	}
+	return s.CompleteReset(ctx, strings.TrimSpace(r.Login), HashCode(r.Secret), h)
+}
+
+// ChangeTemporaryPassword replaces a temporary password (set by an admin,
+// must change) as the end user. Like CompleteReset; the temporary password
+// itself never leaves this process, only ChangeProof of it.
+func ChangeTemporaryPassword(ctx context.Context, s SelfService, r SelfServiceRequest) (CompletionStatus, error) {
+	rules, err := s.PasswordRules(ctx, strings.TrimSpace(r.Login))
+	if err != nil {
+		return "", err
+	}
+	if err := r.check(rules, "temporary password"); err != nil {
+		return "", err
+	}
+	h, err := HashPassword(r.NewPassword)
+	if err != nil {
+		return "", &Error{Code: EINTERNAL, Message: "Could not hash the new password.", Err: err}
+	}
+	return s.ChangePassword(ctx, strings.TrimSpace(r.Login), ChangeProof(r.Login, r.Secret), h)
+}
+
+// changeProofIterations is the cost of a change proof: the same as the
+// SCRAM-SHA-256 verifier PostgreSQL keeps for its own login passwords.
+const changeProofIterations = 4096
+
+// ChangeProof derives what proves knowledge of a temporary password to the
+// database: PBKDF2-HMAC-SHA256 of the password, salted with the lower-case
+// login, as hex. The admin's reset stores the SHA-256 of it (the change
+// ticket); the end user's client sends it. Neither the password nor
+// anything Dovecot's passdb can read goes over the wire.
+func ChangeProof(login, password string) string {
+	salt := "resetdesk change ticket\x00" + strings.ToLower(strings.TrimSpace(login))
+	key, err := pbkdf2.Key(sha256.New, password, []byte(salt), changeProofIterations, sha256.Size)
+	if err != nil { // only for a key length FIPS mode forbids; 32 bytes is fine
+		panic(err)
+	}
+	return hex.EncodeToString(key)
+}
+
+// ChangeTicket is what the database keeps of a ChangeProof: its SHA-256, hex.
+func ChangeTicket(proof string) string {
+	b, err := hex.DecodeString(proof)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // SelfServiceSetup is how a ResetDesk reaches the directory for the end

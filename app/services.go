@@ -36,6 +36,9 @@ type ResetTarget struct {
 	UserID       int64
 	PasswordHash string // set-password mode: PHC argon2id string
 	CodeHash     string // one-time mode: hex SHA-256 of the code
+	// ChangeTicket, for a set password the user must change: ChangeTicket of
+	// ChangeProof of it, so the user can replace it on a self-service screen.
+	ChangeTicket string
 }
 
 // ResetBatch is a reset of one or many users, applied in one transaction.
@@ -119,6 +122,10 @@ type Notice struct {
 	OrgName    string
 	Secret     string
 	ExpiresAt  time.Time
+	// Instructions are the org's CompletionInstructions and TimeZone its
+	// zone, for the mails that tell the user where and by when to finish.
+	Instructions string
+	TimeZone     string
 }
 
 // Mailer sends notices. Send uses one connection for the whole slice and

@@ -40,52 +40,19 @@ type Provisioner interface {
 	Close() error
 }
 
-// CompletionStatus is the answer to an end user's one-time password.
-type CompletionStatus string
-
-// The answers complete_reset gives.
-const (
-	CompletionOK        CompletionStatus = "ok"
-	CompletionInvalid   CompletionStatus = "invalid"
-	CompletionExpired   CompletionStatus = "expired"
-	CompletionExhausted CompletionStatus = "exhausted"
-)
-
-// Sentence explains the status to the end user.
-func (s CompletionStatus) Sentence() string {
-	switch s {
-	case CompletionOK:
-		return "Your new password is set. Sign in with it now."
-	case CompletionExpired:
-		return "That one-time password has expired. Ask your administrator to send a new one."
-	case CompletionExhausted:
-		return "Too many wrong attempts: that one-time password no longer works. Ask your administrator to send a new one."
-	}
-	return "That one-time password is not valid. Check it and try again; after 5 wrong attempts it stops working."
+// SelfServiceLogin is a database login for the end user's screens: a member
+// of resetdesk_self_service, which may call the end user's functions and
+// nothing else.
+type SelfServiceLogin struct {
+	LoginRole string // the PostgreSQL login role to create
+	Password  string // its password
 }
 
-// ResetCompleter is the end user's side of a one-time reset.
-type ResetCompleter interface {
-	// MinPasswordLength is the org's minimum length for login's new password.
-	MinPasswordLength(ctx context.Context, login string) (int, error)
-	// CompleteReset sets the password hash newHash for login when codeHash
-	// matches their live one-time password.
-	CompleteReset(ctx context.Context, login, codeHash, newHash string) (CompletionStatus, error)
-}
-
-// CompleteReset checks the new password against the org's policy, hashes it,
-// and hands it to c with the code.
-func CompleteReset(ctx context.Context, c ResetCompleter, login, code, newPassword string) (CompletionStatus, error) {
-	minLen, err := c.MinPasswordLength(ctx, login)
-	if err != nil {
-		return "", err
-	}
-	if err := CheckPassword(newPassword, minLen, login); err != nil {
-		return "", err
-	}
-	h, err := HashPassword(newPassword)
-	if err != nil {
-		return "", &Error{Code: EINTERNAL, Message: "Could not hash the new password.", Err: err}
-	}
-	return c.CompleteReset(ctx, login, HashCode(code), h)
+// SelfServiceProvisioner makes self-service logins. The DBA's Provisioner and
+// the owner's Directory connection both can: the owner's through a database
+// function that refuses anyone else. EINVALID for a bad name or password,
+// ECONFLICT when the role exists, EUNAUTHORIZED for anyone but the owner or
+// a DBA.
+type SelfServiceProvisioner interface {
+	AddSelfServiceLogin(ctx context.Context, l SelfServiceLogin) error
 }

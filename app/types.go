@@ -17,7 +17,21 @@ type Org struct {
 	// RequireResetReason: every reset records how the user was verified and
 	// why (the owner's choice; the database refuses a reset without them).
 	RequireResetReason bool
+	// CompletionInstructions are the office's own words in every one-time
+	// and temporary-password mail: where and how to finish ("use the
+	// front-desk PC, or call Maria on 2114"). At most MaxInstructionsLength
+	// characters, no control characters but line breaks.
+	CompletionInstructions string
+	// MailRelay: mail leaves through `resetdesk relay` near the database
+	// instead of the admin's device (DESIGN.md section 3). Off by default.
+	MailRelay bool
+	// TimeZone is the IANA zone the org's mail states times in, such as
+	// "Europe/Berlin". Empty means UTC.
+	TimeZone string
 }
+
+// MaxInstructionsLength caps Org.CompletionInstructions, in characters.
+const MaxInstructionsLength = 500
 
 // Status is where a user stands in the directory.
 type Status string

@@ -52,6 +52,11 @@ type DemoInfo struct {
 	// CustomRole is the name of the helpdesk user's custom role
 	// (reset_password only).
 	CustomRole string
+	// SelfServiceRole is the demo's self-service login (PREFIX_selfservice,
+	// a member of resetdesk_self_service with the console roles' password),
+	// and SelfServiceURL signs in as it: what "I have a one-time password"
+	// and "Change a temporary password" use after signing out of the demo.
+	SelfServiceRole, SelfServiceURL string
 
 	// Seeded is true when this call filled the database, false when the demo
 	// was already there.
@@ -64,7 +69,7 @@ var databaseNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // demoNames holds the names derived from DemoOptions.
 type demoNames struct {
-	db, owner, admin, helpdesk, customRole string
+	db, owner, admin, helpdesk, customRole, selfService string
 }
 
 func (o DemoOptions) names() (demoNames, error) {
@@ -76,7 +81,7 @@ func (o DemoOptions) names() (demoNames, error) {
 		prefix = "demo"
 	}
 	n := demoNames{db: db, owner: prefix + "_owner", admin: prefix + "_admin", helpdesk: prefix + "_helpdesk",
-		customRole: "helpdesk"}
+		customRole: "helpdesk", selfService: prefix + "_selfservice"}
 	if prefix != "demo" {
 		// The custom role's group role is server-wide too: keep another
 		// prefix's demo (a test's) from sharing it.
@@ -130,8 +135,9 @@ func SeedDemo(ctx context.Context, superURL string, opt DemoOptions) (DemoInfo, 
 	defer d.Close()
 	a := &Admin{DB: *d}
 	info := DemoInfo{OrgName: DemoOrgName, Database: n.db, OwnerRole: n.owner, AdminRole: n.admin,
-		HelpdeskRole: n.helpdesk, CustomRole: n.customRole}
-	for role, dst := range map[string]*string{n.owner: &info.OwnerURL, n.admin: &info.AdminURL, n.helpdesk: &info.HelpdeskURL} {
+		HelpdeskRole: n.helpdesk, CustomRole: n.customRole, SelfServiceRole: n.selfService}
+	for role, dst := range map[string]*string{n.owner: &info.OwnerURL, n.admin: &info.AdminURL, n.helpdesk: &info.HelpdeskURL,
+		n.selfService: &info.SelfServiceURL} {
 		if *dst, err = signInURL(superURL, cfg, n.db, role, opt.Password); err != nil {
 			return info, err
 		}
@@ -145,6 +151,12 @@ func SeedDemo(ctx context.Context, superURL string, opt DemoOptions) (DemoInfo, 
 			return info, fmt.Errorf("data: demo: %w", err)
 		}
 		info.Seeded = true
+	} else if _, err := a.Setup(ctx, SetupOptions{}); err != nil {
+		// A demo made by an older ResetDesk: bring its schema up to date.
+		return info, fmt.Errorf("data: demo: %w", err)
+	}
+	if err := a.ensureDemoSelfService(ctx, n, opt.Password); err != nil {
+		return info, fmt.Errorf("data: demo: %w", err)
 	}
 	if err := a.healDemoPasswords(ctx, n, info.OwnerURL, opt.Password); err != nil {
 		return info, fmt.Errorf("data: demo: %w", err)
@@ -270,6 +282,20 @@ func (a *Admin) seedDemo(ctx context.Context, n demoNames, password string) erro
 	return a.seedDemoDirectory(ctx, res.OrgID, n)
 }
 
+// ensureDemoSelfService adds the demo's self-service login unless this
+// database has it already.
+func (a *Admin) ensureDemoSelfService(ctx context.Context, n demoNames, password string) error {
+	var registered bool
+	const q = `SELECT EXISTS (SELECT 1 FROM resetdesk.self_service_logins WHERE db_role = $1)`
+	if err := a.db.GetContext(ctx, &registered, q, n.selfService); err != nil {
+		return a.mapErr(err)
+	}
+	if registered {
+		return nil
+	}
+	return a.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: n.selfService, Password: password})
+}
+
 // healDemoPasswords gives the console roles password when it does not sign
 // in as the owner. The check is one sign-in, so a second seed with the same
 // password changes nothing.
@@ -281,7 +307,7 @@ func (a *Admin) healDemoPasswords(ctx context.Context, n demoNames, ownerURL, pa
 	if app.ErrorCode(err) != app.EUNAUTHORIZED {
 		return err
 	}
-	for _, role := range []string{n.owner, n.admin, n.helpdesk} {
+	for _, role := range []string{n.owner, n.admin, n.helpdesk, n.selfService} {
 		verifier, err := scramVerifier(password)
 		if err != nil {
 			return err

@@ -238,22 +238,23 @@ func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportR
 
 const resetPasswords = `
 	SELECT user_id, outcome, reason, delivery_id, delivery_kind, to_address, expires_at
-	  FROM resetdesk.reset_passwords($1, $2, $3, $4, $5, $6, $7, $8)`
+	  FROM resetdesk.reset_passwords(resetdesk.with_change_tickets($1, $9), $2, $3, $4, $5, $6, $7, $8)`
 
 // ApplyReset resets every eligible target in one statement (the function
 // runs a fixed number of set-based statements inside one transaction).
 func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedReset, error) {
 	n := len(b.Targets)
 	ids := make([]int64, n)
-	pw, codes := make([]sql.NullString, n), make([]sql.NullString, n)
+	pw, codes, tickets := make([]sql.NullString, n), make([]sql.NullString, n), make([]sql.NullString, n)
 	for i, t := range b.Targets {
 		ids[i] = t.UserID
+		tickets[i] = sql.NullString{String: t.ChangeTicket, Valid: t.ChangeTicket != ""}
 		pw[i] = sql.NullString{String: t.PasswordHash, Valid: t.PasswordHash != ""}
 		codes[i] = sql.NullString{String: t.CodeHash, Valid: t.CodeHash != ""}
 	}
 	o := b.Options
 	rows, err := d.db.QueryContext(ctx, resetPasswords, pq.Int64Array(ids), string(o.Mode),
-		pq.Array(pw), pq.Array(codes), o.ForceChange, o.EmailPassword, o.ClearMobileSessions, o.Unlock)
+		pq.Array(pw), pq.Array(codes), o.ForceChange, o.EmailPassword, o.ClearMobileSessions, o.Unlock, pq.Array(tickets))
 	if err != nil {
 		return nil, fmt.Errorf("data: reset: %w", d.resetErr(err))
 	}
@@ -413,16 +414,6 @@ func (d *DB) SetOrgPolicies(ctx context.Context, o app.Org) error {
 	return nil
 }
 
-// CompleteReset is the end user's side of a one-time reset; any role that can
-// connect may call it.
-func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string) (app.CompletionStatus, error) {
-	var s string
-	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.complete_reset($1, $2, $3)`, login, codeHash, newHash); err != nil {
-		return "", fmt.Errorf("data: complete reset: %w", d.mapErr(err))
-	}
-	return app.CompletionStatus(s), nil
-}
-
 type sessionRow struct {
 	ID         int64        `db:"id"`
 	UserID     int64        `db:"user_id"`
@@ -454,14 +445,4 @@ func (d *DB) Sessions(ctx context.Context, userID int64) ([]app.SessionInfo, err
 			LastSeenAt: r.LastSeenAt.Time, RevokedAt: r.RevokedAt.Time}
 	}
 	return out, nil
-}
-
-// MinPasswordLength is the org's minimum length for login's new password;
-// any role that can connect may ask.
-func (d *DB) MinPasswordLength(ctx context.Context, login string) (int, error) {
-	var n int
-	if err := d.db.GetContext(ctx, &n, `SELECT resetdesk.password_policy($1)`, login); err != nil {
-		return 0, fmt.Errorf("data: password policy: %w", d.mapErr(err))
-	}
-	return n, nil
 }

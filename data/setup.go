@@ -32,6 +32,9 @@ const (
 	roleOwner   = "resetdesk_owner"
 	roleAdmin   = "resetdesk_admin"
 	rolePassdb  = "resetdesk_passdb" // for Dovecot and other systems that check passwords
+	// roleSelfService may call the end user's functions (complete a reset,
+	// change a temporary password), in the databases that registered the login.
+	roleSelfService = "resetdesk_self_service"
 )
 
 // selectSetupLock serializes setup, migrations and the demo seed on one
@@ -154,7 +157,7 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		return a.mapErr(err)
 	}
 	for _, r := range []struct{ name, in string }{
-		{roleDefiner, ""}, {roleConsole, ""}, {rolePassdb, ""},
+		{roleDefiner, ""}, {roleConsole, ""}, {rolePassdb, ""}, {roleSelfService, ""},
 		{roleOwner, roleConsole}, {roleAdmin, roleConsole},
 	} {
 		if err := ensureRole(ctx, tx, r.name, r.in); err != nil {

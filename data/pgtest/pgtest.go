@@ -118,9 +118,10 @@ type Org struct {
 	Admin    *data.DB
 	Helpdesk *data.DB // custom role "helpdesk": reset_password only
 	Viewer   *data.DB // custom role "viewer": view_audit only
-	EndUser  *data.DB // a plain login role in no ResetDesk group: completes resets
+	EndUser  *data.DB // a self-service login (resetdesk self-service add): completes resets
+	Stranger *data.DB // a plain login role in no ResetDesk group
 	// URLs to sign in as each console user.
-	OwnerURL, AdminURL, HelpdeskURL, ViewerURL, EndUserURL string
+	OwnerURL, AdminURL, HelpdeskURL, ViewerURL, EndUserURL, StrangerURL string
 	// Password is the database password every console role above was given.
 	Password string
 }
@@ -169,10 +170,12 @@ func NewOrg(t testing.TB) *Org {
 	o.Admin, o.AdminURL = open("admin")
 	o.Helpdesk, o.HelpdeskURL = open("helpdesk")
 	o.Viewer, o.ViewerURL = open("viewer")
-	if err := sa.ExecRaw(ctx, "CREATE ROLE "+pq.QuoteIdentifier(prefix+"_enduser")+" LOGIN PASSWORD "+pq.QuoteLiteral(o.Password)); err != nil {
-		t.Fatalf("create the end-user role: %v", err)
-	}
+	must(sa.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: prefix + "_enduser", Password: o.Password}))
 	o.EndUser, o.EndUserURL = open("enduser")
+	if err := sa.ExecRaw(ctx, "CREATE ROLE "+pq.QuoteIdentifier(prefix+"_stranger")+" LOGIN PASSWORD "+pq.QuoteLiteral(o.Password)); err != nil {
+		t.Fatalf("create the stranger role: %v", err)
+	}
+	o.Stranger, o.StrangerURL = open("stranger")
 	return o
 }
 

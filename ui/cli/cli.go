@@ -46,8 +46,9 @@ type Env struct {
 	Provision func(ctx context.Context) (app.Provisioner, error)
 	// Mailer returns the configured mailer, or nil when none is configured.
 	Mailer func() (app.Mailer, error)
-	// Completer connects as any role, for complete-reset.
-	Completer func(ctx context.Context) (app.ResetCompleter, io.Closer, error)
+	// SelfService connects as the self-service login of DATABASE_URL, for
+	// complete-reset and change-password.
+	SelfService func(ctx context.Context) (app.SelfService, error)
 	// MailSink runs the local SMTP sink until ctx ends.
 	MailSink func(ctx context.Context, listen, dir string, ready func(addr string)) error
 }
@@ -68,7 +69,9 @@ func init() {
 		{"users", "[--search Q] [--json]", "list users", runUsers},
 		{"reset", "[EMAIL|ZUID ...] [--file FILE.csv] [--set-password [--generate | --password-stdin]] [--force-change] [--email-password] [--clear-mobile-sessions=true|false] [--unlock] [--json]", "reset passwords", runReset},
 		{"resend", "EMAIL|ZUID", "send a new one-time password, voiding the earlier one", runResend},
-		{"complete-reset", "--email EMAIL", "end user: one-time password, then new password, on stdin", runCompleteReset},
+		{"complete-reset", "--email EMAIL", "end user: one-time password, then the new password twice, on stdin (a self-service login)", runCompleteReset},
+		{"change-password", "--email EMAIL", "end user: temporary password, then the new password twice, on stdin (a self-service login)", runChangePassword},
+		{"self-service add", "LOGIN", "a database login for the end user's screens (password on stdin; the DBA's connection)", runSelfServiceAdd},
 		{"mail-sink", "--listen ADDR --dir DIR", "a local SMTP sink that writes .eml files", runMailSink},
 	}
 }
@@ -137,6 +140,9 @@ func usageError(env Env, format string, args ...any) int {
 	return ExitUsage
 }
 
+// errNoLine is the cause of readSecret's error when stdin has no more lines.
+var errNoLine = errors.New("no line on standard input")
+
 // readSecret reads one line from stdin without echo when it is a terminal.
 // Secrets come on stdin, never as arguments, so they stay out of `ps` and
 // shell history.
@@ -149,7 +155,8 @@ func readSecret(env Env, r *bufio.Reader, prompt string) (string, error) {
 	}
 	line, err := r.ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return "", app.Errorf(app.EINVALID, "Expected %s on standard input.", strings.ToLower(strings.TrimSuffix(prompt, ": ")))
+		return "", &app.Error{Code: app.EINVALID, Err: errNoLine,
+			Message: fmt.Sprintf("Expected %s on standard input.", strings.ToLower(strings.TrimSuffix(prompt, ": ")))}
 	}
 	return strings.TrimRight(line, "\r\n"), nil
 }

@@ -196,38 +196,6 @@ func runResend(ctx context.Context, env Env, args []string) int {
 	return runReset(ctx, env, []string{pos[0]})
 }
 
-func runCompleteReset(ctx context.Context, env Env, args []string) int {
-	fs := newFlags("complete-reset", env)
-	email := fs.String("email", "", "your email address")
-	if pos, err := parse(fs, args); err != nil || len(pos) > 0 || *email == "" {
-		return usageError(env, "usage: resetdesk complete-reset --email EMAIL (one-time password, then new password, on stdin)")
-	}
-	in := bufio.NewReader(env.Stdin)
-	code, err := readSecret(env, in, "One-time password: ")
-	if err != nil {
-		return fail(env, err)
-	}
-	pw, err := readSecret(env, in, "New password: ")
-	if err != nil {
-		return fail(env, err)
-	}
-	c, closer, err := env.Completer(ctx)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer closer.Close()
-	status, err := app.CompleteReset(ctx, c, *email, code, pw)
-	if err != nil {
-		return fail(env, err)
-	}
-	if status != app.CompletionOK {
-		fmt.Fprintln(env.Stderr, "resetdesk:", status.Sentence())
-		return ExitError
-	}
-	fmt.Fprintln(env.Stdout, status.Sentence())
-	return ExitOK
-}
-
 func runMailSink(ctx context.Context, env Env, args []string) int {
 	fs := newFlags("mail-sink", env)
 	listen := fs.String("listen", "127.0.0.1:2525", "address to listen on (loopback only)")

@@ -1,0 +1,98 @@
+package data
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+
+	"resetdesk/app"
+)
+
+var _ app.SelfService = (*DB)(nil)
+
+// PasswordRules returns the rules for a new password. The database gives the
+// same answer for every login, so nobody learns whether one exists; a login
+// outside resetdesk_self_service is refused (EUNAUTHORIZED).
+func (d *DB) PasswordRules(ctx context.Context, login string) (app.PasswordRules, error) {
+	var r app.PasswordRules
+	if err := d.db.GetContext(ctx, &r.MinLength, `SELECT resetdesk.password_policy($1)`, login); err != nil {
+		return r, fmt.Errorf("data: password rules: %w", d.mapErr(err))
+	}
+	return r, nil
+}
+
+// CompleteReset is the end user's side of a one-time reset, on a
+// self-service login.
+func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string) (app.CompletionStatus, error) {
+	var s string
+	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.complete_reset($1, $2, $3)`, login, codeHash, newHash); err != nil {
+		return "", fmt.Errorf("data: complete reset: %w", d.mapErr(err))
+	}
+	return app.CompletionStatus(s), nil
+}
+
+// ChangePassword replaces a temporary password, on a self-service login.
+func (d *DB) ChangePassword(ctx context.Context, login, proof, newHash string) (app.CompletionStatus, error) {
+	var s string
+	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.change_password($1, $2, $3)`, login, proof, newHash); err != nil {
+		return "", fmt.Errorf("data: change password: %w", d.mapErr(err))
+	}
+	return app.CompletionStatus(s), nil
+}
+
+var _ app.SelfServiceProvisioner = (*Admin)(nil)
+
+// AddSelfServiceLogin creates a login role in resetdesk_self_service,
+// registers it for this database and lets it connect here, and nowhere else.
+// Its sessions default to short timeouts: an end-user screen never needs a
+// long transaction.
+func (a *Admin) AddSelfServiceLogin(ctx context.Context, l app.SelfServiceLogin) error {
+	if !ValidRoleName(l.LoginRole) {
+		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", l.LoginRole)
+	}
+	if err := checkDBPassword(l.Password); err != nil {
+		return err
+	}
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return a.mapErr(err)
+	}
+	defer tx.Rollback()
+	var exists bool
+	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, l.LoginRole); err != nil {
+		return a.mapErr(err)
+	}
+	if exists {
+		return app.Errorf(app.ECONFLICT, "The role %s already exists on this server. Choose another name.", l.LoginRole)
+	}
+	verifier, err := scramVerifier(l.Password)
+	if err != nil {
+		return err
+	}
+	var grantConnect string
+	if err := tx.GetContext(ctx, &grantConnect, `SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), $1::text)`, l.LoginRole); err != nil {
+		return a.mapErr(err)
+	}
+	role := pq.QuoteIdentifier(l.LoginRole)
+	for _, s := range []string{
+		"CREATE ROLE " + role + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier) + " IN ROLE " + roleSelfService,
+		"ALTER ROLE " + role + " SET idle_in_transaction_session_timeout = '10s'",
+		"ALTER ROLE " + role + " SET statement_timeout = '10s'",
+		"ALTER ROLE " + role + " SET lock_timeout = '3s'",
+		grantConnect,
+	} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return a.mapErr(err)
+		}
+	}
+	const register = `INSERT INTO resetdesk.self_service_logins (db_role) VALUES ($1)`
+	if _, err := tx.ExecContext(ctx, register, l.LoginRole); err != nil {
+		return a.mapErr(err)
+	}
+	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ('add_self_service_login', jsonb_build_object('db_role', $1::text))`
+	if _, err := tx.ExecContext(ctx, record, l.LoginRole); err != nil {
+		return a.mapErr(err)
+	}
+	return a.mapErr(tx.Commit())
+}

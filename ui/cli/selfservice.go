@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"resetdesk/app"
+)
+
+func runCompleteReset(ctx context.Context, env Env, args []string) int {
+	return runSelfService(ctx, env, args, "complete-reset", "One-time password: ", app.CompleteReset, app.CompletionStatus.Sentence)
+}
+
+func runChangePassword(ctx context.Context, env Env, args []string) int {
+	return runSelfService(ctx, env, args, "change-password", "Temporary password: ", app.ChangeTemporaryPassword, app.CompletionStatus.ChangeSentence)
+}
+
+// runSelfService reads the secret and the new password twice from stdin and
+// has the database check them. From a pipe the second new password may be
+// left out: a script has no typing to guard against.
+func runSelfService(ctx context.Context, env Env, args []string, name, prompt string,
+	do func(context.Context, app.SelfService, app.SelfServiceRequest) (app.CompletionStatus, error),
+	sentence func(app.CompletionStatus) string) int {
+	fs := newFlags(name, env)
+	email := fs.String("email", "", "your email address (your login)")
+	if pos, err := parse(fs, args); err != nil || len(pos) > 0 || *email == "" {
+		return usageError(env, "usage: resetdesk %s --email EMAIL (%s then the new password twice, on stdin)", name, prompt[:len(prompt)-2])
+	}
+	in := bufio.NewReader(env.Stdin)
+	r := app.SelfServiceRequest{Login: *email}
+	var err error
+	if r.Secret, err = readSecret(env, in, prompt); err != nil {
+		return fail(env, err)
+	}
+	if r.NewPassword, err = readSecret(env, in, "New password: "); err != nil {
+		return fail(env, err)
+	}
+	if r.Again, err = readSecret(env, in, "New password again: "); err != nil {
+		if isTerminal(env.Stdin) || !errors.Is(err, errNoLine) {
+			return fail(env, err)
+		}
+		r.Again = r.NewPassword
+	}
+	s, err := env.SelfService(ctx)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer s.Close()
+	status, err := do(ctx, s, r)
+	if err != nil {
+		return fail(env, err)
+	}
+	if status != app.CompletionOK {
+		fmt.Fprintln(env.Stderr, "resetdesk:", sentence(status))
+		return ExitError
+	}
+	fmt.Fprintln(env.Stdout, sentence(status))
+	return ExitOK
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func runSelfServiceAdd(ctx context.Context, env Env, args []string) int {
+	fs := newFlags("self-service add", env)
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) != 1 {
+		return usageError(env, "usage: resetdesk self-service add LOGIN (its password on stdin)")
+	}
+	l := app.SelfServiceLogin{LoginRole: pos[0]}
+	if l.Password, err = readSecret(env, bufio.NewReader(env.Stdin), "Database password for "+l.LoginRole+": "); err != nil {
+		return fail(env, err)
+	}
+	p, err := env.Provision(ctx)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer p.Close()
+	sp, ok := p.(app.SelfServiceProvisioner)
+	if !ok {
+		return fail(env, app.Errorf(app.EINTERNAL, "This connection cannot add self-service logins."))
+	}
+	if err := sp.AddSelfServiceLogin(ctx, l); err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.Stdout, "added self-service login %s: it may complete resets and change temporary passwords in this database, nothing else\n", l.LoginRole)
+	return ExitOK
+}
