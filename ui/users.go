@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,7 @@ type usersScreen struct {
 	view *fyne.Container // the list, or a profile
 
 	listView   *fyne.Container
+	selectAll  *widget.Check // ticks every row the filters show
 	status     *widget.Select
 	role       *widget.Select
 	lockedOnly *widget.Check
@@ -79,6 +81,7 @@ func newUsersScreen(c *console) *usersScreen {
 	s.status = &widget.Select{Options: statusChoices, Selected: statusChoices[0], OnChanged: func(string) { s.refilter() }}
 	s.role = &widget.Select{Options: roleChoices, Selected: roleChoices[0], OnChanged: func(string) { s.refilter() }}
 	s.lockedOnly = &widget.Check{Text: "Locked only", OnChanged: func(bool) { s.refilter() }}
+	s.selectAll = &widget.Check{Text: "Select all", OnChanged: s.onSelectAll}
 	s.count = &widget.Label{}
 	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
 	s.loading = widget.NewActivity()
@@ -97,7 +100,7 @@ func newUsersScreen(c *console) *usersScreen {
 	// there would push the rows down under the pointer, and the next tick
 	// would land on someone else. The selection's actions take the bottom
 	// edge; loading is a spinner in the filter row.
-	filters := container.NewHBox(s.status, s.role, s.lockedOnly, layout.NewSpacer(), s.loading, s.count, s.refresh)
+	filters := container.NewHBox(s.selectAll, s.status, s.role, s.lockedOnly, layout.NewSpacer(), s.loading, s.count, s.refresh)
 	top := container.NewVBox(filters, s.banner.view)
 	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance}
 	s.empty.Hide()
@@ -194,6 +197,7 @@ func (s *usersScreen) refilter() {
 	showEmpty(s.emptyView, s.empty, len(s.shown), s.users.len(), q.text)
 	s.list.UnselectAll()
 	s.list.Refresh()
+	s.showSelection() // the filters may hide some of it, or show it all
 	// New filters: the first matches are the ones to see, and a list left
 	// scrolled halfway would hide them above. A reload keeps the place.
 	q.now = time.Time{}
@@ -240,6 +244,10 @@ func (s *usersScreen) onRowChecked(id int64, checked bool) {
 }
 
 func (s *usersScreen) showSelection() {
+	shown := s.shownSelected()
+	s.selectAll.OnChanged = nil
+	s.selectAll.SetChecked(len(s.shown) > 0 && shown == len(s.shown))
+	s.selectAll.OnChanged = s.onSelectAll
 	if len(s.selected) == 0 {
 		if s.selectionBar.Visible() {
 			s.selectionBar.Hide()
@@ -247,11 +255,53 @@ func (s *usersScreen) showSelection() {
 		}
 		return
 	}
-	s.selectedLabel.SetText(fmt.Sprintf("%d selected", len(s.selected)))
+	text := fmt.Sprintf("%d selected", len(s.selected))
+	if hidden := len(s.selected) - shown; hidden > 0 {
+		// Reset Password takes them too: say so while they are out of sight.
+		text += fmt.Sprintf(" (%d hidden by the filters)", hidden)
+	}
+	s.selectedLabel.SetText(text)
 	if !s.selectionBar.Visible() {
 		s.selectionBar.Show()
 		s.listView.Refresh()
 	}
+}
+
+// shownSelected counts the selected users that the filters show. The
+// selection is looked up in the shown rows, which are in order, so that a
+// small selection costs little over a large list.
+func (s *usersScreen) shownSelected() int {
+	n := 0
+	if len(s.selected) > len(s.shown) {
+		for _, i := range s.shown {
+			if s.selected[s.users.rows[i].id] {
+				n++
+			}
+		}
+		return n
+	}
+	for id := range s.selected {
+		if i, ok := s.users.indexOf(id); ok {
+			if _, found := slices.BinarySearch(s.shown, int32(i)); found {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// onSelectAll ticks every row the filters show, or unticks them; users
+// the filters hide keep their ticks.
+func (s *usersScreen) onSelectAll(on bool) {
+	for _, i := range s.shown {
+		if id := s.users.rows[i].id; on {
+			s.selected[id] = true
+		} else {
+			delete(s.selected, id)
+		}
+	}
+	s.showSelection()
+	s.list.Refresh()
 }
 
 func (s *usersScreen) onClearSelection() {
