@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,7 +27,8 @@ func topBar(c *console, right ...fyne.CanvasObject) fyne.CanvasObject {
 type spacesShell struct {
 	c       *console
 	view    fyne.CanvasObject
-	admin   *widget.Button
+	admin   *tipButton
+	menu    *fyne.Menu // the admin panel's sections, under the admin icon
 	tabs    *container.AppTabs
 	items   map[screenID]*container.TabItem
 	current screenID
@@ -34,12 +36,14 @@ type spacesShell struct {
 
 func newSpacesShell(c *console) *spacesShell {
 	s := &spacesShell{c: c, items: map[screenID]*container.TabItem{}}
-	s.admin = &widget.Button{Icon: icons.Themed(icons.Admin), Importance: widget.LowImportance, OnTapped: s.onAdmin}
+	s.admin = newTipButton(icons.Themed(icons.Admin), "Admin panel", s.onAdmin)
 	s.tabs = &container.AppTabs{}
+	s.menu = fyne.NewMenu("Admin panel")
 	for _, n := range navigation {
 		item := &container.TabItem{Text: n.title, Icon: n.icon(), Content: container.NewStack()}
 		s.items[n.id] = item
 		s.tabs.Append(item)
+		s.menu.Items = append(s.menu.Items, &fyne.MenuItem{Label: n.title, Icon: n.icon(), Action: func() { s.openSection(n.id) }})
 	}
 	s.tabs.SetTabLocation(container.TabLocationLeading)
 	s.tabs.OnSelected = s.onTab
@@ -47,11 +51,23 @@ func newSpacesShell(c *console) *spacesShell {
 	return s
 }
 
-// onAdmin opens the admin panel at its Users tab, as the admin icon does in
-// Spaces.
+// onAdmin opens the admin panel's menu under the icon, as Zoho One's admin
+// icon does: its sections, Users first.
 func (s *spacesShell) onAdmin() {
-	s.show(screenUsers)
-	s.c.users.showList()
+	s.admin.hideTip()
+	c := fyne.CurrentApp().Driver().CanvasForObject(s.admin)
+	if c == nil {
+		return
+	}
+	widget.ShowPopUpMenuAtRelativePosition(s.menu, c, fyne.NewPos(0, s.admin.Size().Height), s.admin)
+}
+
+// openSection shows a section of the admin panel; Users shows the list.
+func (s *spacesShell) openSection(id screenID) {
+	s.show(id)
+	if id == screenUsers {
+		s.c.users.showList()
+	}
 }
 
 func (s *spacesShell) onTab(item *container.TabItem) {
@@ -76,6 +92,48 @@ func (s *spacesShell) show(id screenID) {
 	if item := s.items[id]; item != nil {
 		s.fill(id)
 		s.tabs.Select(item)
+	}
+}
+
+// tipButton is an icon button that names itself in a small pop-up while
+// the pointer rests on it: Fyne's buttons have no tooltip.
+type tipButton struct {
+	widget.Button
+	tip   string
+	popUp *widget.PopUp
+}
+
+func newTipButton(icon fyne.Resource, tip string, tapped func()) *tipButton {
+	b := &tipButton{tip: tip}
+	b.Icon, b.Importance, b.OnTapped = icon, widget.LowImportance, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// MouseIn shows the tip under the button, kept inside the window.
+func (b *tipButton) MouseIn(e *desktop.MouseEvent) {
+	b.Button.MouseIn(e)
+	c := fyne.CurrentApp().Driver().CanvasForObject(b)
+	if c == nil {
+		return
+	}
+	if b.popUp == nil {
+		b.popUp = widget.NewPopUp(&widget.Label{Text: b.tip}, c)
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).AddXY(0, b.Size().Height)
+	pos.X = max(0, min(pos.X, c.Size().Width-b.popUp.MinSize().Width))
+	b.popUp.ShowAtPosition(pos)
+}
+
+// MouseOut hides the tip.
+func (b *tipButton) MouseOut() {
+	b.Button.MouseOut()
+	b.hideTip()
+}
+
+func (b *tipButton) hideTip() {
+	if b.popUp != nil {
+		b.popUp.Hide()
 	}
 }
 
