@@ -59,6 +59,7 @@ type settingsScreen struct {
 	testNote     *widget.Label
 
 	maySet       *widget.Check
+	maySetNote   *widget.Label // Zendesk's advice against it
 	otpMinutes   *widget.Entry
 	tempHours    *widget.Entry
 	minLength    *widget.Entry
@@ -100,6 +101,9 @@ func newSettingsScreen(c *console) *settingsScreen {
 	s.testNote = &widget.Label{Wrapping: fyne.TextWrapWord}
 
 	s.maySet = &widget.Check{Text: "Admins may set passwords"}
+	s.maySetNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
+		Text: "Not recommended, for security reasons: an admin who sets a password knows it. " +
+			"A one-time password by email, with which users choose their own, is the safer reset."}
 	s.otpMinutes = &widget.Entry{}
 	s.tempHours = &widget.Entry{}
 	s.minLength = &widget.Entry{}
@@ -122,6 +126,13 @@ func newSettingsScreen(c *console) *settingsScreen {
 		{Text: "Layout", Widget: s.layout},
 		{Text: "Theme", Widget: s.theme},
 	}}
+	// Single-line entries without their own scrolling: an entry under the
+	// pointer would otherwise take the mouse wheel, and the page, mostly
+	// entries, would hardly move.
+	for _, e := range []*widget.Entry{s.smtpHost, s.smtpPort, s.smtpUser, s.smtpPassword, s.smtpFrom, s.smtpCAFile, s.testTo,
+		s.otpMinutes, s.tempHours, s.minLength} {
+		e.Scroll = container.ScrollNone
+	}
 	smtp := &widget.Form{Items: []*widget.FormItem{
 		{Text: "Host", Widget: s.smtpHost},
 		{Text: "Port", Widget: s.smtpPort},
@@ -133,6 +144,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 	}}
 	policies := &widget.Form{Items: []*widget.FormItem{
 		{Text: "", Widget: s.maySet},
+		{Text: "", Widget: s.maySetNote},
 		{Text: "One-time password valid (minutes)", Widget: s.otpMinutes},
 		{Text: "Temporary password valid (hours)", Widget: s.tempHours},
 		{Text: "Minimum password length", Widget: s.minLength},
