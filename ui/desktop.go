@@ -10,6 +10,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -56,7 +58,7 @@ func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
 	applyThemePreference(a)
 	d := &Desktop{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}
 	d.win.SetIcon(icons.AppIcon)
-	d.win.Resize(fyne.NewSize(1100, 720))
+	d.win.Resize(firstWindowSize(userScale(a)))
 	d.win.SetOnClosed(d.onClosed)
 	if s == nil {
 		d.showSignIn()
@@ -77,6 +79,30 @@ func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
 		})
 	}
 	return d
+}
+
+// firstWindowSize is the desktop window's first size: 1100x720 at scale 1,
+// and at a larger scale as many pixels, no more: 1100x720 units at
+// FYNE_SCALE=1.5 would be 1650x1080 pixels, past the edges of most
+// screens, with the admin icon and the rows' menus out of reach. A window
+// too small for the console grows to its minimum.
+func firstWindowSize(scale float32) fyne.Size {
+	s := max(scale, 1)
+	return fyne.NewSize(1100/s, 720/s)
+}
+
+// userScale is the scale the admin asked for, as Fyne's desktop driver
+// reads it: FYNE_SCALE, else the app's settings; 1 when unset.
+func userScale(a fyne.App) float32 {
+	if env := os.Getenv("FYNE_SCALE"); env != "" && env != "auto" {
+		if v, err := strconv.ParseFloat(env, 32); err == nil && v > 0 {
+			return float32(v)
+		}
+	}
+	if v := a.Settings().Scale(); v > 0 {
+		return v
+	}
+	return 1
 }
 
 // Window returns the app's window.
