@@ -2,13 +2,16 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/driver/mobile"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 )
@@ -148,4 +151,98 @@ func TestNoKeychainNoRemember(t *testing.T) {
 	f.backend.keychain = &memKeychain{}
 	s = newSignInScreen(f.app, f.backend, f.d.win, testOptions().spawn, nil)
 	equal(t, "remember offered", s.remember.Visible(), true)
+}
+
+// 4.4, 1.17: "Select all" ticks the rows the filters show; users ticked and
+// then hidden by a filter are counted as hidden, not silently reset.
+func TestSelectAllAndHiddenSelection(t *testing.T) {
+	f := newFixture(t)
+	u := f.c.users
+	u.role.SetSelected("Members")
+	members := u.list.Length()
+	test.Tap(u.selectAll)
+	equal(t, "all members ticked", len(u.selected), members)
+	equal(t, "bar", u.selectedLabel.Text, fmt.Sprintf("%d selected", members))
+	equal(t, "a row is ticked", rowFor(t, f.d.win, f.users["bob@acme.example"].ID).check.Checked, true)
+
+	u.role.SetSelected("Admins")
+	equal(t, "select all off for rows not ticked", u.selectAll.Checked, false)
+	equal(t, "hidden said", u.selectedLabel.Text, fmt.Sprintf("%d selected (%d hidden by the filters)", members, members))
+
+	u.role.SetSelected("Members")
+	equal(t, "select all on again", u.selectAll.Checked, true)
+	u.onRowChecked(f.users["bob@acme.example"].ID, false)
+	equal(t, "one unticked: select all off", u.selectAll.Checked, false)
+	test.Tap(u.selectAll)
+	test.Tap(u.selectAll)
+	equal(t, "untick all", len(u.selected), 0)
+	equal(t, "bar gone", u.selectionBar.Visible(), false)
+
+	// Only the rows shown: a search narrows what Select all takes.
+	test.Type(f.c.search, "alice")
+	test.Tap(u.selectAll)
+	equal(t, "only Alice", len(u.selected), 1)
+	equal(t, "Alice", u.selected[f.users["alice@acme.example"].ID], true)
+}
+
+// 4.1: the admin icon names itself on hover and opens the admin panel's
+// menu; its entries open the sections.
+func TestAdminIcon(t *testing.T) {
+	f := newFixture(t)
+	s := f.c.spaces
+	if s == nil {
+		t.Fatal("not in Spaces")
+	}
+	s.admin.MouseIn(&desktop.MouseEvent{})
+	if s.admin.popUp == nil || !s.admin.popUp.Visible() {
+		t.Fatal("no tip on hover")
+	}
+	equal(t, "tip", s.admin.popUp.Content.(*widget.Label).Text, "Admin panel")
+	s.admin.MouseOut()
+	equal(t, "tip hidden", s.admin.popUp.Visible(), false)
+
+	test.Tap(s.admin)
+	if f.d.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("the admin icon opened no menu")
+	}
+	var labels []string
+	for _, it := range s.menu.Items {
+		labels = append(labels, it.Label)
+	}
+	equal(t, "sections", strings.Join(labels, ","), "Users,Import,Mail,Audit,Settings")
+	s.menu.Items[3].Action()
+	equal(t, "Audit open", s.current, screenAudit)
+}
+
+// 4.7, 1.21: the owner's switch for admin-set passwords advises against
+// it, and no entry of Settings takes the mouse wheel from the page.
+func TestSettingsAdviceAndWheel(t *testing.T) {
+	f := newFixture(t)
+	f.c.show(screenSettings)
+	s := f.c.settings
+	if !strings.HasPrefix(s.maySetNote.Text, "Not recommended, for security reasons") {
+		t.Errorf("note = %q", s.maySetNote.Text)
+	}
+	for _, e := range []*widget.Entry{s.smtpHost, s.smtpCAFile, s.otpMinutes, s.minLength} {
+		for _, o := range test.LaidOutObjects(e) {
+			if _, ok := o.(fyne.Scrollable); ok && o.Visible() {
+				t.Errorf("the entry %q scrolls by itself: the wheel over it would not move the page", e.PlaceHolder)
+			}
+		}
+	}
+}
+
+// 1.23: the first window has as many pixels at a larger scale as at 1, so
+// that it fits the screen.
+func TestFirstWindowFits(t *testing.T) {
+	for _, scale := range []float32{0.8, 1, 1.25, 1.5, 2} {
+		s := firstWindowSize(scale)
+		px := fyne.NewSize(s.Width*max(scale, 1), s.Height*max(scale, 1))
+		if px.Width > 1100.5 || px.Height > 720.5 {
+			t.Errorf("scale %v: %v pixels", scale, px)
+		}
+	}
+	equal(t, "scale 1", firstWindowSize(1), fyne.NewSize(1100, 720))
+	t.Setenv("FYNE_SCALE", "1.5")
+	equal(t, "FYNE_SCALE read", userScale(test.NewTempApp(t)), float32(1.5))
 }
