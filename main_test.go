@@ -439,3 +439,94 @@ func TestCompletionFollowsOrgPolicy(t *testing.T) {
 	}
 	mustRun(t, 0, f.enduser, code+"\nthis-one-has-twenty-six-ch\n", "complete-reset", "--email", "alex@acme.test")
 }
+
+// TestPolicyCommand: the owner reads and changes the org's policies from the
+// command line; an admin is refused by the database, bad values by a
+// sentence, and neither changes anything.
+func TestPolicyCommand(t *testing.T) {
+	f := newFixture(t)
+	out := mustRun(t, 0, f.owner, "", "policy")
+	for _, want := range []string{"otp_ttl                   15m", "temp_password_ttl         3d", "mail_relay                false", "time_zone                 UTC"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("policy shows no %q:\n%s", want, out)
+		}
+	}
+	out = mustRun(t, 0, f.owner, "", "policy", "set", "otp_ttl=30m", "temp_password_ttl=2d", "min_password_length=16",
+		`completion_instructions=Use the front-desk PC,\nor call Maria on 2114.`, "time_zone=Europe/Berlin", "mail_relay=on",
+		"admins_may_set_passwords=true")
+	for _, want := range []string{"otp_ttl                   30m", "temp_password_ttl         2d", "min_password_length       16",
+		`"Use the front-desk PC,\nor call Maria on 2114."`, "Europe/Berlin", "mail_relay                true"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("after policy set, no %q:\n%s", want, out)
+		}
+	}
+	before := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'set_org_policies'`)
+	for _, c := range []struct {
+		url  string
+		args []string
+		want string
+	}{
+		{f.admin, []string{"otp_ttl=20m"}, "Only the owner"},
+		{f.owner, []string{"otp_ttl=20m", "min_password_length=4"}, "from 8 to"},
+		{f.owner, []string{"otp_ttl=3h", "completion_instructions=" + strings.Repeat("x", 501)}, "at most 500"},
+		{f.owner, []string{"completion_instructions=tab\there"}, "control characters"},
+		{f.owner, []string{"time_zone=Mars/Olympus"}, "not a time zone"},
+		{f.owner, []string{"otp_ttl=48h"}, "1 minute to 24 hours"},
+		{f.owner, []string{"colour=blue"}, "no policy"},
+	} {
+		c2, _, errOut := run(t, c.url, "", append([]string{"policy", "set"}, c.args...)...)
+		if c2 != cli.ExitError || !strings.Contains(errOut, c.want) {
+			t.Errorf("policy set %v: exit %d, %s", c.args, c2, errOut)
+		}
+	}
+	if after := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'set_org_policies'`); after != before {
+		t.Fatal("a refused policy change was saved")
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.orgs WHERE otp_ttl = '30 minutes' AND min_password_length = 16 AND mail_relay`); n != 1 {
+		t.Fatal("a refused policy change altered the org")
+	}
+}
+
+// TestChangePasswordCommand: a user whose password an admin set with
+// --force-change replaces it with change-password; a wrong temporary
+// password or a weak new one changes nothing.
+func TestChangePasswordCommand(t *testing.T) {
+	f := newFixture(t)
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nJo.Park@Acme.test,Jo Park,confirmed\n"))
+	temp := "crisp-heron-counts-9-pebbles"
+	mustRun(t, 0, f.owner, temp+"\n", "reset", "jo.park@acme.test", "--set-password", "--password-stdin", "--force-change")
+	mine := "slow-river-under-the-bridge"
+	for _, c := range []struct{ stdin, want string }{
+		{"wrong-temporary-password\n" + mine + "\n" + mine + "\n", "not a temporary password"},
+		{temp + "\n" + mine + "\n" + mine + "x\n", "differ"},
+		{temp + "\nshort\nshort\n", "too short"},
+		{temp + "\njo.park-rules-the-world\njo.park-rules-the-world\n", "your name or email"},
+	} {
+		code, _, errOut := run(t, f.enduser, c.stdin, "change-password", "--email", "JO.PARK@acme.test")
+		if code != cli.ExitError || !strings.Contains(errOut, c.want) {
+			t.Fatalf("want %q: exit %d, %s", c.want, code, errOut)
+		}
+	}
+	if !verifies(t, f.passwordHash(t, "Jo.Park@Acme.test"), temp) {
+		t.Fatal("a refused change touched the temporary password")
+	}
+	out := mustRun(t, 0, f.enduser, temp+"\n"+mine+"\n"+mine+"\n", "change-password", "--email", "JO.PARK@acme.test")
+	if !strings.Contains(out, "Your new password is set") {
+		t.Fatalf("change-password said: %s", out)
+	}
+	h := f.passwordHash(t, "Jo.Park@Acme.test")
+	if !verifies(t, h, mine) || verifies(t, h, temp) {
+		t.Fatal("the stored hash is not the new password alone")
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.users WHERE lower(primary_email::text) = 'jo.park@acme.test' AND NOT must_change_password AND password_expires_at IS NULL`); n != 1 {
+		t.Fatal("after the change the password must still change or expires")
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'change_password' AND details->>'outcome' = 'ok' AND details->>'by' = 'user' AND actor = $1`, f.prefix+"_enduser"); n != 1 {
+		t.Fatal("the audit does not name the self-service login and the user")
+	}
+	// A console login may not do it.
+	code, _, errOut := run(t, f.admin, temp+"\n"+mine+"\n"+mine+"\n", "change-password", "--email", "jo.park@acme.test")
+	if code != cli.ExitError || !strings.Contains(errOut, "only a self-service login may") {
+		t.Fatalf("an admin changed a password: exit %d, %s", code, errOut)
+	}
+}

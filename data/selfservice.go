@@ -2,7 +2,9 @@ package data
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lib/pq"
 
@@ -11,13 +13,24 @@ import (
 
 var _ app.SelfService = (*DB)(nil)
 
+// selfServiceErr maps the refusal of a login that may not call the end
+// user's functions at all to a sentence that says what to do.
+func (d *DB) selfServiceErr(err error) error {
+	var pqe *pq.Error
+	if errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for function") {
+		return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: fmt.Sprintf(
+			"The login %s may not complete resets or change passwords: only a self-service login may, which the office makes with `resetdesk self-service add`.", d.cfg.User)}
+	}
+	return d.mapErr(err)
+}
+
 // PasswordRules returns the rules for a new password. The database gives the
 // same answer for every login, so nobody learns whether one exists; a login
 // outside resetdesk_self_service is refused (EUNAUTHORIZED).
 func (d *DB) PasswordRules(ctx context.Context, login string) (app.PasswordRules, error) {
 	var r app.PasswordRules
 	if err := d.db.GetContext(ctx, &r.MinLength, `SELECT resetdesk.password_policy($1)`, login); err != nil {
-		return r, fmt.Errorf("data: password rules: %w", d.mapErr(err))
+		return r, fmt.Errorf("data: password rules: %w", d.selfServiceErr(err))
 	}
 	return r, nil
 }
@@ -27,7 +40,7 @@ func (d *DB) PasswordRules(ctx context.Context, login string) (app.PasswordRules
 func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string) (app.CompletionStatus, error) {
 	var s string
 	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.complete_reset($1, $2, $3)`, login, codeHash, newHash); err != nil {
-		return "", fmt.Errorf("data: complete reset: %w", d.mapErr(err))
+		return "", fmt.Errorf("data: complete reset: %w", d.selfServiceErr(err))
 	}
 	return app.CompletionStatus(s), nil
 }
@@ -36,7 +49,7 @@ func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string)
 func (d *DB) ChangePassword(ctx context.Context, login, proof, newHash string) (app.CompletionStatus, error) {
 	var s string
 	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.change_password($1, $2, $3)`, login, proof, newHash); err != nil {
-		return "", fmt.Errorf("data: change password: %w", d.mapErr(err))
+		return "", fmt.Errorf("data: change password: %w", d.selfServiceErr(err))
 	}
 	return app.CompletionStatus(s), nil
 }
