@@ -68,6 +68,9 @@ type orgRow struct {
 	MinPasswordLength     int       `db:"min_password_length"`
 	SSOEnabled            bool      `db:"sso_enabled"`
 	RequireResetReason    bool      `db:"require_reset_reason"`
+	Instructions          string    `db:"completion_instructions"`
+	MailRelay             bool      `db:"mail_relay"`
+	TimeZone              string    `db:"time_zone"`
 	CreatedAt             time.Time `db:"created_at"`
 }
 
@@ -77,7 +80,8 @@ func (r orgRow) org() app.Org {
 		OTPTTL:            time.Duration(r.OTPTTLSeconds * float64(time.Second)),
 		TempPasswordTTL:   time.Duration(r.TempTTLSeconds * float64(time.Second)),
 		MinPasswordLength: r.MinPasswordLength, SSOEnabled: r.SSOEnabled,
-		RequireResetReason: r.RequireResetReason,
+		RequireResetReason: r.RequireResetReason, CompletionInstructions: r.Instructions,
+		MailRelay: r.MailRelay, TimeZone: r.TimeZone,
 	}
 }
 
@@ -86,7 +90,7 @@ const selectActor = `SELECT ` + userColumns + ` FROM resetdesk.users WHERE db_ro
 const selectOrg = `
 	SELECT id, name, admins_may_set_passwords, extract(epoch FROM otp_ttl) AS otp_ttl_s,
 	       extract(epoch FROM temp_password_ttl) AS temp_password_ttl_s, min_password_length,
-	       sso_enabled, require_reset_reason, created_at
+	       sso_enabled, require_reset_reason, completion_instructions, mail_relay, time_zone, created_at
 	  FROM resetdesk.orgs WHERE id = $1`
 
 // Actor returns the signed-in console user, their permissions and their org.
@@ -403,11 +407,13 @@ func (d *DB) Audit(ctx context.Context, f app.AuditFilter) ([]app.AuditEvent, er
 }
 
 // SetOrgPolicies stores the org's policies; the database refuses anyone but
-// the owner.
+// the owner, and values out of range with a sentence. An empty TimeZone
+// leaves the zone as it is.
 func (d *DB) SetOrgPolicies(ctx context.Context, o app.Org) error {
-	const q = `SELECT resetdesk.set_org_policies($1, make_interval(secs => $2), make_interval(secs => $3), $4, $5, $6)`
+	const q = `SELECT resetdesk.set_org_policies($1, make_interval(secs => $2), make_interval(secs => $3), $4, $5, $6, $7, $8, $9)`
 	_, err := d.db.ExecContext(ctx, q, o.AdminsMaySetPasswords, o.OTPTTL.Seconds(), o.TempPasswordTTL.Seconds(),
-		o.MinPasswordLength, o.SSOEnabled, o.RequireResetReason)
+		o.MinPasswordLength, o.SSOEnabled, o.RequireResetReason, o.CompletionInstructions, o.MailRelay,
+		sql.NullString{String: o.TimeZone, Valid: o.TimeZone != ""})
 	if err != nil {
 		return fmt.Errorf("data: org policies: %w", d.mapErr(err))
 	}
