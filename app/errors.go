@@ -17,6 +17,7 @@ const (
 	ENOTFOUND     = "not_found"    // no such user, org or code
 	EUNAUTHORIZED = "unauthorized" // the database refused: wrong password or no permission
 	EUNAVAILABLE  = "unavailable"  // a server could not be reached; trying again may work
+	EUNTRUSTED    = "untrusted"    // a server did not prove who it is, or asked for a password unsafely: nothing secret was sent
 )
 
 // Error is an error with a code and a sentence for the admin. Err, when set, is
@@ -63,4 +64,17 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// CertificateToConfirm is the cause of the EUNTRUSTED error of a first
+// connection to a server whose certificate is to be pinned: nothing was sent
+// to it yet. The admin compares Fingerprint with the one the server's DBA
+// reads out, and only then trusts it.
+type CertificateToConfirm struct {
+	Server      string // host:port
+	Fingerprint string // SHA-256 of the certificate, as "AB:CD:…" (what openssl prints)
+}
+
+func (c *CertificateToConfirm) Error() string {
+	return "certificate of " + c.Server + " not confirmed yet: SHA-256 " + c.Fingerprint
 }

@@ -18,9 +18,9 @@ func TestSSLModeDefaults(t *testing.T) {
 		dsn  string
 		want pq.SSLMode
 	}{
-		{"postgres://alex@db.office.example/directory", pq.SSLModeRequire},
-		{"postgres://alex@10.0.0.5:5432/directory", pq.SSLModeRequire},
-		{"host=db.office.example user=alex dbname=directory", pq.SSLModeRequire},
+		{"postgres://alex@db.office.example/directory", pq.SSLModeVerifyFull},
+		{"postgres://alex@10.0.0.5:5432/directory", pq.SSLModeVerifyFull},
+		{"host=db.office.example user=alex dbname=directory", pq.SSLModeVerifyFull},
 		{"postgres://alex@127.0.0.1/directory", pq.SSLModePrefer},
 		{"postgres://alex@localhost/directory", pq.SSLModePrefer},
 		{"postgres://alex@[::1]/directory", pq.SSLModePrefer},

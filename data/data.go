@@ -6,6 +6,7 @@ package data
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -23,14 +24,16 @@ import (
 
 // DB is a connection pool signed in as one PostgreSQL role.
 type DB struct {
-	db  *sqlx.DB
-	cfg pq.Config
+	db    *sqlx.DB
+	cfg   pq.Config
+	trust Trust // how the server was proven: signing in again proves it the same way
 }
 
 // ParseConfig reads a connection string (a postgres:// URL or key=value pairs;
 // the PG* environment variables fill in what it leaves out). Without an
-// explicit sslmode, a loopback or socket server gets "prefer" and any other
-// "require": credentials never cross a network in clear by default.
+// explicit sslmode, a loopback or socket server gets "prefer", as before,
+// and any other "verify-full": a server on the network must prove who it is
+// before it learns the role, let alone the password (see tls.go).
 func ParseConfig(dsn string) (pq.Config, error) {
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
@@ -38,12 +41,7 @@ func ParseConfig(dsn string) (pq.Config, error) {
 		// goes nowhere.
 		return pq.Config{}, app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
 	}
-	if cfg.SSLMode == "" {
-		cfg.SSLMode = pq.SSLModeRequire
-		if isLoopback(cfg.Host) {
-			cfg.SSLMode = pq.SSLModePrefer
-		}
-	}
+	defaultSSLMode(&cfg)
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
@@ -53,30 +51,51 @@ func ParseConfig(dsn string) (pq.Config, error) {
 	return cfg, nil
 }
 
+func defaultSSLMode(cfg *pq.Config) {
+	if cfg.SSLMode == "" {
+		cfg.SSLMode = pq.SSLModeVerifyFull
+		if isLoopback(cfg.Host) {
+			cfg.SSLMode = pq.SSLModePrefer
+		}
+	}
+}
+
 func isLoopback(host string) bool {
 	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") || strings.HasPrefix(host, "@") {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
+	return ip != nil && loopbackIP(ip)
 }
 
 // Open connects with dsn and checks that the server answers.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	return OpenTrusted(ctx, dsn, Trust{})
+}
+
+// OpenTrusted connects with dsn, proving the server as t says, and checks
+// that the server answers. A server that fails the proof is EUNTRUSTED;
+// the first connection of a pinned profile is EUNTRUSTED with an
+// *app.CertificateToConfirm, and sends nothing.
+func OpenTrusted(ctx context.Context, dsn string, t Trust) (*DB, error) {
 	cfg, err := ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return OpenConfig(ctx, cfg)
+	return openConfig(ctx, cfg, t)
 }
 
 // OpenConfig connects with a parsed configuration.
 func OpenConfig(ctx context.Context, cfg pq.Config) (*DB, error) {
-	c, err := pq.NewConnectorConfig(cfg)
+	return openConfig(ctx, cfg, Trust{})
+}
+
+func openConfig(ctx context.Context, cfg pq.Config, t Trust) (*DB, error) {
+	c, err := newConnector(cfg, t)
 	if err != nil {
-		return nil, app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
+		return nil, err
 	}
-	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg}
+	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg, trust: t}
 	// A desktop client: a few connections are plenty, and idle ones should not
 	// pin server slots for hours.
 	d.db.SetMaxOpenConns(4)
@@ -87,6 +106,24 @@ func OpenConfig(ctx context.Context, cfg pq.Config) (*DB, error) {
 		return nil, d.mapErr(err)
 	}
 	return d, nil
+}
+
+// newConnector makes the driver's connector for cfg, whose connections go
+// through the dialer of tls.go: it does the TLS, so the driver does none.
+func newConnector(cfg pq.Config, t Trust) (*pq.Connector, error) {
+	dl, err := newDialer(cfg, t)
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.Clone()
+	cfg.SSLMode = pq.SSLModeDisable
+	cfg.SSLNegotiation = ""
+	c, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
+	}
+	c.Dialer(dl)
+	return c, nil
 }
 
 // Close closes the pool.
@@ -144,9 +181,9 @@ func (d *DB) signInAgain(ctx context.Context, password string) error {
 	cfg := d.cfg.Clone()
 	cfg.Password = password
 	cfg.Passfile = ""
-	c, err := pq.NewConnectorConfig(cfg)
+	c, err := newConnector(cfg, d.trust)
 	if err != nil {
-		return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
+		return err
 	}
 	conn, err := c.Connect(ctx)
 	if err != nil {
@@ -176,6 +213,17 @@ func mapErr(cfg pq.Config, err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The database at %s did not answer in time.", serverName(cfg)), Err: err}
+	}
+	if e := certificateError(serverName(cfg), err); e != nil {
+		return e
+	}
+	var alert tls.AlertError
+	var notTLS tls.RecordHeaderError
+	switch {
+	case errors.As(err, &alert):
+		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The database server %s broke off the TLS handshake (%s). Check its TLS settings, and a client certificate if it wants one, with your database administrator.", serverName(cfg), alert.Error()), Err: err}
+	case errors.As(err, &notTLS):
+		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("What answers at %s does not speak TLS as a PostgreSQL server does. Check the host and port.", serverName(cfg)), Err: err}
 	}
 	var pqe *pq.Error
 	if errors.As(err, &pqe) {
@@ -209,7 +257,7 @@ func mapErr(cfg pq.Config, err error) error {
 		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF") {
 		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("Could not reach the database at %s. Check that the server is running and try again.", serverName(cfg)), Err: err}
 	}
-	if strings.Contains(err.Error(), "SSL is not enabled on the server") {
+	if errors.Is(err, pq.ErrSSLNotSupported) {
 		return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The database at %s does not offer TLS, and ResetDesk requires it for a server that is not on this machine. Enable SSL on the server, or set sslmode explicitly if you accept the risk.", serverName(cfg)), Err: err}
 	}
 	return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}

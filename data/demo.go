@@ -170,9 +170,9 @@ func SeedDemo(ctx context.Context, superURL string, opt DemoOptions) (DemoInfo, 
 // ensureDatabase creates database name unless it exists, over a connection
 // to the database cfg names (usually "postgres").
 func ensureDatabase(ctx context.Context, cfg pq.Config, name string) error {
-	c, err := pq.NewConnectorConfig(cfg)
+	c, err := newConnector(cfg, Trust{})
 	if err != nil {
-		return app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
+		return err
 	}
 	db := sql.OpenDB(c)
 	defer db.Close()
