@@ -31,15 +31,16 @@ type Desktop struct {
 	console *console // nil until signed in
 }
 
-// options are what tests change: how work leaves the Fyne goroutine, and
-// the clock.
+// options are what tests change: how work leaves the Fyne goroutine, the
+// clock, and how often an open profile that waits for its user reloads.
 type options struct {
 	spawn func(func()) // runs slow work; go f() in the app, f() in tests
 	now   func() time.Time
+	poll  time.Duration // 0: never (tests call poll themselves)
 }
 
 func defaultOptions() options {
-	return options{spawn: func(f func()) { go f() }, now: time.Now}
+	return options{spawn: func(f func()) { go f() }, now: time.Now, poll: 20 * time.Second}
 }
 
 // NewDesktop returns the desktop window showing the sign-in screen. Call

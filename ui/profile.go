@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,12 +49,22 @@ type profileScreen struct {
 	lines        []activityLine
 
 	sessions     *widget.Label // the sign-in state
-	sessionList  *widget.List
+	sessionList  *widget.List  // the Assets tab: sessions, devices and tokens, by kind
 	sessionLines []app.SessionInfo
+	assetRows    []assetRow
 
 	delivery *widget.Label
+	mailNote *widget.Label // what the last Resend did
 	resend   *widget.Button
 	latest   app.Delivery // the latest reset message, ID 0 when none
+	watching bool         // a reload is due: the profile waits for the user
+}
+
+// assetRow is a line of the Assets tab: a kind's heading, or one session
+// or token.
+type assetRow struct {
+	heading string
+	session app.SessionInfo
 }
 
 // activityLine is one event of the Activity tab.
@@ -81,23 +92,34 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.activityNote.Hide()
 	p.sessions = &widget.Label{Wrapping: fyne.TextWrapWord}
 	p.sessionList = widget.NewList(
-		func() int { return len(p.sessionLines) },
-		func() fyne.CanvasObject { return &widget.Label{} },
+		func() int { return len(p.assetRows) },
+		func() fyne.CanvasObject { return &widget.Label{Truncation: fyne.TextTruncateEllipsis} },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(sessionText(p.sessionLines[i]))
+			l, r := o.(*widget.Label), p.assetRows[i]
+			if r.heading != "" {
+				l.TextStyle.Bold = true
+				l.SetText(r.heading)
+				return
+			}
+			l.TextStyle.Bold = false
+			l.SetText("    " + sessionText(r.session))
 		})
 	p.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
+	p.mailNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance}
+	p.mailNote.Hide()
 	p.resend = &widget.Button{Text: "Resend", Icon: theme.MailSendIcon(), OnTapped: p.onResend}
 	p.resend.Hide()
 
 	p.tabs = container.NewAppTabs(
 		container.NewTabItem("Details", container.NewVScroll(p.details.form)),
+		// The admin console's Assets: what the user is signed in with, which
+		// a reset ends (web sessions) or may end (devices, tokens).
+		container.NewTabItem("Assets", container.NewBorder(p.sessions, nil, nil, nil, p.sessionList)),
 		container.NewTabItem("Activity", container.NewBorder(p.activityNote, nil, nil, nil, p.activity)),
-		container.NewTabItem("Sessions", container.NewBorder(p.sessions, nil, nil, nil, p.sessionList)),
 	)
 	header := container.NewBorder(nil, nil, p.back, p.reset, p.title)
 	mailLine := container.NewBorder(nil, nil, &widget.Label{Text: "Latest reset email:", TextStyle: fyne.TextStyle{Bold: true}}, p.resend, p.delivery)
-	p.view = container.NewBorder(container.NewVBox(header, mailLine, p.loading, p.banner.view), nil, nil, nil, p.tabs)
+	p.view = container.NewBorder(container.NewVBox(header, mailLine, p.mailNote, p.loading, p.banner.view), nil, nil, nil, p.tabs)
 	p.setUser(u)
 	return p
 }
@@ -188,8 +210,10 @@ func sessionText(s app.SessionInfo) string {
 	return line + ": active"
 }
 
-// profileLoad is the activity of a user.
+// profileLoad is a user as the directory has them now, and their activity.
 type profileLoad struct {
+	user       app.User
+	userErr    error
 	deliveries []app.Delivery
 	events     []app.AuditEvent
 	sessions   []app.SessionInfo
@@ -209,6 +233,9 @@ func (p *profileScreen) reload() {
 
 func (p *profileScreen) load(id int64) profileLoad {
 	var r profileLoad
+	// The user too: a reset, or the user finishing one, changes what the
+	// profile says (no password works now, must change, sessions).
+	r.user, r.userErr = p.c.sess.Directory.UserByLogin(p.c.ctx, strconv.FormatInt(id, 10))
 	r.deliveries, r.err = p.c.sess.Directory.Deliveries(p.c.ctx, app.DeliveryFilter{UserID: id, Limit: 100})
 	if r.err != nil {
 		return r
@@ -227,6 +254,9 @@ func (p *profileScreen) apply(r profileLoad) {
 	if r.err != nil {
 		return
 	}
+	if r.userErr == nil && r.user.ID == p.user.ID {
+		p.setUser(r.user)
+	}
 	p.lines = p.lines[:0]
 	for _, d := range r.deliveries {
 		p.lines = append(p.lines, activityLine{at: d.CreatedAt, text: "Mail: " + kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d)})
@@ -241,6 +271,7 @@ func (p *profileScreen) apply(r profileLoad) {
 		}
 	}
 	p.sessionLines = r.sessions
+	p.assetRows = assetRows(r.sessions)
 	p.sessionList.Refresh()
 	sort.SliceStable(p.lines, func(i, j int) bool { return p.lines[i].at.After(p.lines[j].at) })
 	switch {
@@ -262,16 +293,106 @@ func (p *profileScreen) apply(r profileLoad) {
 			break
 		}
 	}
+	defer p.watch()
 	if p.latest.ID == 0 {
 		p.delivery.SetText("None yet.")
 		p.resend.Hide()
 		return
 	}
-	p.delivery.SetText(kindLabel(p.latest.Kind) + " to " + p.latest.To + ": " + deliveryState(p.latest))
+	p.delivery.SetText(p.deliveryLine())
 	if p.mayResend() {
 		p.resend.Show()
 	} else {
 		p.resend.Hide()
+	}
+}
+
+// deliveryLine is the latest reset message: what, to whom, its state and
+// when it was sent, and until when a one-time password the user has not
+// used yet stays valid, so that the admin can tell whether to resend.
+func (p *profileScreen) deliveryLine() string {
+	d, now := p.latest, p.c.now()
+	line := kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d)
+	if d.Status == app.DeliverySent && !d.SentAt.IsZero() {
+		line += " " + shortTime(d.SentAt, now)
+	}
+	if d.Kind == app.KindOneTimePassword && !p.user.HasPassword && p.c.org.OTPTTL > 0 {
+		until := d.CreatedAt.Add(p.c.org.OTPTTL)
+		if until.After(now) {
+			line += ", valid until " + shortTime(until, now)
+		} else {
+			line += ", expired " + shortTime(until, now)
+		}
+	}
+	return line
+}
+
+// shortTime is t as a clock time with its zone when it falls on now's
+// day, with the date otherwise.
+func shortTime(t, now time.Time) string {
+	t = t.Local()
+	if y, m, d := t.Date(); now.Local().Year() == y && now.Local().Month() == m && now.Local().Day() == d {
+		return t.Format("15:04 MST")
+	}
+	return t.Format(timeLayout)
+}
+
+// assetRows groups sessions and tokens under a heading per kind, each
+// saying how many still work.
+func assetRows(sessions []app.SessionInfo) []assetRow {
+	var rows []assetRow
+	for _, kind := range []struct{ kind, title string }{
+		{"web", "Web sessions"}, {"mobile", "Devices (mobile sessions)"}, {"api_token", "API tokens"},
+	} {
+		var items []assetRow
+		active := 0
+		for _, s := range sessions {
+			if s.Kind == kind.kind {
+				items = append(items, assetRow{session: s})
+				if s.RevokedAt.IsZero() {
+					active++
+				}
+			}
+		}
+		heading := fmt.Sprintf("%s: %d active", kind.title, active)
+		if len(items) == 0 {
+			heading = kind.title + ": none"
+		}
+		rows = append(rows, assetRow{heading: heading})
+		rows = append(rows, items...)
+	}
+	return rows
+}
+
+// awaitingUser reports whether the profile waits for the user to act: a
+// one-time password is out and no password works yet, or a set password
+// must still be changed. What the user does then shows without a reload
+// by hand.
+func (p *profileScreen) awaitingUser() bool {
+	return p.latest.ID != 0 && (!p.user.HasPassword || p.user.MustChangePassword)
+}
+
+// watch schedules a reload of the profile while it waits for the user,
+// every options.poll (none in tests, which call poll themselves).
+func (p *profileScreen) watch() {
+	if p.watching || p.c.d.opts.poll <= 0 || !p.awaitingUser() {
+		return
+	}
+	p.watching = true
+	ctx := p.c.ctx
+	time.AfterFunc(p.c.d.opts.poll, func() {
+		if ctx.Err() != nil {
+			return
+		}
+		fyne.Do(p.poll)
+	})
+}
+
+// poll reloads the profile if it is still the one showing.
+func (p *profileScreen) poll() {
+	p.watching = false
+	if p.c.users.profile == p && p.c.ctx.Err() == nil {
+		p.reload()
 	}
 }
 
@@ -296,6 +417,7 @@ func (p *profileScreen) onResend() {
 // resendNow runs the resend, verifying adminPassword first.
 func (p *profileScreen) resendNow(adminPassword string) {
 	p.resend.Disable()
+	p.mailNote.Hide()
 	p.delivery.SetText("Sending a new one-time password…")
 	u := p.user
 	p.c.spawn(func() {
@@ -309,6 +431,11 @@ func (p *profileScreen) resendNow(adminPassword string) {
 				return
 			case results[0].Outcome != app.OutcomeReset:
 				p.delivery.SetText(results[0].Reason.Sentence())
+				return
+			}
+			if d := results[0].Delivery; d.Status == app.DeliverySent {
+				p.mailNote.SetText("A new one-time password is on its way to " + d.To + ". The one sent before no longer works.")
+				p.mailNote.Show()
 			}
 			p.c.reloadAfterReset()
 			p.reload()

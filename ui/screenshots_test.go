@@ -238,7 +238,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	u.openProfile(target)
 	pr := u.profile
-	pr.tabs.SelectIndex(1)
+	pr.tabs.SelectIndex(2) // Activity
 	if pr.activity.Length() == 0 {
 		t.Errorf("the profile of %s shows no activity", target.PrimaryEmail)
 	}

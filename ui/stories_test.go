@@ -97,7 +97,9 @@ func TestStoryOneTimePassword(t *testing.T) {
 	// The profile shows the delivery, and Resend makes a new code.
 	f.c.users.openProfile(f.users["bob@acme.example"])
 	p := f.c.users.profile
-	equal(t, "latest", p.delivery.Text, "One-time password to bob@acme.example: sent")
+	if !strings.HasPrefix(p.delivery.Text, "One-time password to bob@acme.example: sent ") {
+		t.Errorf("latest = %q", p.delivery.Text)
+	}
 	equal(t, "resend visible", p.resend.Visible(), true)
 	p.resendNow("not my password")
 	if !strings.HasPrefix(p.delivery.Text, "That is not your password") || len(f.sink.Messages()) != 1 {

@@ -165,6 +165,8 @@ func (s *usersScreen) apply(r usersLoad) {
 	if s.profile != nil {
 		if u, ok := s.userByID(s.profile.user.ID); ok {
 			s.profile.setUser(u)
+			// Its mail, sessions and activity changed too, after a reset.
+			s.profile.reload()
 		}
 	}
 }

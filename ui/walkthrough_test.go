@@ -246,3 +246,74 @@ func TestFirstWindowFits(t *testing.T) {
 	t.Setenv("FYNE_SCALE", "1.5")
 	equal(t, "FYNE_SCALE read", userScale(test.NewTempApp(t)), float32(1.5))
 }
+
+// 1.4, 1.16, 4.3: an open profile follows a reset at once (mail sent with
+// its times, sessions ended, Resend), says what Resend did, and follows the
+// user finishing the reset; its Assets tab lists sessions, devices and
+// tokens by kind.
+func TestProfileFollowsTheReset(t *testing.T) {
+	f := newFixture(t)
+	bob := f.users["bob@acme.example"]
+	f.o.Exec(t, `INSERT INTO resetdesk.sessions (user_id, kind, client) VALUES ($1, 'web', 'Firefox'), ($1, 'mobile', 'iPhone')`, bob.ID)
+	f.o.Exec(t, `INSERT INTO resetdesk.api_tokens (user_id, name, token_hash) VALUES ($1, 'mail app', 'x')`, bob.ID)
+	f.c.users.openProfile(bob)
+	p := f.c.users.profile
+	equal(t, "before", p.delivery.Text, "None yet.")
+	var tabs []string
+	for _, it := range p.tabs.Items {
+		tabs = append(tabs, it.Text)
+	}
+	equal(t, "tabs", strings.Join(tabs, ","), "Details,Assets,Activity")
+	var rows []string
+	for _, r := range p.assetRows {
+		if r.heading != "" {
+			rows = append(rows, r.heading)
+		} else {
+			rows = append(rows, sessionText(r.session))
+		}
+	}
+	if got := strings.Join(rows, "|"); !strings.HasPrefix(got, "Web sessions: 1 active|Web session (Firefox)") ||
+		!strings.Contains(got, "|Devices (mobile sessions): 1 active|Mobile session (iPhone)") ||
+		!strings.Contains(got, "|API tokens: 1 active|API token (mail app)") {
+		t.Errorf("assets = %s", got)
+	}
+
+	// A reset from elsewhere in the console (the row's menu): the open
+	// profile shows it without going back to the list.
+	if _, err := verifyAndReset(f.c.ctx, f.c.sess, f.o.Password, app.ResetRequest{Actor: f.c.actor, Org: f.c.org,
+		Users: []app.User{bob}, Options: app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: true}}); err != nil {
+		t.Fatal(err)
+	}
+	f.c.reloadAfterReset()
+	sent := "One-time password to bob@acme.example: sent " + shortTime(p.latest.SentAt, fixedNow)
+	equal(t, "latest after the reset", p.delivery.Text, sent+", valid until "+shortTime(p.latest.CreatedAt.Add(f.c.org.OTPTTL), fixedNow))
+	equal(t, "resend", p.resend.Visible(), true)
+	for _, r := range p.assetRows {
+		if r.heading == "" && !strings.Contains(sessionText(r.session), ": ended ") {
+			t.Errorf("still active after the reset: %s", sessionText(r.session))
+		}
+	}
+	if !strings.HasPrefix(p.sessions.Text, "Not locked.\nNo password works now") {
+		t.Errorf("sign-in state = %q", p.sessions.Text)
+	}
+
+	p.resendNow(f.o.Password)
+	equal(t, "resend said", p.mailNote.Text, "A new one-time password is on its way to bob@acme.example. The one sent before no longer works.")
+	equal(t, "note shown", p.mailNote.Visible(), true)
+
+	// The user sets a password with the code: the profile, polling while
+	// it waits, shows it.
+	equal(t, "waiting for the user", p.awaitingUser(), true)
+	hash, err := app.HashPassword("Bobs-Own-New-Passphrase-9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.o.Exec(t, `UPDATE resetdesk.users SET password_hash = $2, password_changed_at = now() WHERE id = $1`, bob.ID, hash)
+	p.poll()
+	if strings.Contains(p.sessions.Text, "No password works now") {
+		t.Errorf("after the user's new password: %q", p.sessions.Text)
+	}
+	equal(t, "no Resend once a password works", p.resend.Visible(), false)
+	equal(t, "no expiry once used", p.delivery.Text, "One-time password to bob@acme.example: sent "+shortTime(p.latest.SentAt, fixedNow))
+	equal(t, "nothing more to wait for", p.awaitingUser(), false)
+}
