@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	_ "time/tzdata" // the org's time zone in mail, also where the system has no zone database (Windows, phones)
 
 	"resetdesk/app"
 	"resetdesk/data"

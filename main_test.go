@@ -530,3 +530,31 @@ func TestChangePasswordCommand(t *testing.T) {
 		t.Fatalf("an admin changed a password: exit %d, %s", code, errOut)
 	}
 }
+
+// TestMailSaysWhereAndHow: with the org's instructions and time zone set,
+// the one-time and temporary-password mails name the screen, carry the
+// office's words and give the deadline in the org's zone.
+func TestMailSaysWhereAndHow(t *testing.T) {
+	f := newFixture(t)
+	mustRun(t, 0, f.owner, "", "policy", "set", "completion_instructions=Use the front-desk PC, or call Maria on 2114.", "time_zone=Asia/Tokyo")
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\nbo@acme.test,Bo,confirmed\n"))
+	mustRun(t, 0, f.admin, "", "reset", "alex@acme.test")
+	mustRun(t, 0, f.owner, "", "reset", "bo@acme.test", "--set-password", "--force-change", "--email-password")
+	for _, c := range []struct{ to, screen string }{
+		{"alex@acme.test", "'I have a one-time password'"},
+		{"bo@acme.test", "'Change a temporary password'"},
+	} {
+		var text string
+		for _, m := range f.sink.Messages() {
+			if len(m.To) == 1 && m.To[0] == c.to {
+				text = string(m.Data)
+			}
+		}
+		text = strings.ReplaceAll(text, "=\r\n", "")
+		for _, want := range []string{c.screen, "Use the front-desk PC, or call Maria on 2114.", " JST"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the mail to %s does not say %q", c.to, want)
+			}
+		}
+	}
+}

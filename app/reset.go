@@ -130,7 +130,8 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		if a.Delivery.ID != 0 {
 			n := Notice{DeliveryID: a.Delivery.ID, Kind: a.Delivery.Kind, To: a.Delivery.To,
 				UserName: users[i].DisplayName, Login: users[i].Login(), OrgName: req.Org.Name, ExpiresAt: a.ExpiresAt,
-				Instructions: req.Org.CompletionInstructions, TimeZone: req.Org.TimeZone}
+				Instructions: req.Org.CompletionInstructions, TimeZone: req.Org.TimeZone,
+				MustChange: opts.Mode == ModeSetPassword && opts.ForceChange}
 			if n.Kind == KindOneTimePassword || n.Kind == KindPassword {
 				n.Secret = secrets[i]
 			}

@@ -122,6 +122,9 @@ type Notice struct {
 	OrgName    string
 	Secret     string
 	ExpiresAt  time.Time
+	// MustChange: a set password that is temporary, to be replaced on
+	// "Change a temporary password" before ExpiresAt.
+	MustChange bool
 	// Instructions are the org's CompletionInstructions and TimeZone its
 	// zone, for the mails that tell the user where and by when to finish.
 	Instructions string

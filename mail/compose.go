@@ -17,6 +17,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	_ "time/tzdata" // the org's time zone, also where the system has no zone database (Windows, phones)
 	"unicode"
 	"unicode/utf8"
 
@@ -267,26 +268,51 @@ type view struct {
 	Secret   string // the one-time or set password, "" in notices
 	Until    string // when the secret stops working, "" when it does not expire
 	ValidFor string // the same as a duration, "" when unknown
+	// Temporary: a set password the user must replace.
+	Temporary bool
+	// Instructions are the office's own words, line by line.
+	Instructions []string
 }
+
+// maxInstructionLines caps the lines of the office's instructions in a mail.
+const maxInstructionLines = 10
 
 func newView(n app.Notice, now time.Time) view {
 	v := view{
 		Name:   cleanName(n.UserName),
 		Org:    cleanName(n.OrgName),
 		Login:  cleanText(n.Login, maxAddressLen),
-		Secret: n.Secret,
+		Secret:    n.Secret,
+		Temporary: n.MustChange && n.Kind == app.KindPassword,
 	}
 	v.OrgKnown = v.Org != ""
 	if !v.OrgKnown {
 		v.Org = "your organization"
 	}
+	for line := range strings.Lines(n.Instructions) {
+		if line = cleanText(line, app.MaxInstructionsLength); line != "" && len(v.Instructions) < maxInstructionLines {
+			v.Instructions = append(v.Instructions, line)
+		}
+	}
 	if !n.ExpiresAt.IsZero() {
-		// The reader's zone is unknown; the office's (the zone of now, the
-		// admin's machine) is the best guess, and it is printed.
-		v.Until = n.ExpiresAt.In(now.Location()).Format("Mon 2 Jan 2006, 15:04 MST")
+		// The reader's zone is unknown; the office's is the best guess, and
+		// its abbreviation (or offset) is printed.
+		v.Until = n.ExpiresAt.In(orgLocation(n.TimeZone)).Format("Mon 2 Jan 2006, 15:04 MST")
 		v.ValidFor = humanDuration(n.ExpiresAt.Sub(now))
 	}
 	return v
+}
+
+// orgLocation is the org's time zone, UTC when it has none or an unknown one.
+func orgLocation(name string) *time.Location {
+	if name == "" || strings.EqualFold(name, "local") {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // humanDuration says d in the largest unit that keeps it exact enough for a
@@ -324,7 +350,12 @@ func forOrg(s string, v view) string {
 
 var templates = map[app.DeliveryKind]kindTemplate{
 	app.KindOneTimePassword: {subject: func(v view) string { return forOrg("Your one-time password", v) }},
-	app.KindPassword:        {subject: func(v view) string { return forOrg("Your new password", v) }},
+	app.KindPassword: {subject: func(v view) string {
+		if v.Temporary {
+			return forOrg("Your temporary password", v)
+		}
+		return forOrg("Your new password", v)
+	}},
 	app.KindPasswordNotice: {subject: func(v view) string {
 		if v.OrgKnown {
 			return "Your " + v.Org + " password was reset"
@@ -347,18 +378,25 @@ var textTemplates = texttemplate.Must(texttemplate.New("text").Parse(`
 {{- define "footer"}}
 Sent by ResetDesk for {{.Org}}.
 {{end}}
+{{- define "instructions"}}{{if .Instructions}}
+From your office:
+{{range .Instructions}}
+    {{.}}{{end}}
+{{end}}{{end}}
 
 {{- define "one_time_password" -}}
 {{template "greeting" .}}
 
 Your administrator reset the password of your {{.Org}} account{{if .Login}} ({{.Login}}){{end}}. Your old password no longer works.
 
-Use this one-time password to set a new one:
+Your one-time password:
 
     {{.Secret}}
 
 {{if .Until}}It is valid for {{.ValidFor}}, until {{.Until}}, and works only once.{{else}}It works only once.{{end}}
 
+To set your new password, open ResetDesk and choose 'I have a one-time password'. Type your email address{{if .Login}} ({{.Login}}){{end}}, this one-time password (capitals, dash and spaces do not matter), and a new password of your own twice.
+{{template "instructions" .}}
 If you did not ask for a new password, contact your administrator.
 {{template "footer" .}}
 {{- end}}
@@ -366,12 +404,20 @@ If you did not ask for a new password, contact your administrator.
 {{- define "password" -}}
 {{template "greeting" .}}
 
+{{if .Temporary -}}
+Your administrator set a temporary password for your {{.Org}} account{{if .Login}} ({{.Login}}){{end}}:
+
+    {{.Secret}}
+
+Replace it with a password of your own{{if .Until}} by {{.Until}} (within {{.ValidFor}}); after that it stops working and you will need to ask for a new one{{end}}. Open ResetDesk and choose 'Change a temporary password', then type your email address, this temporary password and a new password of your own twice.
+{{template "instructions" .}}
+{{- else -}}
 Your administrator set a new password for your {{.Org}} account{{if .Login}} ({{.Login}}){{end}}:
 
     {{.Secret}}
 
-Sign in with it and choose a password of your own.{{if .Until}} If you do not use it by {{.Until}}, it expires and you will need to ask for a new one.{{end}}
-
+Sign in with it.{{if .Until}} It stops working on {{.Until}}.{{end}}
+{{end}}
 If you did not expect this, contact your administrator.
 {{template "footer" .}}
 {{- end}}
@@ -424,6 +470,8 @@ var htmlTemplates = htmltemplate.Must(htmltemplate.New("html").Parse(`
 {{- define "secret" -}}
 <p style="margin:24px 0;"><span style="display:inline-block;padding:12px 20px;background:#f4f5f7;border:1px solid #d0d7de;border-radius:6px;font-family:Menlo,Consolas,monospace;font-size:22px;letter-spacing:2px;">{{.Secret}}</span></p>
 {{- end}}
+{{- define "instructions"}}{{if .Instructions}}
+<p style="margin:16px 0;padding:12px 16px;border-left:3px solid #0969da;background:#f6f8fa;"><strong>From your office:</strong>{{range .Instructions}}<br>{{.}}{{end}}</p>{{end}}{{end}}
 {{- define "foot" -}}
 </div>
 <p style="color:#6e7781;font-size:12px;margin-top:16px;">Sent by ResetDesk for {{.Org}}.</p>
@@ -435,18 +483,27 @@ var htmlTemplates = htmltemplate.Must(htmltemplate.New("html").Parse(`
 {{- define "one_time_password" -}}
 {{template "head" .}}{{template "greeting" .}}
 <p>Your administrator reset the password of your {{template "account" .}}. Your old password no longer works.</p>
-<p>Use this one-time password to set a new one:</p>
+<p>Your one-time password:</p>
 {{template "secret" .}}
 <p>{{if .Until}}It is valid for {{.ValidFor}}, until {{.Until}}, and works only once.{{else}}It works only once.{{end}}</p>
+<p>To set your new password, open ResetDesk and choose <strong>I have a one-time password</strong>. Type your email address{{if .Login}} ({{.Login}}){{end}}, this one-time password (capitals, dash and spaces do not matter), and a new password of your own twice.</p>
+{{- template "instructions" .}}
 <p>If you did not ask for a new password, contact your administrator.</p>
 {{template "foot" .}}
 {{- end}}
 
 {{- define "password" -}}
 {{template "head" .}}{{template "greeting" .}}
+{{if .Temporary -}}
+<p>Your administrator set a temporary password for your {{template "account" .}}:</p>
+{{template "secret" .}}
+<p>Replace it with a password of your own{{if .Until}} by <strong>{{.Until}}</strong> (within {{.ValidFor}}); after that it stops working and you will need to ask for a new one{{end}}. Open ResetDesk and choose <strong>Change a temporary password</strong>, then type your email address, this temporary password and a new password of your own twice.</p>
+{{- template "instructions" .}}
+{{- else -}}
 <p>Your administrator set a new password for your {{template "account" .}}:</p>
 {{template "secret" .}}
-<p>Sign in with it and choose a password of your own.{{if .Until}} If you do not use it by {{.Until}}, it expires and you will need to ask for a new one.{{end}}</p>
+<p>Sign in with it.{{if .Until}} It stops working on {{.Until}}.{{end}}</p>
+{{- end}}
 <p>If you did not expect this, contact your administrator.</p>
 {{template "foot" .}}
 {{- end}}

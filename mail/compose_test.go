@@ -37,12 +37,15 @@ func notice(kind app.DeliveryKind) app.Notice {
 		UserName:   "Alex Müller",
 		Login:      "alex@acme.example",
 		OrgName:    "Acme Office",
+		TimeZone:   "Europe/Berlin",
 	}
 	switch kind {
 	case app.KindOneTimePassword:
 		n.Secret, n.ExpiresAt = "482913", now.Add(15*time.Minute)
+		n.Instructions = instructions
 	case app.KindPassword:
-		n.Secret, n.ExpiresAt = "tulip-Orbit-7-canyon", now.Add(72*time.Hour)
+		n.Secret, n.ExpiresAt, n.MustChange = "tulip-Orbit-7-canyon", now.Add(72*time.Hour), true
+		n.Instructions = instructions
 	case app.KindUndeliverableNotice:
 		n.To = "alex.private@example.net"
 	case app.KindTest:
@@ -50,6 +53,10 @@ func notice(kind app.DeliveryKind) app.Notice {
 	}
 	return n
 }
+
+// instructions are an office's completion_instructions: two lines, and
+// characters that HTML must escape.
+const instructions = "Use the front-desk PC by the door, or call Maria on 2114.\nEvenings & weekends: <it@acme.example>"
 
 var kinds = []app.DeliveryKind{app.KindOneTimePassword, app.KindPassword, app.KindPasswordNotice, app.KindUndeliverableNotice, app.KindTest}
 
@@ -170,7 +177,7 @@ func TestComposeSubjects(t *testing.T) {
 	}{
 		{app.KindOneTimePassword, "Acme Office", "Your one-time password for Acme Office"},
 		{app.KindOneTimePassword, "", "Your one-time password"},
-		{app.KindPassword, "Acme Office", "Your new password for Acme Office"},
+		{app.KindPassword, "Acme Office", "Your temporary password for Acme Office"},
 		{app.KindPasswordNotice, "Acme Office", "Your Acme Office password was reset"},
 		{app.KindUndeliverableNotice, "Acme Office", "Please contact Acme Office about your account"},
 		{app.KindTest, "Acme Office", "Test message from ResetDesk for Acme Office"},
@@ -185,6 +192,66 @@ func TestComposeSubjects(t *testing.T) {
 		}
 		if got := parse(t, raw).subject; got != tc.want {
 			t.Errorf("Compose(%s, %q) subject = %q, want %q", tc.kind, tc.org, got, tc.want)
+		}
+	}
+}
+
+// TestComposeVariants covers what the kinds' goldens do not: a set password
+// that need not change, and no instructions.
+func TestComposeVariants(t *testing.T) {
+	n := notice(app.KindPassword)
+	n.MustChange, n.ExpiresAt, n.Instructions = false, time.Time{}, ""
+	got, err := mail.Compose(n, from, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "password_kept.eml")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./mail -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Compose differs from %s: run go test ./mail -update and review the diff", path)
+	}
+}
+
+// TestComposeSaysWhereAndHow: the one-time and temporary-password mails name
+// the screen to use, carry the office's instructions line by line (escaped
+// in HTML), and state the deadline in the org's time zone.
+func TestComposeSaysWhereAndHow(t *testing.T) {
+	for _, c := range []struct {
+		kind   app.DeliveryKind
+		tz     string
+		screen string
+		until  string
+	}{
+		{app.KindOneTimePassword, "Europe/Berlin", "I have a one-time password", "until Mon 3 Mar 2025, 14:30 CET"},
+		{app.KindOneTimePassword, "", "I have a one-time password", "until Mon 3 Mar 2025, 13:30 UTC"},
+		{app.KindPassword, "America/New_York", "Change a temporary password", "Thu 6 Mar 2025, 08:15 EST"},
+		{app.KindPassword, "Mars/Olympus", "Change a temporary password", "Thu 6 Mar 2025, 13:15 UTC"},
+	} {
+		n := notice(c.kind)
+		n.TimeZone = c.tz
+		raw, err := mail.Compose(n, from, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := parse(t, raw)
+		for _, want := range []string{c.screen, c.until, "Use the front-desk PC by the door, or call Maria on 2114."} {
+			if !strings.Contains(p.text, want) || !strings.Contains(p.html, want) {
+				t.Errorf("%s in %q: the message does not say %q", c.kind, c.tz, want)
+			}
+		}
+		if !strings.Contains(p.text, "\n    Evenings & weekends: <it@acme.example>") {
+			t.Errorf("%s: the text part does not keep the instructions' second line:\n%s", c.kind, p.text)
+		}
+		if !strings.Contains(p.html, "<br>Evenings &amp; weekends: &lt;it@acme.example&gt;") {
+			t.Errorf("%s: the HTML part does not escape the instructions", c.kind)
 		}
 	}
 }
