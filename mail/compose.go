@@ -279,9 +279,9 @@ const maxInstructionLines = 10
 
 func newView(n app.Notice, now time.Time) view {
 	v := view{
-		Name:   cleanName(n.UserName),
-		Org:    cleanName(n.OrgName),
-		Login:  cleanText(n.Login, maxAddressLen),
+		Name:      cleanName(n.UserName),
+		Org:       cleanName(n.OrgName),
+		Login:     cleanText(n.Login, maxAddressLen),
 		Secret:    n.Secret,
 		Temporary: n.MustChange && n.Kind == app.KindPassword,
 	}
