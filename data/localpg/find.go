@@ -15,10 +15,18 @@ import (
 )
 
 // missingMessage is what an admin sees when no server is installed: the one
-// thing to do about it, for each platform ResetDesk runs a demo on.
-const missingMessage = "ResetDesk's demo needs the PostgreSQL server. Install it with: " +
-	"sudo apt install postgresql (Debian/Ubuntu), brew install postgresql@16 (macOS), " +
-	"or the installer from postgresql.org (Windows)."
+// thing to do about it on the platform goos, and only that one.
+func missingMessage(goos string) string {
+	const needs = "ResetDesk's demo needs the PostgreSQL server. "
+	switch goos {
+	case "windows":
+		return needs + "Install it with the PostgreSQL installer for Windows (from postgresql.org, by EDB), then start the demo again."
+	case "darwin":
+		return needs + "Install it with Homebrew (brew install postgresql@17) or Postgres.app, then start the demo again."
+	default:
+		return needs + "Install it with your system's package manager (Debian and Ubuntu: sudo apt install postgresql), then start the demo again."
+	}
+}
 
 // BinDirEnv names the environment variable that, when set, is the only
 // folder searched for initdb, pg_ctl and postgres: for a server installed
@@ -29,35 +37,16 @@ const BinDirEnv = "RESETDESK_PG_BINDIR"
 // specific first. Tests replace it to simulate a machine without PostgreSQL.
 var binSearch = defaultBinDirs
 
-// defaultBinDirs covers the places the packagers put the server: Debian and
-// Ubuntu keep it off PATH under /usr/lib/postgresql, the PGDG RPMs under
-// /usr/pgsql-N, Homebrew under opt/postgresql@N, Postgres.app inside the
-// app bundle, and the EDB installer under Program Files.
+// defaultBinDirs lists the folders of binDirPatterns that exist, then the
+// folders of initdb, pg_ctl and postgres on PATH.
 func defaultBinDirs() []string {
 	if d := os.Getenv(BinDirEnv); d != "" {
 		return []string{d}
 	}
 	var dirs []string
-	glob := func(pattern string) {
+	for _, pattern := range binDirPatterns(runtime.GOOS, os.Getenv) {
 		m, _ := filepath.Glob(pattern)
 		dirs = append(dirs, m...)
-	}
-	switch runtime.GOOS {
-	case "windows":
-		for _, env := range []string{"ProgramFiles", "ProgramW6432", "ProgramFiles(x86)"} {
-			if pf := os.Getenv(env); pf != "" {
-				glob(filepath.Join(pf, "PostgreSQL", "*", "bin"))
-			}
-		}
-		glob(`C:\Program Files\PostgreSQL\*\bin`)
-	default:
-		glob("/usr/lib/postgresql/*/bin")
-		glob("/usr/pgsql-*/bin")
-		glob("/opt/homebrew/opt/postgresql@*/bin")
-		glob("/usr/local/opt/postgresql@*/bin")
-		glob("/opt/homebrew/opt/postgresql/bin")
-		glob("/usr/local/opt/postgresql/bin")
-		glob("/Applications/Postgres.app/Contents/Versions/*/bin")
 	}
 	for _, name := range []string{"initdb", "pg_ctl", "postgres"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -65,6 +54,40 @@ func defaultBinDirs() []string {
 		}
 	}
 	return dirs
+}
+
+// binDirPatterns returns glob patterns for the places the packagers put the
+// server on goos. PATH alone is not enough: Debian and Ubuntu keep the server
+// off PATH under /usr/lib/postgresql, the PGDG RPMs under /usr/pgsql-N, and
+// an app started from the Finder or the Start menu gets a minimal PATH that
+// misses Homebrew, Postgres.app, EDB's installer (Program Files on Windows,
+// /Library/PostgreSQL on the Mac) and MacPorts (/opt/local/lib/postgresqlNN).
+func binDirPatterns(goos string, getenv func(string) string) []string {
+	switch goos {
+	case "windows":
+		var patterns []string
+		for _, env := range []string{"ProgramFiles", "ProgramW6432", "ProgramFiles(x86)"} {
+			if pf := getenv(env); pf != "" {
+				patterns = append(patterns, strings.TrimRight(pf, `\`)+`\PostgreSQL\*\bin`)
+			}
+		}
+		return append(patterns, `C:\Program Files\PostgreSQL\*\bin`)
+	case "darwin":
+		return []string{
+			"/opt/homebrew/opt/postgresql@*/bin", // Homebrew on Apple silicon
+			"/usr/local/opt/postgresql@*/bin",    // Homebrew on Intel
+			"/opt/homebrew/opt/postgresql/bin",
+			"/usr/local/opt/postgresql/bin",
+			"/Applications/Postgres.app/Contents/Versions/*/bin",
+			"/Library/PostgreSQL/*/bin",      // EDB's installer
+			"/opt/local/lib/postgresql*/bin", // MacPorts
+		}
+	default:
+		return []string{
+			"/usr/lib/postgresql/*/bin",
+			"/usr/pgsql-*/bin",
+		}
+	}
 }
 
 // binaries is one installation of the server.
@@ -97,7 +120,7 @@ func findBinaries(ctx context.Context, want int) (binaries, error) {
 		found = append(found, b)
 	}
 	if len(found) == 0 {
-		return binaries{}, app.Errorf(app.EUNAVAILABLE, "%s", missingMessage)
+		return binaries{}, app.Errorf(app.EUNAVAILABLE, "%s", missingMessage(runtime.GOOS))
 	}
 	if i := slices.IndexFunc(found, func(b binaries) bool { return b.major == want }); want != 0 && i >= 0 {
 		return found[i], nil
@@ -129,7 +152,8 @@ func inspect(ctx context.Context, dir string) (binaries, bool) {
 			return b, false
 		}
 	}
-	out, err := exec.CommandContext(ctx, b.path("pg_ctl"), "--version").Output()
+	// Through command: on Windows a probe must not flash a console window.
+	out, err := command(ctx, nil, b.path("pg_ctl"), "--version").Output()
 	if err != nil {
 		return b, false
 	}

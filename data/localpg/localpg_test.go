@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,7 +181,7 @@ func TestMissingBinaries(t *testing.T) {
 	check := func(how string) {
 		t.Helper()
 		_, err := Start(context.Background(), filepath.Join(t.TempDir(), "demo-pg"))
-		if app.ErrorCode(err) != app.EUNAVAILABLE || app.ErrorMessage(err) != missingMessage {
+		if app.ErrorCode(err) != app.EUNAVAILABLE || app.ErrorMessage(err) != missingMessage(runtime.GOOS) {
 			t.Errorf("%s: %v", how, err)
 		}
 	}
@@ -191,8 +192,73 @@ func TestMissingBinaries(t *testing.T) {
 
 	t.Setenv(BinDirEnv, empty)
 	check(BinDirEnv)
+}
 
-	if !strings.Contains(missingMessage, "sudo apt install postgresql") || !strings.Contains(missingMessage, "brew install postgresql@16") {
-		t.Errorf("the message does not say what to install: %s", missingMessage)
+// TestMissingMessageNamesOnePlatform: the admin reads the one install step
+// for the computer in front of them, not every platform's.
+func TestMissingMessageNamesOnePlatform(t *testing.T) {
+	steps := map[string]string{
+		"linux":   "sudo apt install postgresql",
+		"darwin":  "brew install postgresql@",
+		"windows": "installer for Windows",
+	}
+	for goos, want := range steps {
+		msg := missingMessage(goos)
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s: %q does not say %q", goos, msg, want)
+		}
+		for other, step := range steps {
+			if other != goos && strings.Contains(msg, step) {
+				t.Errorf("%s: %q also names %s's %q", goos, msg, other, step)
+			}
+		}
+	}
+}
+
+// TestBinDirPatternsFindInstalls lays out each installer's folders under a
+// temporary root and checks that the search finds every one of them.
+func TestBinDirPatternsFindInstalls(t *testing.T) {
+	installs := map[string][]string{
+		"darwin": {
+			"/opt/homebrew/opt/postgresql@17/bin",
+			"/usr/local/opt/postgresql@16/bin",
+			"/Applications/Postgres.app/Contents/Versions/17/bin",
+			"/Library/PostgreSQL/16/bin",
+			"/opt/local/lib/postgresql16/bin",
+		},
+		"linux": {
+			"/usr/lib/postgresql/15/bin",
+			"/usr/pgsql-16/bin",
+		},
+	}
+	for goos, dirs := range installs {
+		root := t.TempDir()
+		for _, d := range dirs {
+			if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		found := map[string]bool{}
+		for _, pattern := range binDirPatterns(goos, func(string) string { return "" }) {
+			m, err := filepath.Glob(filepath.Join(root, pattern))
+			if err != nil {
+				t.Fatalf("%s: %q: %v", goos, pattern, err)
+			}
+			for _, d := range m {
+				found[strings.TrimPrefix(d, root)] = true
+			}
+		}
+		for _, d := range dirs {
+			if !found[d] {
+				t.Errorf("%s: %s is not searched", goos, d)
+			}
+		}
+	}
+
+	// Windows: EDB's installer goes under Program Files, wherever that is.
+	env := map[string]string{"ProgramFiles": `D:\Programs`}
+	patterns := binDirPatterns("windows", func(k string) string { return env[k] })
+	if !slices.Contains(patterns, `D:\Programs\PostgreSQL\*\bin`) || !slices.Contains(patterns, `C:\Program Files\PostgreSQL\*\bin`) {
+		t.Errorf("windows: %q", patterns)
 	}
 }

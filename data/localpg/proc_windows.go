@@ -15,13 +15,27 @@ type serverUser struct{}
 
 func runAsUser() (*serverUser, error) { return nil, nil }
 
+// createNoWindow is CREATE_NO_WINDOW, which package syscall does not name.
+const createNoWindow = 0x08000000
+
+// command starts argv without a window. The packaged ResetDesk.exe is a GUI
+// program with no console to share, so Windows would open a console window
+// for every tool it runs: pg_ctl's stayed open as long as the demo's server
+// ran, and closing it shut the server down. The tool still gets a console,
+// only an invisible one, which the server that pg_ctl starts inherits.
 func command(ctx context.Context, _ *serverUser, argv ...string) *exec.Cmd {
-	return exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: createNoWindow}
+	return cmd
 }
 
-// detach keeps a console's Ctrl-C from reaching the server.
+// detach keeps a console's Ctrl-C from reaching the server: a process group
+// of its own, on top of the hidden console command gives it.
 func detach(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.CreationFlags |= syscall.CREATE_NEW_PROCESS_GROUP
 }
 
 func giveTo(*serverUser, string, bool) error { return nil }
