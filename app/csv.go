@@ -504,8 +504,13 @@ var resultsHeader = []string{"zuid", "email", "name", "result", "reason", "deliv
 // failed). It never writes a password. Cells a spreadsheet would run as a
 // formula (starting with = + - @, tab or CR) get a leading single quote, as
 // OWASP advises against CSV injection. Lines end in CRLF, as RFC 4180 and
-// Excel expect.
+// Excel expect, and the file starts with a UTF-8 byte order mark: without
+// one, Excel on Windows reads the file in the ANSI code page and "Zoë"
+// becomes "ZoÃ«". The importers skip the mark, so the file reads back.
 func WriteResultsCSV(w io.Writer, results []ResetResult) error {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return &Error{Code: EINTERNAL, Message: "Could not write the results file.", Err: err}
+	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(resultsHeader); err != nil {

@@ -447,7 +447,7 @@ func TestWriteResultsCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	want := "zuid,email,name,result,reason,delivery\r\n" +
+	want := "\uFEFFzuid,email,name,result,reason,delivery\r\n" +
 		"101,ann@example.com,Ann Smith,reset,,sent\r\n" +
 		"102,bob@example.com,'=cmd|' /C calc'!A0,skipped,not_confirmed,\r\n" +
 		"103,'+447700900123,'@SUM(1+1),skipped,mobile_primary,\r\n" +

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -402,7 +403,9 @@ func (b *bulkReset) onSave() {
 			dialog.ShowInformation("Not saved", "The results could not be saved: "+app.ErrorMessage(err), b.c.win)
 			return
 		}
-		b.savedNote = " Saved to " + wc.URI().Path() + "."
+		// The path as the OS writes it: C:\Users\… on Windows, where the
+		// URI's path has forward slashes.
+		b.savedNote = " Saved to " + filepath.FromSlash(wc.URI().Path()) + "."
 		b.showSummary()
 	}, b.c.win)
 	d.SetFileName("reset-results.csv")
