@@ -236,7 +236,7 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 func waitGone(pid int, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
 	for {
-		if syscall.Kill(pid, 0) != nil {
+		if !processRunning(pid) {
 			return true
 		}
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
@@ -395,7 +395,7 @@ func stopDemoCluster(t *testing.T, cache string) {
 	if !strings.Contains(string(comm), "postgres") {
 		return
 	}
-	syscall.Kill(pid, syscall.SIGQUIT)
+	quitServer(pid)
 	if waitGone(pid, 5*time.Second) {
 		return
 	}
