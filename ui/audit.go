@@ -54,14 +54,19 @@ type auditScreen struct {
 	banner       *errorBanner
 	table        *textTable
 
-	events  []app.AuditEvent
-	admins  map[string]string // console users' names by their role, for "By"
-	loadSeq int               // drops the answer of a load that a newer one replaced
+	showChecks *widget.Check // right admin passwords, hidden by default
+
+	all       []app.AuditEvent  // as loaded
+	events    []app.AuditEvent  // shown
+	queryNote string            // how the filters were read
+	admins    map[string]string // console users' names by their role, for "By"
+	loadSeq   int               // drops the answer of a load that a newer one replaced
 }
 
 func newAuditScreen(c *console) *auditScreen {
 	s := &auditScreen{c: c}
-	s.actor = &widget.Entry{PlaceHolder: "Admin's role name", OnSubmitted: func(string) { s.reload() }}
+	s.actor = &widget.Entry{PlaceHolder: "Admin: name or role", OnSubmitted: func(string) { s.reload() }}
+	s.showChecks = &widget.Check{Text: "Right admin passwords", OnChanged: func(bool) { s.showEvents() }}
 	s.user = &widget.Entry{PlaceHolder: "User: email, zuid or part of the name", OnSubmitted: func(string) { s.reload() }}
 	options := []string{allActions}
 	for _, a := range auditActions {
@@ -72,55 +77,116 @@ func newAuditScreen(c *console) *auditScreen {
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading the audit log…"))
 	s.banner = newErrorBanner(s.reload)
-	s.table = newTextTable([]string{"Time", "By", "Action", "User", "Details"}, []float32{10.5, 14, 11, 16, 40},
+	s.table = newTextTable([]string{"Time", "By", "Action", "User", "Details"}, []float32{12.5, 14, 13.5, 16, 40},
 		func() int { return len(s.events) }, s.cell)
-	filters := container.NewBorder(nil, nil, nil, s.filterButton, container.NewGridWithColumns(3, s.actor, s.user, s.action))
+	filters := container.NewBorder(nil, nil, nil, container.NewHBox(s.showChecks, s.filterButton), container.NewGridWithColumns(3, s.actor, s.user, s.action))
 	s.view = container.NewBorder(container.NewVBox(filters, s.note, s.loading, s.banner.view), nil, nil, nil, s.table.withDetail())
 	s.reload()
 	return s
 }
 
-// filter turns the filter widgets into an AuditFilter; ok is false, with a
-// sentence, when the user is not known.
-func (s *auditScreen) filter() (app.AuditFilter, string) {
-	f := app.AuditFilter{Actor: strings.TrimSpace(s.actor.Text), Limit: 1000}
+// maxAuditUsers is how many users a user filter may name at once: each is
+// a query of its own.
+const maxAuditUsers = 25
+
+// auditQuery is what the filters ask for: one filter per user named (one
+// for all users when none is), and what to say above the table.
+type auditQuery struct {
+	filters []app.AuditFilter
+	note    string // how the filters were read, when that needs saying
+	problem string // why nothing can be shown
+}
+
+// filter reads the filter widgets. The admin filter takes a role or part
+// of an admin's name, as the By column shows both; the user filter takes
+// a login or part of a name or email, and several users when it matches
+// several.
+func (s *auditScreen) filter() auditQuery {
+	f := app.AuditFilter{Limit: 1000}
 	for _, a := range auditActions {
 		if a.label == s.action.Selected {
 			f.Action = a.code
 		}
 	}
-	if login := strings.TrimSpace(s.user.Text); login != "" {
-		u, ok := s.c.users.userByLogin(login)
-		if !ok {
-			// Part of a name or email does, when it names one user.
-			list := s.c.users.users
-			switch rows := filterUsers(list, userQuery{text: login, now: s.c.now()}, nil); len(rows) {
-			case 0:
-				return f, fmt.Sprintf("No user %q in this organization.", login)
-			case 1:
-				u = list.user(int(rows[0]))
-			default:
-				return f, fmt.Sprintf("%d users match %q: type more of the name or email, or the zuid.", len(rows), login)
-			}
+	var q auditQuery
+	if text := strings.TrimSpace(s.actor.Text); text != "" {
+		role, problem := s.actorRole(text)
+		if problem != "" {
+			return auditQuery{problem: problem}
 		}
-		f.UserID = u.ID
+		f.Actor = role
 	}
-	return f, ""
+	login := strings.TrimSpace(s.user.Text)
+	if login == "" {
+		q.filters = []app.AuditFilter{f}
+		return q
+	}
+	if u, ok := s.c.users.userByLogin(login); ok {
+		f.UserID = u.ID
+		q.filters = []app.AuditFilter{f}
+		return q
+	}
+	// Part of a name or email: every user it matches, up to a limit.
+	list := s.c.users.users
+	rows := filterUsers(list, userQuery{text: login, now: s.c.now()}, nil)
+	switch {
+	case len(rows) == 0:
+		return auditQuery{problem: fmt.Sprintf("No user %q in this organization.", login)}
+	case len(rows) > maxAuditUsers:
+		return auditQuery{problem: fmt.Sprintf("%d users match %q: type more of the name or email, or the zuid.", len(rows), login)}
+	case len(rows) > 1:
+		q.note = fmt.Sprintf(" of the %d users matching %q", len(rows), login)
+	}
+	for _, r := range rows {
+		uf := f
+		uf.UserID = list.rows[r].id
+		q.filters = append(q.filters, uf)
+	}
+	return q
+}
+
+// actorRole finds the database role the admin filter means: a role as it
+// is, else the one console user whose name holds text.
+func (s *auditScreen) actorRole(text string) (role, problem string) {
+	admins := s.c.users.users.adminNames()
+	lower := strings.ToLower(text)
+	for r := range admins {
+		if strings.ToLower(r) == lower {
+			return r, ""
+		}
+	}
+	want := foldAccents(lower)
+	var roles []string
+	for r, name := range admins {
+		if strings.Contains(foldAccents(strings.ToLower(name)), want) {
+			roles = append(roles, r)
+		}
+	}
+	switch len(roles) {
+	case 0:
+		// Not a console user we know by name: perhaps a role that has left,
+		// or the database's own (resetdesk_passdb). The database decides.
+		return text, ""
+	case 1:
+		return roles[0], ""
+	}
+	slices.Sort(roles)
+	return "", fmt.Sprintf("%d admins match %q (%s): type more of the name, or the role.", len(roles), text, strings.Join(roles, ", "))
 }
 
 // reload loads the events that match the filters off the Fyne goroutine.
 func (s *auditScreen) reload() {
-	f, problem := s.filter()
-	if problem != "" {
+	q := s.filter()
+	if q.problem != "" {
 		// The table must not go on showing events the filter no longer
 		// describes, nor a load still under way fill it.
 		s.loadSeq++
 		s.loading.Hide()
 		s.filterButton.Enable()
-		s.events = nil
+		s.all, s.events = nil, nil
 		s.table.clearDetail()
 		s.table.Refresh()
-		s.note.SetText(problem)
+		s.note.SetText(q.problem)
 		return
 	}
 	s.loadSeq++
@@ -128,23 +194,61 @@ func (s *auditScreen) reload() {
 	s.loading.Show()
 	s.filterButton.Disable()
 	s.c.spawn(func() {
-		events, err := s.c.sess.Directory.Audit(s.c.ctx, f)
+		var events []app.AuditEvent
+		var err error
+		for _, f := range q.filters {
+			var some []app.AuditEvent
+			if some, err = s.c.sess.Directory.Audit(s.c.ctx, f); err != nil {
+				break
+			}
+			events = append(events, some...)
+		}
+		if len(q.filters) > 1 {
+			slices.SortStableFunc(events, func(a, b app.AuditEvent) int { return b.At.Compare(a.At) })
+			events = events[:min(len(events), q.filters[0].Limit)]
+		}
 		fyne.Do(func() {
 			if seq == s.loadSeq { // else a newer filter has been asked for since
+				s.queryNote = q.note
 				s.apply(events, err)
 			}
 		})
 	})
 }
 
+// showEvents puts the loaded events that pass the checks filter in the
+// table. A right admin password before each reset is noise, hidden unless
+// asked for or filtered on.
+func (s *auditScreen) showEvents() {
+	s.events = s.events[:0]
+	hidden := 0
+	for _, e := range s.all {
+		if !s.showChecks.Checked && s.action.Selected == allActions && e.Action == "verify_password" && e.Details["ok"] == true {
+			hidden++
+			continue
+		}
+		s.events = append(s.events, e)
+	}
+	s.table.clearDetail()
+	s.table.Refresh()
+	note := fmt.Sprintf("%d events%s.", len(s.events), s.queryNote)
+	if hidden > 0 {
+		note += fmt.Sprintf(" %d right admin passwords are hidden.", hidden)
+	}
+	s.note.SetText(note)
+}
+
 func (s *auditScreen) apply(events []app.AuditEvent, err error) {
 	defer s.view.Refresh()
 	s.loading.Hide()
 	s.filterButton.Enable()
-	s.events = events
+	s.all = events
 	s.admins = s.c.users.users.adminNames()
-	s.table.clearDetail()
-	s.table.Refresh()
+	if err != nil {
+		s.all, s.events = nil, nil
+		s.table.clearDetail()
+		s.table.Refresh()
+	}
 	if app.ErrorCode(err) == app.EUNAUTHORIZED {
 		s.banner.show(nil)
 		s.note.SetText("Your role may not view the audit log. Ask the owner for the view_audit permission.")
@@ -152,7 +256,7 @@ func (s *auditScreen) apply(events []app.AuditEvent, err error) {
 	}
 	s.banner.show(err)
 	if err == nil {
-		s.note.SetText(fmt.Sprintf("%d events.", len(events)))
+		s.showEvents()
 	}
 }
 
@@ -162,6 +266,9 @@ func (s *auditScreen) cell(row, col int) (string, widget.Importance) {
 	case 0:
 		return formatTime(e.At, ""), widget.MediumImportance
 	case 1:
+		if e.Action == "complete_reset" {
+			return "The user", widget.MediumImportance // through the self-service login, not an admin
+		}
 		if name := s.admins[e.Actor]; name != "" {
 			return name + " (" + e.Actor + ")", widget.MediumImportance
 		}

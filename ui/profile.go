@@ -501,6 +501,9 @@ func auditText(e app.AuditEvent, admins map[string]string) string {
 	if name := admins[e.Actor]; name != "" {
 		by = name
 	}
+	if e.Action == "complete_reset" {
+		by = "the user" // through the self-service login, not an admin
+	}
 	what, _ := describeEvent(e.Action, e.Details)
 	return actionLabel(e.Action) + " by " + by + ": " + what
 }

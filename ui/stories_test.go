@@ -643,8 +643,8 @@ func TestAuditInWords(t *testing.T) {
 	equal(t, "by part of a name", len(a.events), 1)
 	a.user.SetText("acme")
 	a.reload()
-	if !strings.Contains(a.note.Text, ` users match "acme": type more`) {
-		t.Errorf("many matches: note = %q", a.note.Text)
+	if !strings.Contains(a.note.Text, ` users matching "acme".`) || len(a.events) != 1 {
+		t.Errorf("many matches: note = %q, %d events", a.note.Text, len(a.events))
 	}
 
 	a.user.SetText("nobody@acme.example")

@@ -317,3 +317,46 @@ func TestProfileFollowsTheReset(t *testing.T) {
 	equal(t, "no expiry once used", p.delivery.Text, "One-time password to bob@acme.example: sent "+shortTime(p.latest.SentAt, fixedNow))
 	equal(t, "nothing more to wait for", p.awaitingUser(), false)
 }
+
+// 1.14, 1.19: the Audit view's admin filter takes part of a name, as the By
+// column shows it; right admin passwords are hidden unless asked for; a
+// user's own new password is theirs, not the database login's.
+func TestAuditFiltersAsShown(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	owner := mustActor(t, f.o.Owner).User
+	f.c.show(screenAudit)
+	a := f.c.audit
+
+	a.actor.SetText(strings.ToLower(strings.Fields(owner.DisplayName)[0]))
+	a.reload()
+	if len(a.events) == 0 {
+		t.Fatalf("by part of the owner's name: %q", a.note.Text)
+	}
+	for i := range a.events {
+		equal(t, "by", a.table.text(i, 1), owner.DisplayName+" ("+owner.DBRole+")")
+	}
+	for _, e := range a.events {
+		if e.Action == "verify_password" {
+			t.Errorf("a right password shows: %+v", e)
+		}
+	}
+	if !strings.Contains(a.note.Text, "1 right admin passwords are hidden.") {
+		t.Errorf("note = %q", a.note.Text)
+	}
+	shown := len(a.events)
+	test.Tap(a.showChecks)
+	equal(t, "checks shown", len(a.events), shown+1)
+
+	a.actor.SetText("zzz-nobody")
+	a.reload()
+	equal(t, "an unknown admin", len(a.events), 0)
+
+	a.all = []app.AuditEvent{{Actor: "resetdesk_passdb", Action: "complete_reset", TargetUserID: f.users["bob@acme.example"].ID,
+		Details: map[string]any{"outcome": "ok"}}}
+	a.showEvents()
+	equal(t, "the user's own password", a.table.text(0, 1), "The user")
+	equal(t, "in the profile too", auditText(a.all[0], nil), "User's new password by the user: The user set a new password with their one-time password")
+}
