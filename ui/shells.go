@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
@@ -47,7 +48,7 @@ func newSpacesShell(c *console) *spacesShell {
 	}
 	s.tabs.SetTabLocation(container.TabLocationLeading)
 	s.tabs.OnSelected = s.onTab
-	s.view = container.NewBorder(topBar(c, s.admin), nil, nil, nil, s.tabs)
+	s.view = container.NewStack(container.NewBorder(topBar(c, s.admin), nil, nil, nil, s.tabs), s.admin.layer)
 	return s
 }
 
@@ -95,34 +96,38 @@ func (s *spacesShell) show(id screenID) {
 	}
 }
 
-// tipButton is an icon button that names itself in a small pop-up while
-// the pointer rests on it: Fyne's buttons have no tooltip.
+// tipButton is an icon button that names itself while the pointer rests
+// on it: Fyne's buttons have no tooltip. The tip is drawn in layer, which
+// the shell lays over its view, not in a pop-up: a pop-up would take the
+// next click for itself, and the button would not get it.
 type tipButton struct {
 	widget.Button
-	tip   string
-	popUp *widget.PopUp
+	tip   *fyne.Container // the tip's box: a background and the text
+	layer *fyne.Container // over the shell's view; holds tip
 }
 
 func newTipButton(icon fyne.Resource, tip string, tapped func()) *tipButton {
-	b := &tipButton{tip: tip}
+	b := &tipButton{}
 	b.Icon, b.Importance, b.OnTapped = icon, widget.LowImportance, tapped
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
+	bg.StrokeColor, bg.StrokeWidth, bg.CornerRadius = theme.Color(theme.ColorNameInputBorder), 1, theme.InputRadiusSize()
+	b.tip = container.NewStack(bg, container.NewPadded(&widget.Label{Text: tip}))
+	b.tip.Hide()
+	b.layer = container.NewWithoutLayout(b.tip)
 	b.ExtendBaseWidget(b)
 	return b
 }
 
-// MouseIn shows the tip under the button, kept inside the window.
+// MouseIn shows the tip under the button, kept inside the layer.
 func (b *tipButton) MouseIn(e *desktop.MouseEvent) {
 	b.Button.MouseIn(e)
-	c := fyne.CurrentApp().Driver().CanvasForObject(b)
-	if c == nil {
-		return
-	}
-	if b.popUp == nil {
-		b.popUp = widget.NewPopUp(&widget.Label{Text: b.tip}, c)
-	}
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b).AddXY(0, b.Size().Height)
-	pos.X = max(0, min(pos.X, c.Size().Width-b.popUp.MinSize().Width))
-	b.popUp.ShowAtPosition(pos)
+	d := fyne.CurrentApp().Driver()
+	size := b.tip.MinSize()
+	pos := d.AbsolutePositionForObject(b).Subtract(d.AbsolutePositionForObject(b.layer)).AddXY(0, b.Size().Height)
+	pos.X = max(0, min(pos.X+b.Size().Width-size.Width, b.layer.Size().Width-size.Width))
+	b.tip.Resize(size)
+	b.tip.Move(pos)
+	b.tip.Show()
 }
 
 // MouseOut hides the tip.
@@ -131,11 +136,7 @@ func (b *tipButton) MouseOut() {
 	b.hideTip()
 }
 
-func (b *tipButton) hideTip() {
-	if b.popUp != nil {
-		b.popUp.Hide()
-	}
-}
+func (b *tipButton) hideTip() { b.tip.Hide() }
 
 // unifiedShell is Zoho's Unified layout: a left menu whose Directory entry
 // holds the Users and Import tabs, then Mail, Audit and Settings.

@@ -194,12 +194,24 @@ func TestAdminIcon(t *testing.T) {
 		t.Fatal("not in Spaces")
 	}
 	s.admin.MouseIn(&desktop.MouseEvent{})
-	if s.admin.popUp == nil || !s.admin.popUp.Visible() {
+	if !s.admin.tip.Visible() {
 		t.Fatal("no tip on hover")
 	}
-	equal(t, "tip", s.admin.popUp.Content.(*widget.Label).Text, "Admin panel")
+	found := false
+	for _, o := range test.LaidOutObjects(s.admin.tip) {
+		if l, ok := o.(*widget.Label); ok && l.Text == "Admin panel" {
+			found = true
+		}
+	}
+	equal(t, "the tip says Admin panel", found, true)
+	tip := fyne.CurrentApp().Driver().AbsolutePositionForObject(s.admin.tip)
+	icon := fyne.CurrentApp().Driver().AbsolutePositionForObject(s.admin)
+	if tip.Y < icon.Y+s.admin.Size().Height || tip.X+s.admin.tip.Size().Width > f.d.win.Canvas().Size().Width+0.5 {
+		t.Errorf("tip at %v, icon at %v", tip, icon)
+	}
+	equal(t, "no overlay to catch the next click", f.d.win.Canvas().Overlays().Top() == nil, true)
 	s.admin.MouseOut()
-	equal(t, "tip hidden", s.admin.popUp.Visible(), false)
+	equal(t, "tip hidden", s.admin.tip.Visible(), false)
 
 	test.Tap(s.admin)
 	if f.d.win.Canvas().Overlays().Top() == nil {
