@@ -347,10 +347,15 @@ type fingerLayout struct{ square bool }
 
 func (l fingerLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
+	shown := false
 	for _, o := range objects {
 		if o.Visible() {
 			s = s.Max(o.MinSize())
+			shown = true
 		}
+	}
+	if l.square && !shown {
+		return fyne.Size{} // a hidden back button leaves no gap
 	}
 	s.Height = max(s.Height, fingerSize())
 	if l.square {

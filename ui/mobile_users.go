@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/mobile"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -19,7 +20,7 @@ type mobileUsers struct {
 	m    *Mobile
 	page *mobilePage
 
-	search  *widget.Entry
+	search  *backEntry
 	refresh *widget.Button // loads the list again: users added elsewhere show up
 	count   *widget.Label
 	loading *fyne.Container
@@ -37,7 +38,8 @@ type mobileUsers struct {
 
 func newMobileUsers(m *Mobile) *mobileUsers {
 	s := &mobileUsers{m: m}
-	s.search = &widget.Entry{PlaceHolder: "Search name, email, mobile or zuid", OnChanged: func(string) { s.refilter() }}
+	s.search = newBackEntry(func() { m.onTypedKey(&fyne.KeyEvent{Name: mobile.KeyBack}) })
+	s.search.PlaceHolder, s.search.OnChanged = "Search name, email, mobile or zuid", func(string) { s.refilter() }
 	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
 	s.count = &widget.Label{Importance: widget.LowImportance}
@@ -128,6 +130,32 @@ func (s *mobileUsers) open(u app.User) {
 	p := newMobileUserPage(s.m, u)
 	s.m.lastUser = p
 	s.m.nav.push(p.page)
+}
+
+// backEntry is an entry that passes Android's Back key on: Fyne gives the
+// focused widget every key, and an entry ignores Back, so a page with its
+// cursor in the search would never go back.
+type backEntry struct {
+	widget.Entry
+	onBack func()
+}
+
+func newBackEntry(onBack func()) *backEntry {
+	e := &backEntry{onBack: onBack}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedKey goes back on Back, after letting go of the focus.
+func (e *backEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name != mobile.KeyBack {
+		e.Entry.TypedKey(k)
+		return
+	}
+	if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil {
+		c.Unfocus()
+	}
+	e.onBack()
 }
 
 // mobileUserRow is one line of the list: name over login, status and lock

@@ -32,8 +32,11 @@ func TestMobileBackKey(t *testing.T) {
 	equal(t, "back to the user", m.nav.top(), p.page)
 	back()
 	equal(t, "back to the list", m.nav.top(), m.users.page)
-	back()
-	equal(t, "back home", m.nav.top(), m.home.page)
+	// With the cursor in the search, the entry gets the key: it goes back too.
+	m.win.Canvas().Focus(m.users.search)
+	m.users.search.TypedKey(&fyne.KeyEvent{Name: mobile.KeyBack})
+	equal(t, "back home from the search", m.nav.top(), m.home.page)
+	equal(t, "search let go", m.win.Canvas().Focused() == nil, true)
 	back()
 	equal(t, "home stays: the system takes Back from here", m.nav.top(), m.home.page)
 
@@ -371,4 +374,15 @@ func TestAuditFiltersAsShown(t *testing.T) {
 	a.showEvents()
 	equal(t, "the user's own password", a.table.text(0, 1), "The user")
 	equal(t, "in the profile too", auditText(a.all[0], nil), "User's new password by the user: The user set a new password with their one-time password")
+}
+
+// The home page's title starts at the left edge: the hidden back button's
+// thumb-sized box leaves no gap.
+func TestMobileHomeTitleAtTheEdge(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	m := f.m
+	equal(t, "no back on home", m.nav.back.Visible(), false)
+	if x := fyne.CurrentApp().Driver().AbsolutePositionForObject(m.nav.title).X; x > theme.Padding()*2 {
+		t.Errorf("the title starts %v from the left edge", x)
+	}
 }
