@@ -8,10 +8,11 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
+	"resetdesk/ui"
 )
 
 // OpenSelfService connects as the self-service login of s.
-func (b *backend) OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (app.SelfService, error) {
+func (b *backend) OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (ui.SelfServiceConn, error) {
 	return openSelfService(ctx, s)
 }
 

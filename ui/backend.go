@@ -35,7 +35,7 @@ type Backend interface {
 	// OpenSelfService connects as the self-service login of s, for the end
 	// user's screens. EUNAVAILABLE when the server cannot be reached,
 	// EUNAUTHORIZED when it refuses the login or its password.
-	OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (app.SelfService, error)
+	OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (SelfServiceConn, error)
 }
 
 // Resetter runs resets; *app.Resetter is one.

@@ -28,7 +28,8 @@ type Desktop struct {
 	opts    options
 
 	signIn  *signInScreen
-	console *console // nil until signed in
+	endUser *endUserForm // the end user's form showing, if any
+	console *console     // nil until signed in
 }
 
 // options are what tests change: how work leaves the Fyne goroutine, the
@@ -116,7 +117,15 @@ func (d *Desktop) showSignIn() {
 	if d.signIn == nil {
 		d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
 	}
+	d.signIn.onEndUser = d.showEndUser
+	d.endUser = nil
 	d.win.SetContent(d.signIn.view)
+}
+
+// showEndUser shows the end user's form of kind in place of the sign-in.
+func (d *Desktop) showEndUser(kind endUserKind) {
+	d.endUser = newEndUserForm(d.backend, d.app.Preferences(), d.win, d.opts.spawn, kind, d.showSignIn)
+	d.win.SetContent(d.endUser.view)
 }
 
 // openConsole shows the console of a signed-in session.
@@ -139,6 +148,9 @@ func (d *Desktop) signOut() {
 }
 
 func (d *Desktop) onClosed() {
+	if d.endUser != nil {
+		d.endUser.close()
+	}
 	if d.console != nil {
 		d.console.close()
 	}

@@ -44,7 +44,8 @@ type Mobile struct {
 	confirmSignOut *dialog.ConfirmDialog
 	opts           mobileOptions
 
-	signIn *signInScreen
+	signIn  *signInScreen
+	endUser *endUserForm // the end user's form showing, if any
 
 	// Set while signed in.
 	sess   Session
@@ -132,9 +133,20 @@ func (m *Mobile) Window() fyne.Window { return m.win }
 func (m *Mobile) ShowAndRun() { m.win.ShowAndRun() }
 
 func (m *Mobile) showSignIn() {
+	m.signIn.onEndUser = m.showEndUser
+	m.endUser = nil
 	m.signIn.buttonRow.Objects = []fyne.CanvasObject{finger(m.signIn.signIn)}
 	m.signIn.buttonRow.Layout = layout.NewVBoxLayout()
 	m.win.SetContent(container.NewVScroll(container.NewPadded(m.signIn.box)))
+}
+
+// showEndUser shows the end user's form of kind in place of the sign-in,
+// its button a finger-tall bar.
+func (m *Mobile) showEndUser(kind endUserKind) {
+	m.endUser = newEndUserForm(m.backend, m.app.Preferences(), m.win, m.opts.spawn, kind, m.showSignIn)
+	m.endUser.buttonRow.Objects = []fyne.CanvasObject{finger(m.endUser.submit)}
+	m.endUser.buttonRow.Layout = layout.NewVBoxLayout()
+	m.win.SetContent(container.NewVScroll(container.NewPadded(m.endUser.box)))
 }
 
 // open shows the home page of a signed-in session and loads the users.
@@ -184,7 +196,12 @@ func (m *Mobile) close() {
 	}
 }
 
-func (m *Mobile) onClosed() { m.close() }
+func (m *Mobile) onClosed() {
+	if m.endUser != nil {
+		m.endUser.close()
+	}
+	m.close()
+}
 
 // now is the shell's clock.
 func (m *Mobile) now() time.Time { return m.opts.now() }

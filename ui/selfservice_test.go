@@ -2,17 +2,324 @@ package ui
 
 import (
 	"context"
+	"database/sql"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 	"resetdesk/data"
 )
 
 // OpenSelfService connects as main does, with the real data package.
-func (b *testBackend) OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (app.SelfService, error) {
+func (b *testBackend) OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (SelfServiceConn, error) {
 	u := url.URL{Scheme: "postgres", User: url.UserPassword(s.Login, s.Password),
 		Host: net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), Path: "/" + s.Database}
 	return data.Open(ctx, u.String())
+}
+
+// setUpSelfService saves the test org's self-service login as this
+// computer's set-up, its password in a keychain in memory.
+func (f *fixture) setUpSelfService(t *testing.T) app.SelfServiceSetup {
+	t.Helper()
+	u := mustURL(t, f.o.EndUserURL)
+	port, _ := strconv.Atoi(u.Port())
+	pw, _ := u.User.Password()
+	s := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	if f.backend.keychain == nil {
+		f.backend.keychain = &memKeychain{secrets: map[string]string{}}
+	}
+	if _, err := storeSelfServiceSetup(f.backend, f.app.Preferences(), s); err != nil {
+		t.Fatalf("set up self-service: %v", err)
+	}
+	return s
+}
+
+var mailCodeRE = regexp.MustCompile(`\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b`)
+
+// lastCode is the one-time password in the newest message to to.
+func (f *fixture) lastCode(t *testing.T, to string) string {
+	t.Helper()
+	msgs := f.sink.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To[0] == to {
+			if c := mailCodeRE.FindString(string(msgs[i].Data)); c != "" {
+				return c
+			}
+		}
+	}
+	t.Fatalf("no one-time password was mailed to %s", to)
+	return ""
+}
+
+// resetOneTime has the owner email alice a one-time password, through the
+// reset dialog.
+func (f *fixture) resetOneTime(t *testing.T, email string) string {
+	t.Helper()
+	r := openResetDialog(f.c, f.users[email])
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	if !strings.HasSuffix(r.outcome.Text, "was reset.") {
+		t.Fatalf("reset %s: %q %q", email, r.outcome.Text, r.status.Text)
+	}
+	r.onClose()
+	return f.lastCode(t, email)
+}
+
+// fillEndUser types into the end user's form as a user would.
+func fillEndUser(e *endUserForm, login, secret, pw, again string) {
+	for _, x := range []struct {
+		entry *widget.Entry
+		text  string
+	}{{e.login, login}, {e.secret, secret}, {e.password, pw}, {e.again, again}} {
+		x.entry.SetText("")
+		test.Type(x.entry, x.text)
+	}
+}
+
+// passwordWorks reports whether pw is email's password now.
+func (f *fixture) passwordWorks(t *testing.T, email, pw string) bool {
+	t.Helper()
+	db, err := sql.Open("postgres", f.o.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var h sql.NullString // NULL while a one-time password is out
+	if err := db.QueryRow(`SELECT password_hash FROM resetdesk.users WHERE primary_email = $1`, email).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := app.VerifyPassword(h.String, pw)
+	return err == nil && ok
+}
+
+// The desktop story of "I have a one-time password": the admin resets
+// Alice, signs out; Alice opens the form from the sign-in screen and gets
+// a sentence for each mistake, with what she typed kept, then sets her
+// password with the code typed in lower case without the dash.
+func TestStoryEndUserOneTimePassword(t *testing.T) {
+	f := newFixture(t)
+	f.setUpSelfService(t)
+	code := f.resetOneTime(t, "alice@acme.example")
+	f.d.signOut()
+	equal(t, "entry offered", f.d.signIn.endUserCode.Visible(), true)
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	if e == nil || f.d.win.Content() != e.view {
+		t.Fatal("the end user's form does not show")
+	}
+	equal(t, "title", e.title.Text, endUserCodeLabel)
+	equal(t, "set up", e.notSetUp.Visible(), false)
+
+	const good = "Purple-kettle-drums-at-noon"
+	wrong := "AAAAA-BBBBB"
+	if wrong == code {
+		wrong = "CCCCC-DDDDD"
+	}
+	// The live policy line is the admins' one: the org's minimum, the
+	// user's name.
+	fillEndUser(e, "alice@acme.example", code, "short", "")
+	equal(t, "short", e.strength.Text, "The password is too short: use at least 15 characters.")
+	test.Type(e.password, "-alice-in-wonderland")
+	equal(t, "name", e.strength.Text, "The password contains the user's name or email address: choose one that does not.")
+
+	invalid := app.CompletionInvalid.Sentence()
+	cases := []struct {
+		name                     string
+		login, secret, pw, again string
+		want                     string
+	}{
+		{"differ", "alice@acme.example", code, good, good + "!", "The two new passwords differ: type the same password twice."},
+		{"weak", "alice@acme.example", code, "password1234567890", "password1234567890",
+			"The password is on a list of commonly used passwords: choose one that is harder to guess."},
+		{"name", "alice@acme.example", code, "alice-in-wonderland-9", "alice-in-wonderland-9",
+			"The password contains your name or email address: choose one that does not."},
+		{"wrong code", "alice@acme.example", wrong, good, good, invalid},
+		{"unknown login", "nobody@acme.example", code, good, good, invalid},
+	}
+	for _, c := range cases {
+		fillEndUser(e, c.login, c.secret, c.pw, c.again)
+		test.Tap(e.submit)
+		equal(t, c.name, e.status.Text, c.want)
+		equal(t, c.name+": login kept", e.login.Text, c.login)
+		equal(t, c.name+": code kept", e.secret.Text, c.secret)
+		equal(t, c.name+": password kept", e.again.Text, c.again)
+		equal(t, c.name+": form still there", e.formBox.Visible(), true)
+	}
+	if f.passwordWorks(t, "alice@acme.example", good) {
+		t.Fatal("a refused attempt set the password")
+	}
+
+	// The code in lower case, without its dash, with a space: it works.
+	typed := strings.ToLower(code[:5]) + " " + strings.ToLower(code[6:])
+	fillEndUser(e, "Alice@Acme.Example", typed, good, good)
+	test.Tap(e.submit)
+	equal(t, "status", e.status.Text, "")
+	equal(t, "done", e.done.Text, "Your new password is set. Sign in to your mail with it.")
+	equal(t, "done shows", e.doneBox.Visible(), true)
+	equal(t, "form gone", e.formBox.Visible(), false)
+	equal(t, "passwords forgotten", e.password.Text+e.again.Text+e.secret.Text, "")
+	if !f.passwordWorks(t, "alice@acme.example", good) {
+		t.Error("the new password does not work")
+	}
+	// The code is used: the same again is refused.
+	test.Tap(e.doneBack)
+	if f.d.win.Content() != f.d.signIn.view {
+		t.Error("Done does not go back to the sign-in screen")
+	}
+	test.Tap(f.d.signIn.endUserCode)
+	e = f.d.endUser
+	fillEndUser(e, "alice@acme.example", code, good+"2", good+"2")
+	test.Tap(e.submit)
+	equal(t, "used code", e.status.Text, invalid)
+}
+
+// Changing a temporary password: the admin sets one (must change, not
+// emailed) and hands it over; the user replaces it. An expired one is
+// refused with its own sentence.
+func TestStoryEndUserTemporaryPassword(t *testing.T) {
+	f := newFixture(t)
+	f.setUpSelfService(t)
+	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	r.emailPassword.SetChecked(false)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	temp, aliceTemp := r.result.Password, ""
+	if temp == "" {
+		t.Fatalf("no password to hand over: %q %q", r.outcome.Text, r.status.Text)
+	}
+	r.onClose()
+	// Alice's temporary password will be past its time.
+	r = openResetDialog(f.c, f.users["alice@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	r.emailPassword.SetChecked(false)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	if aliceTemp = r.result.Password; aliceTemp == "" {
+		t.Fatalf("no password to hand over: %q %q", r.outcome.Text, r.status.Text)
+	}
+	r.onClose()
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserTemporary)
+	e := f.d.endUser
+	equal(t, "title", e.title.Text, endUserTemporaryLabel)
+	equal(t, "temporary password hidden", e.secret.Password, true)
+
+	const good = "Seven-green-lanterns-glow"
+	fillEndUser(e, "bob@acme.example", temp+"x", good, good)
+	test.Tap(e.submit)
+	equal(t, "wrong temporary password", e.status.Text, app.CompletionInvalid.ChangeSentence())
+
+	fillEndUser(e, "bob@acme.example", temp, good, good)
+	test.Tap(e.submit)
+	equal(t, "status", e.status.Text, "")
+	equal(t, "done", e.done.Text, app.CompletionOK.ChangeSentence())
+	if !f.passwordWorks(t, "bob@acme.example", good) {
+		t.Error("the new password does not work")
+	}
+	if f.passwordWorks(t, "bob@acme.example", temp) {
+		t.Error("the temporary password still works")
+	}
+	u := f.user(t, "bob@acme.example")
+	equal(t, "must change cleared", u.MustChangePassword, false)
+	equal(t, "no expiry", u.PasswordExpiresAt.IsZero(), true)
+
+	f.o.Exec(t, `UPDATE resetdesk.users SET password_expires_at = now() - interval '1 minute' WHERE primary_email = 'alice@acme.example'`)
+	test.Tap(e.doneBack)
+	test.Tap(f.d.signIn.endUserTemporary)
+	e = f.d.endUser
+	// A temporary password past its time cannot be changed.
+	fillEndUser(e, "alice@acme.example", aliceTemp, good, good)
+	test.Tap(e.submit)
+	equal(t, "expired", e.status.Text, app.CompletionExpired.ChangeSentence())
+}
+
+// What the end user reads when the computer cannot do it: no set-up, a
+// database that is down (the form keeps what was typed), a login that may
+// not complete resets.
+func TestEndUserFormRefusals(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	equal(t, "not set up", e.notSetUp.Visible(), true)
+	equal(t, "import offered", e.importer.Visible(), true)
+	equal(t, "submit off", e.submit.Disabled(), true)
+
+	// Import the set-up as a phone would: the line pasted, without the
+	// password, which the dialog then asks for.
+	s := f.setUpSelfService(t)
+	f.app.Preferences().SetString(PrefSelfServiceHost, "")
+	e.showSetUp()
+	test.Tap(e.importer)
+	im := e.imported
+	test.Type(im.text, s.Encode(false))
+	test.Tap(im.save)
+	equal(t, "password asked", im.note.Text, "This set-up leaves the self-service login's password out: ask the office for it and type it below.")
+	test.Type(im.password, s.Password)
+	test.Tap(im.save)
+	equal(t, "set up now", e.notSetUp.Visible(), false)
+	equal(t, "submit on", e.submit.Disabled(), false)
+
+	// The server is down.
+	prefs := f.app.Preferences()
+	prefs.SetInt(PrefSelfServicePort, freePort(t))
+	fillEndUser(e, "alice@acme.example", "ABCDE-FGHJK", "Purple-kettle-drums-at-noon", "Purple-kettle-drums-at-noon")
+	test.Tap(e.submit)
+	equal(t, "down", e.status.Text, "The directory cannot be reached right now, so nothing changed. Try again in a moment; if it goes on, call the office.")
+	equal(t, "kept", e.login.Text+" "+e.secret.Text+" "+e.again.Text, "alice@acme.example ABCDE-FGHJK Purple-kettle-drums-at-noon")
+	prefs.SetInt(PrefSelfServicePort, s.Port)
+
+	// A console role set up as the self-service login by mistake.
+	owner := mustURL(t, f.o.OwnerURL)
+	pw, _ := owner.User.Password()
+	prefs.SetString(PrefSelfServiceLogin, owner.User.Username())
+	f.backend.keychain.Set(KeychainService, selfServiceKeychainUser(loadSelfServiceSetup(prefs)), pw)
+	test.Tap(e.submit)
+	equal(t, "not allowed", e.status.Text, "This computer's self-service login may not set passwords, so nothing changed. Ask the office to check its self-service set-up.")
+}
+
+// freePort is a loopback port nothing listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// The phone: the same form from the sign-in page, its button a finger-tall
+// bar.
+func TestStoryEndUserOnPhone(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	f.setUpSelfService(t)
+	code := f.resetOneTime(t, "alice@acme.example")
+	f.m.signOut()
+	test.Tap(f.m.signIn.endUserCode)
+	e := f.m.endUser
+	if e == nil {
+		t.Fatal("no end user's form")
+	}
+	if h := e.submit.Size().Height; h < fingerSize() {
+		t.Errorf("the button is %v tall", h)
+	}
+	const good = "Quiet-harbour-lights-at-dusk"
+	fillEndUser(e, "alice@acme.example", code, good, good)
+	test.Tap(e.submit)
+	equal(t, "done", e.done.Text, "Your new password is set. Sign in to your mail with it.")
+	if !f.passwordWorks(t, "alice@acme.example", good) {
+		t.Error("the new password does not work")
+	}
+	test.Tap(e.doneBack)
+	equal(t, "back at sign-in", f.m.endUser == nil, true)
 }

@@ -73,6 +73,8 @@ type settingsScreen struct {
 	edit          *profileEdit // the profile form open last
 	confirmDelete *dialog.ConfirmDialog
 	keychainJobs  serialJobs // the profiles' keychain work, in the order asked
+
+	selfService *selfServiceCard
 }
 
 func newSettingsScreen(c *console) *settingsScreen {
@@ -118,6 +120,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 		s.policiesNote.SetText("Only the owner changes the organization's policies.")
 	}
 
+	s.selfService = newSelfServiceCard(c)
 	s.profileNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
 	s.profileRows = container.NewVBox()
 	s.showProfiles()
@@ -155,6 +158,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 		widget.NewCard("Mail server", "", container.NewVBox(s.mailRoute, smtp, container.NewHBox(s.smtpSave), s.smtpNote,
 			container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)),
 		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),
+		widget.NewCard("Self-service on this computer", "", s.selfService.view),
 		widget.NewCard("Connection profiles", "", container.NewBorder(s.profileNote, nil, nil, nil,
 			s.profileRows)),
 	))

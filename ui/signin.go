@@ -42,6 +42,12 @@ type signInScreen struct {
 	status    *widget.Label
 	busy      *fyne.Container
 	buttonRow *fyne.Container // Sign in; a phone makes it a full-width, finger-tall bar
+
+	// The end user's way in: a user with a one-time or temporary password
+	// sets their own password (selfservice.go). onEndUser is set by the shell.
+	endUserCode      *widget.Button
+	endUserTemporary *widget.Button
+	onEndUser        func(endUserKind)
 }
 
 func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
@@ -79,9 +85,23 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	title := &widget.Label{Text: "Sign in to ResetDesk", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	logo := widget.NewIcon(icons.AppIcon)
 	s.buttonRow = container.NewHBox(s.signIn)
-	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.status, s.busy, s.buttonRow)
+	s.endUserCode = &widget.Button{Text: endUserCodeLabel, Icon: theme.MailComposeIcon(), Importance: widget.LowImportance,
+		OnTapped: func() { s.showEndUser(endUserCode) }}
+	s.endUserTemporary = &widget.Button{Text: endUserTemporaryLabel, Icon: theme.AccountIcon(), Importance: widget.LowImportance,
+		OnTapped: func() { s.showEndUser(endUserTemporary) }}
+	endUser := container.NewVBox(widget.NewSeparator(),
+		&widget.Label{Text: "Not an administrator?", TextStyle: fyne.TextStyle{Bold: true}},
+		container.NewHBox(s.endUserCode), container.NewHBox(s.endUserTemporary))
+	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.status, s.busy, s.buttonRow, endUser)
 	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box))
 	return s
+}
+
+// showEndUser opens the end user's form of kind.
+func (s *signInScreen) showEndUser(kind endUserKind) {
+	if s.onEndUser != nil {
+		s.onEndUser(kind)
+	}
 }
 
 // offer fills the form with how to sign in to a session just left, unless

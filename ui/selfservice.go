@@ -1,0 +1,404 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+	"resetdesk/icons"
+)
+
+// endUserKind is which of the end user's forms shows.
+type endUserKind int
+
+// The end user's forms.
+const (
+	endUserCode      endUserKind = iota // "I have a one-time password"
+	endUserTemporary                    // "Change a temporary password"
+)
+
+// The sign-in screen's entries to the end user's forms, and their titles.
+const (
+	endUserCodeLabel      = "I have a one-time password"
+	endUserTemporaryLabel = "Change a temporary password"
+)
+
+// endUserDone is what a user reads when their password is set.
+const endUserDone = "Your new password is set. Sign in to your mail with it."
+
+// endUserForm is the end user's screen: their email, the one-time password
+// from their mail (or their temporary password), and a new password twice,
+// with the policy line admins see. It talks to the directory as this
+// computer's self-service login, which it opens when first needed and
+// closes when it goes.
+type endUserForm struct {
+	kind    endUserKind
+	win     fyne.Window
+	spawn   func(func())
+	backend Backend
+	prefs   fyne.Preferences
+	onBack  func() // back to the sign-in screen; nil where there is none
+
+	view fyne.CanvasObject // centred, for a desktop window
+	box  *fyne.Container   // the form alone, for a phone's scrolling page
+
+	title     *widget.Label
+	notSetUp  *widget.Label // shown when this computer has no self-service set-up
+	importer  *widget.Button
+	imported  *importSetup // the import dialog opened last, for tests
+	login     *widget.Entry
+	secret    *widget.Entry // the one-time password, or the temporary password
+	password  *widget.Entry
+	again     *widget.Entry
+	strength  *widget.Label
+	status    *widget.Label
+	busy      *fyne.Container
+	submit    *widget.Button
+	back      *widget.Button
+	other     *widget.Button // switch to the other form
+	formBox   *fyne.Container
+	doneBox   *fyne.Container
+	done      *widget.Label
+	doneBack  *widget.Button
+	buttonRow *fyne.Container
+
+	mu   sync.Mutex // guards conn, used off the Fyne goroutine
+	conn SelfServiceConn
+
+	rules      app.PasswordRules // MinLength 0 (the default) until known
+	rulesAsked bool
+}
+
+// SelfServiceConn is a connection as this computer's self-service login.
+type SelfServiceConn interface {
+	app.SelfService
+	Close() error
+}
+
+func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn func(func()), kind endUserKind, onBack func()) *endUserForm {
+	f := &endUserForm{kind: kind, win: win, spawn: spawn, backend: b, prefs: prefs, onBack: onBack}
+	f.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord}
+	f.notSetUp = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord,
+		Text: "Self-service is not set up on this computer yet. Ask the office to set it up, or to send you its set-up file, " +
+			"and choose Import set-up below."}
+	f.importer = &widget.Button{Text: "Import set-up…", Icon: theme.UploadIcon(), OnTapped: f.onImport}
+	f.login = &widget.Entry{PlaceHolder: "you@office.example", OnChanged: func(string) { f.onLoginChanged() }}
+	f.secret = &widget.Entry{}
+	f.password = &widget.Entry{Password: true, OnChanged: func(string) { f.onPasswordChanged() }}
+	f.again = &widget.Entry{Password: true, OnChanged: func(string) { f.clearError() }, OnSubmitted: func(string) { f.onSubmit() }}
+	f.secret.OnChanged = func(string) { f.clearError() }
+	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
+	f.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	f.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Setting your password…"))
+	f.busy.Hide()
+	f.submit = &widget.Button{Text: "Set my new password", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: f.onSubmit}
+	f.back = &widget.Button{Text: "Back to sign-in", Icon: theme.NavigateBackIcon(), Importance: widget.LowImportance, OnTapped: f.onLeave}
+	f.other = &widget.Button{Importance: widget.LowImportance, OnTapped: f.onOther}
+	if onBack == nil {
+		f.back.Hide()
+	}
+
+	secretItem := &widget.FormItem{Widget: f.secret}
+	form := &widget.Form{Items: []*widget.FormItem{
+		{Text: "Email", Widget: f.login, HintText: "The address you sign in to your mail with"},
+		secretItem,
+		{Text: "New password", Widget: f.password},
+		{Text: "Again", Widget: f.again, HintText: "Type the new password a second time"},
+	}}
+	f.setKind(kind, secretItem, form)
+	f.buttonRow = container.NewHBox(f.submit)
+	f.formBox = container.NewVBox(container.NewVBox(f.notSetUp, container.NewHBox(f.importer)), form, f.strength, f.status, f.busy, f.buttonRow)
+	f.done = &widget.Label{Text: endUserDone, Importance: widget.SuccessImportance, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
+	f.doneBack = &widget.Button{Text: "Done", Importance: widget.HighImportance, OnTapped: f.onLeave}
+	f.doneBox = container.NewVBox(f.done, container.NewHBox(f.doneBack))
+	f.doneBox.Hide()
+	logo := widget.NewIcon(icons.AppIcon)
+	f.box = container.NewVBox(container.NewBorder(nil, nil, logo, nil, f.title), f.formBox, f.doneBox,
+		container.NewHBox(f.back, layout.NewSpacer(), f.other))
+	f.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), f.box.MinSize().Height), f.box))
+	f.showSetUp()
+	return f
+}
+
+// setKind words the form for a one-time or a temporary password.
+func (f *endUserForm) setKind(kind endUserKind, secretItem *widget.FormItem, form *widget.Form) {
+	f.kind = kind
+	if kind == endUserTemporary {
+		f.title.SetText(endUserTemporaryLabel)
+		secretItem.Text = "Temporary password"
+		secretItem.HintText = "The password the office gave you"
+		f.secret.Password = true
+		f.secret.PlaceHolder = ""
+		f.other.SetText(endUserCodeLabel)
+	} else {
+		f.title.SetText(endUserCodeLabel)
+		secretItem.Text = "One-time password"
+		secretItem.HintText = "From your email, such as ABCDE-FGHJK; any case, dash or not"
+		f.secret.Password = false
+		f.secret.PlaceHolder = "ABCDE-FGHJK"
+		f.other.SetText(endUserTemporaryLabel)
+	}
+	form.Refresh()
+}
+
+// setUp is this computer's self-service set-up, without its password.
+func (f *endUserForm) setUp() (app.SelfServiceSetup, bool) {
+	s := loadSelfServiceSetup(f.prefs)
+	return s, s.Host != "" && s.Login != ""
+}
+
+// showSetUp says when this computer cannot complete anything yet.
+func (f *endUserForm) showSetUp() {
+	if _, ok := f.setUp(); ok {
+		f.notSetUp.Hide()
+		f.importer.Hide()
+		f.submit.Enable()
+	} else {
+		f.notSetUp.Show()
+		f.importer.Show()
+		f.submit.Disable()
+	}
+	f.box.Refresh()
+}
+
+// onImport takes a set-up exported by the office's ResetDesk.
+func (f *endUserForm) onImport() {
+	f.imported = showImportSetup(f.backend, f.prefs, f.win, f.spawn, func(app.SelfServiceSetup, string) {
+		f.showSetUp()
+		f.rulesAsked = false
+	})
+}
+
+func (f *endUserForm) onLoginChanged() {
+	f.clearError()
+	f.onPasswordChanged()
+}
+
+// onPasswordChanged shows the policy line as the user types: the same one
+// an admin sees when setting a password.
+func (f *endUserForm) onPasswordChanged() {
+	f.clearError()
+	if f.password.Text == "" {
+		f.strength.SetText("")
+		return
+	}
+	f.loadRules()
+	showStrength(f.strength, f.password.Text, f.rules.MinLength, app.User{PrimaryEmail: strings.TrimSpace(f.login.Text)})
+}
+
+// loadRules asks the directory for the password rules once, off the Fyne
+// goroutine; until they come the line uses the default minimum. The
+// database gives every login the same rules, so one answer serves all.
+func (f *endUserForm) loadRules() {
+	if f.rulesAsked {
+		return
+	}
+	if _, ok := f.setUp(); !ok {
+		return
+	}
+	f.rulesAsked = true
+	login := strings.TrimSpace(f.login.Text)
+	f.spawn(func() {
+		var rules app.PasswordRules
+		c, err := f.connection()
+		if err == nil {
+			rules, err = c.PasswordRules(context.Background(), login)
+		}
+		fyne.Do(func() {
+			if err != nil {
+				f.rulesAsked = false // ask again with the next keystroke or submit
+				return
+			}
+			f.rules = rules
+			if f.password.Text != "" {
+				showStrength(f.strength, f.password.Text, rules.MinLength, app.User{PrimaryEmail: strings.TrimSpace(f.login.Text)})
+			}
+		})
+	})
+}
+
+// connection opens the self-service connection on first use (slow: off
+// the Fyne goroutine). The login's password comes from the keychain.
+func (f *endUserForm) connection() (SelfServiceConn, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.conn != nil {
+		return f.conn, nil
+	}
+	s, ok := f.setUp()
+	if !ok {
+		return nil, app.Errorf(app.EINVALID, "Self-service is not set up on this computer.")
+	}
+	if kc := f.backend.Keychain(); kc != nil {
+		s.Password, _ = kc.Get(KeychainService, selfServiceKeychainUser(s))
+	}
+	c, err := f.backend.OpenSelfService(context.Background(), s)
+	if err != nil {
+		return nil, err
+	}
+	f.conn = c
+	return c, nil
+}
+
+// drop closes the connection after a failure, so that the next try opens
+// a new one.
+func (f *endUserForm) drop() {
+	f.mu.Lock()
+	c := f.conn
+	f.conn = nil
+	f.mu.Unlock()
+	if c != nil {
+		_ = c.Close()
+	}
+}
+
+// onSubmit sets the new password off the Fyne goroutine; the button stays
+// disabled while it runs, and everything typed stays on a refusal. app
+// checks what was typed (empty fields, entries that differ, the rules)
+// before anything reaches the database's check of the code.
+func (f *endUserForm) onSubmit() {
+	if f.submit.Disabled() {
+		return
+	}
+	f.status.SetText("")
+	f.submit.Disable()
+	f.busy.Show()
+	kind := f.kind
+	req := app.SelfServiceRequest{Login: f.login.Text, Secret: f.secret.Text, NewPassword: f.password.Text, Again: f.again.Text}
+	f.spawn(func() {
+		status, err := f.complete(kind, req)
+		fyne.Do(func() { f.apply(kind, status, err) })
+	})
+}
+
+// complete is the slow part of a submit.
+func (f *endUserForm) complete(kind endUserKind, req app.SelfServiceRequest) (app.CompletionStatus, error) {
+	c, err := f.connection()
+	if err != nil {
+		return "", err
+	}
+	ctx := context.Background()
+	var status app.CompletionStatus
+	if kind == endUserTemporary {
+		status, err = app.ChangeTemporaryPassword(ctx, c, req)
+	} else {
+		status, err = app.CompleteReset(ctx, c, req)
+	}
+	if code := app.ErrorCode(err); code == app.EUNAVAILABLE || code == app.EINTERNAL {
+		f.drop()
+	}
+	return status, err
+}
+
+// apply shows the result: the done page, or a sentence with the form as
+// it was.
+func (f *endUserForm) apply(kind endUserKind, status app.CompletionStatus, err error) {
+	f.busy.Hide()
+	f.submit.Enable()
+	if err != nil {
+		f.showError(endUserError(err))
+		return
+	}
+	sentence := status.Sentence()
+	if kind == endUserTemporary {
+		sentence = status.ChangeSentence()
+	}
+	if status != app.CompletionOK {
+		f.showError(app.Errorf(app.EINVALID, "%s", sentence))
+		return
+	}
+	f.done.SetText(sentence)
+	f.secret.SetText("")
+	f.password.SetText("")
+	f.again.SetText("")
+	f.strength.SetText("")
+	f.formBox.Hide()
+	f.other.Hide()
+	f.back.Hide()
+	f.doneBox.Show()
+	f.box.Refresh()
+}
+
+// endUserError turns a failure into what an end user can act on: they
+// cannot fix the set-up or the server, only ask the office.
+func endUserError(err error) error {
+	switch app.ErrorCode(err) {
+	case app.EUNAVAILABLE:
+		return app.Errorf(app.EUNAVAILABLE, "The directory cannot be reached right now, so nothing changed. Try again in a moment; if it goes on, call the office.")
+	case app.EUNAUTHORIZED:
+		return app.Errorf(app.EUNAUTHORIZED, "This computer's self-service login may not set passwords, so nothing changed. Ask the office to check its self-service set-up.")
+	case app.EINVALID, app.ENOTFOUND:
+		return err
+	}
+	return app.Errorf(app.EINTERNAL, "Something went wrong and nothing changed. Try again; if it goes on, call the office.")
+}
+
+// onOther switches between the one-time and the temporary form, keeping
+// the email typed.
+func (f *endUserForm) onOther() {
+	kind := endUserTemporary
+	if f.kind == endUserTemporary {
+		kind = endUserCode
+	}
+	form := f.formBox.Objects[1].(*widget.Form)
+	f.secret.SetText("")
+	f.setKind(kind, form.Items[1], form)
+	f.clearError()
+	f.box.Refresh()
+}
+
+// onLeave goes back, forgetting what was typed and the connection.
+func (f *endUserForm) onLeave() {
+	f.close()
+	if f.onBack != nil {
+		f.onBack()
+	} else { // the self-service window: start again for the next person
+		f.reset()
+	}
+}
+
+// reset empties the form for the next person.
+func (f *endUserForm) reset() {
+	for _, e := range []*widget.Entry{f.login, f.secret, f.password, f.again} {
+		e.SetText("")
+	}
+	f.strength.SetText("")
+	f.status.SetText("")
+	f.doneBox.Hide()
+	f.formBox.Show()
+	f.other.Show()
+	if f.onBack != nil {
+		f.back.Show()
+	}
+	f.box.Refresh()
+}
+
+// close closes the connection, off the Fyne goroutine.
+func (f *endUserForm) close() {
+	f.mu.Lock()
+	c := f.conn
+	f.conn = nil
+	f.mu.Unlock()
+	if c != nil {
+		f.spawn(func() { _ = c.Close() })
+	}
+}
+
+func (f *endUserForm) clearError() {
+	if f.status.Text != "" {
+		f.status.SetText("")
+	}
+}
+
+func (f *endUserForm) showError(err error) {
+	f.status.Importance = widget.DangerImportance
+	f.status.SetText(app.ErrorMessage(err))
+	f.box.Refresh()
+}

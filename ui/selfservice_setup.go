@@ -1,0 +1,398 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"image"
+	_ "image/jpeg" // a photo of a QR code
+	_ "image/png"  // a screenshot of a QR code
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/makiuchi-d/gozxing"
+	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"resetdesk/app"
+)
+
+// Preference keys of this computer's self-service set-up. Its password is
+// in the keychain only, under selfServiceKeychainUser.
+const (
+	PrefSelfServiceHost     = "selfservice.host"
+	PrefSelfServicePort     = "selfservice.port"
+	PrefSelfServiceDatabase = "selfservice.database"
+	PrefSelfServiceLogin    = "selfservice.login"
+)
+
+// loadSelfServiceSetup returns the set-up saved on this computer, without
+// its password; Host is "" when there is none.
+func loadSelfServiceSetup(prefs fyne.Preferences) app.SelfServiceSetup {
+	return app.SelfServiceSetup{Host: prefs.String(PrefSelfServiceHost), Port: prefs.Int(PrefSelfServicePort),
+		Database: prefs.String(PrefSelfServiceDatabase), Login: prefs.String(PrefSelfServiceLogin)}
+}
+
+// saveSelfServiceSetup stores s without its password.
+func saveSelfServiceSetup(prefs fyne.Preferences, s app.SelfServiceSetup) {
+	prefs.SetString(PrefSelfServiceHost, s.Host)
+	prefs.SetInt(PrefSelfServicePort, s.Port)
+	prefs.SetString(PrefSelfServiceDatabase, s.Database)
+	prefs.SetString(PrefSelfServiceLogin, s.Login)
+}
+
+// selfServiceKeychainUser names the self-service login's password in the
+// keychain.
+func selfServiceKeychainUser(s app.SelfServiceSetup) string {
+	return "selfservice:" + s.Login + "@" + s.Host
+}
+
+// storeSelfServiceSetup saves s on this computer, its password in kc, and
+// checks that it works: it connects and reads the password rules. Slow:
+// off the Fyne goroutine. The sentence says what works or what does not.
+func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceSetup) (string, error) {
+	kc := b.Keychain()
+	if kc == nil || kc.Set(KeychainService, selfServiceKeychainUser(s), s.Password) != nil {
+		return "", app.Errorf(app.EUNAVAILABLE, "Not saved: this system has no keychain for the self-service login's password.")
+	}
+	saveSelfServiceSetup(prefs, s) // Fyne's preferences take their own lock
+	c, err := b.OpenSelfService(context.Background(), s)
+	if err != nil {
+		return "", app.Errorf(app.ErrorCode(err), "Saved, but it does not work yet: %s", app.ErrorMessage(err))
+	}
+	defer c.Close()
+	if _, err := c.PasswordRules(context.Background(), s.Login); err != nil {
+		return "", app.Errorf(app.ErrorCode(err), "Saved, but the self-service login is refused: %s", app.ErrorMessage(err))
+	}
+	return "Saved. Self-service works on this computer: the sign-in screen offers it.", nil
+}
+
+// selfServiceCard is Settings' "Self-service on this computer": where the
+// end user's screens connect, and the export of that set-up as a file or a
+// QR code for other PCs and phones.
+type selfServiceCard struct {
+	c    *console
+	view fyne.CanvasObject
+
+	host        *widget.Entry
+	port        *widget.Entry
+	database    *widget.Entry
+	login       *widget.Entry
+	password    *widget.Entry
+	save        *widget.Button
+	withSecret  *widget.Check
+	exportFile  *widget.Button
+	exportQR    *widget.Button
+	importSetup *widget.Button
+	note        *widget.Label
+	qr          *canvas.Image // the QR code showing, for tests
+}
+
+// exportSecretNote explains what the password in an export allows.
+const exportSecretNote = "The self-service login can only finish a reset with a valid one-time password, " +
+	"or change a temporary password with that password; it reads nothing and opens no account by itself. " +
+	"Still, keep the file and the QR code within the office. Without the password, each device asks for it once."
+
+func newSelfServiceCard(c *console) *selfServiceCard {
+	s := &selfServiceCard{c: c}
+	saved := loadSelfServiceSetup(c.prefs)
+	if saved.Host == "" { // the server signed in to is the likely one
+		saved.Host, saved.Port, saved.Database = c.sess.Again.Host, c.sess.Again.Port, c.sess.Again.Database
+	}
+	s.host = &widget.Entry{Text: saved.Host, PlaceHolder: "db.office.example"}
+	s.port = &widget.Entry{Text: portText(saved.Port), PlaceHolder: "5432"}
+	s.database = &widget.Entry{Text: saved.Database, PlaceHolder: "resetdesk"}
+	s.login = &widget.Entry{Text: saved.Login, PlaceHolder: "The login `resetdesk self-service add` made"}
+	s.password = &widget.Entry{Password: true, PlaceHolder: "Kept in the keychain"}
+	s.save = &widget.Button{Text: "Save and test", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSave}
+	s.withSecret = &widget.Check{Text: "Include the self-service login's password", Checked: true}
+	s.exportFile = &widget.Button{Text: "Save set-up file…", Icon: theme.DownloadIcon(), OnTapped: s.onExportFile}
+	s.exportQR = &widget.Button{Text: "Show QR code", Icon: theme.GridIcon(), OnTapped: s.onExportQR}
+	s.importSetup = &widget.Button{Text: "Import set-up…", Icon: theme.UploadIcon(), OnTapped: s.onImport}
+	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
+	form := &widget.Form{Items: []*widget.FormItem{
+		{Text: "Host", Widget: s.host},
+		{Text: "Port", Widget: s.port},
+		{Text: "Database", Widget: s.database},
+		{Text: "Self-service login", Widget: s.login},
+		{Text: "Its password", Widget: s.password},
+	}}
+	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Users finish a reset on this computer's sign-in screen " +
+		"(\"" + endUserCodeLabel + "\"), or with `resetdesk self-service`. Set it up once here; export it to the other PCs and phones, " +
+		"so that nobody types database details."}
+	secretNote := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: exportSecretNote}
+	s.view = container.NewVBox(intro, form, container.NewHBox(s.save, s.importSetup),
+		s.withSecret, secretNote, container.NewHBox(s.exportFile, s.exportQR), s.note)
+	return s
+}
+
+// setup reads the form; the password is the one typed, else the saved one
+// (which the caller reads from the keychain off the Fyne goroutine).
+func (s *selfServiceCard) setup() (app.SelfServiceSetup, error) {
+	st := app.SelfServiceSetup{Host: strings.TrimSpace(s.host.Text), Database: strings.TrimSpace(s.database.Text),
+		Login: strings.TrimSpace(s.login.Text), Password: s.password.Text}
+	if t := strings.TrimSpace(s.port.Text); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 65535 {
+			return st, app.Errorf(app.EINVALID, "The port must be a number between 1 and 65535.")
+		}
+		st.Port = n
+	}
+	switch {
+	case st.Host == "":
+		return st, app.Errorf(app.EINVALID, "Enter the database server's host name.")
+	case st.Login == "":
+		return st, app.Errorf(app.EINVALID, "Enter the self-service login (`resetdesk self-service add LOGIN` makes one).")
+	}
+	if st.Database == "" {
+		st.Database = "resetdesk"
+	}
+	return st, nil
+}
+
+// withPassword fills in the saved password when none was typed (slow).
+func (s *selfServiceCard) withPassword(st app.SelfServiceSetup) app.SelfServiceSetup {
+	if st.Password == "" {
+		if kc := s.c.d.backend.Keychain(); kc != nil {
+			st.Password, _ = kc.Get(KeychainService, selfServiceKeychainUser(st))
+		}
+	}
+	return st
+}
+
+func (s *selfServiceCard) say(importance widget.Importance, text string) {
+	s.note.Importance = importance
+	s.note.SetText(text)
+}
+
+// onSave saves the set-up, password in the keychain, and tries it.
+func (s *selfServiceCard) onSave() {
+	st, err := s.setup()
+	if err != nil {
+		s.say(widget.DangerImportance, app.ErrorMessage(err))
+		return
+	}
+	s.save.Disable()
+	s.say(widget.MediumImportance, "Testing…")
+	b, prefs := s.c.d.backend, s.c.prefs
+	s.c.spawn(func() {
+		st = s.withPassword(st)
+		var msg string
+		var err error
+		if st.Password == "" {
+			err = app.Errorf(app.EINVALID, "Enter the self-service login's password.")
+		} else {
+			msg, err = storeSelfServiceSetup(b, prefs, st)
+		}
+		fyne.Do(func() {
+			s.save.Enable()
+			if err != nil {
+				s.say(widget.DangerImportance, app.ErrorMessage(err))
+				return
+			}
+			s.password.SetText("")
+			s.say(widget.SuccessImportance, msg)
+		})
+	})
+}
+
+// exported is the set-up as the export writes it (slow: the keychain).
+func (s *selfServiceCard) exported(withSecret bool) (string, error) {
+	st, err := s.setup()
+	if err != nil {
+		return "", err
+	}
+	if withSecret {
+		if st = s.withPassword(st); st.Password == "" {
+			return "", app.Errorf(app.EINVALID, "Enter the self-service login's password first, or leave it out of the export.")
+		}
+	}
+	return st.Encode(withSecret), nil
+}
+
+// onExportFile writes the set-up to a file of the owner's choice, readable
+// by the owner only when it holds the password.
+func (s *selfServiceCard) onExportFile() {
+	withSecret := s.withSecret.Checked
+	s.c.spawn(func() {
+		line, err := s.exported(withSecret)
+		fyne.Do(func() {
+			if err != nil {
+				s.say(widget.DangerImportance, app.ErrorMessage(err))
+				return
+			}
+			save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+				if err != nil || w == nil {
+					return
+				}
+				s.writeExport(w, line, withSecret)
+			}, s.c.win)
+			save.SetFileName("resetdesk-self-service.txt")
+			save.Show()
+		})
+	})
+}
+
+// writeExport writes line to w, with a comment that says what it is.
+func (s *selfServiceCard) writeExport(w fyne.URIWriteCloser, line string, withSecret bool) {
+	text := "# ResetDesk self-service set-up for " + s.c.org.Name + ".\n" +
+		"# On another computer or phone: ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up.\n"
+	if withSecret {
+		text += "# It holds the self-service login's password: keep it within the office.\n"
+	}
+	_, err := io.WriteString(w, text+line+"\n")
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && withSecret && w.URI().Scheme() == "file" {
+		err = os.Chmod(w.URI().Path(), 0o600)
+	}
+	if err != nil {
+		s.say(widget.DangerImportance, "Could not write "+w.URI().Name()+": "+err.Error())
+		return
+	}
+	s.say(widget.SuccessImportance, "Saved to "+w.URI().Path()+".")
+}
+
+// onExportQR shows the set-up as a QR code, for a phone's camera.
+func (s *selfServiceCard) onExportQR() {
+	withSecret := s.withSecret.Checked
+	s.c.spawn(func() {
+		line, err := s.exported(withSecret)
+		var code *qrcode.QRCode
+		if err == nil {
+			code, err = qrcode.New(line, qrcode.Medium)
+		}
+		fyne.Do(func() {
+			if err != nil {
+				s.say(widget.DangerImportance, app.ErrorMessage(err))
+				return
+			}
+			s.qr = canvas.NewImageFromImage(code.Image(-8))
+			s.qr.FillMode = canvas.ImageFillContain
+			s.qr.ScaleMode = canvas.ImageScalePixels
+			s.qr.SetMinSize(fyne.NewSquareSize(20 * theme.TextSize()))
+			hint := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "On the other device: scan it with the camera and copy the text, " +
+				"or save a photo of it; then ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up."}
+			d := dialog.NewCustom("Self-service set-up", "Close", container.NewBorder(nil, hint, nil, nil, s.qr), s.c.win)
+			d.SetOnClosed(func() { s.qr = nil })
+			d.Resize(fyne.NewSize(28*theme.TextSize(), 34*theme.TextSize()))
+			d.Show()
+		})
+	})
+}
+
+func (s *selfServiceCard) onImport() {
+	showImportSetup(s.c.d.backend, s.c.prefs, s.c.win, s.c.spawn, func(st app.SelfServiceSetup, msg string) {
+		s.host.SetText(st.Host)
+		s.port.SetText(portText(st.Port))
+		s.database.SetText(st.Database)
+		s.login.SetText(st.Login)
+		s.say(widget.SuccessImportance, msg)
+	})
+}
+
+// importSetup is the dialog that takes a set-up from another ResetDesk: the
+// line pasted, or a file (the exported text, or a picture of the QR code),
+// and the login's password when the export left it out.
+type importSetup struct {
+	dlg      *dialog.CustomDialog
+	text     *widget.Entry
+	password *widget.Entry
+	open     *widget.Button
+	save     *widget.Button
+	note     *widget.Label
+}
+
+// showImportSetup opens the import dialog; done runs after a set-up was
+// saved and tested.
+func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn func(func()), done func(app.SelfServiceSetup, string)) *importSetup {
+	im := &importSetup{}
+	im.text = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapBreak, PlaceHolder: "resetdesk-self-service://…"}
+	im.password = &widget.Entry{Password: true, PlaceHolder: "Only if the set-up leaves it out"}
+	im.note = &widget.Label{Wrapping: fyne.TextWrapWord}
+	im.open = &widget.Button{Text: "Open a file…", Icon: theme.FolderOpenIcon(), OnTapped: func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			defer r.Close()
+			text, err := readSetupFile(r)
+			if err != nil {
+				im.note.Importance = widget.DangerImportance
+				im.note.SetText(app.ErrorMessage(err))
+				return
+			}
+			im.text.SetText(text)
+		}, win)
+	}}
+	im.save = &widget.Button{Text: "Import", Importance: widget.HighImportance, OnTapped: func() {
+		st, err := app.ParseSelfServiceSetup(im.text.Text)
+		if err == nil && st.Password == "" {
+			if st.Password = im.password.Text; st.Password == "" {
+				err = app.Errorf(app.EINVALID, "This set-up leaves the self-service login's password out: ask the office for it and type it below.")
+			}
+		}
+		if err != nil {
+			im.note.Importance = widget.DangerImportance
+			im.note.SetText(app.ErrorMessage(err))
+			return
+		}
+		im.save.Disable()
+		im.note.Importance = widget.MediumImportance
+		im.note.SetText("Testing…")
+		spawn(func() {
+			msg, err := storeSelfServiceSetup(b, prefs, st)
+			fyne.Do(func() {
+				im.save.Enable()
+				if err != nil {
+					im.note.Importance = widget.DangerImportance
+					im.note.SetText(app.ErrorMessage(err))
+					return
+				}
+				im.dlg.Hide()
+				done(st, msg)
+			})
+		})
+	}}
+	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Paste the set-up line the office sent you (what a phone's camera reads from the QR code), " +
+		"or open the set-up file or a picture of the QR code."}
+	content := container.NewVBox(intro, im.text, im.open, widget.NewLabel("Self-service login's password"), im.password, im.note)
+	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { im.dlg.Hide() }}
+	im.dlg = dialog.NewCustomWithoutButtons("Import self-service set-up", container.NewBorder(nil, container.NewHBox(cancel, im.save), nil, nil, content), win)
+	im.dlg.Resize(fyne.NewSize(min(30*theme.TextSize(), win.Canvas().Size().Width), content.MinSize().Height+6*theme.TextSize()))
+	im.dlg.Show()
+	return im
+}
+
+// readSetupFile returns the set-up text of an exported file, or of a
+// picture of its QR code.
+func readSetupFile(r io.Reader) (string, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 20<<20))
+	if err != nil {
+		return "", app.Errorf(app.EINVALID, "Could not read the file.")
+	}
+	if img, _, err := image.Decode(bytes.NewReader(raw)); err == nil {
+		return readQR(img)
+	}
+	return string(raw), nil
+}
+
+// readQR reads the text of the QR code in img.
+func readQR(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err == nil {
+		var res *gozxing.Result
+		if res, err = gozxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}); err == nil {
+			return res.GetText(), nil
+		}
+	}
+	return "", app.Errorf(app.EINVALID, "No QR code could be read in that picture: try a sharper, straighter photo, or paste the text instead.")
+}
