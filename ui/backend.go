@@ -81,6 +81,10 @@ type Profile struct {
 	Port     int    `json:"port"`
 	Database string `json:"database"`
 	Role     string `json:"role"`
+	// Temporary marks a profile good for this run only, such as the demo's
+	// (its database listens on a new port each time): offered again after
+	// signing out, never saved, so that no dead profile outlives the run.
+	Temporary bool `json:"-"`
 }
 
 // keychainUser names the profile's password in the keychain.

@@ -42,6 +42,7 @@ type signInScreen struct {
 	status    *widget.Label
 	busy      *fyne.Container
 	buttonRow *fyne.Container // Sign in; a phone makes it a full-width, finger-tall bar
+	once      Profile         // the temporary profile offered, not to be saved
 
 	// The end user's way in: a user with a one-time or temporary password
 	// sets their own password (selfservice.go). onEndUser is set by the shell.
@@ -109,6 +110,10 @@ func (s *signInScreen) showEndUser(kind endUserKind) {
 func (s *signInScreen) offer(p Profile, hint string) {
 	if p.Host == "" {
 		return
+	}
+	s.once = Profile{}
+	if p.Temporary {
+		s.once = p
 	}
 	for _, saved := range loadProfiles(s.fyneApp.Preferences()) {
 		if saved.Host == p.Host && saved.Port == p.Port && saved.Database == p.Database && saved.Role == p.Role {
@@ -288,8 +293,10 @@ func (s *signInScreen) apply(p Profile, r signInResult) {
 		return
 	}
 	s.password.SetText("")
-	saveProfile(s.fyneApp.Preferences(), p)
-	s.fillProfiles()
+	if o := s.once; !o.Temporary || o.Host != p.Host || o.Port != p.Port || o.Database != p.Database || o.Role != p.Role {
+		saveProfile(s.fyneApp.Preferences(), p)
+		s.fillProfiles()
+	}
 	s.onSignedIn(r.sess, r.actor, r.org)
 	if r.keychain != "" {
 		dialog.ShowInformation("Password", r.keychain, s.win)

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -384,5 +385,27 @@ func TestMobileHomeTitleAtTheEdge(t *testing.T) {
 	equal(t, "no back on home", m.nav.back.Visible(), false)
 	if x := fyne.CurrentApp().Driver().AbsolutePositionForObject(m.nav.title).X; x > theme.Padding()*2 {
 		t.Errorf("the title starts %v from the left edge", x)
+	}
+}
+
+// 1.3: signing out of the demo and in again keeps no profile of the demo's
+// port, which changes each run: the next start would go to a dead server.
+// A session offered without the mark is saved as before.
+func TestTemporaryProfileIsNotSaved(t *testing.T) {
+	for _, temporary := range []bool{true, false} {
+		f := newFixture(t)
+		u := mustURL(t, f.o.OwnerURL)
+		port, _ := strconv.Atoi(u.Port())
+		f.c.sess.Again = Profile{Name: "Demo: Acme Test", Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"),
+			Role: u.User.Username(), Temporary: temporary}
+		f.c.onSignOut()
+		f.c.confirmSignOut.Confirm()
+		s := f.d.signIn
+		test.Type(s.password, f.o.Password)
+		test.Tap(s.signIn)
+		if f.d.console == nil {
+			t.Fatalf("not signed in: %s", s.status.Text)
+		}
+		equal(t, fmt.Sprintf("profiles saved (temporary %v)", temporary), len(loadProfiles(f.app.Preferences())), map[bool]int{true: 0, false: 1}[temporary])
 	}
 }
