@@ -148,6 +148,7 @@ func (d *Desktop) signOut() {
 }
 
 func (d *Desktop) onClosed() {
+	removeSlips()
 	if d.endUser != nil {
 		d.endUser.close()
 	}

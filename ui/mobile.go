@@ -197,6 +197,7 @@ func (m *Mobile) close() {
 }
 
 func (m *Mobile) onClosed() {
+	removeSlips()
 	if m.endUser != nil {
 		m.endUser.close()
 	}
