@@ -412,10 +412,10 @@ func newMobileHome(m *Mobile) *mobileHome {
 	h := &mobileHome{m: m}
 	h.count = &widget.Label{Alignment: fyne.TextAlignCenter}
 	h.signOut = &widget.Button{Text: "Sign out", Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: m.onSignOut}
-	where := "at the bottom right"
+	where := "Users at the bottom right"
 	h.page = &mobilePage{title: m.org.Name}
 	if m.opts.platform == platformIOS {
-		where = "at the top right"
+		where = "the users icon (the shield) at the top right"
 		h.entry = &widget.Button{Icon: icons.Themed(icons.Admin), Importance: widget.LowImportance, OnTapped: m.onUsers}
 		h.page.actions = []fyne.CanvasObject{fingerSquare(h.entry)}
 	} else {
@@ -433,7 +433,7 @@ func newMobileHome(m *Mobile) *mobileHome {
 			Wrapping: fyne.TextWrapWord},
 		&widget.Label{Text: "Signed in as " + who, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
 		h.count,
-		&widget.Label{Text: "Tap Users " + where + " to find a user and reset their password.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
+		&widget.Label{Text: "Tap " + where + " to find a user and reset their password.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
 		container.NewCenter(finger(h.signOut)),
 	)
 	h.page.content = container.NewVScroll(container.NewPadded(body))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -20,12 +21,14 @@ type mobileUsers struct {
 	m    *Mobile
 	page *mobilePage
 
-	search  *backEntry
-	refresh *widget.Button // loads the list again: users added elsewhere show up
-	count   *widget.Label
-	loading *fyne.Container
-	banner  *errorBanner
-	list    *widget.List
+	search     *backEntry
+	searchIcon *widget.Icon   // in the search while it is empty
+	clear      *widget.Button // in its place once something is typed
+	refresh    *widget.Button // loads the list again: users added elsewhere show up
+	count      *widget.Label
+	loading    *fyne.Container
+	banner     *errorBanner
+	list       *widget.List
 
 	empty     *widget.Label // says why the list is empty, when it is
 	emptyView *fyne.Container
@@ -40,7 +43,12 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 	s := &mobileUsers{m: m}
 	s.search = newBackEntry(func() { m.onTypedKey(&fyne.KeyEvent{Name: mobile.KeyBack}) })
 	s.search.PlaceHolder, s.search.OnChanged = "Search name, email, mobile or zuid", func(string) { s.refilter() }
-	s.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	// A clear button once something is typed: a phone has no quick way to
+	// select the text and delete it.
+	s.clear = &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() { s.search.SetText("") }}
+	s.searchIcon = widget.NewIcon(theme.SearchIcon())
+	s.search.ActionItem = container.NewStack(s.searchIcon, s.clear)
+	s.clear.Hide()
 	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
 	s.count = &widget.Label{Importance: widget.LowImportance}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading users…"))
@@ -95,6 +103,13 @@ func (s *mobileUsers) apply(r usersLoad) {
 
 // refilter applies the search to the loaded users.
 func (s *mobileUsers) refilter() {
+	if s.search.Text == "" {
+		s.clear.Hide()
+		s.searchIcon.Show()
+	} else {
+		s.searchIcon.Hide()
+		s.clear.Show()
+	}
 	s.shown = filterUsers(s.users, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
 	s.count.SetText(countText(len(s.shown), s.users.len()))
 	showEmpty(s.emptyView, s.empty, len(s.shown), s.users.len(), s.search.Text)
@@ -241,7 +256,7 @@ type mobileUserPage struct {
 func newMobileUserPage(m *Mobile, u app.User) *mobileUserPage {
 	p := &mobileUserPage{m: m}
 	p.name = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord}
-	p.details = newDetailForm("Email", "Mobile", "Status", "Role", "Locked")
+	p.details = newDetailForm("Email", "Mobile", "Status", "Role", "Locked", "Zuid") // the search takes zuids: show them
 	p.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
 	body := container.NewVBox(p.name, p.details.form, p.skipNote, finger(p.reset))
@@ -258,7 +273,7 @@ func (p *mobileUserPage) setUser(u app.User) {
 	if u.Locked(p.m.now()) {
 		locked = "Until " + formatTime(u.LockedUntil, "")
 	}
-	p.details.set(u.PrimaryEmail, u.MobileNumber, statusLabel(u.Status), u.Role, locked)
+	p.details.set(u.PrimaryEmail, u.MobileNumber, statusLabel(u.Status), u.Role, locked, strconv.FormatInt(u.ID, 10))
 	if why := mobileResetRefusal(p.m, u, mobileDefaultOptions(p.m, u)); why != "" {
 		p.skipNote.SetText(why)
 		p.skipNote.Show()

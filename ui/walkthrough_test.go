@@ -409,3 +409,20 @@ func TestTemporaryProfileIsNotSaved(t *testing.T) {
 		equal(t, fmt.Sprintf("profiles saved (temporary %v)", temporary), len(loadProfiles(f.app.Preferences())), map[bool]int{true: 0, false: 1}[temporary])
 	}
 }
+
+// 2.5: the phone's search has a clear button once something is typed, and
+// a user's page shows the zuid the search takes.
+func TestMobileSearchClearAndZuid(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	m := f.m
+	test.Tap(m.home.entry)
+	s := m.users
+	equal(t, "no clear while empty", s.clear.Visible(), false)
+	test.Type(s.search, "bob")
+	equal(t, "clear shown", s.clear.Visible(), true)
+	test.Tap(s.clear)
+	equal(t, "cleared", s.search.Text, "")
+	equal(t, "everyone again", s.list.Length(), s.users.len())
+	p := f.openUser(t, "bob@acme.example")
+	equal(t, "zuid", p.details.values[5].Text, strconv.FormatInt(f.users["bob@acme.example"].ID, 10))
+}
