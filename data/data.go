@@ -170,11 +170,34 @@ func (d *DB) VerifyPassword(ctx context.Context, password string) error {
 	if err != nil && until.Valid {
 		return lockedError(until.Time)
 	}
-	return err
+	if err != nil {
+		return d.warnTriesLeft(ctx, err)
+	}
+	return nil
+}
+
+// lockAfter is the number of wrong passwords in a row that lock resets
+// (migration 0003).
+const lockAfter = 5
+
+// warnTriesLeft adds to a wrong password's sentence how many tries are
+// left, once two or fewer are: the lock should not come as a surprise.
+func (d *DB) warnTriesLeft(ctx context.Context, wrong error) error {
+	var n int
+	if err := d.db.GetContext(ctx, &n, `SELECT resetdesk.my_wrong_verifications()`); err != nil {
+		return wrong // the warning is a courtesy; the wrong password is the news
+	}
+	switch left := lockAfter - n; {
+	case left == 1:
+		return app.Errorf(app.EUNAUTHORIZED, "%s 1 try left before resets lock for 15 minutes.", app.ErrorMessage(wrong))
+	case left == 2:
+		return app.Errorf(app.EUNAUTHORIZED, "%s 2 tries left before resets lock for 15 minutes.", app.ErrorMessage(wrong))
+	}
+	return wrong
 }
 
 func lockedError(until time.Time) error {
-	return app.Errorf(app.EUNAUTHORIZED, "Resets are locked after 5 wrong passwords. Try again after %s.", until.Local().Format("15:04"))
+	return app.Errorf(app.EUNAUTHORIZED, "Resets are locked after %d wrong passwords. Try again after %s.", lockAfter, until.Local().Format("15:04 MST"))
 }
 
 func (d *DB) signInAgain(ctx context.Context, password string) error {
