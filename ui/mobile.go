@@ -144,8 +144,7 @@ func (m *Mobile) showSignIn() {
 // its button a finger-tall bar.
 func (m *Mobile) showEndUser(kind endUserKind) {
 	m.endUser = newEndUserForm(m.backend, m.app.Preferences(), m.win, m.opts.spawn, kind, m.showSignIn)
-	m.endUser.buttonRow.Objects = []fyne.CanvasObject{finger(m.endUser.submit)}
-	m.endUser.buttonRow.Layout = layout.NewVBoxLayout()
+	m.endUser.forPhone()
 	m.win.SetContent(container.NewVScroll(container.NewPadded(m.endUser.box)))
 }
 

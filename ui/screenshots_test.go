@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -328,12 +329,75 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	}
 	mshot("mobile_share")
 
+	// The end user's half: this computer set up for self-service with the
+	// demo's self-service login (Settings), then, signed out, the user
+	// whose one-time password went out above sets their own password.
+	b.keychain = &memKeychain{secrets: map[string]string{}}
+	ssURL, err := url.Parse(info.SelfServiceURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssPort, _ := strconv.Atoi(ssURL.Port())
+	ssPassword, _ := ssURL.User.Password()
+	setup := app.SelfServiceSetup{Host: ssURL.Hostname(), Port: ssPort, Database: strings.TrimPrefix(ssURL.Path, "/"),
+		Login: ssURL.User.Username(), Password: ssPassword}
+	if _, err := storeSelfServiceSetup(b, a.Preferences(), setup); err != nil {
+		t.Fatalf("self-service set-up: %v", err)
+	}
+	c.setLayout(LayoutSpaces)
+	c.show(screenSettings)
+	c.settings.selfService.host.SetText(setup.Host)
+	c.settings.selfService.port.SetText(portText(setup.Port))
+	c.settings.selfService.database.SetText(setup.Database)
+	c.settings.selfService.login.SetText(setup.Login)
+	c.settings.selfService.say(widget.SuccessImportance, "Saved. Self-service works on this computer: the sign-in screen offers it.")
+	c.settings.scroll.Offset.Y = c.settings.selfService.card.Position().Y
+	c.settings.scroll.Refresh()
+	shot("settings_selfservice")
+
+	var code string
+	for _, msg := range s.Messages() {
+		if msg.To[0] == target.PrimaryEmail {
+			code = shotCodeRE.FindString(string(msg.Data))
+		}
+	}
+	if code == "" {
+		t.Fatalf("no one-time password was mailed to %s", target.PrimaryEmail)
+	}
+	d.signOut()
+	shot("signin")
+	test.Tap(d.signIn.endUserCode)
+	e := d.endUser
+	const newPassword = "Lantern-orchard-blue-4711"
+	for _, x := range []struct {
+		entry *widget.Entry
+		text  string
+	}{{e.login, target.PrimaryEmail}, {e.secret, strings.ToLower(code)}, {e.password, newPassword}, {e.again, newPassword}} {
+		test.Type(x.entry, x.text)
+	}
+	shot("enduser_code")
+	test.Tap(e.submit)
+	if !e.doneBox.Visible() {
+		t.Fatalf("the end user's reset: %s", e.status.Text)
+	}
+	shot("enduser_done")
+
+	m.signOut()
+	test.Tap(m.signIn.endUserTemporary)
+	me := m.endUser
+	test.Type(me.login, "someone@northwind.example")
+	test.Type(me.password, "short")
+	mshot("mobile_enduser")
+
 	if n := len(s.Messages()); n == 0 {
 		t.Errorf("the mail sink got no messages")
 	} else {
 		t.Logf("the sink got %d messages", n)
 	}
 }
+
+// shotCodeRE finds a one-time password in a message.
+var shotCodeRE = regexp.MustCompile(`\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b`)
 
 // relabel lays out and refreshes every label on c. The test driver fills a
 // table's cells before their labels have renderers, and such a label never

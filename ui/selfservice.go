@@ -63,6 +63,7 @@ type endUserForm struct {
 	submit    *widget.Button
 	back      *widget.Button
 	other     *widget.Button // switch to the other form
+	form      *widget.Form
 	formBox   *fyne.Container
 	doneBox   *fyne.Container
 	done      *widget.Label
@@ -106,15 +107,15 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	}
 
 	secretItem := &widget.FormItem{Widget: f.secret}
-	form := &widget.Form{Items: []*widget.FormItem{
+	f.form = &widget.Form{Items: []*widget.FormItem{
 		{Text: "Email", Widget: f.login, HintText: "The address you sign in to your mail with"},
 		secretItem,
 		{Text: "New password", Widget: f.password},
 		{Text: "Again", Widget: f.again, HintText: "Type the new password a second time"},
 	}}
-	f.setKind(kind, secretItem, form)
+	f.setKind(kind, secretItem, f.form)
 	f.buttonRow = container.NewHBox(f.submit)
-	f.formBox = container.NewVBox(container.NewVBox(f.notSetUp, container.NewHBox(f.importer)), form, f.strength, f.status, f.busy, f.buttonRow)
+	f.formBox = container.NewVBox(container.NewVBox(f.notSetUp, container.NewHBox(f.importer)), f.form, f.strength, f.status, f.busy, f.buttonRow)
 	f.done = &widget.Label{Text: endUserDone, Importance: widget.SuccessImportance, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	f.doneBack = &widget.Button{Text: "Done", Importance: widget.HighImportance, OnTapped: f.onLeave}
 	f.doneBox = container.NewVBox(f.done, container.NewHBox(f.doneBack))
@@ -347,9 +348,8 @@ func (f *endUserForm) onOther() {
 	if f.kind == endUserTemporary {
 		kind = endUserCode
 	}
-	form := f.formBox.Objects[1].(*widget.Form)
 	f.secret.SetText("")
-	f.setKind(kind, form.Items[1], form)
+	f.setKind(kind, f.form.Items[1], f.form)
 	f.clearError()
 	f.box.Refresh()
 }
@@ -402,3 +402,50 @@ func (f *endUserForm) showError(err error) {
 	f.status.SetText(app.ErrorMessage(err))
 	f.box.Refresh()
 }
+
+// forPhone lays the form out for a phone: labels above their fields, and
+// the button a finger-tall, full-width bar.
+func (f *endUserForm) forPhone() {
+	f.form.Orientation = widget.Vertical
+	f.form.Refresh()
+	f.buttonRow.Objects = []fyne.CanvasObject{finger(f.submit)}
+	f.buttonRow.Layout = layout.NewVBoxLayout()
+	f.box.Refresh()
+}
+
+// SelfServiceWindow is the app as `resetdesk self-service` opens it, for a
+// front-desk PC or a shortcut on every office PC: the end user's forms and
+// nothing else. Done empties the form for the next person.
+type SelfServiceWindow struct {
+	win  fyne.Window
+	form *endUserForm
+}
+
+// NewSelfService returns the end user's window; phone lays it out for a
+// phone (or the -mobile preview).
+func NewSelfService(a fyne.App, b Backend, phone bool) *SelfServiceWindow {
+	return newSelfService(a, b, phone, defaultOptions())
+}
+
+func newSelfService(a fyne.App, b Backend, phone bool, o options) *SelfServiceWindow {
+	applyThemePreference(a)
+	w := &SelfServiceWindow{win: a.NewWindow("ResetDesk: set your password")}
+	w.win.SetIcon(icons.AppIcon)
+	w.form = newEndUserForm(b, a.Preferences(), w.win, o.spawn, endUserCode, nil)
+	w.win.SetOnClosed(func() { w.form.close() })
+	if phone {
+		w.form.forPhone()
+		w.win.SetContent(container.NewVScroll(container.NewPadded(w.form.box)))
+		w.win.Resize(phoneSize)
+	} else {
+		w.win.SetContent(w.form.view)
+		w.win.Resize(fyne.NewSize(720, 620))
+	}
+	return w
+}
+
+// Window returns the window.
+func (w *SelfServiceWindow) Window() fyne.Window { return w.win }
+
+// ShowAndRun shows the window and runs the app until it is closed.
+func (w *SelfServiceWindow) ShowAndRun() { w.win.ShowAndRun() }

@@ -80,6 +80,7 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 type selfServiceCard struct {
 	c    *console
 	view fyne.CanvasObject
+	card *widget.Card // in Settings, which scrolls to it
 
 	host        *widget.Entry
 	port        *widget.Entry

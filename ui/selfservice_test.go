@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -322,4 +325,104 @@ func TestStoryEndUserOnPhone(t *testing.T) {
 	}
 	test.Tap(e.doneBack)
 	equal(t, "back at sign-in", f.m.endUser == nil, true)
+}
+
+// `resetdesk self-service`: the forms alone; Done clears them for the next
+// person, and the other form is one tap away.
+func TestSelfServiceWindow(t *testing.T) {
+	f := newFixture(t)
+	f.setUpSelfService(t)
+	code := f.resetOneTime(t, "alice@acme.example")
+	w := newSelfService(f.app, f.backend, false, testOptions())
+	e := w.form
+	if w.win.Content() != e.view {
+		t.Fatal("the window does not show the form")
+	}
+	equal(t, "no way back to a sign-in", e.back.Visible(), false)
+	const good = "Purple-kettle-drums-at-noon"
+	fillEndUser(e, "alice@acme.example", code, good, good)
+	test.Tap(e.submit)
+	equal(t, "done", e.doneBox.Visible(), true)
+	test.Tap(e.doneBack)
+	equal(t, "ready for the next person", e.formBox.Visible(), true)
+	equal(t, "emptied", e.login.Text+e.secret.Text+e.password.Text+e.again.Text, "")
+	test.Tap(e.other)
+	equal(t, "other form", e.title.Text, endUserTemporaryLabel)
+	if !f.passwordWorks(t, "alice@acme.example", good) {
+		t.Error("the new password does not work")
+	}
+}
+
+// Settings: the owner saves this computer's set-up (tested on the spot),
+// then exports it as a QR code and a file, with the password or without;
+// what they hold reads back as the same set-up.
+func TestSettingsSelfServiceExport(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
+	u := mustURL(t, f.o.EndUserURL)
+	pw, _ := u.User.Password()
+	port, _ := strconv.Atoi(u.Port())
+	want := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	f.c.show(screenSettings)
+	s := f.c.settings.selfService
+	s.host.SetText(want.Host)
+	s.port.SetText(u.Port())
+	s.database.SetText(want.Database)
+	s.login.SetText(want.Login)
+	test.Tap(s.save)
+	equal(t, "no password", s.note.Text, "Enter the self-service login's password.")
+	test.Type(s.password, "wrong")
+	test.Tap(s.save)
+	if !strings.HasPrefix(s.note.Text, "Saved, but it does not work yet: ") {
+		t.Errorf("wrong password: %q", s.note.Text)
+	}
+	s.password.SetText(pw)
+	test.Tap(s.save)
+	equal(t, "saved", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
+	equal(t, "password not in the form", s.password.Text, "")
+	got := loadSelfServiceSetup(f.app.Preferences())
+	got.Password, _ = f.backend.keychain.Get(KeychainService, selfServiceKeychainUser(got))
+	equal(t, "saved set-up", got, want)
+
+	for _, withSecret := range []bool{true, false} {
+		s.withSecret.SetChecked(withSecret)
+		test.Tap(s.exportQR)
+		if s.qr == nil {
+			t.Fatalf("no QR code: %s", s.note.Text)
+		}
+		text, err := readQR(s.qr.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := app.ParseSelfServiceSetup(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := want
+		if !withSecret {
+			w.Password = ""
+		}
+		equal(t, "QR code", read, w)
+
+		path := filepath.Join(t.TempDir(), "setup.txt")
+		wc, err := storage.Writer(storage.NewFileURI(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		line, err := s.exported(withSecret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.writeExport(wc, line, withSecret)
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if read, err = app.ParseSelfServiceSetup(string(raw)); err != nil || read != w {
+			t.Errorf("file: %+v %v", read, err)
+		}
+		if st, _ := os.Stat(path); withSecret && st.Mode().Perm() != 0o600 {
+			t.Errorf("a file with the password is %v", st.Mode().Perm())
+		}
+	}
 }

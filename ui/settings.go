@@ -121,6 +121,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 	}
 
 	s.selfService = newSelfServiceCard(c)
+	s.selfService.card = widget.NewCard("Self-service on this computer", "", s.selfService.view)
 	s.profileNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
 	s.profileRows = container.NewVBox()
 	s.showProfiles()
@@ -158,7 +159,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 		widget.NewCard("Mail server", "", container.NewVBox(s.mailRoute, smtp, container.NewHBox(s.smtpSave), s.smtpNote,
 			container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)),
 		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),
-		widget.NewCard("Self-service on this computer", "", s.selfService.view),
+		s.selfService.card,
 		widget.NewCard("Connection profiles", "", container.NewBorder(s.profileNote, nil, nil, nil,
 			s.profileRows)),
 	))
