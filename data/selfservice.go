@@ -38,18 +38,26 @@ func (d *DB) PasswordRules(ctx context.Context, login string) (app.PasswordRules
 // CompleteReset is the end user's side of a one-time reset, on a
 // self-service login.
 func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string) (app.CompletionStatus, error) {
-	var s string
-	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.complete_reset($1, $2, $3)`, login, codeHash, newHash); err != nil {
-		return "", fmt.Errorf("data: complete reset: %w", d.selfServiceErr(err))
-	}
-	return app.CompletionStatus(s), nil
+	return d.selfServiceCall(ctx, `SELECT resetdesk.complete_reset($1, $2, $3)`, "complete reset", login, codeHash, newHash)
 }
 
 // ChangePassword replaces a temporary password, on a self-service login.
 func (d *DB) ChangePassword(ctx context.Context, login, proof, newHash string) (app.CompletionStatus, error) {
+	return d.selfServiceCall(ctx, `SELECT resetdesk.change_password($1, $2, $3)`, "change password", login, proof, newHash)
+}
+
+// selfServiceCall runs one of the end user's functions. A lock it could not
+// get in time (an admin's reset of that user holds the row, or another
+// session does) or a statement timeout rolled everything back: the answer is
+// busy after at most the function's 2 s lock timeout, never an endless wait.
+func (d *DB) selfServiceCall(ctx context.Context, q, what string, args ...any) (app.CompletionStatus, error) {
 	var s string
-	if err := d.db.GetContext(ctx, &s, `SELECT resetdesk.change_password($1, $2, $3)`, login, proof, newHash); err != nil {
-		return "", fmt.Errorf("data: change password: %w", d.selfServiceErr(err))
+	if err := d.db.GetContext(ctx, &s, q, args...); err != nil {
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && (pqe.Code == "55P03" || pqe.Code == "57014") {
+			return app.CompletionBusy, nil
+		}
+		return "", fmt.Errorf("data: %s: %w", what, d.selfServiceErr(err))
 	}
 	return app.CompletionStatus(s), nil
 }

@@ -231,3 +231,36 @@ func TestSelfServiceAnswersRevealNothing(t *testing.T) {
 	}
 	t.Logf("a held code answered %s in %v", s, time.Since(start))
 }
+
+// TestSelfServiceNeverWaits: while another session holds the user's row (an
+// admin's reset in progress, or a stray transaction), the right code answers
+// busy within the function's lock timeout and changes nothing; afterwards it
+// works.
+func TestSelfServiceNeverWaits(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	u := addMember(t, o, "alex@acme.test", "Alex")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(u.ID)); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := rawDB(t, o.SuperURL).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM resetdesk.users WHERE id = $1 FOR UPDATE`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s, err := o.EndUser.CompleteReset(ctx, "alex@acme.test", app.HashCode("ABCDE-FGHJK"), testHash)
+	waited := time.Since(start)
+	if err != nil || s != app.CompletionBusy {
+		t.Fatalf("a held user row: %s %v", s, err)
+	}
+	t.Logf("answered busy after %v", waited)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "alex@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("after the lock went: %s %v", s, err)
+	}
+}
