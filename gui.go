@@ -33,7 +33,8 @@ import (
 // mobile one on a phone, or with -mobile as a phone-sized preview.
 func runGUI(ctx context.Context, args []string) int {
 	demo := len(args) > 0 && args[0] == "demo"
-	if demo {
+	selfService := len(args) > 0 && args[0] == "self-service"
+	if demo || selfService {
 		args = args[1:]
 	}
 	fs := flag.NewFlagSet("resetdesk", flag.ContinueOnError)
@@ -59,6 +60,11 @@ func runGUI(ctx context.Context, args []string) int {
 	b := newBackend(a)
 	go func() { <-ctx.Done(); fyne.Do(a.Quit) }()
 	mobile := *mobileFlag || fyne.CurrentDevice().IsMobile()
+	if selfService { // a front-desk PC or a shortcut: the end user's forms only
+		ui.NewSelfService(a, b, mobile).ShowAndRun()
+		b.closeAll()
+		return 0
+	}
 	dsn := os.Getenv("DATABASE_URL")
 	if !demo && dsn == "" {
 		if mobile {
@@ -367,5 +373,8 @@ func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 	sess := b.session(db)
 	sess.Again.Name = "Demo: " + info.OrgName
 	sess.AgainHint = fmt.Sprintf("The demo's console roles (%s and the other admins) all have the password %s.", info.OwnerRole, DemoPassword)
+	if sess.SelfService, err = selfServiceSetup(info.SelfServiceURL); err != nil {
+		return ui.Session{}, err
+	}
 	return sess, nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"resetdesk/app"
@@ -22,10 +23,17 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	args := os.Args[1:]
-	if len(args) == 0 || args[0] == "demo" || args[0] == "-mobile" {
+	if len(args) == 0 || args[0] == "demo" || args[0] == "-mobile" || isSelfServiceWindow(args) {
 		os.Exit(runGUI(ctx, args))
 	}
 	os.Exit(cli.Run(ctx, args, cliEnv(os.Getenv("DATABASE_URL"))))
+}
+
+// isSelfServiceWindow reports whether args open the end user's window
+// (`resetdesk self-service`, perhaps with -mobile) rather than a
+// self-service command such as `self-service add`.
+func isSelfServiceWindow(args []string) bool {
+	return args[0] == "self-service" && (len(args) == 1 || strings.HasPrefix(args[1], "-"))
 }
 
 // cliEnv connects the command line to the database at dsn and the mail

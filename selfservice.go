@@ -16,6 +16,19 @@ func (b *backend) OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (
 	return openSelfService(ctx, s)
 }
 
+// selfServiceSetup turns a connection URL of a self-service login (the
+// demo's) into a set-up for the end user's screens.
+func selfServiceSetup(raw string) (app.SelfServiceSetup, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return app.SelfServiceSetup{}, app.Errorf(app.EINTERNAL, "The self-service login's address is not valid.")
+	}
+	port, _ := strconv.Atoi(u.Port())
+	pw, _ := u.User.Password()
+	return app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"),
+		Login: u.User.Username(), Password: pw}, nil
+}
+
 // openSelfService connects as the self-service login of s, for the end
 // user's screens and `resetdesk self-service`.
 func openSelfService(ctx context.Context, s app.SelfServiceSetup) (*data.DB, error) {

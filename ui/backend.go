@@ -56,6 +56,11 @@ type Session struct {
 	// DATABASE_URL. AgainHint is a line to show with it.
 	Again     Profile
 	AgainHint string
+	// SelfService, when Host is set, is where the end user's screens
+	// connect after this session signs out if the computer has no
+	// self-service set-up of its own: the demo's self-service login, which
+	// lives as long as the demo and so is never saved.
+	SelfService app.SelfServiceSetup
 }
 
 // Keychain keeps secrets in the operating system's keychain. Its methods

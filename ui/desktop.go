@@ -29,6 +29,9 @@ type Desktop struct {
 
 	signIn  *signInScreen
 	endUser *endUserForm // the end user's form showing, if any
+	// selfService is the last session's self-service login (the demo's),
+	// for the end user's forms on a computer that has no set-up.
+	selfService app.SelfServiceSetup
 	console *console     // nil until signed in
 }
 
@@ -125,11 +128,15 @@ func (d *Desktop) showSignIn() {
 // showEndUser shows the end user's form of kind in place of the sign-in.
 func (d *Desktop) showEndUser(kind endUserKind) {
 	d.endUser = newEndUserForm(d.backend, d.app.Preferences(), d.win, d.opts.spawn, kind, d.showSignIn)
+	d.endUser.useFallback(d.selfService)
 	d.win.SetContent(d.endUser.view)
 }
 
 // openConsole shows the console of a signed-in session.
 func (d *Desktop) openConsole(s Session, actor app.Actor, org app.Org) {
+	if s.SelfService.Host != "" {
+		d.selfService = s.SelfService
+	}
 	d.console = newConsole(d, s, actor, org)
 	d.console.showShell()
 }

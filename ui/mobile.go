@@ -46,6 +46,8 @@ type Mobile struct {
 
 	signIn  *signInScreen
 	endUser *endUserForm // the end user's form showing, if any
+	// selfService is the last session's self-service login (the demo's).
+	selfService app.SelfServiceSetup
 
 	// Set while signed in.
 	sess   Session
@@ -144,12 +146,16 @@ func (m *Mobile) showSignIn() {
 // its button a finger-tall bar.
 func (m *Mobile) showEndUser(kind endUserKind) {
 	m.endUser = newEndUserForm(m.backend, m.app.Preferences(), m.win, m.opts.spawn, kind, m.showSignIn)
+	m.endUser.useFallback(m.selfService)
 	m.endUser.forPhone()
 	m.win.SetContent(container.NewVScroll(container.NewPadded(m.endUser.box)))
 }
 
 // open shows the home page of a signed-in session and loads the users.
 func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
+	if s.SelfService.Host != "" {
+		m.selfService = s.SelfService
+	}
 	m.sess, m.actor, m.org = s, actor, org
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.nav = newMobileNav(m.opts.platform)

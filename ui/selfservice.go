@@ -72,6 +72,9 @@ type endUserForm struct {
 
 	mu   sync.Mutex // guards conn, used off the Fyne goroutine
 	conn SelfServiceConn
+	// fallback, password included, serves when this computer has no set-up
+	// of its own: the demo's self-service login, after its session.
+	fallback app.SelfServiceSetup
 
 	rules      app.PasswordRules // MinLength 0 (the default) until known
 	rulesAsked bool
@@ -149,10 +152,20 @@ func (f *endUserForm) setKind(kind endUserKind, secretItem *widget.FormItem, for
 	form.Refresh()
 }
 
-// setUp is this computer's self-service set-up, without its password.
+// setUp is this computer's self-service set-up, without its password, or
+// else the fallback, with it.
 func (f *endUserForm) setUp() (app.SelfServiceSetup, bool) {
 	s := loadSelfServiceSetup(f.prefs)
+	if s.Host == "" || s.Login == "" {
+		s = f.fallback
+	}
 	return s, s.Host != "" && s.Login != ""
+}
+
+// useFallback makes s the set-up to use when the computer has none.
+func (f *endUserForm) useFallback(s app.SelfServiceSetup) {
+	f.fallback = s
+	f.showSetUp()
 }
 
 // showSetUp says when this computer cannot complete anything yet.
@@ -237,7 +250,7 @@ func (f *endUserForm) connection() (SelfServiceConn, error) {
 	if !ok {
 		return nil, app.Errorf(app.EINVALID, "Self-service is not set up on this computer.")
 	}
-	if kc := f.backend.Keychain(); kc != nil {
+	if kc := f.backend.Keychain(); kc != nil && s.Password == "" {
 		s.Password, _ = kc.Get(KeychainService, selfServiceKeychainUser(s))
 	}
 	c, err := f.backend.OpenSelfService(context.Background(), s)

@@ -426,3 +426,26 @@ func TestSettingsSelfServiceExport(t *testing.T) {
 		}
 	}
 }
+
+// The demo's session carries its self-service login: after signing out,
+// the end user's form works on a computer with no set-up, and nothing of
+// it is saved.
+func TestEndUserFormUsesTheSessionsLogin(t *testing.T) {
+	f := newFixture(t)
+	u := mustURL(t, f.o.EndUserURL)
+	pw, _ := u.User.Password()
+	port, _ := strconv.Atoi(u.Port())
+	setup := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter, SelfService: setup}
+	d := newDesktop(f.app, f.backend, &sess, testOptions())
+	code := f.resetOneTime(t, "alice@acme.example")
+	d.signOut()
+	test.Tap(d.signIn.endUserCode)
+	e := d.endUser
+	equal(t, "set up", e.notSetUp.Visible(), false)
+	const good = "Purple-kettle-drums-at-noon"
+	fillEndUser(e, "alice@acme.example", code, good, good)
+	test.Tap(e.submit)
+	equal(t, "done", e.doneBox.Visible(), true)
+	equal(t, "nothing saved", loadSelfServiceSetup(f.app.Preferences()).Host, "")
+}

@@ -100,6 +100,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage:")
 	fmt.Fprintln(w, "  resetdesk                 open the app")
 	fmt.Fprintln(w, "  resetdesk demo [-mobile]  open the app on a private demo stack")
+	fmt.Fprintln(w, "  resetdesk self-service [-mobile]\n      end user: open the app on the forms that set your own password (a front-desk PC, a shortcut)")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  resetdesk %s %s\n      %s\n", c.name, c.args, c.help)
 	}
