@@ -32,7 +32,7 @@ type Desktop struct {
 	// selfService is the last session's self-service login (the demo's),
 	// for the end user's forms on a computer that has no set-up.
 	selfService app.SelfServiceSetup
-	console *console     // nil until signed in
+	console     *console // nil until signed in
 }
 
 // options are what tests change: how work leaves the Fyne goroutine, the
