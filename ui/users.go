@@ -380,7 +380,7 @@ func newUserRow(s *usersScreen) *userRow {
 		login:  &widget.Label{Truncation: fyne.TextTruncateEllipsis},
 		status: &widget.Label{},
 		role:   &widget.Label{Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis},
-		lock:   widget.NewIcon(nil),
+		lock:   widget.NewIcon(lockIcon),
 	}
 	r.check = &widget.Check{OnChanged: r.onChecked}
 	r.more = &widget.Button{Icon: theme.MoreVerticalIcon(), Importance: widget.LowImportance, OnTapped: r.onMore}
@@ -396,7 +396,9 @@ func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
 	fixed := func(o fyne.CanvasObject, ems float32) fyne.CanvasObject {
 		return container.NewGridWrap(fyne.NewSize(ems*theme.TextSize(), o.MinSize().Height), o)
 	}
-	end := container.NewHBox(fixed(r.status, 7), fixed(r.role, 9), r.lock, r.more)
+	// The lock keeps its place when hidden, so that the columns line up.
+	lock := container.NewGridWrap(fyne.NewSquareSize(theme.IconInlineSize()), r.lock)
+	end := container.NewHBox(fixed(r.status, 7), fixed(r.role, 9), lock, r.more)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.check, end,
 		container.NewGridWithColumns(2, r.name, r.login)))
 }
@@ -417,11 +419,12 @@ func (r *userRow) set(u app.User, selected bool, now time.Time) {
 		role += " · SSO" // signs in elsewhere: a reset here would be skipped
 	}
 	r.role.SetText(role)
-	// The lock keeps its place when absent, for the same reason.
+	// Shown or hidden, never an icon without an image: a recycled row
+	// once kept drawing the lock of the user it showed before.
 	if u.Locked(now) {
-		r.lock.SetResource(lockIcon)
+		r.lock.Show()
 	} else {
-		r.lock.SetResource(nil)
+		r.lock.Hide()
 	}
 }
 

@@ -426,3 +426,17 @@ func TestMobileSearchClearAndZuid(t *testing.T) {
 	p := f.openUser(t, "bob@acme.example")
 	equal(t, "zuid", p.details.values[5].Text, strconv.FormatInt(f.users["bob@acme.example"].ID, 10))
 }
+
+// 1.22: a row's lock follows the user it shows, also when the row is
+// reused for another user.
+func TestRowLockFollowsTheRow(t *testing.T) {
+	f := newFixture(t)
+	erin, bob := f.users["erin@acme.example"], f.users["bob@acme.example"]
+	equal(t, "Erin is locked", rowFor(t, f.d.win, erin.ID).lock.Visible(), true)
+	equal(t, "Bob is not", rowFor(t, f.d.win, bob.ID).lock.Visible(), false)
+	r := rowFor(t, f.d.win, erin.ID)
+	r.set(bob, false, fixedNow)
+	equal(t, "the row now shows Bob: no lock", r.lock.Visible(), false)
+	r.set(erin, false, fixedNow)
+	equal(t, "Erin again", r.lock.Visible(), true)
+}
