@@ -2,11 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -397,7 +399,9 @@ func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
 		return container.NewGridWrap(fyne.NewSize(ems*theme.TextSize(), o.MinSize().Height), o)
 	}
 	// The lock keeps its place when hidden, so that the columns line up.
-	lock := container.NewGridWrap(fyne.NewSquareSize(theme.IconInlineSize()), r.lock)
+	room := canvas.NewRectangle(color.Transparent)
+	room.SetMinSize(fyne.NewSquareSize(theme.IconInlineSize()))
+	lock := container.NewStack(room, container.NewCenter(r.lock))
 	end := container.NewHBox(fixed(r.status, 7), fixed(r.role, 9), lock, r.more)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.check, end,
 		container.NewGridWithColumns(2, r.name, r.login)))
