@@ -13,16 +13,18 @@ import (
 // packages, which of our other packages it may import. Test files are free
 // to reach further (ui tests drive real databases), production code is not.
 var allowed = map[string][]string{
-	"resetdesk/app":              {},
-	"resetdesk/data":             {"resetdesk/app"},
-	"resetdesk/data/localpg":     {"resetdesk/app"},
-	"resetdesk/data/pgtest":      {"resetdesk/app", "resetdesk/data"},
-	"resetdesk/mail":             {"resetdesk/app"},
-	"resetdesk/mail/sink":        {"resetdesk/app"},
-	"resetdesk/mail/postfixtest": {"resetdesk/app"},
-	"resetdesk/icons":            {},
-	"resetdesk/ui":               {"resetdesk/app", "resetdesk/icons"},
-	"resetdesk/ui/cli":           {"resetdesk/app"},
+	"resetdesk/app":                {},
+	"resetdesk/data":               {"resetdesk/app"},
+	"resetdesk/data/localpg":       {"resetdesk/app"},
+	"resetdesk/data/pgtest":        {"resetdesk/app", "resetdesk/data"},
+	"resetdesk/data/pgbouncertest": {"resetdesk/data/pgtest"},
+	"resetdesk/internal/clocale":   {},
+	"resetdesk/mail":               {"resetdesk/app"},
+	"resetdesk/mail/sink":          {"resetdesk/app"},
+	"resetdesk/mail/postfixtest":   {"resetdesk/app"},
+	"resetdesk/icons":              {},
+	"resetdesk/ui":                 {"resetdesk/app", "resetdesk/icons"},
+	"resetdesk/ui/cli":             {"resetdesk/app"},
 }
 
 func TestImportGraph(t *testing.T) {

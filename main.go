@@ -13,6 +13,7 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
+	_ "resetdesk/internal/clocale" // before Fyne reads the locale: C.UTF-8 is English
 	"resetdesk/mail"
 	"resetdesk/mail/sink"
 	"resetdesk/ui/cli"
