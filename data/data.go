@@ -91,6 +91,14 @@ func OpenConfig(ctx context.Context, cfg pq.Config) (*DB, error) {
 }
 
 func openConfig(ctx context.Context, cfg pq.Config, t Trust) (*DB, error) {
+	// Parameters go with the query in one message (Parse, Bind, Execute,
+	// Sync) instead of a Parse and Describe round trip first. Behind
+	// PgBouncer in transaction mode the two halves of lib/pq's default could
+	// reach different server connections: an unnamed statement lost, or
+	// bound to another query's parameters. One round trip less per query on
+	// a slow link, too. ResetDesk sends no []byte parameters, so nothing
+	// travels in binary.
+	cfg.BinaryParameters = true
 	c, err := newConnector(cfg, t)
 	if err != nil {
 		return nil, err
@@ -210,13 +218,24 @@ func (d *DB) signInAgain(ctx context.Context, password string) error {
 	}
 	conn, err := c.Connect(ctx)
 	if err != nil {
-		var pqe *pq.Error
-		if errors.As(err, &pqe) && pqe.Code == "28P01" {
+		if isWrongPassword(err) {
 			return app.Errorf(app.EUNAUTHORIZED, "That is not your password (the one you signed in with as %s).", d.cfg.User)
 		}
 		return d.mapErr(err)
 	}
 	return conn.Close()
+}
+
+// isWrongPassword reports whether the server refused the password.
+// PostgreSQL says so with SQLSTATE 28P01; PgBouncer, which checks the
+// password itself, with 08P01 ("SASL authentication failed", "password
+// authentication failed"), a class that otherwise means a broken connection.
+func isWrongPassword(err error) bool {
+	var pqe *pq.Error
+	if !errors.As(err, &pqe) {
+		return false
+	}
+	return pqe.Code == "28P01" || (pqe.Code == "08P01" && strings.Contains(pqe.Message, "authentication failed"))
 }
 
 // mapErr turns driver and network errors into app errors with a sentence the
@@ -251,7 +270,7 @@ func mapErr(cfg pq.Config, err error) error {
 	var pqe *pq.Error
 	if errors.As(err, &pqe) {
 		switch {
-		case pqe.Code == "28P01" || pqe.Code == "28000":
+		case isWrongPassword(err) || pqe.Code == "28000":
 			return &app.Error{Code: app.EUNAUTHORIZED, Message: fmt.Sprintf("The database at %s refused the password for role %s.", serverName(cfg), cfg.User), Err: err}
 		case pqe.Code == "42501":
 			msg := pqe.Message
