@@ -156,12 +156,28 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
 		return a.mapErr(err)
 	}
+	me, err := whoAmI(ctx, tx)
+	if err != nil {
+		return a.mapErr(err)
+	}
+	if err := me.canSetUp(ctx, tx); err != nil {
+		return err
+	}
 	for _, r := range []struct{ name, in string }{
 		{roleDefiner, ""}, {roleConsole, ""}, {rolePassdb, ""}, {roleSelfService, ""},
 		{roleOwner, roleConsole}, {roleAdmin, roleConsole},
 	} {
 		if err := ensureRole(ctx, tx, r.name, r.in); err != nil {
 			return err
+		}
+	}
+	// A DBA who is not a superuser (a hosted service's master user) acts on
+	// the schema through resetdesk_definer, which owns it: they become a
+	// member. The groups themselves they may grant already, having created
+	// them (PostgreSQL 16 and later) or holding CREATEROLE (15 and older).
+	if !me.super {
+		if _, err := tx.ExecContext(ctx, me.grantToSelf(roleDefiner)); err != nil {
+			return fmt.Errorf("bootstrap: %w", a.mapErr(err))
 		}
 	}
 	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_console, resetdesk_passdb', current_database())`
@@ -172,10 +188,10 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	for _, s := range []string{
 		stmt,
 		`CREATE SCHEMA IF NOT EXISTS resetdesk AUTHORIZATION resetdesk_definer`,
-		`CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA resetdesk`,
 		// Functions the definer creates are not callable by PUBLIC unless a
 		// migration grants them: the safe default for SECURITY DEFINER.
 		`ALTER DEFAULT PRIVILEGES FOR ROLE resetdesk_definer REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`,
+		`CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA resetdesk`,
 		`SET LOCAL ROLE resetdesk_definer`,
 		`CREATE TABLE IF NOT EXISTS resetdesk.schema_migrations (
 		     version    integer PRIMARY KEY,
@@ -184,10 +200,122 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		 )`,
 	} {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
+			if strings.Contains(s, "citext") {
+				return citextError(me, err)
+			}
 			return fmt.Errorf("bootstrap: %w", a.mapErr(err))
 		}
 	}
 	return a.mapErr(tx.Commit())
+}
+
+// dba is the role that runs setup, as far as setup cares.
+type dba struct {
+	name     string
+	database string
+	super    bool
+	version  int // server_version_num
+}
+
+func whoAmI(ctx context.Context, tx *sqlx.Tx) (dba, error) {
+	var me dba
+	const q = `SELECT current_user, current_database(), r.rolsuper, current_setting('server_version_num')::int
+	             FROM pg_roles r WHERE r.rolname = current_user`
+	err := tx.QueryRowxContext(ctx, q).Scan(&me.name, &me.database, &me.super, &me.version)
+	return me, err
+}
+
+// grantToSelf is the statement that makes the DBA a member of group with
+// its privileges and the right to SET ROLE to it. PostgreSQL 16 grants a
+// role's creator only the ADMIN option, and spells the rest out.
+func (me dba) grantToSelf(group string) string {
+	stmt := "GRANT " + quoteIdent(group) + " TO " + quoteIdent(me.name)
+	if me.version >= 160000 {
+		stmt += " WITH INHERIT TRUE, SET TRUE"
+	}
+	return stmt
+}
+
+// canSetUp checks, before anything changes, that a DBA who is not a
+// superuser has what setup needs, and otherwise says what is missing in
+// SQL a superuser (or the service's console) can run as it is.
+func (me dba) canSetUp(ctx context.Context, tx *sqlx.Tx) error {
+	if me.super {
+		return nil
+	}
+	var fixes []string
+	var createRole, createOnDB bool
+	const q = `SELECT rolcreaterole, has_database_privilege(current_database(), 'CREATE')
+	             FROM pg_roles WHERE rolname = current_user`
+	if err := tx.QueryRowxContext(ctx, q).Scan(&createRole, &createOnDB); err != nil {
+		return err
+	}
+	who := quoteIdent(me.name)
+	if !createRole {
+		fixes = append(fixes, "ALTER ROLE "+who+" CREATEROLE;")
+	}
+	if !createOnDB {
+		fixes = append(fixes, "GRANT CREATE ON DATABASE "+quoteIdent(me.database)+" TO "+who+";")
+	}
+	if me.version >= 160000 {
+		// Groups an earlier setup made under another role: this DBA may
+		// grant them only with the ADMIN option, and must be able to act as
+		// resetdesk_definer.
+		rows, err := tx.QueryxContext(ctx, `
+			SELECT rolname,
+			       pg_has_role(current_user, oid, 'MEMBER WITH ADMIN OPTION'),
+			       pg_has_role(current_user, oid, 'USAGE') AND pg_has_role(current_user, oid, 'SET')
+			  FROM pg_roles
+			 WHERE rolname = ANY ($1) OR rolname LIKE 'resetdesk\_role\_%'
+			 ORDER BY rolname`, pq.StringArray{roleDefiner, roleConsole, rolePassdb, roleOwner, roleAdmin})
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			var admin, use bool
+			if err := rows.Scan(&name, &admin, &use); err != nil {
+				return err
+			}
+			switch {
+			case name == roleDefiner && !use && !admin:
+				fixes = append(fixes, me.grantToSelf(roleDefiner)+";")
+			case name != roleDefiner && !admin:
+				fixes = append(fixes, "GRANT "+quoteIdent(name)+" TO "+who+" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;")
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	if len(fixes) == 0 {
+		return nil
+	}
+	return app.Errorf(app.EUNAUTHORIZED, "Setup as %s, which is not a superuser, needs a few privileges it lacks. "+
+		"As a superuser (or the service's administrator), run:\n  %s\nthen run setup again.", me.name, strings.Join(fixes, "\n  "))
+}
+
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// quoteIdent quotes a name for SQL shown to a person: only when it needs it.
+func quoteIdent(name string) string {
+	if plainIdent.MatchString(name) {
+		return name
+	}
+	return pq.QuoteIdentifier(name)
+}
+
+// citextError explains a refused CREATE EXTENSION citext: hosted services
+// allow extensions from a list of their own.
+func citextError(me dba, err error) error {
+	return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: fmt.Sprintf(
+		"The server did not let %s create the citext extension, which ResetDesk needs for addresses that compare "+
+			"in any case. Allow citext in your service's extension settings, or as a superuser run:\n  "+
+			"CREATE ROLE resetdesk_definer NOLOGIN;  -- unless it exists\n  "+
+			"CREATE SCHEMA IF NOT EXISTS resetdesk AUTHORIZATION resetdesk_definer;\n  "+
+			"CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA resetdesk;\n"+
+			"then run setup again.", me.name)}
 }
 
 // ensureRole creates a NOLOGIN group role unless it exists. Names are our

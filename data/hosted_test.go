@@ -1,0 +1,167 @@
+package data_test
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/lib/pq"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/pgtest"
+)
+
+// TestHostedSetup runs setup as a hosted service's master user: LOGIN,
+// CREATEROLE and CREATEDB, not a superuser, owner of its database. Then the
+// whole life: a custom role, an admin, both signing in, a reset, setup again.
+//
+// On PostgreSQL 16 and later a role's creator may grant it; the shared test
+// server's groups were made by its superuser, so there setup must first say
+// which grants it lacks, in SQL that works when run as it is. On a fresh
+// server (and on 15 and older, where CREATEROLE may grant any group) it
+// needs none.
+func TestHostedSetup(t *testing.T) {
+	ctx := context.Background()
+	super, prefix := pgtest.NewDatabase(t)
+	sdb, err := sql.Open("postgres", super)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	exec := func(db *sql.DB, q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	master, pw := prefix+"_master", "Master-"+prefix+"-pass"
+	dbName := prefix + "_hosted"
+	exec(sdb, "CREATE ROLE "+master+" LOGIN CREATEROLE CREATEDB PASSWORD "+pq.QuoteLiteral(pw))
+	masterURL := pgtest.RoleURL(t, super, master, pw)
+	mdb, err := sql.Open("postgres", masterURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mdb.Close()
+	exec(mdb, "CREATE DATABASE "+dbName) // the master owns it
+	t.Cleanup(func() {
+		// Before NewDatabase's cleanup drops the roles: the hosted
+		// database, and what the master granted or owns in the test's.
+		db, err := sql.Open("postgres", super)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		for _, q := range []string{"DROP DATABASE IF EXISTS " + dbName + " WITH (FORCE)", "DROP OWNED BY " + master + " CASCADE"} {
+			if _, err := db.Exec(q); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+	})
+	hostedURL := func(role, password string) string {
+		u, _ := url.Parse(pgtest.RoleURL(t, super, role, password))
+		u.Path = "/" + dbName
+		return u.String()
+	}
+
+	a, err := data.OpenAdmin(ctx, hostedURL(master, pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	opts := data.SetupOptions{OrgName: "Hosted Office", OwnerEmail: "owen@hosted.test", OwnerRole: prefix + "_owner", OwnerPassword: pw}
+	_, err = a.Setup(ctx, opts)
+	if err != nil {
+		msg := app.ErrorMessage(err)
+		if !strings.Contains(msg, "not a superuser") || !strings.Contains(msg, "GRANT") {
+			t.Fatalf("setup as %s: %v (%s)", master, err, msg)
+		}
+		// The message's SQL, run as it stands by the superuser.
+		for _, line := range strings.Split(msg, "\n") {
+			if line = strings.TrimSpace(line); strings.HasPrefix(line, "GRANT ") || strings.HasPrefix(line, "ALTER ROLE ") {
+				exec(sdb, line)
+			}
+		}
+		if _, err := a.Setup(ctx, opts); err != nil {
+			t.Fatalf("setup after the grants it asked for: %v", err)
+		}
+	}
+	if err := a.AddRole(ctx, prefix+"desk", []app.Permission{app.PermResetPassword, app.PermViewAudit}); err != nil {
+		t.Fatalf("role add as %s: %v", master, err)
+	}
+	if err := a.AddAdmin(ctx, data.AdminOptions{LoginRole: prefix + "_admin", Email: "adam@hosted.test", Password: pw}); err != nil {
+		t.Fatalf("admin add as %s: %v", master, err)
+	}
+	if err := a.AddAdmin(ctx, data.AdminOptions{LoginRole: prefix + "_desk", Email: "hana@hosted.test", Password: pw, CustomRole: prefix + "desk"}); err != nil {
+		t.Fatalf("admin add --custom-role as %s: %v", master, err)
+	}
+	if res, err := a.Setup(ctx, opts); err != nil || res.OrgCreated || len(res.Applied) != 0 {
+		t.Fatalf("setup again: %+v, %v", res, err)
+	}
+
+	owner, err := data.Open(ctx, hostedURL(prefix+"_owner", pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	if _, err := owner.ImportUsers(ctx, []app.ImportRow{{Line: 2, Email: "vic@hosted.test", Name: "Vic", Status: app.StatusConfirmed}}); err != nil {
+		t.Fatal(err)
+	}
+	desk, err := data.Open(ctx, hostedURL(prefix+"_desk", pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer desk.Close()
+	vic, err := desk.UserByLogin(ctx, "vic@hosted.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := desk.ApplyReset(ctx, otpBatch(vic.ID)); err != nil || res[0].Outcome != app.OutcomeReset {
+		t.Fatalf("reset by the custom role: %+v, %v", res, err)
+	}
+	admin, err := data.Open(ctx, hostedURL(prefix+"_admin", pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if ev, err := admin.Audit(ctx, app.AuditFilter{}); err != nil || len(ev) == 0 {
+		t.Fatalf("the admin's audit: %d events, %v", len(ev), err)
+	}
+}
+
+// TestHostedSetupSaysWhatIsMissing runs setup as a CREATEROLE role in a
+// database it neither owns nor may create in: it must name the grant, and
+// change nothing.
+func TestHostedSetupSaysWhatIsMissing(t *testing.T) {
+	ctx := context.Background()
+	super, prefix := pgtest.NewDatabase(t)
+	sdb, err := sql.Open("postgres", super)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	master, pw := prefix+"_master", "Master-"+prefix+"-pass"
+	if _, err := sdb.Exec("CREATE ROLE " + master + " LOGIN CREATEROLE PASSWORD " + pq.QuoteLiteral(pw)); err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL 15 and later give PUBLIC no CREATE on schema public, but
+	// CREATE on a database is never PUBLIC's.
+	a, err := data.OpenAdmin(ctx, pgtest.RoleURL(t, super, master, pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	_, err = a.Setup(ctx, data.SetupOptions{OrgName: "X", OwnerEmail: "o@x.test", OwnerRole: prefix + "_owner", OwnerPassword: pw})
+	want := "GRANT CREATE ON DATABASE " + prefix + "_db TO " + master + ";"
+	if !strings.Contains(app.ErrorMessage(err), want) {
+		t.Fatalf("setup without CREATE on the database: %v (%s), want it to say %s", err, app.ErrorMessage(err), want)
+	}
+	var schemas int
+	if err := sdb.QueryRow(`SELECT count(*) FROM pg_namespace WHERE nspname = 'resetdesk'`).Scan(&schemas); err != nil || schemas != 0 {
+		t.Fatalf("a refused setup left %d schemas (%v)", schemas, err)
+	}
+}
