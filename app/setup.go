@@ -25,6 +25,9 @@ type ConsoleUserOptions struct {
 	Name       string
 	Password   string // the login role's password
 	CustomRole string // empty for a full admin
+	// Promote makes an existing member of the directory the console user,
+	// keeping their row; without it their address is refused.
+	Promote bool
 }
 
 // Provisioner is what a DBA connection can do: create and upgrade the
@@ -55,4 +58,25 @@ type SelfServiceLogin struct {
 // a DBA.
 type SelfServiceProvisioner interface {
 	AddSelfServiceLogin(ctx context.Context, l SelfServiceLogin) error
+}
+
+// AdminManager is what the owner, or a console user with manage_admins,
+// does to console users and custom roles with their own connection.
+// PostgreSQL checks every call: EUNAUTHORIZED without manage_admins or when
+// the role to give holds a permission the caller lacks; EINVALID for bad
+// names, an address already a console user's, or a member without Promote.
+type AdminManager interface {
+	// AddConsoleUser creates the login role (o.CustomRole, or admin when
+	// empty) and the directory row, and returns the user's id.
+	AddConsoleUser(ctx context.Context, o ConsoleUserOptions) (int64, error)
+	// SaveCustomRole creates a custom role or changes its permissions.
+	SaveCustomRole(ctx context.Context, name string, perms []Permission) error
+	// SetConsoleRole gives a console user another role: "admin" or a custom
+	// role's name.
+	SetConsoleRole(ctx context.Context, userID int64, role string) error
+	// DisableConsoleUser deactivates a console user: their login can do
+	// nothing more.
+	DisableConsoleUser(ctx context.Context, userID int64) error
+	// RemoveConsoleUser makes a console user a plain member again.
+	RemoveConsoleUser(ctx context.Context, userID int64) error
 }

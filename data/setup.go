@@ -6,6 +6,7 @@ import (
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/base64"
 	"fmt"
@@ -32,6 +33,9 @@ const (
 	roleOwner   = "resetdesk_owner"
 	roleAdmin   = "resetdesk_admin"
 	rolePassdb  = "resetdesk_passdb" // for Dovecot and other systems that check passwords
+	// roleProvisioner holds CREATEROLE and owns only the functions that add
+	// and change console users (migration 0011); nobody logs in as it.
+	roleProvisioner = "resetdesk_provisioner"
 	// roleSelfService may call the end user's functions (complete a reset,
 	// change a temporary password), in the databases that registered the login.
 	roleSelfService = "resetdesk_self_service"
@@ -129,7 +133,7 @@ func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) 
 	if err := tx.GetContext(ctx, &res.OrgID, insertOrg, strings.TrimSpace(o.OrgName)); err != nil {
 		return res, a.mapErr(err)
 	}
-	if err := addConsoleUser(ctx, tx, res.OrgID, o.OwnerRole, o.OwnerPassword, o.OwnerEmail, o.OwnerName, app.RoleOwner, roleOwner); err != nil {
+	if err := addConsoleUser(ctx, tx, res.OrgID, o.OwnerRole, o.OwnerPassword, o.OwnerEmail, o.OwnerName, app.RoleOwner, roleOwner, false); err != nil {
 		return res, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -171,13 +175,32 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := ensureProvisioner(ctx, tx, me); err != nil {
+		return fmt.Errorf("bootstrap: %w", a.mapErr(err))
+	}
 	// A DBA who is not a superuser (a hosted service's master user) acts on
-	// the schema through resetdesk_definer, which owns it: they become a
-	// member. The groups themselves they may grant already, having created
-	// them (PostgreSQL 16 and later) or holding CREATEROLE (15 and older).
+	// the schema through resetdesk_definer, which owns it, and creates the
+	// provisioner's functions as it: they become a member of both. The
+	// groups themselves they may grant already, having created them
+	// (PostgreSQL 16 and later) or holding CREATEROLE (15 and older).
 	if !me.super {
-		if _, err := tx.ExecContext(ctx, me.grantToSelf(roleDefiner)); err != nil {
-			return fmt.Errorf("bootstrap: %w", a.mapErr(err))
+		for _, r := range []string{roleDefiner, roleProvisioner} {
+			var member bool
+			const q = `SELECT pg_has_role(current_user, $1::name, 'USAGE') AND pg_has_role(current_user, $1::name, 'SET')`
+			if me.version < 160000 {
+				// SET as a privilege of pg_has_role is 16's; before, a member may.
+				const q15 = `SELECT pg_has_role(current_user, $1::name, 'USAGE')`
+				if err := tx.GetContext(ctx, &member, q15, r); err != nil {
+					return a.mapErr(err)
+				}
+			} else if err := tx.GetContext(ctx, &member, q, r); err != nil {
+				return a.mapErr(err)
+			}
+			if !member {
+				if _, err := tx.ExecContext(ctx, me.grantToSelf(r)); err != nil {
+					return fmt.Errorf("bootstrap: %w", a.mapErr(err))
+				}
+			}
 		}
 	}
 	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_console, resetdesk_passdb', current_database())`
@@ -207,6 +230,45 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		}
 	}
 	return a.mapErr(tx.Commit())
+}
+
+// ensureProvisioner creates resetdesk_provisioner, the one ResetDesk role
+// with CREATEROLE. On PostgreSQL 16 and later CREATEROLE alone no longer
+// lets a role grant groups it did not create: it gets the ADMIN option on
+// the groups a console user can be given, and on the owner's, which setup
+// and admin add grant through it too.
+func ensureProvisioner(ctx context.Context, tx *sqlx.Tx, me dba) error {
+	var exists, createRole bool
+	err := tx.QueryRowxContext(ctx, `SELECT true, rolcreaterole FROM pg_roles WHERE rolname = $1`, roleProvisioner).Scan(&exists, &createRole)
+	if err != nil && err != sql.ErrNoRows {
+		return err
+	}
+	switch {
+	case !exists:
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT ensure_role"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE ROLE "+roleProvisioner+" NOLOGIN CREATEROLE"); err != nil {
+			if pqe, ok := err.(*pq.Error); !ok || (pqe.Code != "42710" && pqe.Code != "23505") {
+				return fmt.Errorf("create role %s: %w", roleProvisioner, err)
+			}
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT ensure_role"); err != nil {
+				return err
+			}
+		}
+	case !createRole:
+		if _, err := tx.ExecContext(ctx, "ALTER ROLE "+roleProvisioner+" CREATEROLE"); err != nil {
+			return err
+		}
+	}
+	if me.version >= 160000 {
+		stmt := "GRANT " + roleConsole + ", " + roleAdmin + ", " + roleOwner + " TO " + roleProvisioner +
+			" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE"
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dba is the role that runs setup, as far as setup cares.
@@ -267,7 +329,7 @@ func (me dba) canSetUp(ctx context.Context, tx *sqlx.Tx) error {
 			       pg_has_role(current_user, oid, 'USAGE') AND pg_has_role(current_user, oid, 'SET')
 			  FROM pg_roles
 			 WHERE rolname = ANY ($1) OR rolname LIKE 'resetdesk\_role\_%'
-			 ORDER BY rolname`, pq.StringArray{roleDefiner, roleConsole, rolePassdb, roleOwner, roleAdmin})
+			 ORDER BY rolname`, pq.StringArray{roleDefiner, roleProvisioner, roleConsole, rolePassdb, roleSelfService, roleOwner, roleAdmin})
 		if err != nil {
 			return err
 		}
@@ -279,9 +341,9 @@ func (me dba) canSetUp(ctx context.Context, tx *sqlx.Tx) error {
 				return err
 			}
 			switch {
-			case name == roleDefiner && !use && !admin:
-				fixes = append(fixes, me.grantToSelf(roleDefiner)+";")
-			case name != roleDefiner && !admin:
+			case (name == roleDefiner || name == roleProvisioner) && !use && !admin:
+				fixes = append(fixes, me.grantToSelf(name)+";")
+			case name != roleDefiner && name != roleProvisioner && !admin:
 				fixes = append(fixes, "GRANT "+quoteIdent(name)+" TO "+who+" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;")
 			}
 		}
@@ -427,6 +489,11 @@ func (a *Admin) AddRole(ctx context.Context, name string, perms []app.Permission
 		return a.mapErr(err)
 	}
 	defer tx.Rollback()
+	// As the provisioner, like the owner's own role add, so that either can
+	// change the role later (see addConsoleUser).
+	if _, err := tx.ExecContext(ctx, "SET LOCAL ROLE "+roleProvisioner); err != nil {
+		return a.mapErr(err)
+	}
 	if err := ensureRole(ctx, tx, group, roleConsole); err != nil {
 		return a.mapErr(err)
 	}
@@ -441,6 +508,9 @@ func (a *Admin) AddRole(ctx context.Context, name string, perms []app.Permission
 		audit = "GRANT SELECT ON resetdesk.audit_events TO " + pq.QuoteIdentifier(group)
 	}
 	if _, err := tx.ExecContext(ctx, audit); err != nil {
+		return a.mapErr(err)
+	}
+	if _, err := tx.ExecContext(ctx, "RESET ROLE"); err != nil {
 		return a.mapErr(err)
 	}
 	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ('add_role', jsonb_build_object('role', $1::text, 'permissions', $2::text[]))`
@@ -481,7 +551,7 @@ func (a *Admin) AddAdmin(ctx context.Context, o AdminOptions) error {
 	if err := tx.GetContext(ctx, &orgID, `SELECT min(id) FROM resetdesk.orgs`); err != nil {
 		return a.mapErr(err)
 	}
-	if err := addConsoleUser(ctx, tx, orgID, o.LoginRole, o.Password, o.Email, o.Name, role, group); err != nil {
+	if err := addConsoleUser(ctx, tx, orgID, o.LoginRole, o.Password, o.Email, o.Name, role, group, o.Promote); err != nil {
 		return err
 	}
 	return a.mapErr(tx.Commit())
@@ -490,7 +560,7 @@ func (a *Admin) AddAdmin(ctx context.Context, o AdminOptions) error {
 // addConsoleUser creates the login role (its password sent as a SCRAM
 // verifier, so the plaintext never reaches the server's logs), puts it in its
 // group, and creates or promotes the directory row.
-func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, password, email, name, role, group string) error {
+func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, password, email, name, role, group string, promote bool) error {
 	var exists bool
 	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, login); err != nil {
 		return err
@@ -502,9 +572,36 @@ func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, passwo
 	if err != nil {
 		return err
 	}
+	// An address that is already a console user's is never taken over (a
+	// typo must not demote the owner); a member is promoted only when asked.
+	var existing struct {
+		ID     int64          `db:"id"`
+		Name   string         `db:"display_name"`
+		Role   string         `db:"role"`
+		DBRole sql.NullString `db:"db_role"`
+		Status string         `db:"status"`
+	}
+	const find = `SELECT id, display_name, role, db_role, status FROM resetdesk.users WHERE org_id = $1 AND primary_email = $2::resetdesk.citext`
+	switch err := tx.GetContext(ctx, &existing, find, orgID, email); {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return err
+	case existing.Role != app.RoleMember || existing.DBRole.Valid:
+		return app.Errorf(app.ECONFLICT, "%s is already a console user (%s). Nothing was changed.", email, existing.Role)
+	case existing.Status == string(app.StatusDeactivated):
+		return app.Errorf(app.EINVALID, "%s is deactivated in the directory. Nothing was changed.", email)
+	case !promote:
+		return app.Errorf(app.ECONFLICT, "%s is already a member of the directory (%s). To make them a console user, keeping their name, mobile number and secondary email as they are, add --promote.", email, existing.Name)
+	}
+	// The login and its group are made as resetdesk_provisioner, as the
+	// owner's own admin add makes them, so that the owner can later change
+	// or revoke what was granted here (PostgreSQL 16 revokes only a
+	// grantor's own grants).
 	stmts := []string{
-		"CREATE ROLE " + pq.QuoteIdentifier(login) + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier),
+		"SET LOCAL ROLE " + roleProvisioner,
+		"CREATE ROLE " + pq.QuoteIdentifier(login) + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD " + pq.QuoteLiteral(verifier),
 		"GRANT " + pq.QuoteIdentifier(group) + " TO " + pq.QuoteIdentifier(login),
+		"RESET ROLE",
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
@@ -514,14 +611,18 @@ func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, passwo
 	if name == "" {
 		name = email[:strings.IndexByte(email, '@')]
 	}
-	const upsert = `
+	const insert = `
 		INSERT INTO resetdesk.users (org_id, display_name, primary_email, status, role, db_role)
 		VALUES ($1, $2, $3, 'confirmed', $4, $5)
-		ON CONFLICT (org_id, primary_email) DO UPDATE
-		   SET role = EXCLUDED.role, db_role = EXCLUDED.db_role, status = 'confirmed'
 		RETURNING id`
+	const promoteRow = `UPDATE resetdesk.users SET role = $2, db_role = $3, status = 'confirmed' WHERE id = $1 RETURNING id`
 	var id int64
-	if err := tx.GetContext(ctx, &id, upsert, orgID, name, email, role, login); err != nil {
+	if existing.ID != 0 {
+		err = tx.GetContext(ctx, &id, promoteRow, existing.ID, role, login)
+	} else {
+		err = tx.GetContext(ctx, &id, insert, orgID, name, email, role, login)
+	}
+	if err != nil {
 		if pqe, ok := err.(*pq.Error); ok && pqe.Code == "23505" {
 			return app.Errorf(app.ECONFLICT, "The organization already has an owner.")
 		}

@@ -1,0 +1,77 @@
+package data
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+
+	"resetdesk/app"
+)
+
+var _ app.AdminManager = (*DB)(nil)
+
+// AddConsoleUser adds an admin or custom-role user through the database's
+// add_console_user, which checks the caller may. The password leaves this
+// process only as a SCRAM verifier.
+func (d *DB) AddConsoleUser(ctx context.Context, o app.ConsoleUserOptions) (int64, error) {
+	if !ValidRoleName(o.LoginRole) {
+		return 0, app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", o.LoginRole)
+	}
+	if !validEmail(o.Email) {
+		return 0, app.Errorf(app.EINVALID, "%q is not a valid email address.", o.Email)
+	}
+	if err := checkDBPassword(o.Password); err != nil {
+		return 0, err
+	}
+	verifier, err := scramVerifier(o.Password)
+	if err != nil {
+		return 0, &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
+	}
+	role := o.CustomRole
+	if role == "" {
+		role = app.RoleAdmin
+	}
+	var id int64
+	const q = `SELECT resetdesk.add_console_user($1, $2, $3, $4, $5, $6)`
+	if err := d.db.GetContext(ctx, &id, q, o.LoginRole, verifier, o.Email, o.Name, role, o.Promote); err != nil {
+		return 0, fmt.Errorf("data: add console user: %w", d.mapErr(err))
+	}
+	return id, nil
+}
+
+// SaveCustomRole creates or changes a custom role through save_custom_role.
+func (d *DB) SaveCustomRole(ctx context.Context, name string, perms []app.Permission) error {
+	ps := make([]string, len(perms))
+	for i, p := range perms {
+		ps[i] = string(p)
+	}
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.save_custom_role($1, $2)`, name, pq.StringArray(ps)); err != nil {
+		return fmt.Errorf("data: save role: %w", d.mapErr(err))
+	}
+	return nil
+}
+
+// SetConsoleRole gives a console user another role through set_console_role.
+func (d *DB) SetConsoleRole(ctx context.Context, userID int64, role string) error {
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.set_console_role($1, $2)`, userID, role); err != nil {
+		return fmt.Errorf("data: set console role: %w", d.mapErr(err))
+	}
+	return nil
+}
+
+// DisableConsoleUser deactivates a console user through disable_console_user.
+func (d *DB) DisableConsoleUser(ctx context.Context, userID int64) error {
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.disable_console_user($1)`, userID); err != nil {
+		return fmt.Errorf("data: disable console user: %w", d.mapErr(err))
+	}
+	return nil
+}
+
+// RemoveConsoleUser makes a console user a member through remove_console_user.
+func (d *DB) RemoveConsoleUser(ctx context.Context, userID int64) error {
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.remove_console_user($1)`, userID); err != nil {
+		return fmt.Errorf("data: remove console user: %w", d.mapErr(err))
+	}
+	return nil
+}
