@@ -46,6 +46,7 @@ type profileScreen struct {
 	banner       *errorBanner
 	activity     *widget.List
 	activityNote *widget.Label
+	activityLine *widget.Label // the chosen line, whole
 	lines        []activityLine
 
 	sessions     *widget.Label // the sign-in state
@@ -84,10 +85,20 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.banner = newErrorBanner(p.reload)
 	p.activity = widget.NewList(
 		func() int { return len(p.lines) },
-		func() fyne.CanvasObject { return &widget.Label{Wrapping: fyne.TextWrapWord} },
+		// One line a row, cut with "…": a wrapped line overran the row
+		// under it. The chosen row shows whole under the list.
+		func() fyne.CanvasObject { return &widget.Label{Truncation: fyne.TextTruncateEllipsis} },
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			o.(*widget.Label).SetText(formatTime(p.lines[i].at, "") + "  " + p.lines[i].text)
+			o.(*widget.Label).SetText(p.activityText(i))
 		})
+	p.activityLine = &widget.Label{Wrapping: fyne.TextWrapWord}
+	p.activityLine.Hide()
+	p.activity.OnSelected = func(i widget.ListItemID) {
+		if i >= 0 && i < len(p.lines) {
+			p.activityLine.SetText(p.activityText(i))
+			p.activityLine.Show()
+		}
+	}
 	p.activityNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
 	p.activityNote.Hide()
 	p.sessions = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -115,7 +126,7 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 		// The admin console's Assets: what the user is signed in with, which
 		// a reset ends (web sessions) or may end (devices, tokens).
 		container.NewTabItem("Assets", container.NewBorder(p.sessions, nil, nil, nil, p.sessionList)),
-		container.NewTabItem("Activity", container.NewBorder(p.activityNote, nil, nil, nil, p.activity)),
+		container.NewTabItem("Activity", container.NewBorder(p.activityNote, p.activityLine, nil, nil, p.activity)),
 	)
 	header := container.NewBorder(nil, nil, p.back, p.reset, p.title)
 	mailLine := container.NewBorder(nil, nil, &widget.Label{Text: "Latest reset email:", TextStyle: fyne.TextStyle{Bold: true}}, p.resend, p.delivery)
@@ -284,6 +295,8 @@ func (p *profileScreen) apply(r profileLoad) {
 	default:
 		p.activityNote.Hide()
 	}
+	p.activity.UnselectAll()
+	p.activityLine.Hide()
 	p.activity.Refresh()
 
 	p.latest = app.Delivery{}
@@ -305,6 +318,11 @@ func (p *profileScreen) apply(r profileLoad) {
 	} else {
 		p.resend.Hide()
 	}
+}
+
+// activityText is line i of the Activity tab.
+func (p *profileScreen) activityText(i int) string {
+	return formatTime(p.lines[i].at, "") + "  " + p.lines[i].text
 }
 
 // deliveryLine is the latest reset message: what, to whom, its state and

@@ -440,3 +440,29 @@ func TestRowLockFollowsTheRow(t *testing.T) {
 	r.set(erin, false, fixedNow)
 	equal(t, "Erin again", r.lock.Visible(), true)
 }
+
+// 1.29: an Activity line is one row tall, cut with "…", and shows whole
+// under the list once chosen.
+func TestActivityLinesStayInTheirRows(t *testing.T) {
+	f := newFixture(t)
+	bob := f.users["bob@acme.example"]
+	if _, err := verifyAndReset(f.c.ctx, f.c.sess, f.o.Password, app.ResetRequest{Actor: f.c.actor, Org: f.c.org,
+		Users: []app.User{bob}, Options: app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: true}}); err != nil {
+		t.Fatal(err)
+	}
+	f.c.users.openProfile(bob)
+	p := f.c.users.profile
+	p.tabs.SelectIndex(2)
+	if p.activity.Length() == 0 {
+		t.Fatal("no activity")
+	}
+	for _, o := range test.LaidOutObjects(p.activity) {
+		if l, ok := o.(*widget.Label); ok && l.Visible() && l.Wrapping != fyne.TextWrapOff {
+			t.Errorf("a row wraps: %q", l.Text)
+		}
+	}
+	equal(t, "no line shown yet", p.activityLine.Visible(), false)
+	p.activity.Select(0)
+	equal(t, "the chosen line, whole", p.activityLine.Text, p.activityText(0))
+	equal(t, "shown", p.activityLine.Visible(), true)
+}
