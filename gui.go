@@ -372,7 +372,9 @@ func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 		info.OrgName, info.Users, info.OwnerRole, DemoPassword, mailDir)
 	sess := b.session(db)
 	sess.Again.Name = "Demo: " + info.OrgName
-	sess.AgainHint = fmt.Sprintf("The demo's console roles (%s and the other admins) all have the password %s.", info.OwnerRole, DemoPassword)
+	sess.AgainHint = fmt.Sprintf("The demo's console roles (%s and the other admins) all have the password %s. "+
+		"To finish a one-time reset as the user would, choose %q below and type the code from the newest mail in %s.",
+		info.OwnerRole, DemoPassword, "I have a one-time password", mailDir)
 	if sess.SelfService, err = selfServiceSetup(info.SelfServiceURL); err != nil {
 		return ui.Session{}, err
 	}

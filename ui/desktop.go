@@ -130,6 +130,7 @@ func (d *Desktop) showEndUser(kind endUserKind) {
 	d.endUser = newEndUserForm(d.backend, d.app.Preferences(), d.win, d.opts.spawn, kind, d.showSignIn)
 	d.endUser.useFallback(d.selfService)
 	d.win.SetContent(d.endUser.view)
+	d.endUser.focus()
 }
 
 // openConsole shows the console of a signed-in session.

@@ -149,6 +149,7 @@ func (m *Mobile) showEndUser(kind endUserKind) {
 	m.endUser.useFallback(m.selfService)
 	m.endUser.forPhone()
 	m.win.SetContent(container.NewVScroll(container.NewPadded(m.endUser.box)))
+	m.endUser.focus()
 }
 
 // open shows the home page of a signed-in session and loads the users.

@@ -100,6 +100,7 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	f.secret.OnChanged = func(string) { f.clearError() }
 	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
 	f.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	f.status.Hide() // takes no room until there is something to say
 	f.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Setting your password…"))
 	f.busy.Hide()
 	f.submit = &widget.Button{Text: "Set my new password", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: f.onSubmit}
@@ -281,7 +282,7 @@ func (f *endUserForm) onSubmit() {
 	if f.submit.Disabled() {
 		return
 	}
-	f.status.SetText("")
+	f.clearError()
 	f.submit.Disable()
 	f.busy.Show()
 	kind := f.kind
@@ -383,7 +384,7 @@ func (f *endUserForm) reset() {
 		e.SetText("")
 	}
 	f.strength.SetText("")
-	f.status.SetText("")
+	f.clearError()
 	f.doneBox.Hide()
 	f.formBox.Show()
 	f.other.Show()
@@ -391,6 +392,7 @@ func (f *endUserForm) reset() {
 		f.back.Show()
 	}
 	f.box.Refresh()
+	f.focus()
 }
 
 // close closes the connection, off the Fyne goroutine.
@@ -407,13 +409,23 @@ func (f *endUserForm) close() {
 func (f *endUserForm) clearError() {
 	if f.status.Text != "" {
 		f.status.SetText("")
+		f.status.Hide()
 	}
 }
 
 func (f *endUserForm) showError(err error) {
 	f.status.Importance = widget.DangerImportance
 	f.status.SetText(app.ErrorMessage(err))
+	f.status.Show()
 	f.box.Refresh()
+}
+
+// focus puts the cursor in the first field, so that the user can type at
+// once.
+func (f *endUserForm) focus() {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(f.login); c != nil {
+		c.Focus(f.login)
+	}
 }
 
 // forPhone lays the form out for a phone: labels above their fields, and
@@ -454,6 +466,7 @@ func newSelfService(a fyne.App, b Backend, phone bool, o options) *SelfServiceWi
 		w.win.SetContent(w.form.view)
 		w.win.Resize(fyne.NewSize(720, 620))
 	}
+	w.form.focus()
 	return w
 }
 
