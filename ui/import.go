@@ -111,6 +111,10 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 	}
 	s.preview.clearDetail()
 	s.preview.Refresh()
+	// A new file starts at its first line and the Line column: a preview
+	// left scrolled to the right looked as if it had no line numbers.
+	s.preview.ScrollToLeading()
+	s.preview.ScrollToTop()
 }
 
 // leaveOutKnown moves the rows whose email or mobile number the loaded
