@@ -19,6 +19,7 @@ var auditActions = []struct{ code, label string }{
 	{"reset_password", "Password reset"},
 	{"verify_password", "Admin password check"},
 	{"complete_reset", "User's new password"},
+	{"hand_over", "User typed their password"},
 	{"import_user", "User imported"},
 	{"set_org_policies", "Policies changed"},
 	{"add_console_user", "Console user added"},
@@ -354,6 +355,15 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 			return "The one-time password had expired", widget.WarningImportance
 		case "no_live_code":
 			return "No one-time password was waiting", widget.WarningImportance
+		}
+	case "hand_over":
+		switch str("outcome") {
+		case "ok":
+			return "The user typed their own new password on the admin's device; the admin did not see it", widget.MediumImportance
+		case "expired":
+			return "The temporary password had expired before the user typed theirs", widget.WarningImportance
+		case "no_ticket":
+			return "Refused: no reset of this admin was waiting for the user's password", widget.WarningImportance
 		}
 	case "send_test_mail":
 		return "To " + str("to"), widget.MediumImportance

@@ -1,0 +1,112 @@
+package data_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/pgtest"
+)
+
+// setForHandOver has dir's role reset the user id with the hand-over's
+// options and returns the temporary password, which only this process saw.
+func setForHandOver(t *testing.T, dir *data.DB, id int64) (app.User, string) {
+	t.Helper()
+	ctx := context.Background()
+	actor, org, err := dir.Actor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := dir.Users(ctx, app.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u app.User
+	for _, x := range users {
+		if x.ID == id {
+			u = x
+		}
+	}
+	r := &app.Resetter{Dir: dir}
+	res, err := r.Reset(ctx, app.ResetRequest{Actor: actor, Org: org, Users: []app.User{u}, Options: app.HandOverMode(app.DefaultResetOptions())})
+	if err != nil || len(res) != 1 || res[0].Password == "" {
+		t.Fatalf("reset for a hand-over: %+v %v", res, err)
+	}
+	return u, res[0].Password
+}
+
+// TestHandOver: the user types their own password on the admin's device
+// after the admin's set-password reset. The database allows it only to the
+// role that made that reset, with the set-password rules, once, and says so
+// in the audit; a self-service login may not call it at all.
+func TestHandOver(t *testing.T) {
+	ctx := context.Background()
+	o := pgtest.NewOrg(t)
+	org := app.Org{MinPasswordLength: 15}
+	o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	id := addUser(t, o, "victoria@acme.test", "confirmed")
+	u, temp := setForHandOver(t, o.Owner, id)
+	const mine = "Violet-harbour-morning-tide"
+
+	// Another admin, even one who may set passwords, holds no ticket.
+	if s, err := app.HandOver(ctx, o.Admin, org, u, temp, mine, mine); err != nil || s != app.CompletionInvalid {
+		t.Errorf("another admin: %s %v", s, err)
+	}
+	// A role without set_password is refused outright.
+	if _, err := app.HandOver(ctx, o.Helpdesk, org, u, temp, mine, mine); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("helpdesk: %v", err)
+	}
+	// The self-service login is not a console role.
+	if _, err := o.EndUser.HandOverPassword(ctx, id, app.ChangeProof(u.PrimaryEmail, temp), testHash); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("self-service login: %v", err)
+	}
+	// A proof of another password is not the ticket.
+	if s, err := app.HandOver(ctx, o.Owner, org, u, temp+"x", mine, mine); err != nil || s != app.CompletionInvalid {
+		t.Errorf("wrong temporary password: %s %v", s, err)
+	}
+	// Bad input never reaches the database.
+	if _, err := app.HandOver(ctx, o.Owner, org, u, temp, mine, mine+"!"); app.ErrorMessage(err) != "The two new passwords differ: type the same password twice." {
+		t.Errorf("entries differ: %v", err)
+	}
+	if _, err := app.HandOver(ctx, o.Owner, org, u, temp, "Victoria-harbour-morning", "Victoria-harbour-morning"); app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("the login in it: %v", err)
+	}
+
+	if s, err := app.HandOver(ctx, o.Owner, org, u, temp, mine, mine); err != nil || s != app.CompletionOK {
+		t.Fatalf("the owner's own reset: %s %v", s, err)
+	}
+	var hash string
+	var mustChange, expires bool
+	super := superDB(t, o)
+	if err := super.QueryRow(`SELECT password_hash, must_change_password, password_expires_at IS NOT NULL FROM resetdesk.users WHERE id = $1`, id).
+		Scan(&hash, &mustChange, &expires); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := app.VerifyPassword(hash, mine); !ok || mustChange || expires {
+		t.Errorf("after the hand-over: works %v, must change %v, expires %v", ok, mustChange, expires)
+	}
+	// Once only: the ticket went with the temporary password.
+	if s, err := app.HandOver(ctx, o.Owner, org, u, temp, mine+"2", mine+"2"); err != nil || s != app.CompletionInvalid {
+		t.Errorf("a second hand-over: %s %v", s, err)
+	}
+	var typedBy sql.NullString
+	if err := super.QueryRow(`SELECT details->>'typed_by' FROM resetdesk.audit_events WHERE action = 'hand_over' AND target_user_id = $1 AND details->>'outcome' = 'ok'`, id).
+		Scan(&typedBy); err != nil || typedBy.String != "user" {
+		t.Errorf("audit: %v %v", typedBy, err)
+	}
+
+	// With the owner's switch off, an admin's own reset cannot be handed
+	// over either: it sets a password.
+	id2 := addUser(t, o, "wes@acme.test", "confirmed")
+	u2, temp2 := setForHandOver(t, o.Admin, id2)
+	o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = false`)
+	if _, err := app.HandOver(ctx, o.Admin, org, u2, temp2, mine, mine); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("admin with the switch off: %v", err)
+	}
+	o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	if s, err := app.HandOver(ctx, o.Admin, org, u2, temp2, mine, mine); err != nil || s != app.CompletionOK {
+		t.Errorf("admin with the switch on: %s %v", s, err)
+	}
+}
