@@ -195,6 +195,21 @@ func addChangeTickets(targets []ResetTarget, users []User, secrets []string, idx
 	wg.Wait()
 }
 
+// VerifyAndReset is an admin's confirm: it signs in again as the actor's
+// role with adminPassword (Directory.VerifyPassword) and resets only when
+// that worked, so no screen can reset without the check. EINVALID when
+// adminPassword is empty and EUNAUTHORIZED when it is wrong, with nothing
+// changed; otherwise as Reset.
+func (r *Resetter) VerifyAndReset(ctx context.Context, adminPassword string, req ResetRequest) ([]ResetResult, error) {
+	if adminPassword == "" {
+		return nil, Errorf(EINVALID, "Enter your password for verification.")
+	}
+	if err := r.Dir.VerifyPassword(ctx, adminPassword); err != nil {
+		return nil, err
+	}
+	return r.Reset(ctx, req)
+}
+
 // send mails the notices and returns, for each, the error and the number of
 // attempts (1 when the mailer does not count them).
 func (r *Resetter) send(ctx context.Context, notices []Notice) ([]error, []int) {

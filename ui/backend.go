@@ -38,9 +38,10 @@ type Backend interface {
 	OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (SelfServiceConn, error)
 }
 
-// Resetter runs resets; *app.Resetter is one.
+// Resetter runs an admin's resets; *app.Resetter is one. The screens never
+// reset without the admin's password: VerifyAndReset checks it first.
 type Resetter interface {
-	Reset(ctx context.Context, req app.ResetRequest) ([]app.ResetResult, error)
+	VerifyAndReset(ctx context.Context, adminPassword string, req app.ResetRequest) ([]app.ResetResult, error)
 }
 
 // Session is a signed-in console user: their view of the directory, the

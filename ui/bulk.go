@@ -16,10 +16,11 @@ import (
 	"resetdesk/app"
 )
 
-// bulkReset resets many users at once: the selection, users added by email
-// or from an attached CSV, the options, the admin's password, then a
-// progress bar and a table of results that can be saved as CSV.
+// bulkReset is the desktop's frame for resetting many users at once: the
+// selection, users added by email or from an attached CSV, and the reset
+// form under them; then a table of results that can be saved as CSV.
 type bulkReset struct {
+	*resetForm
 	c          *console
 	dlg        *dialog.CustomDialog
 	onFinished func() // after a run that reset someone
@@ -27,30 +28,15 @@ type bulkReset struct {
 	// with the results since; each note is replaced, not repeated.
 	outcome, savedNote, copiedNote string
 
-	users     []app.User
-	targets   *widget.List
-	count     *widget.Label
-	add       *widget.Button
-	addEntry  *widget.Entry
-	addBox    *fyne.Container
-	attach    *widget.Button
-	notes     *widget.Label // users that could not be added, by line
-	mode      *widget.RadioGroup
-	modeNote  *widget.Label
-	setBox    *fyne.Container
-	force     *widget.Check
-	emailPass *widget.Check
-	options   *optionChecks
-	verify    *verifyEntry
-	status    *widget.Label
-	run       *widget.Button
-	cancel    *widget.Button
-	form      *fyne.Container
-	body      *fyne.Container // form or results
-
-	progressBox *fyne.Container
-	stage       *widget.Label
-	progress    *widget.ProgressBar
+	targets  *widget.List
+	count    *widget.Label
+	add      *widget.Button
+	addEntry *widget.Entry
+	addBox   *fyne.Container
+	attach   *widget.Button
+	notes    *widget.Label // users that could not be added, by line
+	form     *fyne.Container
+	body     *fyne.Container // form or results
 
 	resultBox *fyne.Container
 	summary   *widget.Label
@@ -61,9 +47,22 @@ type bulkReset struct {
 	close     *widget.Button
 }
 
+// bulkWords are the desktop's words, for many users.
+var bulkWords = func() resetWords {
+	w := desktopWords
+	w.setMode = modeSetLabel + " (a new one for each user)"
+	w.confirm = "Reset Password"
+	return w
+}()
+
 // openBulkReset shows the bulk reset with users to start from.
 func openBulkReset(c *console, users []app.User) *bulkReset {
 	b := &bulkReset{c: c}
+	b.resetForm = newResetForm(c.signedIn, c.win, resetFormSpec{
+		words: bulkWords, bulk: true, chooseMode: true, generate: app.GeneratePassword,
+		start:    app.ResetOptions{Mode: app.ModeOneTime, ForceChange: true, EmailPassword: true, ClearMobileSessions: true, Unlock: true},
+		onCancel: b.onClose, onResult: b.apply, onChange: b.relayout,
+	})
 	b.count = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
 	b.targets = widget.NewList(
 		func() int { return len(b.users) },
@@ -86,35 +85,6 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.notes = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
 	b.notes.Hide()
 
-	b.mode = &widget.RadioGroup{Options: []string{modeOneTimeLabel, modeSetLabel + " (a new one for each user)"}, Selected: modeOneTimeLabel, Required: true}
-	b.modeNote = &widget.Label{Importance: widget.LowImportance, Wrapping: fyne.TextWrapWord}
-	b.force = &widget.Check{Text: "Force change at next sign-in", Checked: true}
-	b.emailPass = &widget.Check{Text: "Email the new password to the user", Checked: true}
-	b.setBox = container.NewVBox(b.force, b.emailPass)
-	b.options = newOptionChecks(true)
-	b.verify = newVerifyEntry(b.onRun, func() {
-		if !b.cancel.Disabled() {
-			b.onClose()
-		}
-	})
-	b.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
-	b.run = &widget.Button{Text: "Reset Password", Importance: widget.HighImportance, OnTapped: b.onRun}
-	b.cancel = &widget.Button{Text: "Cancel", OnTapped: b.onClose}
-
-	if err := app.CheckMayReset(c.actor, c.org, app.ResetOptions{Mode: app.ModeSetPassword}); err != nil {
-		b.mode.Disable()
-		b.modeNote.SetText("Set password is not available: " + app.ErrorMessage(err))
-	} else {
-		b.modeNote.Hide()
-	}
-	b.mode.OnChanged = b.onMode
-	b.onMode(b.mode.Selected)
-
-	b.stage = &widget.Label{}
-	b.progress = &widget.ProgressBar{}
-	b.progressBox = container.NewVBox(b.stage, b.progress)
-	b.progressBox.Hide()
-
 	b.summary = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{22, 6, 26, 10, 14},
 		func() int { return len(b.results) }, b.resultCell)
@@ -129,11 +99,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		container.NewBorder(nil, nil, nil, container.NewHBox(b.add, b.attach), b.count),
 		b.addBox, b.notes,
 	)
-	bottom := container.NewVBox(
-		b.mode, b.modeNote, b.setBox, b.options.view, widget.NewSeparator(),
-		widget.NewLabel("Enter your password for verification"), b.verify, b.status,
-		b.progressBox, container.NewHBox(b.cancel, b.run),
-	)
+	bottom := container.NewVBox(b.fields, widget.NewSeparator(), b.check, container.NewHBox(b.cancel, b.confirm))
 	b.form = container.NewBorder(top, bottom, nil, nil, b.targets)
 
 	b.body = container.NewStack(b.form, b.resultBox)
@@ -141,7 +107,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.dlg.Resize(fyne.NewSize(60*theme.TextSize(), 50*theme.TextSize()))
 	b.addUsers(users)
 	b.dlg.Show()
-	c.win.Canvas().Focus(b.verify) // not the search behind the dialog
+	b.focus()
 	c.lastBulk = b
 	return b
 }
@@ -149,45 +115,35 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 // addUsers adds users not in the list yet.
 func (b *bulkReset) addUsers(users []app.User) {
 	have := make(map[int64]bool, len(b.users))
-	for _, u := range b.users {
+	list := b.users
+	for _, u := range list {
 		have[u.ID] = true
 	}
 	for _, u := range users {
 		if !have[u.ID] {
 			have[u.ID] = true
-			b.users = append(b.users, u)
+			list = append(list, u)
 		}
 	}
-	b.showCount()
+	b.showUsers(list)
 }
 
-func (b *bulkReset) showCount() {
+// showUsers makes list the users to reset.
+func (b *bulkReset) showUsers(list []app.User) {
+	b.setUsers(list)
 	b.count.SetText(fmt.Sprintf("%d users", len(b.users)))
 	b.targets.Refresh()
-	if len(b.users) == 0 {
-		b.run.Disable()
-	} else {
-		b.run.Enable()
-	}
 }
 
 func (b *bulkReset) onRemove(id int64) {
-	for i, u := range b.users {
+	list := b.users
+	for i, u := range list {
 		if u.ID == id {
-			b.users = append(b.users[:i], b.users[i+1:]...)
+			list = append(list[:i:i], list[i+1:]...)
 			break
 		}
 	}
-	b.showCount()
-}
-
-func (b *bulkReset) onMode(string) {
-	if b.setMode() {
-		b.setBox.Show()
-	} else {
-		b.setBox.Hide()
-	}
-	b.relayout()
+	b.showUsers(list)
 }
 
 // relayout lays the dialog out again after sections were shown or hidden.
@@ -196,8 +152,6 @@ func (b *bulkReset) relayout() {
 		b.body.Refresh()
 	}
 }
-
-func (b *bulkReset) setMode() bool { return b.mode.Selected != modeOneTimeLabel }
 
 func (b *bulkReset) onShowAdd() {
 	b.addBox.Show()
@@ -278,70 +232,19 @@ func (b *bulkReset) showNotes(notes []string) {
 	b.notes.Show()
 }
 
-// opts are the options chosen now.
-func (b *bulkReset) opts() app.ResetOptions {
-	o := app.ResetOptions{Mode: app.ModeOneTime}
-	b.options.fill(&o)
-	if b.setMode() {
-		o.Mode, o.ForceChange, o.EmailPassword = app.ModeSetPassword, b.force.Checked, b.emailPass.Checked
-	}
-	return o
-}
-
-// onRun verifies the admin's password and resets everyone in the list.
-func (b *bulkReset) onRun() {
-	if b.run.Disabled() {
-		return
-	}
-	if b.verify.Text == "" {
-		b.status.SetText("Enter your password for verification.")
-		return
-	}
-	b.run.Disable()
-	b.cancel.Disable()
-	b.status.SetText("")
-	b.progressBox.Show()
-	b.relayout()
-	b.stage.SetText("Checking your password…")
-	b.progress.SetValue(0)
-	adminPassword := b.verify.Text
-	req := app.ResetRequest{Actor: b.c.actor, Org: b.c.org, Users: append([]app.User(nil), b.users...), Options: b.opts(),
-		Progress: func(stage string, done, total int) { fyne.Do(func() { b.onProgress(stage, done, total) }) }}
-	b.c.spawn(func() {
-		results, err := verifyAndReset(b.c.ctx, b.c.sess, adminPassword, req)
-		fyne.Do(func() { b.apply(results, err) })
-	})
-}
-
-// onProgress moves the bar: each stage fills it once.
-func (b *bulkReset) onProgress(stage string, done, total int) {
-	names := map[string]string{"passwords": "Making passwords", "saving": "Saving", "mail": "Sending mail"}
-	b.stage.SetText(fmt.Sprintf("%s: %d of %d", names[stage], done, total))
-	if total > 0 {
-		b.progress.SetValue(float64(done) / float64(total))
-	}
-}
-
-func (b *bulkReset) apply(results []app.ResetResult, err error) {
+// apply shows the table of results in place of the form.
+func (b *bulkReset) apply(d resetDone) {
 	defer b.relayout()
-	if len(results) == 0 {
-		b.progressBox.Hide()
-		b.status.SetText(app.ErrorMessage(err))
-		b.run.Enable()
-		b.cancel.Enable()
-		return
-	}
-	b.verify.SetText("")
-	b.results = results
+	b.results = d.results
 	reset := 0
-	for _, r := range results {
+	for _, r := range d.results {
 		if r.Outcome == app.OutcomeReset {
 			reset++
 		}
 	}
-	text := fmt.Sprintf("%d reset, %d skipped.", reset, len(results)-reset)
-	if err != nil {
-		text += " " + app.ErrorMessage(err)
+	text := fmt.Sprintf("%d reset, %d skipped.", reset, len(d.results)-reset)
+	if d.err != nil {
+		text += " " + app.ErrorMessage(d.err)
 	}
 	b.outcome, b.savedNote, b.copiedNote = text, "", ""
 	b.showSummary()
@@ -415,6 +318,7 @@ func (b *bulkReset) onSave() {
 func (b *bulkReset) saveResults(w io.Writer) error { return app.WriteResultsCSV(w, b.results) }
 
 func (b *bulkReset) onClose() {
+	b.forget()
 	for i := range b.results {
 		b.results[i].Password = ""
 	}

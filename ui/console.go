@@ -1,9 +1,6 @@
 package ui
 
 import (
-	"context"
-	"time"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -59,18 +56,14 @@ func init() {
 	}
 }
 
-// console is a signed-in session: the actor, their org, the screens built
-// so far and the shell that shows them.
+// console is the desktop's signed-in session: the screens built so far
+// and the shell that shows them.
 type console struct {
+	*signedIn
 	d              *Desktop
 	win            fyne.Window
 	confirmSignOut *dialog.ConfirmDialog
 	prefs          fyne.Preferences
-	sess           Session
-	actor          app.Actor
-	org            app.Org
-	ctx            context.Context // cancelled on sign out: work of gone screens stops
-	cancel         context.CancelFunc
 
 	search   *widget.Entry // the top bar's search, which filters the users list
 	users    *usersScreen
@@ -90,21 +83,14 @@ type console struct {
 }
 
 func newConsole(d *Desktop, s Session, actor app.Actor, org app.Org) *console {
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &console{d: d, win: d.win, prefs: d.app.Preferences(), sess: s, actor: actor, org: org,
-		ctx: ctx, cancel: cancel, built: map[screenID]fyne.CanvasObject{}}
+	c := &console{signedIn: newSignedIn(s, actor, org, d.opts), d: d, win: d.win, prefs: d.app.Preferences(),
+		built: map[screenID]fyne.CanvasObject{}}
 	c.search = &widget.Entry{PlaceHolder: "Search users by name, email, mobile or zuid", OnChanged: c.onSearch}
 	c.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	c.users = newUsersScreen(c)
 	c.users.reload()
 	return c
 }
-
-// spawn runs work off the Fyne goroutine.
-func (c *console) spawn(work func()) { c.d.opts.spawn(work) }
-
-// now is the console's clock.
-func (c *console) now() time.Time { return c.d.opts.now() }
 
 // screen returns the content of id, building it the first time.
 func (c *console) screen(id screenID) fyne.CanvasObject {
@@ -154,14 +140,11 @@ func (c *console) setLayout(layout string) {
 // onSignOut asks before it signs out: the button sits beside the search,
 // where a slip of the pointer lands.
 func (c *console) onSignOut() {
-	c.confirmSignOut = dialog.NewConfirm("Sign out", "Sign out of "+c.org.Name+"? Signing in again takes your password.",
-		func(ok bool) {
-			if ok && c.d.console == c {
-				c.d.signOut()
-			}
-		}, c.win)
-	c.confirmSignOut.SetConfirmText("Sign out")
-	c.confirmSignOut.Show()
+	c.confirmSignOut = c.askSignOut(c.win, func() {
+		if c.d.console == c {
+			c.d.signOut()
+		}
+	})
 }
 
 // renewScreens makes every screen but Settings anew, and the shell, after
@@ -210,14 +193,6 @@ func (c *console) onSearch(string) {
 	}
 	c.users.showList()
 	c.users.refilter()
-}
-
-// close ends the session: running work is cancelled, the pool closed.
-func (c *console) close() {
-	c.cancel()
-	if c.sess.Close != nil {
-		c.spawn(func() { _ = c.sess.Close() })
-	}
 }
 
 // reloadAfterReset refreshes what a reset may have changed.

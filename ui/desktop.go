@@ -1,15 +1,6 @@
-// Package ui is ResetDesk's Fyne interface: the sign-in screen, the Spaces
-// and Unified desktop shells, and the screens they hold (users, profile,
-// reset, bulk reset, import, mail, audit, settings).
-//
-// It imports only app, icons, Fyne and the standard library; main passes in
-// a Backend that knows PostgreSQL and SMTP. Every call to the directory, the
-// resetter or the backend runs off the Fyne goroutine: a screen splits its
-// work into load (I/O, no widgets) and apply (widgets, inside fyne.Do).
 package ui
 
 import (
-	"context"
 	"os"
 	"strconv"
 	"time"
@@ -69,19 +60,7 @@ func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
 		d.showSignIn()
 	} else {
 		d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
-		d.win.SetContent(d.signIn.busyView("Opening the directory…"))
-		sess := *s
-		d.opts.spawn(func() {
-			actor, org, err := sess.Directory.Actor(context.Background())
-			fyne.Do(func() {
-				if err != nil {
-					d.showSignIn()
-					d.signIn.showError(err)
-					return
-				}
-				d.openConsole(sess, actor, org)
-			})
-		})
+		resume(*s, d.signIn, d.showSignIn)
 	}
 	return d
 }
@@ -147,8 +126,7 @@ func (d *Desktop) signOut() {
 	var again Profile
 	var hint string
 	if d.console != nil {
-		again, hint = d.console.sess.Again, d.console.sess.AgainHint
-		d.console.close()
+		again, hint = d.console.end()
 		d.console = nil
 	}
 	d.showSignIn()

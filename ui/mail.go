@@ -141,7 +141,7 @@ func (s *mailScreen) resendNow(u app.User, adminPassword string) {
 	s.resend.Disable()
 	s.note.SetText("Sending a new one-time password to " + u.Login() + "…")
 	s.c.spawn(func() {
-		results, err := verifyAndReset(s.c.ctx, s.c.sess, adminPassword, app.ResetRequest{Actor: s.c.actor, Org: s.c.org,
+		results, err := s.c.sess.Resetter.VerifyAndReset(s.c.ctx, adminPassword, app.ResetRequest{Actor: s.c.actor, Org: s.c.org,
 			Users: []app.User{u}, Options: app.ResetOptions{Mode: app.ModeOneTime}})
 		fyne.Do(func() {
 			switch {

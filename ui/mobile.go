@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"context"
 	"net/url"
 	"runtime"
-	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -50,14 +48,10 @@ type Mobile struct {
 	selfService app.SelfServiceSetup
 
 	// Set while signed in.
-	sess   Session
-	actor  app.Actor
-	org    app.Org
-	ctx    context.Context // cancelled on sign out: work of gone pages stops
-	cancel context.CancelFunc
-	nav    *mobileNav
-	home   *mobileHome
-	users  *mobileUsers
+	*signedIn
+	nav   *mobileNav
+	home  *mobileHome
+	users *mobileUsers
 
 	// The pages opened last, so that tests can reach their widgets.
 	lastUser    *mobileUserPage
@@ -110,21 +104,9 @@ func newMobile(a fyne.App, b Backend, s *Session, o mobileOptions) *Mobile {
 	m.signIn = newSignInScreen(a, b, m.win, o.spawn, m.open)
 	if s == nil {
 		m.showSignIn()
-		return m
+	} else {
+		resume(*s, m.signIn, m.showSignIn)
 	}
-	m.win.SetContent(m.signIn.busyView("Opening the directory…"))
-	sess := *s
-	m.opts.spawn(func() {
-		actor, org, err := sess.Directory.Actor(context.Background())
-		fyne.Do(func() {
-			if err != nil {
-				m.showSignIn()
-				m.signIn.showError(err)
-				return
-			}
-			m.open(sess, actor, org)
-		})
-	})
 	return m
 }
 
@@ -157,8 +139,7 @@ func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
 	if s.SelfService.Host != "" {
 		m.selfService = s.SelfService
 	}
-	m.sess, m.actor, m.org = s, actor, org
-	m.ctx, m.cancel = context.WithCancel(context.Background())
+	m.signedIn = newSignedIn(s, actor, org, m.opts.options)
 	m.nav = newMobileNav(m.opts.platform)
 	m.users = newMobileUsers(m)
 	m.home = newMobileHome(m)
@@ -169,37 +150,17 @@ func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
 
 // onSignOut asks, then signs out: a thumb slips.
 func (m *Mobile) onSignOut() {
-	m.confirmSignOut = dialog.NewConfirm("Sign out", "Sign out of "+m.org.Name+"? Signing in again takes your password.",
-		func(ok bool) {
-			if ok {
-				m.signOut()
-			}
-		}, m.win)
-	m.confirmSignOut.SetConfirmText("Sign out")
-	m.confirmSignOut.Show()
+	m.confirmSignOut = m.askSignOut(m.win, m.signOut)
 }
 
 // signOut ends the session and goes back to the sign-in screen.
 func (m *Mobile) signOut() {
-	again, hint := m.sess.Again, m.sess.AgainHint
-	m.close()
+	again, hint := m.end()
+	m.signedIn = nil
 	m.nav, m.home, m.users = nil, nil, nil
 	m.lastUser, m.lastReset, m.lastOutcome = nil, nil, nil
 	m.showSignIn()
 	m.signIn.offer(again, hint)
-}
-
-// close cancels running work and closes the session's pool.
-func (m *Mobile) close() {
-	if m.cancel == nil {
-		return
-	}
-	m.cancel()
-	m.cancel = nil
-	if m.sess.Close != nil {
-		closeSession := m.sess.Close
-		m.opts.spawn(func() { _ = closeSession() })
-	}
 }
 
 func (m *Mobile) onClosed() {
@@ -207,11 +168,10 @@ func (m *Mobile) onClosed() {
 	if m.endUser != nil {
 		m.endUser.close()
 	}
-	m.close()
+	if m.signedIn != nil {
+		m.close()
+	}
 }
-
-// now is the shell's clock.
-func (m *Mobile) now() time.Time { return m.opts.now() }
 
 // onTypedKey takes Android's Back key (and Escape in the preview): it
 // closes a pop-up, else goes back a page, and leaves the app only from the
@@ -362,6 +322,12 @@ func backLabel(title string) string {
 // target), and larger with larger themes.
 func fingerSize() float32 {
 	return 2 * (theme.Size(theme.SizeNameInlineIcon) + theme.Padding())
+}
+
+// popUpWidth is the width of a pop-up on the phone: the window's, less a
+// margin on each side.
+func popUpWidth(win fyne.Window) float32 {
+	return win.Canvas().Size().Width - 4*theme.Padding()
 }
 
 // fingerLayout stacks its objects and makes them at least fingerSize tall,

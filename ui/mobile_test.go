@@ -84,12 +84,12 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 	test.Tap(p.reset)
 	r := m.lastReset
 	equal(t, "reset page", m.nav.top(), r.page)
-	equal(t, "mode", r.mode, app.ModeSetPassword)
+	equal(t, "mode", r.modeNow(), app.ModeSetPassword)
 	first := r.password.Text
 	if first == "" || !strings.HasPrefix(r.strength.Text, "Strong: ") {
 		t.Fatalf("no prefilled password: %q, %q", first, r.strength.Text)
 	}
-	test.Tap(r.generate)
+	test.Tap(r.regenerate)
 	if r.password.Text == first {
 		t.Errorf("generate kept the same password")
 	}
@@ -121,8 +121,8 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 	}
 	test.Type(r.verify, "not-my-password")
 	test.Tap(r.confirm)
-	if !strings.HasPrefix(r.verifyStatus.Text, "That is not your password") {
-		t.Errorf("verify status = %q", r.verifyStatus.Text)
+	if !strings.HasPrefix(r.status.Text, "That is not your password") {
+		t.Errorf("verify status = %q", r.status.Text)
 	}
 	equal(t, "confirm enabled again", r.confirm.Disabled(), false)
 	equal(t, "still on the reset page", m.nav.top(), r.page)
@@ -133,7 +133,7 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 
 	o := m.lastOutcome
 	if o == nil {
-		t.Fatalf("no outcome; pop-up says %q", r.verifyStatus.Text)
+		t.Fatalf("no outcome; pop-up says %q", r.status.Text)
 	}
 	equal(t, "outcome page", m.nav.top(), o.page)
 	equal(t, "outcome", o.outcome.Text, "The password of Alice Anders was reset.")
@@ -295,7 +295,7 @@ func TestMobileResetRefusals(t *testing.T) {
 	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword, openURL: func(*url.URL) error { return nil }}
 	h := newMobile(f.app, f.backend, &helpdesk, o)
 	r = newMobileResetPage(h, f.users["bob@acme.example"])
-	equal(t, "mode", r.mode, app.ModeOneTime)
+	equal(t, "mode", r.modeNow(), app.ModeOneTime)
 	equal(t, "password hidden", r.setBox.Visible(), false)
 	if !strings.HasSuffix(r.modeNote.Text, "Reset Password emails the user a one-time password.") {
 		t.Errorf("mode note = %q", r.modeNote.Text)
@@ -306,7 +306,7 @@ func TestMobileResetRefusals(t *testing.T) {
 	test.Tap(r.confirm)
 	out := h.lastOutcome
 	if out == nil {
-		t.Fatalf("no outcome: %q", r.verifyStatus.Text)
+		t.Fatalf("no outcome: %q", r.status.Text)
 	}
 	equal(t, "delivery", out.delivery.Text, "One-time password to bob@acme.example: sent.")
 	equal(t, "nothing to share", out.secretBox.Visible(), false)
@@ -413,7 +413,7 @@ func TestMobileWeakPassword(t *testing.T) {
 	equal(t, "no pop-up", r.confirmDialog == nil, true)
 	equal(t, "refused in red", r.strength.Importance, widget.DangerImportance)
 	equal(t, "the same sentence", r.strength.Text, refusal)
-	test.Tap(r.generate)
+	test.Tap(r.regenerate)
 	equal(t, "regenerated", r.strength.Importance, widget.SuccessImportance)
 	if !strings.HasPrefix(r.strength.Text, "Strong: ") {
 		t.Errorf("strength = %q", r.strength.Text)

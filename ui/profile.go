@@ -439,7 +439,7 @@ func (p *profileScreen) resendNow(adminPassword string) {
 	p.delivery.SetText("Sending a new one-time password…")
 	u := p.user
 	p.c.spawn(func() {
-		results, err := verifyAndReset(p.c.ctx, p.c.sess, adminPassword, app.ResetRequest{Actor: p.c.actor, Org: p.c.org,
+		results, err := p.c.sess.Resetter.VerifyAndReset(p.c.ctx, adminPassword, app.ResetRequest{Actor: p.c.actor, Org: p.c.org,
 			Users: []app.User{u}, Options: app.ResetOptions{Mode: app.ModeOneTime}})
 		fyne.Do(func() {
 			p.resend.Enable()

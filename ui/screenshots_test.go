@@ -225,7 +225,7 @@ func TestScreenshots(t *testing.T) {
 	test.Tap(u.resetSelected)
 	bulk := c.lastBulk
 	test.Type(bulk.verify, password)
-	test.Tap(bulk.run)
+	test.Tap(bulk.confirm)
 	if !strings.Contains(bulk.summary.Text, " reset, ") {
 		t.Fatalf("bulk reset: %q %q", bulk.summary.Text, bulk.status.Text)
 	}

@@ -150,7 +150,7 @@ func TestStoryBulkResetSelection(t *testing.T) {
 	b := f.c.lastBulk
 	equal(t, "users in bulk", len(b.users), 3)
 	test.Type(b.verify, f.o.Password)
-	test.Tap(b.run)
+	test.Tap(b.confirm)
 
 	equal(t, "summary", b.summary.Text, "2 reset, 1 skipped.")
 	equal(t, "selection cleared", len(u.selected), 0)
@@ -506,9 +506,9 @@ func TestStoryBulkSetPasswordsCopy(t *testing.T) {
 	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
 	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"]})
 	b.mode.SetSelected(modeSetLabel)
-	b.emailPass.SetChecked(false)
+	b.emailPassword.SetChecked(false)
 	test.Type(b.verify, f.o.Password)
-	test.Tap(b.run)
+	test.Tap(b.confirm)
 	equal(t, "summary", b.summary.Text, "2 reset, 0 skipped.")
 	equal(t, "copy shown", b.copyAll.Visible(), true)
 	test.Tap(b.copyAll)

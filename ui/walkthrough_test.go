@@ -296,7 +296,7 @@ func TestProfileFollowsTheReset(t *testing.T) {
 
 	// A reset from elsewhere in the console (the row's menu): the open
 	// profile shows it without going back to the list.
-	if _, err := verifyAndReset(f.c.ctx, f.c.sess, f.o.Password, app.ResetRequest{Actor: f.c.actor, Org: f.c.org,
+	if _, err := f.c.sess.Resetter.VerifyAndReset(f.c.ctx, f.o.Password, app.ResetRequest{Actor: f.c.actor, Org: f.c.org,
 		Users: []app.User{bob}, Options: app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: true}}); err != nil {
 		t.Fatal(err)
 	}

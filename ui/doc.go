@@ -1,0 +1,34 @@
+// Package ui is ResetDesk's Fyne interface: the sign-in screen, the Spaces
+// and Unified desktop shells, the phone shell, and the screens they hold.
+//
+// It imports only app, icons, Fyne and the standard library; main passes in
+// a Backend that knows PostgreSQL and SMTP. Every call to the directory, the
+// resetter or the backend runs off the Fyne goroutine: a screen splits its
+// work into load (I/O, no widgets) and apply (widgets, inside fyne.Do).
+//
+// Which file holds which screen:
+//
+//	backend.go       what main hands in: Backend, Session, Keychain, saved settings
+//	session.go       signedIn: the signed-in session both shells share
+//	signin.go        the sign-in screen (both shells)
+//	desktop.go       the desktop window: sign in, then the console
+//	console.go       the desktop's screen registry and shell switching
+//	shells.go        the Spaces and Unified frames, and the top bar
+//	users.go         the users screen: list, filters, selection bar
+//	userlist.go      the list of 100,000 users and its filter
+//	profile.go       one user's profile: details, activity, sessions
+//	resetform.go     the reset form: mode, generator, options, admin password
+//	reset.go         the one-user reset dialog (the form in a dialog)
+//	bulk.go          the bulk reset dialog (the form under a list of users)
+//	import.go        importing users from CSV, with a preview
+//	mail.go          the Mail view: deliveries and Resend
+//	audit.go         the Audit view
+//	settings.go      profiles, mail server, policies, layout, theme
+//	banner.go        the error banner with Retry that screens share
+//	table.go         the read-only text table with a detail line
+//	theme.go         the app's theme and the light/dark/system choice
+//	mobile.go        the phone window: sign in, the page stack, home
+//	mobile_users.go  the phone's users page and user page
+//	mobile_reset.go  the phone's Reset Password page (the form on a page)
+//	mobile_share.go  the phone's outcome page and SHARE
+package ui

@@ -1,0 +1,499 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+)
+
+// The labels of the two modes.
+const (
+	modeOneTimeLabel = "One-time password by email"
+	modeSetLabel     = "Set password"
+)
+
+// clipboardLifetime is how long a copied password stays on the clipboard.
+const clipboardLifetime = 60 * time.Second
+
+// resetWords are a frame's words for the form: the desktop's, or Zoho
+// One's mobile ones on the phone.
+type resetWords struct {
+	setMode  string // the set-password choice of the mode
+	plain    string // generate letters and digits only
+	force    string // force a change at next sign-in
+	email    string // email the new password
+	web      string // web sessions always end
+	mobile   string // clear mobile sessions and API tokens
+	sessions string // a heading over those options, "" for none
+	prompt   string // over the admin's password
+	confirm  string // the button that verifies and resets
+}
+
+// desktopWords are the one-user dialog's words; the bulk dialog changes two.
+var desktopWords = resetWords{
+	setMode: modeSetLabel,
+	plain:   "Letters and digits only (easier to read out, or to type on a phone)",
+	force:   "Force change at next sign-in",
+	email:   "Email the new password to the user",
+	web:     "Web sessions will be cleared",
+	mobile:  "Clear mobile sessions and API tokens",
+	prompt:  "Enter your password for verification",
+	confirm: "Yes, Confirm",
+}
+
+// resetFormSpec is what a frame decides about the form inside it.
+type resetFormSpec struct {
+	words resetWords
+	users []app.User
+	// bulk: many users, each gets a generated password of their own, so
+	// there is no password to type or see, and the run shows its progress.
+	bulk bool
+	// chooseMode offers both modes; without it the mode is start.Mode (a
+	// one-time password when the actor may not set one).
+	chooseMode bool
+	// start are the options shown first; start.Unlock also offers "Unlock
+	// the account" at all.
+	start    app.ResetOptions
+	touch    bool // finger-tall fields, for a phone
+	generate func(minLen int) (string, error)
+
+	onCancel func()           // Cancel, or Escape from the admin's password, while no reset runs
+	onResult func(resetDone)  // a reset ran: show its outcome
+	onChange func()           // sections were shown or hidden: lay the frame out again
+	onReady  func(ready bool) // whether a reset with the options now may go ahead
+}
+
+// resetDone is what a confirmed reset did: the options it ran with, a
+// result per user, and an error beside them (recording the mail's fate
+// failed: the reset stands).
+type resetDone struct {
+	opts    app.ResetOptions
+	results []app.ResetResult
+	err     error
+}
+
+// resetForm is the one reset form, the same in the one-user dialog, the
+// bulk dialog and the phone's Reset Password page; those frames only place
+// its two parts. fields holds the mode, the generator (regenerate, reveal,
+// letters and digits only, the strength line) and the options; check
+// holds the admin's password and the status line, under the fields in a
+// dialog and in a pop-up on the phone. confirm and cancel go where the
+// frame puts its buttons.
+type resetForm struct {
+	s     *signedIn
+	win   fyne.Window
+	spec  resetFormSpec
+	users []app.User // whom Confirm resets
+
+	running bool // a reset of this form is under way
+
+	skipNote      *widget.Label // why the reset could not go ahead now
+	mode          *widget.RadioGroup
+	modeNote      *widget.Label
+	setBox        *fyne.Container
+	generator     *fyne.Container
+	password      *widget.Entry
+	regenerate    *widget.Button
+	reveal        *widget.Check
+	plain         *widget.Check
+	strength      *widget.Label
+	forceChange   *widget.Check
+	emailPassword *widget.Check
+	options       *optionChecks
+	verify        *verifyEntry
+	status        *widget.Label
+	progress      *widget.ProgressBar
+	confirm       *widget.Button
+	cancel        *widget.Button
+
+	fields *fyne.Container
+	check  *fyne.Container
+}
+
+// optionChecks are the options of every reset (DESIGN.md section 4): web
+// sessions always end; mobile sessions and API tokens, and the lock, on
+// request.
+type optionChecks struct {
+	webSessions *widget.Check
+	clearMobile *widget.Check
+	unlock      *widget.Check
+}
+
+func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
+	f := &resetForm{s: s, win: win, spec: spec, users: spec.users}
+	w, start := spec.words, spec.start
+	f.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	f.mode = &widget.RadioGroup{Options: []string{modeOneTimeLabel, w.setMode}, Selected: modeOneTimeLabel, Required: true}
+	f.modeNote = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
+
+	// Regenerate sits in the field, as in Zoho's app, in place of Fyne's
+	// small eye; "Show password" reveals with a finger's room.
+	f.regenerate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: f.onRegenerate}
+	f.password = &widget.Entry{Password: true, OnChanged: f.onPasswordChanged, ActionItem: f.regenerate}
+	f.reveal = &widget.Check{Text: "Show password", OnChanged: f.onReveal}
+	f.plain = &widget.Check{Text: w.plain, OnChanged: func(bool) { f.onRegenerate() }}
+	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
+	f.forceChange = &widget.Check{Text: w.force, Checked: start.ForceChange}
+	f.emailPassword = &widget.Check{Text: w.email, Checked: start.EmailPassword, OnChanged: func(bool) { f.refresh() }}
+	f.options = &optionChecks{
+		webSessions: &widget.Check{Text: w.web, Checked: true},
+		clearMobile: &widget.Check{Text: w.mobile, Checked: start.ClearMobileSessions},
+		unlock:      &widget.Check{Text: "Unlock the account", Checked: true},
+	}
+	f.options.webSessions.Disable()
+	if !start.Unlock {
+		f.options.unlock.Hide()
+	}
+
+	f.verify = newVerifyEntry(f.onConfirm, func() {
+		if !f.running && spec.onCancel != nil {
+			spec.onCancel()
+		}
+	})
+	f.status = &widget.Label{Wrapping: fyne.TextWrapWord}
+	f.status.Hide()
+	f.progress = &widget.ProgressBar{}
+	f.progress.Hide()
+	f.confirm = &widget.Button{Text: w.confirm, Importance: widget.HighImportance, OnTapped: f.onConfirm}
+	f.cancel = &widget.Button{Text: "Cancel", OnTapped: func() {
+		if spec.onCancel != nil {
+			spec.onCancel()
+		}
+	}}
+
+	f.generator = container.NewVBox(
+		&widget.Label{Text: "New password", TextStyle: fyne.TextStyle{Bold: true}},
+		f.touchSized(f.password), f.strength, f.reveal, f.plain,
+	)
+	if spec.bulk {
+		f.generator.Hide()
+	}
+	f.setBox = container.NewVBox(f.generator, f.forceChange, f.emailPassword)
+	options := container.NewVBox(f.options.webSessions, f.options.clearMobile, f.options.unlock)
+	if w.sessions != "" {
+		options.Objects = append([]fyne.CanvasObject{&widget.Label{Text: w.sessions, TextStyle: fyne.TextStyle{Bold: true}}}, options.Objects...)
+	}
+	f.fields = container.NewVBox(f.skipNote, f.mode, f.modeNote, f.setBox, options)
+	f.check = container.NewVBox(&widget.Label{Text: w.prompt, Wrapping: fyne.TextWrapWord}, f.touchSized(f.verify), f.status, f.progress)
+
+	if !spec.chooseMode {
+		f.mode.Hide()
+	}
+	if start.Mode == app.ModeSetPassword {
+		f.mode.Selected = w.setMode
+	}
+	if err := app.CheckMayReset(s.actor, s.org, app.ResetOptions{Mode: app.ModeSetPassword}); err != nil {
+		f.mode.Selected = modeOneTimeLabel
+		f.mode.Disable()
+		note := "Set password is not available: " + app.ErrorMessage(err)
+		if !spec.chooseMode {
+			note += " Reset Password emails the user a one-time password."
+		}
+		f.modeNote.SetText(note)
+	} else {
+		f.modeNote.Hide()
+	}
+	f.mode.OnChanged = f.onMode
+	f.onMode(f.mode.Selected)
+	return f
+}
+
+// touchSized makes o finger-tall in a touch frame.
+func (f *resetForm) touchSized(o fyne.CanvasObject) fyne.CanvasObject {
+	if f.spec.touch {
+		return finger(o)
+	}
+	return o
+}
+
+// modeNow is the mode chosen now.
+func (f *resetForm) modeNow() app.Mode {
+	if f.mode.Selected == modeOneTimeLabel {
+		return app.ModeOneTime
+	}
+	return app.ModeSetPassword
+}
+
+// opts are the options the form shows now.
+func (f *resetForm) opts() app.ResetOptions {
+	o := app.ResetOptions{Mode: f.modeNow(), ClearMobileSessions: f.options.clearMobile.Checked,
+		Unlock: f.spec.start.Unlock && f.options.unlock.Checked}
+	if o.Mode == app.ModeSetPassword {
+		o.ForceChange = f.forceChange.Checked
+		o.EmailPassword = f.emailPassword.Checked
+		if !f.spec.bulk {
+			o.Password = f.password.Text
+		}
+	}
+	return o
+}
+
+func (f *resetForm) onMode(string) {
+	if f.modeNow() == app.ModeSetPassword {
+		if f.password.Text == "" && !f.spec.bulk {
+			f.onRegenerate()
+		}
+		f.setBox.Show()
+	} else {
+		f.setBox.Hide()
+	}
+	f.refresh()
+}
+
+// refusal says why a reset with the options now cannot go ahead: the role
+// may not, or the one user would be skipped. "" when it can.
+func (f *resetForm) refusal() string {
+	opts := f.opts()
+	if err := app.CheckMayReset(f.s.actor, f.s.org, opts); err != nil {
+		return app.ErrorMessage(err)
+	}
+	if f.spec.bulk || len(f.users) != 1 {
+		return "" // the results say who was skipped and why
+	}
+	return app.SkipReasonFor(f.s.actor, f.s.org, f.users[0], opts).Sentence()
+}
+
+// refresh says first why nothing would happen, if so, and offers Confirm
+// only when it can do something: the role may reset, the user would not
+// just be skipped, and no reset of this form runs (a second one would void
+// the first's password).
+func (f *resetForm) refresh() {
+	why := f.refusal()
+	if why == "" {
+		f.skipNote.Hide()
+	} else {
+		f.skipNote.SetText(why)
+		f.skipNote.Show()
+	}
+	ready := why == "" && len(f.users) > 0
+	if ready && !f.running {
+		f.confirm.Enable()
+	} else {
+		f.confirm.Disable()
+	}
+	if f.spec.onReady != nil {
+		f.spec.onReady(ready)
+	}
+	f.changed()
+}
+
+func (f *resetForm) changed() {
+	if f.spec.onChange != nil {
+		f.spec.onChange()
+	}
+}
+
+// setUsers changes whom the form resets (the bulk dialog's list).
+func (f *resetForm) setUsers(users []app.User) {
+	f.users = users
+	f.refresh()
+}
+
+// onRegenerate fills in a new generated password.
+func (f *resetForm) onRegenerate() {
+	generate := f.spec.generate
+	if f.plain.Checked {
+		generate = app.GeneratePlainPassword
+	}
+	pw, err := generate(f.s.org.MinPasswordLength)
+	if err != nil {
+		f.strength.SetText(app.ErrorMessage(err))
+		return
+	}
+	f.password.SetText(pw)
+}
+
+// onReveal shows or hides the password's characters.
+func (f *resetForm) onReveal(show bool) {
+	f.password.Password = !show
+	f.password.Refresh()
+}
+
+// onPasswordChanged shows whether the password passes the policy; an
+// earlier refusal was about the password before.
+func (f *resetForm) onPasswordChanged(pw string) {
+	if len(f.users) == 1 {
+		showStrength(f.strength, pw, f.s.org.MinPasswordLength, f.users[0])
+	}
+	if !f.running {
+		f.say("", widget.DangerImportance)
+	}
+}
+
+// ready checks what can be checked before the admin's password: a typed
+// password must pass the policy, or the strength line turns red.
+func (f *resetForm) ready() bool {
+	opts := f.opts()
+	if opts.Mode != app.ModeSetPassword || f.spec.bulk || len(f.users) != 1 {
+		return true
+	}
+	if !showStrength(f.strength, opts.Password, f.s.org.MinPasswordLength, f.users[0]) {
+		f.strength.Importance = widget.DangerImportance
+		f.strength.Refresh()
+		return false
+	}
+	return true
+}
+
+// onConfirm verifies the admin's password and resets, as one app call off
+// the Fyne goroutine; Confirm and Cancel stay off while it runs.
+func (f *resetForm) onConfirm() {
+	if f.confirm.Disabled() || !f.ready() {
+		return
+	}
+	opts := f.opts()
+	f.running = true
+	f.refresh()
+	f.cancel.Disable()
+	f.say("Checking your password…", widget.MediumImportance)
+	req := app.ResetRequest{Actor: f.s.actor, Org: f.s.org, Users: append([]app.User(nil), f.users...), Options: opts}
+	if f.spec.bulk {
+		f.progress.SetValue(0)
+		f.progress.Show()
+		req.Progress = func(stage string, done, total int) { fyne.Do(func() { f.onProgress(stage, done, total) }) }
+	}
+	adminPassword := f.verify.Text
+	s := f.s
+	s.spawn(func() {
+		results, err := s.sess.Resetter.VerifyAndReset(s.ctx, adminPassword, req)
+		fyne.Do(func() { f.apply(resetDone{opts: opts, results: results, err: err}) })
+	})
+}
+
+// onProgress moves the bar: each stage fills it once.
+func (f *resetForm) onProgress(stage string, done, total int) {
+	names := map[string]string{"passwords": "Making passwords", "saving": "Saving", "mail": "Sending mail"}
+	f.say(fmt.Sprintf("%s: %d of %d", names[stage], done, total), widget.MediumImportance)
+	if total > 0 {
+		f.progress.SetValue(float64(done) / float64(total))
+	}
+}
+
+// apply hands the outcome to the frame, or shows the error with the form
+// still there to correct.
+func (f *resetForm) apply(d resetDone) {
+	f.running = false
+	f.progress.Hide()
+	f.cancel.Enable()
+	if len(d.results) == 0 {
+		f.say(app.ErrorMessage(d.err), widget.DangerImportance)
+		f.refresh()
+		return
+	}
+	f.verify.SetText("")
+	f.say("", widget.DangerImportance)
+	f.refresh()
+	f.spec.onResult(d)
+}
+
+// say puts text in the status line, which takes no room when empty.
+func (f *resetForm) say(text string, imp widget.Importance) {
+	f.status.Importance = imp
+	f.status.SetText(text)
+	if text == "" {
+		f.status.Hide()
+	} else {
+		f.status.Show()
+	}
+	f.changed()
+}
+
+// focus gives the admin's password the keyboard: it is what is left to
+// type, and Return confirms (not the search behind a dialog).
+func (f *resetForm) focus() { f.win.Canvas().Focus(f.verify) }
+
+// forget drops the typed passwords when the frame goes away.
+func (f *resetForm) forget() {
+	f.password.SetText("")
+	f.verify.SetText("")
+}
+
+// showStrength puts "Strong: N characters" or why pw is refused in l, and
+// reports whether it passes.
+func showStrength(l *widget.Label, pw string, minLen int, u app.User) bool {
+	if err := app.CheckPassword(pw, minLen, u.PrimaryEmail, u.DisplayName); err != nil {
+		l.Importance = widget.WarningImportance
+		l.SetText(app.ErrorMessage(err))
+		return false
+	}
+	l.Importance = widget.SuccessImportance
+	l.SetText(fmt.Sprintf("Strong: %d characters", utf8.RuneCountInString(pw)))
+	return true
+}
+
+// verifyEntry is the admin's password field: Return confirms, and Escape
+// cancels, since Fyne's dialogs take no keys of their own and this field
+// has the focus.
+type verifyEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newVerifyEntry(onSubmit, onEscape func()) *verifyEntry {
+	e := &verifyEntry{onEscape: onEscape}
+	e.Password = true
+	e.PlaceHolder = "Your password"
+	e.OnSubmitted = func(string) { onSubmit() }
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *verifyEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// outcomeTexts says what happened to one user, the way both shells show it:
+// the outcome, the delivery (with recordErr, when recording the mail's fate
+// failed: the reset stands) and when the secret stops working ("" when
+// there is no such time).
+func outcomeTexts(res app.ResetResult, recordErr error) (outcome, delivery, expiry string) {
+	outcome = "Skipped: " + res.Reason.Sentence()
+	if res.Outcome == app.OutcomeReset {
+		outcome = "The password of " + res.User.DisplayName + " was reset."
+	}
+	delivery = deliverySentence(res.Delivery)
+	if recordErr != nil {
+		delivery += " " + app.ErrorMessage(recordErr)
+	}
+	switch {
+	case res.Outcome != app.OutcomeReset || res.ExpiresAt.IsZero():
+	case res.Delivery.Kind == app.KindOneTimePassword:
+		expiry = "The one-time password works until " + formatTime(res.ExpiresAt, "") + "."
+	default:
+		expiry = "The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used."
+	}
+	return outcome, delivery, expiry
+}
+
+// deliverySentence says what became of the message of a reset.
+func deliverySentence(d app.Delivery) string {
+	if d.ID == 0 {
+		return "No email was sent."
+	}
+	return kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d) + "."
+}
+
+// copySecret copies pw and clears the clipboard after clipboardLifetime if
+// it still holds pw.
+func copySecret(a fyne.App, pw string) {
+	clip := a.Clipboard()
+	clip.SetContent(pw)
+	time.AfterFunc(clipboardLifetime, func() {
+		fyne.Do(func() {
+			if clip.Content() == pw {
+				clip.SetContent("")
+			}
+		})
+	})
+}

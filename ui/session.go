@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+
+	"resetdesk/app"
+)
+
+// signedIn is a console user's session as both shells hold it: the
+// Session main made, the actor and org read when it opened, a context that
+// signing out cancels (so the work of screens that went away stops), and
+// how slow work leaves the Fyne goroutine.
+type signedIn struct {
+	sess   Session
+	actor  app.Actor
+	org    app.Org
+	ctx    context.Context
+	cancel context.CancelFunc
+	opts   options
+}
+
+func newSignedIn(s Session, actor app.Actor, org app.Org, o options) *signedIn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o}
+}
+
+// spawn runs work off the Fyne goroutine.
+func (s *signedIn) spawn(work func()) { s.opts.spawn(work) }
+
+// now is the session's clock.
+func (s *signedIn) now() time.Time { return s.opts.now() }
+
+// close ends the session: running work is cancelled and the pool closed,
+// off the Fyne goroutine. A second call does nothing.
+func (s *signedIn) close() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	if closeSession := s.sess.Close; closeSession != nil {
+		s.spawn(func() { _ = closeSession() })
+	}
+}
+
+// end closes the session and returns what the sign-in screen offers next:
+// the way back in (for a session that came without a saved profile) and
+// its hint.
+func (s *signedIn) end() (again Profile, hint string) {
+	s.close()
+	return s.sess.Again, s.sess.AgainHint
+}
+
+// askSignOut asks before signing out: the button sits where a slip of the
+// pointer or the thumb lands. signOut runs on "Sign out".
+func (s *signedIn) askSignOut(win fyne.Window, signOut func()) *dialog.ConfirmDialog {
+	d := dialog.NewConfirm("Sign out", "Sign out of "+s.org.Name+"? Signing in again takes your password.",
+		func(ok bool) {
+			if ok {
+				signOut()
+			}
+		}, win)
+	d.SetConfirmText("Sign out")
+	d.Show()
+	return d
+}
+
+// resume opens a session made before the window (the demo, DATABASE_URL):
+// the window says it is busy while the actor is read off the Fyne
+// goroutine, then the shell opens, or the sign-in screen shows the error.
+func resume(s Session, in *signInScreen, showSignIn func()) {
+	in.win.SetContent(in.busyView("Opening the directory…"))
+	in.spawn(func() {
+		actor, org, err := s.Directory.Actor(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				showSignIn()
+				in.showError(err)
+				return
+			}
+			in.onSignedIn(s, actor, org)
+		})
+	})
+}
