@@ -341,7 +341,7 @@ func (b *bulkReset) handOver() string {
 // onCopyAll puts the passwords on the clipboard, which forgets them after
 // clipboardLifetime unless something else was copied since.
 func (b *bulkReset) onCopyAll() {
-	copySecret(b.c.d.app, b.handOver())
+	b.c.clip.copy(b.handOver())
 	b.copiedNote = " Passwords copied; the clipboard forgets them in a minute."
 	b.showSummary()
 }

@@ -139,7 +139,7 @@ func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
 	if s.SelfService.Host != "" {
 		m.selfService = s.SelfService
 	}
-	m.signedIn = newSignedIn(s, actor, org, m.opts.options)
+	m.signedIn = newSignedIn(m.app, s, actor, org, m.opts.options)
 	m.nav = newMobileNav(m.opts.platform)
 	m.users = newMobileUsers(m)
 	m.home = newMobileHome(m)

@@ -155,7 +155,7 @@ func (o *mobileOutcomePage) openURL(u *url.URL) {
 // onShareCopy copies the password alone; the clipboard forgets it after
 // clipboardLifetime unless something else was copied since.
 func (o *mobileOutcomePage) onShareCopy() {
-	copySecret(o.m.app, o.result.Password)
+	o.m.clip.copy(o.result.Password)
 	o.shareNote.Importance = widget.MediumImportance
 	o.shareNote.SetText("Copied. The clipboard forgets it in a minute.")
 	o.shareNote.Show()

@@ -114,7 +114,7 @@ func (r *resetDialog) apply(d resetDone) {
 // onCopy puts the password on the clipboard, and takes it off again after
 // clipboardLifetime unless something else was copied since.
 func (r *resetDialog) onCopy() {
-	copySecret(r.c.d.app, r.result.Password)
+	r.c.clip.copy(r.result.Password)
 	r.copy.SetText("Copied")
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -18,9 +17,6 @@ const (
 	modeOneTimeLabel = "One-time password by email"
 	modeSetLabel     = "Set password"
 )
-
-// clipboardLifetime is how long a copied password stays on the clipboard.
-const clipboardLifetime = 60 * time.Second
 
 // resetWords are a frame's words for the form: the desktop's, or Zoho
 // One's mobile ones on the phone.
@@ -482,18 +478,4 @@ func deliverySentence(d app.Delivery) string {
 		return "No email was sent."
 	}
 	return kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d) + "."
-}
-
-// copySecret copies pw and clears the clipboard after clipboardLifetime if
-// it still holds pw.
-func copySecret(a fyne.App, pw string) {
-	clip := a.Clipboard()
-	clip.SetContent(pw)
-	time.AfterFunc(clipboardLifetime, func() {
-		fyne.Do(func() {
-			if clip.Content() == pw {
-				clip.SetContent("")
-			}
-		})
-	})
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,11 +22,12 @@ type signedIn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	opts   options
+	clip   *secretClipboard
 }
 
-func newSignedIn(s Session, actor app.Actor, org app.Org, o options) *signedIn {
+func newSignedIn(a fyne.App, s Session, actor app.Actor, org app.Org, o options) *signedIn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o}
+	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o, clip: &secretClipboard{clip: a.Clipboard()}}
 }
 
 // spawn runs work off the Fyne goroutine.
@@ -34,12 +36,15 @@ func (s *signedIn) spawn(work func()) { s.opts.spawn(work) }
 // now is the session's clock.
 func (s *signedIn) now() time.Time { return s.opts.now() }
 
-// close ends the session: running work is cancelled and the pool closed,
-// off the Fyne goroutine. A second call does nothing.
+// close ends the session: a password copied from it leaves the clipboard,
+// running work is cancelled and the pool closed, off the Fyne goroutine.
+// The shells call it on sign-out and when their window closes, which is
+// also how the app quits. A second call does nothing.
 func (s *signedIn) close() {
 	if s.cancel == nil {
 		return
 	}
+	s.clip.forget()
 	s.cancel()
 	s.cancel = nil
 	if closeSession := s.sess.Close; closeSession != nil {
@@ -85,4 +90,44 @@ func resume(s Session, in *signInScreen, showSignIn func()) {
 			in.onSignedIn(s, actor, org)
 		})
 	})
+}
+
+// clipboardLifetime is how long a copied password stays on the clipboard.
+const clipboardLifetime = 60 * time.Second
+
+// secretClipboard puts a password the app shows on the clipboard and takes
+// it off again after clipboardLifetime, or sooner when the session ends,
+// unless something else was copied since.
+type secretClipboard struct {
+	clip fyne.Clipboard
+
+	mu     sync.Mutex // the timer's goroutine reaches it too
+	secret string     // what copy put there, "" once forgotten
+	timer  *time.Timer
+}
+
+// copy puts secret on the clipboard for clipboardLifetime.
+func (c *secretClipboard) copy(secret string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.clip.SetContent(secret)
+	c.secret = secret
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.timer = time.AfterFunc(clipboardLifetime, func() { fyne.Do(c.forget) })
+}
+
+// forget takes the secret off the clipboard if it is still there.
+func (c *secretClipboard) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	if c.secret != "" && c.clip.Content() == c.secret {
+		c.clip.SetContent("")
+	}
+	c.secret = ""
 }
