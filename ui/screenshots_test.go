@@ -325,7 +325,7 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	test.Type(mr.verify, password)
 	test.Tap(mr.confirm)
 	if m.lastOutcome == nil {
-		t.Fatalf("no outcome: %s", mr.verifyStatus.Text)
+		t.Fatalf("no outcome: %s", mr.status.Text)
 	}
 	mshot("mobile_share")
 

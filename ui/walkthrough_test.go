@@ -446,7 +446,7 @@ func TestRowLockFollowsTheRow(t *testing.T) {
 func TestActivityLinesStayInTheirRows(t *testing.T) {
 	f := newFixture(t)
 	bob := f.users["bob@acme.example"]
-	if _, err := verifyAndReset(f.c.ctx, f.c.sess, f.o.Password, app.ResetRequest{Actor: f.c.actor, Org: f.c.org,
+	if _, err := f.c.sess.Resetter.VerifyAndReset(f.c.ctx, f.o.Password, app.ResetRequest{Actor: f.c.actor, Org: f.c.org,
 		Users: []app.User{bob}, Options: app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: true}}); err != nil {
 		t.Fatal(err)
 	}
