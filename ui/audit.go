@@ -20,6 +20,10 @@ var auditActions = []struct{ code, label string }{
 	{"verify_password", "Admin password check"},
 	{"complete_reset", "User's new password"},
 	{"hand_over", "User typed their password"},
+	{"change_password", "User's own password"},
+	{"complete_reset_unknown_login", "Code for an unknown login"},
+	{"change_password_unknown_login", "Change for an unknown login"},
+	{"add_self_service_login", "Self-service login added"},
 	{"import_user", "User imported"},
 	{"set_org_policies", "Policies changed"},
 	{"add_console_user", "Console user added"},
@@ -267,8 +271,12 @@ func (s *auditScreen) cell(row, col int) (string, widget.Importance) {
 	case 0:
 		return formatTime(e.At, ""), widget.MediumImportance
 	case 1:
-		if e.Action == "complete_reset" {
-			return "The user", widget.MediumImportance // through the self-service login, not an admin
+		switch e.Action {
+		case "complete_reset", "change_password":
+			// The user did it, through a self-service login, not an admin.
+			return "The user, on " + e.Actor, widget.MediumImportance
+		case "complete_reset_unknown_login", "change_password_unknown_login":
+			return "Self-service login " + e.Actor, widget.MediumImportance
 		}
 		if name := s.admins[e.Actor]; name != "" {
 			return name + " (" + e.Actor + ")", widget.MediumImportance
@@ -355,6 +363,10 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 			return "The one-time password had expired", widget.WarningImportance
 		case "no_live_code":
 			return "No one-time password was waiting", widget.WarningImportance
+		case "exhausted":
+			return "The right one-time password, after 5 wrong tries: it no longer worked", widget.WarningImportance
+		case "busy":
+			return "Another session held the code; nothing changed", widget.WarningImportance
 		}
 	case "hand_over":
 		switch str("outcome") {
@@ -365,6 +377,28 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 		case "no_ticket":
 			return "Refused: no reset of this admin was waiting for the user's password", widget.WarningImportance
 		}
+	case "change_password":
+		switch str("outcome") {
+		case "ok":
+			return "The user replaced their temporary password with their own", widget.MediumImportance
+		case "wrong_password":
+			if n, ok := d["attempt"].(float64); ok {
+				return fmt.Sprintf("Wrong temporary password (try %d of 5)", int(n)), widget.WarningImportance
+			}
+			return "Wrong temporary password", widget.WarningImportance
+		case "expired":
+			return "The temporary password had expired", widget.WarningImportance
+		case "no_ticket":
+			return "No temporary password was waiting to be changed", widget.WarningImportance
+		case "exhausted":
+			return "The right temporary password, after 5 wrong tries: it could no longer be changed", widget.WarningImportance
+		case "busy":
+			return "Another session held the account; nothing changed", widget.WarningImportance
+		}
+	case "complete_reset_unknown_login", "change_password_unknown_login":
+		return "A login that names nobody; more such tries in the next 15 minutes are counted, not logged", widget.WarningImportance
+	case "add_self_service_login":
+		return "Signs in as " + str("db_role"), widget.MediumImportance
 	case "send_test_mail":
 		return "To " + str("to"), widget.MediumImportance
 	case "add_role":

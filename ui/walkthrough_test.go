@@ -370,10 +370,10 @@ func TestAuditFiltersAsShown(t *testing.T) {
 	a.reload()
 	equal(t, "an unknown admin", len(a.events), 0)
 
-	a.all = []app.AuditEvent{{Actor: "resetdesk_passdb", Action: "complete_reset", TargetUserID: f.users["bob@acme.example"].ID,
+	a.all = []app.AuditEvent{{Actor: "frontdesk", Action: "complete_reset", TargetUserID: f.users["bob@acme.example"].ID,
 		Details: map[string]any{"outcome": "ok"}}}
 	a.showEvents()
-	equal(t, "the user's own password", a.table.text(0, 1), "The user")
+	equal(t, "the user's own password", a.table.text(0, 1), "The user, on frontdesk")
 	equal(t, "in the profile too", auditText(a.all[0], nil), "User's new password by the user: The user set a new password with their one-time password")
 }
 
