@@ -177,7 +177,7 @@ func (b *backend) SignIn(ctx context.Context, p ui.Profile, password string) (ui
 	if p.Port != 0 {
 		u.Host += ":" + strconv.Itoa(p.Port)
 	}
-	db, err := data.Open(ctx, u.String())
+	db, err := data.OpenTrusted(ctx, u.String(), data.Trust{CAFile: p.CAFile, Pinned: p.TLS == ui.TLSPinned, Pin: p.Pin})
 	if err != nil {
 		return ui.Session{}, err
 	}

@@ -15,8 +15,11 @@ import (
 // UI calls every method off the Fyne goroutine.
 type Backend interface {
 	// SignIn connects to the directory of profile p as its role with
-	// password. Errors are app errors (EUNAUTHORIZED for a wrong password,
-	// EUNAVAILABLE when the server cannot be reached).
+	// password, proving the server as p says. Errors are app errors
+	// (EUNAUTHORIZED for a wrong password, EUNAVAILABLE when the server
+	// cannot be reached, EUNTRUSTED when it did not prove who it is; with
+	// an *app.CertificateToConfirm when a pinned profile meets its server
+	// for the first time).
 	SignIn(ctx context.Context, p Profile, password string) (Session, error)
 	// ConfigureMail makes later resets of every session send through s
 	// (s.Password included). It returns EINVALID for settings that cannot
@@ -80,7 +83,9 @@ const KeychainService = "ResetDesk"
 const noKeychainSentence = "Not saved: this system has no keychain."
 
 // Profile is a saved database connection. It holds no password: that lives
-// in the keychain, if anywhere.
+// in the keychain, if anywhere. TLS, CAFile and Pin say how a server off this
+// machine proves who it is (on loopback nothing needs proving); none of them
+// is a secret.
 type Profile struct {
 	Name     string `json:"name"`
 	Host     string `json:"host"`
@@ -90,7 +95,10 @@ type Profile struct {
 	// Temporary marks a profile good for this run only, such as the demo's
 	// (its database listens on a new port each time): offered again after
 	// signing out, never saved, so that no dead profile outlives the run.
-	Temporary bool `json:"-"`
+	Temporary bool   `json:"-"`
+	TLS       string `json:"tls,omitempty"`     // TLSVerify or TLSPinned
+	CAFile    string `json:"ca_file,omitempty"` // TLSVerify: a PEM file of authorities to trust beside the system's
+	Pin       string `json:"pin,omitempty"`     // TLSPinned: the SHA-256 fingerprint the admin confirmed
 }
 
 // keychainUser names the profile's password in the keychain.

@@ -386,6 +386,7 @@ func (s *settingsScreen) onDeleteProfile(name string) {
 type profileEdit struct {
 	old                              Profile
 	name, host, port, database, role *widget.Entry
+	identity                         *identityFields
 	forget                           *widget.Check
 	items                            []*widget.FormItem
 	dialog                           *dialog.FormDialog
@@ -393,7 +394,7 @@ type profileEdit struct {
 
 // newProfileEdit makes the form for p; others are the other profiles, whose
 // names p may not take.
-func newProfileEdit(p Profile, others []Profile, hasKeychain bool) *profileEdit {
+func newProfileEdit(p Profile, others []Profile, hasKeychain bool, win fyne.Window) *profileEdit {
 	e := &profileEdit{old: p,
 		name: &widget.Entry{Text: p.Name, Validator: func(v string) error {
 			if n := strings.TrimSpace(v); n != p.Name && slices.ContainsFunc(others, func(o Profile) bool { return o.Name == n }) {
@@ -406,13 +407,16 @@ func newProfileEdit(p Profile, others []Profile, hasKeychain bool) *profileEdit 
 		database: &widget.Entry{Text: p.Database, PlaceHolder: "resetdesk"},
 		role:     &widget.Entry{Text: p.Role, Validator: required("Enter your PostgreSQL role.")},
 		forget:   &widget.Check{Text: "Forget its saved password"},
+		identity: newIdentityFields(win, func() {}),
 	}
+	e.identity.set(p)
 	e.items = []*widget.FormItem{
 		{Text: "Name", Widget: e.name},
 		{Text: "Host", Widget: e.host},
 		{Text: "Port", Widget: e.port},
 		{Text: "Database", Widget: e.database},
 		{Text: "Role", Widget: e.role},
+		e.identity.item(),
 	}
 	if hasKeychain {
 		e.items = append(e.items, &widget.FormItem{Widget: e.forget})
@@ -422,7 +426,9 @@ func newProfileEdit(p Profile, others []Profile, hasKeychain bool) *profileEdit 
 
 // profile is what the form says now.
 func (e *profileEdit) profile() (Profile, error) {
-	return parseProfile(e.name.Text, e.host.Text, e.port.Text, e.database.Text, e.role.Text)
+	p, err := parseProfile(e.name.Text, e.host.Text, e.port.Text, e.database.Text, e.role.Text)
+	e.identity.apply(&p)
+	return p, err
 }
 
 // sentenceError is a validator's message, shown under its field as it is.
@@ -451,7 +457,7 @@ func portValidator(s string) error {
 // server usually wants it forgotten, which the form offers.
 func (s *settingsScreen) onEditProfile(p Profile) {
 	kc := s.c.d.backend.Keychain()
-	e := newProfileEdit(p, s.profiles, kc != nil)
+	e := newProfileEdit(p, s.profiles, kc != nil, s.c.win)
 	e.dialog = dialog.NewForm("Edit profile", "Save", "Cancel", e.items, func(ok bool) {
 		if ok {
 			s.saveProfileEdit(e, kc)

@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -36,6 +38,7 @@ type signInScreen struct {
 	port      *widget.Entry
 	database  *widget.Entry
 	role      *widget.Entry
+	identity  *identityFields // how the server proves who it is
 	password  *widget.Entry
 	remember  *widget.Check
 	signIn    *widget.Button
@@ -49,6 +52,10 @@ type signInScreen struct {
 	endUserCode      *widget.Button
 	endUserTemporary *widget.Button
 	onEndUser        func(endUserKind)
+
+	form       *widget.Form
+	column     *fyne.Container       // the form at a fixed width, for a desktop window
+	certDialog *dialog.ConfirmDialog // a first-met server's fingerprint to confirm
 }
 
 func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
@@ -59,6 +66,7 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.port = &widget.Entry{PlaceHolder: "5432"}
 	s.database = &widget.Entry{PlaceHolder: "resetdesk"}
 	s.role = &widget.Entry{PlaceHolder: "Your PostgreSQL role"}
+	s.identity = newIdentityFields(win, func() { s.clearError(); s.relayout() })
 	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onSignIn() }}
 	// Offered only where a keychain exists: phones have none that we reach.
 	s.remember = &widget.Check{Text: "Remember password in the keychain"}
@@ -74,13 +82,14 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 		e.OnChanged = func(string) { s.clearError() }
 	}
 	s.fillProfiles()
-	form := &widget.Form{Items: []*widget.FormItem{
+	s.form = &widget.Form{Items: []*widget.FormItem{
 		{Text: "Profile", Widget: s.profiles},
 		{Text: "Name", Widget: s.name},
 		{Text: "Host", Widget: s.host},
 		{Text: "Port", Widget: s.port},
 		{Text: "Database", Widget: s.database},
 		{Text: "Role", Widget: s.role},
+		s.identity.item(),
 		{Text: "Password", Widget: s.password},
 	}}
 	title := &widget.Label{Text: "Sign in to ResetDesk", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
@@ -93,8 +102,9 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	endUser := container.NewVBox(widget.NewSeparator(),
 		&widget.Label{Text: "Not an administrator?", TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewHBox(s.endUserCode), container.NewHBox(s.endUserTemporary))
-	s.box = container.NewVBox(container.NewHBox(logo, title), form, s.remember, s.status, s.busy, s.buttonRow, endUser)
-	s.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box))
+	s.box = container.NewVBox(container.NewHBox(logo, title), s.form, s.remember, s.status, s.busy, s.buttonRow, endUser)
+	s.column = container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box)
+	s.view = container.NewCenter(s.column)
 	return s
 }
 
@@ -137,6 +147,7 @@ func (s *signInScreen) fill(p Profile) {
 	s.port.SetText(portText(p.Port))
 	s.database.SetText(p.Database)
 	s.role.SetText(p.Role)
+	s.identity.set(p)
 	s.password.SetText("")
 }
 
@@ -191,7 +202,9 @@ func (s *signInScreen) onProfile(name string) {
 
 // profile is the profile the form describes.
 func (s *signInScreen) profile() (Profile, error) {
-	return parseProfile(s.name.Text, s.host.Text, s.port.Text, s.database.Text, s.role.Text)
+	p, err := parseProfile(s.name.Text, s.host.Text, s.port.Text, s.database.Text, s.role.Text)
+	s.identity.apply(&p)
+	return p, err
 }
 
 // parseProfile makes a profile of what was typed, with the defaults: port
@@ -288,6 +301,11 @@ func signInWork(b Backend, p Profile, password string, remember bool) signInResu
 func (s *signInScreen) apply(p Profile, r signInResult) {
 	s.signIn.Enable()
 	s.busy.Hide()
+	var confirm *app.CertificateToConfirm
+	if errors.As(r.err, &confirm) {
+		s.confirmCertificate(confirm)
+		return
+	}
 	if r.err != nil {
 		s.showError(r.err)
 		return
@@ -314,4 +332,174 @@ func (s *signInScreen) clearError() {
 func (s *signInScreen) showError(err error) {
 	s.status.Importance = widget.DangerImportance
 	s.status.SetText(app.ErrorMessage(err))
+	s.relayout()
+}
+
+// relayout lays the form out again at its new height: the server
+// identity's fields and a long sentence change it.
+func (s *signInScreen) relayout() {
+	if s.column == nil {
+		return // still being made
+	}
+	s.form.Refresh()
+	s.column.Layout = layout.NewGridWrapLayout(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height))
+	if c := s.win.Content(); c != nil {
+		c.Refresh() // the desktop's centre, or the phone's scrolling page
+	}
+}
+
+// confirmCertificate shows the fingerprint of a server met for the first
+// time with a pinned profile. Nothing was sent to it: the admin compares the
+// fingerprint with the one the DBA reads out, and only then does Trust pin
+// it and sign in.
+func (s *signInScreen) confirmCertificate(c *app.CertificateToConfirm) {
+	s.status.SetText("")
+	fp := &widget.Label{Text: fingerprintLines(c.Fingerprint), TextStyle: fyne.TextStyle{Monospace: true}}
+	body := container.NewVBox(
+		&widget.Label{Text: "First connection to " + c.Server + ". The SHA-256 fingerprint of its certificate is:", Wrapping: fyne.TextWrapWord},
+		fp,
+		&widget.Label{Wrapping: fyne.TextWrapWord, Text: "Compare it with the one your database administrator gives you " +
+			"(openssl x509 -noout -fingerprint -sha256 -in server.crt). Trust it only if every pair matches; " +
+			"otherwise someone may be posing as the server. Your password has not been sent."},
+	)
+	s.certDialog = dialog.NewCustomConfirm("Confirm the server's certificate", "Trust and sign in", "Cancel", body, func(ok bool) {
+		if ok {
+			s.identity.setPin(c.Fingerprint)
+			s.onSignIn()
+		}
+	}, s.win)
+	s.certDialog.Show()
+	s.certDialog.Resize(fyne.NewSize(30*theme.TextSize(), s.certDialog.MinSize().Height))
+}
+
+// Values of Profile.TLS.
+const (
+	TLSVerify = ""    // a certificate authority vouches for the server: the system's, or the profile's CA file
+	TLSPinned = "pin" // the server has the certificate pinned on first use (Profile.Pin)
+)
+
+// The choices of identityFields.mode.
+const (
+	identityVerify = "Verify the server"
+	identityPinned = "Pinned certificate"
+)
+
+// identityFields are the part of a profile's form that says how a server
+// off this machine proves who it is. The sign-in screen and Settings' profile
+// editor both use them.
+type identityFields struct {
+	mode     *widget.Select
+	caFile   *widget.Entry
+	browse   *widget.Button
+	pin      string // the confirmed fingerprint, "" before the first sign-in
+	pinLabel *widget.Label
+	forget   *widget.Button
+	verify   *fyne.Container // shown for identityVerify
+	pinned   *fyne.Container // shown for identityPinned
+	box      *fyne.Container
+
+	onChanged func() // after the admin changes anything, or the fields change size
+}
+
+func newIdentityFields(win fyne.Window, onChanged func()) *identityFields {
+	f := &identityFields{}
+	f.caFile = &widget.Entry{PlaceHolder: "CA file (optional): your office's authority, as PEM", OnChanged: func(string) { onChanged() }}
+	f.browse = &widget.Button{Text: "Browse…", OnTapped: func() {
+		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err == nil && r != nil {
+				f.caFile.SetText(r.URI().Path())
+				r.Close()
+			}
+		}, win)
+		d.Show()
+	}}
+	if fyne.CurrentDevice().IsMobile() {
+		f.browse.Hide() // a phone's picker gives no path to read later: pin instead
+	}
+	f.pinLabel = &widget.Label{}
+	f.forget = &widget.Button{Text: "Forget pin", Importance: widget.LowImportance, OnTapped: func() { f.setPin("") }}
+	f.verify = container.NewBorder(nil, nil, nil, f.browse, f.caFile)
+	f.pinned = container.NewVBox(f.pinLabel, container.NewHBox(f.forget))
+	f.mode = &widget.Select{Options: []string{identityVerify, identityPinned}}
+	hint := &widget.Label{Text: "Off this machine, ResetDesk sends your password only to a server that proves who it is.",
+		Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
+	f.box = container.NewVBox(f.mode, f.verify, f.pinned, hint)
+	f.set(Profile{})
+	f.mode.OnChanged = func(string) { f.show() }
+	f.onChanged = onChanged
+	return f
+}
+
+// item is the fields as one row of a form.
+func (f *identityFields) item() *widget.FormItem {
+	return &widget.FormItem{Text: "Server identity", Widget: f.box}
+}
+
+// show shows the fields of the chosen mode.
+func (f *identityFields) show() {
+	if f.mode.Selected == identityPinned {
+		f.verify.Hide()
+		f.pinned.Show()
+	} else {
+		f.pinned.Hide()
+		f.verify.Show()
+	}
+	f.changed()
+}
+
+func (f *identityFields) changed() {
+	f.box.Refresh()
+	if f.onChanged != nil {
+		f.onChanged()
+	}
+}
+
+// setPin shows pin, or that the first sign-in will ask for one.
+func (f *identityFields) setPin(pin string) {
+	f.pin = pin
+	if pin == "" {
+		f.pinLabel.TextStyle.Monospace = false
+		f.pinLabel.Wrapping = fyne.TextWrapWord
+		f.pinLabel.SetText("Not pinned yet: the first sign-in shows the server's fingerprint for you to confirm.")
+		f.forget.Hide()
+		f.changed()
+		return
+	}
+	f.pinLabel.TextStyle.Monospace = true
+	f.pinLabel.Wrapping = fyne.TextWrapOff
+	f.pinLabel.SetText(fingerprintLines(pin))
+	f.forget.Show()
+	f.changed()
+}
+
+// fingerprintLines sets a fingerprint's 32 pairs out in four lines of
+// eight: narrow enough for a phone, and easy to compare line by line.
+func fingerprintLines(fp string) string {
+	pairs := strings.Split(fp, ":")
+	var lines []string
+	for len(pairs) > 8 {
+		lines = append(lines, strings.Join(pairs[:8], ":"))
+		pairs = pairs[8:]
+	}
+	return strings.Join(append(lines, strings.Join(pairs, ":")), "\n")
+}
+
+// set shows p's choice.
+func (f *identityFields) set(p Profile) {
+	f.caFile.SetText(p.CAFile)
+	f.setPin(p.Pin)
+	if p.TLS == TLSPinned {
+		f.mode.SetSelected(identityPinned)
+	} else {
+		f.mode.SetSelected(identityVerify)
+	}
+	f.show()
+}
+
+// apply writes the choice into p.
+func (f *identityFields) apply(p *Profile) {
+	p.TLS, p.CAFile, p.Pin = TLSVerify, strings.TrimSpace(f.caFile.Text), ""
+	if f.mode.Selected == identityPinned {
+		p.TLS, p.CAFile, p.Pin = TLSPinned, "", f.pin
+	}
 }

@@ -49,7 +49,7 @@ type testBackend struct {
 func (b *testBackend) SignIn(ctx context.Context, p Profile, password string) (Session, error) {
 	u := url.URL{Scheme: "postgres", User: url.UserPassword(p.Role, password),
 		Host: net.JoinHostPort(p.Host, strconv.Itoa(p.Port)), Path: "/" + p.Database}
-	db, err := data.Open(ctx, u.String())
+	db, err := data.OpenTrusted(ctx, u.String(), data.Trust{CAFile: p.CAFile, Pinned: p.TLS == TLSPinned, Pin: p.Pin})
 	if err != nil {
 		return Session{}, err
 	}
