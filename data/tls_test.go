@@ -104,6 +104,20 @@ func TestTLSWithRealServer(t *testing.T) {
 		refused(t, dsn("localhost", rootcert(officeCA)), data.Trust{}, "a certificate for another name (127.0.0.1)")
 	})
 
+	// PostgreSQL 17 also takes TLS from the first byte, without the
+	// SSLRequest (sslnegotiation=direct, with ALPN). Older servers do not:
+	// scripts/test-pg-versions runs this on 17 and 18.
+	var version int
+	if err := super.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if version >= 170000 {
+		t.Run("direct TLS", func(t *testing.T) {
+			signedIn(t, dsn("127.0.0.1", rootcert(officeCA)+"&sslnegotiation=direct"), data.Trust{})
+			refused(t, dsn("127.0.0.1", rootcert(otherCA)+"&sslnegotiation=direct"), data.Trust{}, "no authority trusted here has signed")
+		})
+	}
+
 	var pinned *data.DB
 	t.Run("pin on first use", func(t *testing.T) {
 		err := refused(t, dsn("127.0.0.1", ""), data.Trust{Pinned: true}, "First connection to "+server)
