@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -14,9 +15,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/widget"
 	"github.com/zalando/go-keyring"
 
 	"resetdesk/app"
@@ -78,36 +76,24 @@ func runGUI(ctx context.Context, args []string) int {
 
 	// Signed in from the start: the demo stack, or the DATABASE_URL that the
 	// command line uses too. The demo's cluster may need an initdb first, so
-	// a window shows at once and the console replaces it when ready.
+	// the window says so at once and becomes the console when ready.
 	start, what := b.startDemo, "Starting the demo: a private PostgreSQL server and a mail sink…"
 	if !demo {
 		start = func(ctx context.Context) (ui.Session, error) { return b.openURL(ctx, dsn) }
 		what = "Signing in with DATABASE_URL…"
 	}
-	w := a.NewWindow("ResetDesk")
-	status := &widget.Label{Text: what, Wrapping: fyne.TextWrapWord}
-	progress := widget.NewProgressBarInfinite()
-	w.SetContent(container.NewPadded(container.NewVBox(layout.NewSpacer(), progress, status, layout.NewSpacer())))
-	w.Resize(fyne.NewSize(560, 200))
-	go func() {
+	st := ui.Starter{What: what, Start: func(context.Context) (ui.Session, error) {
 		s, err := start(ctx)
-		fyne.Do(func() {
-			if err != nil {
-				progress.Stop()
-				progress.Hide()
-				status.SetText(app.ErrorMessage(err))
-				fmt.Fprintln(os.Stderr, "resetdesk:", app.ErrorMessage(err))
-				return
-			}
-			if mobile {
-				ui.NewMobileSignedIn(a, b, s).Window().Show()
-			} else {
-				ui.NewDesktopSignedIn(a, b, s).Window().Show()
-			}
-			w.Close()
-		})
-	}()
-	w.ShowAndRun()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "resetdesk:", app.ErrorMessage(err))
+		}
+		return s, err
+	}}
+	if mobile {
+		ui.NewMobileStarting(a, b, st).ShowAndRun()
+	} else {
+		ui.NewDesktopStarting(a, b, st).ShowAndRun()
+	}
 	b.closeAll()
 	return 0
 }
@@ -253,7 +239,15 @@ func (b *backend) SendTestMessage(ctx context.Context, sess ui.Session, s ui.SMT
 // Keychain is the OS keychain (Keychain on macOS, Credential Manager on
 // Windows, the Secret Service on Linux). Where there is none, its methods
 // fail and the UI says the password was not saved.
-func (b *backend) Keychain() ui.Keychain { return osKeychain{} }
+// Keychain is the OS keychain; phones have none that the keyring package
+// reaches (no /usr/bin/security on iOS, no Secret Service on Android), so
+// the sign-in screen offers no "Remember password" there.
+func (b *backend) Keychain() ui.Keychain {
+	if runtime.GOOS == "ios" || runtime.GOOS == "android" {
+		return nil
+	}
+	return osKeychain{}
+}
 
 type osKeychain struct{}
 
@@ -372,6 +366,7 @@ func (b *backend) startDemo(ctx context.Context) (ui.Session, error) {
 		info.OrgName, info.Users, info.OwnerRole, DemoPassword, mailDir)
 	sess := b.session(db)
 	sess.Again.Name = "Demo: " + info.OrgName
+	sess.Again.Temporary = true // a new port each run: never a saved profile
 	sess.AgainHint = fmt.Sprintf("The demo's console roles (%s and the other admins) all have the password %s. "+
 		"To finish a one-time reset as the user would, choose %q below and type the code from the newest mail in %s.",
 		info.OwnerRole, DemoPassword, "I have a one-time password", mailDir)

@@ -50,6 +50,18 @@ func NewDesktopSignedIn(a fyne.App, b Backend, s Session) *Desktop {
 	return newDesktop(a, b, &s, defaultOptions())
 }
 
+// NewDesktopStarting returns the desktop window saying what st does, then
+// showing the console of the session st opens, in the same window.
+func NewDesktopStarting(a fyne.App, b Backend, st Starter) *Desktop {
+	return newDesktopStarting(a, b, st, defaultOptions())
+}
+
+func newDesktopStarting(a fyne.App, b Backend, st Starter, o options) *Desktop {
+	d := newDesktop(a, b, nil, o)
+	startSession(st, d.signIn, d.showSignIn)
+	return d
+}
+
 func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
 	applyThemePreference(a)
 	d := &Desktop{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}

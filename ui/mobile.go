@@ -94,6 +94,14 @@ func NewMobileSignedIn(a fyne.App, b Backend, s Session) *Mobile {
 	return newMobile(a, b, &s, defaultMobileOptions(a))
 }
 
+// NewMobileStarting returns the mobile window saying what st does, then
+// showing the home page of the session st opens, in the same window.
+func NewMobileStarting(a fyne.App, b Backend, st Starter) *Mobile {
+	m := newMobile(a, b, nil, defaultMobileOptions(a))
+	startSession(st, m.signIn, m.showSignIn)
+	return m
+}
+
 func newMobile(a fyne.App, b Backend, s *Session, o mobileOptions) *Mobile {
 	applyThemePreference(a)
 	m := &Mobile{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}

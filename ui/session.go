@@ -92,6 +92,34 @@ func resume(s Session, in *signInScreen, showSignIn func()) {
 	})
 }
 
+// Starter opens a session that the window waits for: the demo's stack, or
+// the DATABASE_URL the command line uses too. What says what it is doing.
+// The shell shows it in its own window, which then becomes the console: a
+// second window, with the first closed under the pointer, crashed Fyne's
+// GLFW driver at the next mouse move.
+type Starter struct {
+	What  string
+	Start func(context.Context) (Session, error)
+}
+
+// startSession runs st off the Fyne goroutine while the window says what
+// it does, then opens the shell as resume does; a failure shows the
+// sign-in screen with its sentence, from where a real server can be used.
+func startSession(st Starter, in *signInScreen, showSignIn func()) {
+	in.win.SetContent(in.busyView(st.What))
+	in.spawn(func() {
+		s, err := st.Start(context.Background())
+		fyne.Do(func() {
+			if err != nil {
+				showSignIn()
+				in.showError(err)
+				return
+			}
+			resume(s, in, showSignIn)
+		})
+	})
+}
+
 // clipboardLifetime is how long a copied password stays on the clipboard.
 const clipboardLifetime = 60 * time.Second
 

@@ -466,3 +466,36 @@ func TestActivityLinesStayInTheirRows(t *testing.T) {
 	equal(t, "the chosen line, whole", p.activityLine.Text, p.activityText(0))
 	equal(t, "shown", p.activityLine.Visible(), true)
 }
+
+// 1.1: a session that opens after the window (the demo, DATABASE_URL) is
+// waited for in the console's own window, which then shows the console:
+// no second window, no first one closed under the pointer. A failure
+// leaves the sign-in screen with the reason.
+func TestStartingInTheSameWindow(t *testing.T) {
+	f := newFixture(t)
+	sess := f.c.sess
+	before := len(f.app.Driver().AllWindows())
+	var waiting string
+	start := func(context.Context) (Session, error) {
+		w := f.app.Driver().AllWindows()[len(f.app.Driver().AllWindows())-1]
+		for _, o := range test.LaidOutObjects(w.Content()) {
+			if l, ok := o.(*widget.Label); ok && l.Visible() {
+				waiting = l.Text
+			}
+		}
+		return sess, nil
+	}
+	d := newDesktopStarting(f.app, f.backend, Starter{What: "Starting the demo…", Start: start}, testOptions())
+	equal(t, "said while waiting", waiting, "Starting the demo…")
+	if d.console == nil {
+		t.Fatalf("no console: %s", d.signIn.status.Text)
+	}
+	equal(t, "one new window, the console's", len(f.app.Driver().AllWindows()), before+1)
+
+	failed := newDesktopStarting(f.app, f.backend, Starter{What: "Starting the demo…", Start: func(context.Context) (Session, error) {
+		return Session{}, app.Errorf(app.EUNAVAILABLE, "ResetDesk's demo needs the PostgreSQL server.")
+	}}, testOptions())
+	equal(t, "no console", failed.console == nil, true)
+	equal(t, "the reason", failed.signIn.status.Text, "ResetDesk's demo needs the PostgreSQL server.")
+	equal(t, "the sign-in form to use instead", failed.win.Content(), failed.signIn.view)
+}
