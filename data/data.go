@@ -109,10 +109,15 @@ func openConfig(ctx context.Context, cfg pq.Config, t Trust) (*DB, error) {
 	d.db.SetMaxOpenConns(4)
 	d.db.SetMaxIdleConns(2)
 	d.db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := d.db.PingContext(ctx); err != nil {
+	// Sign in now, so that a wrong password or an unreachable server shows
+	// at once; the connection then waits in the pool for the first query.
+	// (A Ping would add a round trip of its own.)
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
 		d.db.Close()
 		return nil, d.mapErr(err)
 	}
+	conn.Close()
 	return d, nil
 }
 

@@ -85,37 +85,134 @@ func (r orgRow) org() app.Org {
 	}
 }
 
-const selectActor = `SELECT ` + userColumns + ` FROM resetdesk.users WHERE db_role = session_user`
+// selectActor reads the console user, their permissions and their org in
+// one round trip: on a slow link each statement costs one.
+const selectActor = `
+	WITH me AS (SELECT ` + userColumns + ` FROM resetdesk.users WHERE db_role = session_user)
+	SELECT me.*, resetdesk.my_permissions() AS permissions,
+	       o.id AS "org.id", o.name AS "org.name", o.admins_may_set_passwords AS "org.admins_may_set_passwords",
+	       extract(epoch FROM o.otp_ttl) AS "org.otp_ttl_s",
+	       extract(epoch FROM o.temp_password_ttl) AS "org.temp_password_ttl_s",
+	       o.min_password_length AS "org.min_password_length", o.sso_enabled AS "org.sso_enabled",
+	       o.require_reset_reason AS "org.require_reset_reason",
+	       o.completion_instructions AS "org.completion_instructions", o.mail_relay AS "org.mail_relay",
+	       o.time_zone AS "org.time_zone", o.created_at AS "org.created_at"
+	  FROM me JOIN resetdesk.orgs o ON o.id = me.org_id`
 
-const selectOrg = `
-	SELECT id, name, admins_may_set_passwords, extract(epoch FROM otp_ttl) AS otp_ttl_s,
-	       extract(epoch FROM temp_password_ttl) AS temp_password_ttl_s, min_password_length,
-	       sso_enabled, require_reset_reason, completion_instructions, mail_relay, time_zone, created_at
-	  FROM resetdesk.orgs WHERE id = $1`
+type actorRow struct {
+	userRow
+	Permissions pq.StringArray `db:"permissions"`
+	Org         orgRow         `db:"org"`
+}
 
 // Actor returns the signed-in console user, their permissions and their org.
-// ENOTFOUND when the role is not a ResetDesk console user.
+// EUNAUTHORIZED when the role is not a ResetDesk console user here.
 func (d *DB) Actor(ctx context.Context) (app.Actor, app.Org, error) {
-	var u userRow
-	if err := d.db.GetContext(ctx, &u, selectActor); err != nil {
+	var r actorRow
+	if err := d.db.GetContext(ctx, &r, selectActor); err != nil {
 		if err == sql.ErrNoRows {
 			return app.Actor{}, app.Org{}, app.Errorf(app.EUNAUTHORIZED, "The role %s is not a ResetDesk admin in this database.", d.cfg.User)
 		}
 		return app.Actor{}, app.Org{}, fmt.Errorf("data: actor: %w", d.mapErr(err))
 	}
-	var perms pq.StringArray
-	if err := d.db.GetContext(ctx, &perms, `SELECT resetdesk.my_permissions()`); err != nil {
-		return app.Actor{}, app.Org{}, fmt.Errorf("data: actor: %w", d.mapErr(err))
-	}
-	var o orgRow
-	if err := d.db.GetContext(ctx, &o, selectOrg, u.OrgID); err != nil {
-		return app.Actor{}, app.Org{}, fmt.Errorf("data: actor: %w", d.mapErr(err))
-	}
-	a := app.Actor{User: u.user()}
-	for _, p := range perms {
+	a := app.Actor{User: r.user()}
+	for _, p := range r.Permissions {
 		a.Permissions = append(a.Permissions, app.Permission(p))
 	}
-	return a, o.org(), nil
+	return a, r.Org.org(), nil
+}
+
+// selectActorAndUsers is selectActor and selectUsers in one round trip: the
+// actor's row first (kind 0, with permissions and org), then the users
+// (kind 1). A role that is no console user here gets no row at all.
+const selectActorAndUsers = `
+	WITH me AS (SELECT ` + userColumns + ` FROM resetdesk.users WHERE db_role = session_user)
+	SELECT * FROM (
+	SELECT 0 AS kind, me.*, resetdesk.my_permissions() AS permissions,
+	       jsonb_build_object('id', o.id, 'name', o.name, 'admins_may_set_passwords', o.admins_may_set_passwords,
+	           'otp_ttl_s', extract(epoch FROM o.otp_ttl), 'temp_password_ttl_s', extract(epoch FROM o.temp_password_ttl),
+	           'min_password_length', o.min_password_length, 'sso_enabled', o.sso_enabled,
+	           'require_reset_reason', o.require_reset_reason, 'completion_instructions', o.completion_instructions,
+	           'mail_relay', o.mail_relay, 'time_zone', o.time_zone) AS org
+	  FROM me JOIN resetdesk.orgs o ON o.id = me.org_id
+	UNION ALL
+	SELECT 1, ` + userColumns + `, NULL, NULL
+	   FROM resetdesk.users
+	  WHERE org_id = (SELECT org_id FROM me)
+	    AND ($1 = '' OR display_name ILIKE '%' || $1 || '%' OR primary_email::text ILIKE '%' || $1 || '%'
+	         OR mobile_number LIKE '%' || $1 || '%' OR id::text = $1)
+	) x
+	ORDER BY kind, lower(display_name), id`
+
+// orgJSON is an org as selectActorAndUsers sends it.
+type orgJSON struct {
+	ID                    int64   `json:"id"`
+	Name                  string  `json:"name"`
+	AdminsMaySetPasswords bool    `json:"admins_may_set_passwords"`
+	OTPTTLSeconds         float64 `json:"otp_ttl_s"`
+	TempTTLSeconds        float64 `json:"temp_password_ttl_s"`
+	MinPasswordLength     int     `json:"min_password_length"`
+	SSOEnabled            bool    `json:"sso_enabled"`
+	RequireResetReason    bool    `json:"require_reset_reason"`
+	Instructions          string  `json:"completion_instructions"`
+	MailRelay             bool    `json:"mail_relay"`
+	TimeZone              string  `json:"time_zone"`
+}
+
+// ActorAndUsers is Actor and Users in one round trip, for the command line,
+// which connects for each command: EUNAUTHORIZED when the role is no
+// console user in this database (instead of an empty list).
+func (d *DB) ActorAndUsers(ctx context.Context, f app.UserFilter) (app.Actor, app.Org, []app.User, error) {
+	rows, err := d.db.QueryxContext(ctx, selectActorAndUsers, escapeLike(strings.TrimSpace(f.Search)))
+	if err != nil {
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for") {
+			// A login outside the console groups may not even read users.
+			return app.Actor{}, app.Org{}, nil, app.Errorf(app.EUNAUTHORIZED, "The role %s is not a ResetDesk admin in this database.", d.cfg.User)
+		}
+		return app.Actor{}, app.Org{}, nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+	}
+	defer rows.Close()
+	var (
+		actor app.Actor
+		org   app.Org
+		users []app.User
+		found bool
+	)
+	for rows.Next() {
+		var r struct {
+			Kind int `db:"kind"`
+			userRow
+			Permissions pq.StringArray `db:"permissions"`
+			Org         []byte         `db:"org"`
+		}
+		if err := rows.StructScan(&r); err != nil {
+			return app.Actor{}, app.Org{}, nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+		}
+		if r.Kind == 1 {
+			users = append(users, r.user())
+			continue
+		}
+		found = true
+		actor = app.Actor{User: r.user()}
+		for _, p := range r.Permissions {
+			actor.Permissions = append(actor.Permissions, app.Permission(p))
+		}
+		var o orgJSON
+		if err := json.Unmarshal(r.Org, &o); err != nil {
+			return app.Actor{}, app.Org{}, nil, fmt.Errorf("data: users: org: %w", err)
+		}
+		org = orgRow{ID: o.ID, Name: o.Name, AdminsMaySetPasswords: o.AdminsMaySetPasswords, OTPTTLSeconds: o.OTPTTLSeconds,
+			TempTTLSeconds: o.TempTTLSeconds, MinPasswordLength: o.MinPasswordLength, SSOEnabled: o.SSOEnabled,
+			RequireResetReason: o.RequireResetReason, Instructions: o.Instructions, MailRelay: o.MailRelay, TimeZone: o.TimeZone}.org()
+	}
+	if err := rows.Err(); err != nil {
+		return app.Actor{}, app.Org{}, nil, fmt.Errorf("data: users: %w", d.mapErr(err))
+	}
+	if !found {
+		return app.Actor{}, app.Org{}, nil, app.Errorf(app.EUNAUTHORIZED, "The role %s is not a ResetDesk admin in this database.", d.cfg.User)
+	}
+	return actor, org, users, nil
 }
 
 const selectUsers = `

@@ -335,7 +335,7 @@ func runUsers(ctx context.Context, env Env, args []string) int {
 		return fail(env, err)
 	}
 	defer dir.Close()
-	users, err := dir.Users(ctx, app.UserFilter{Search: *search})
+	_, org, users, err := actorAndUsers(ctx, dir, app.UserFilter{Search: *search})
 	if err != nil {
 		return fail(env, err)
 	}
@@ -347,7 +347,7 @@ func runUsers(ctx context.Context, env Env, args []string) int {
 				Status: u.Status, Role: u.Role, Locked: u.Locked(now), SSO: u.SSOManaged, MustChange: u.MustChangePassword,
 				HasPassword: u.HasPassword, Undeliverabe: u.PrimaryEmailUndeliverable}
 		}
-		return writeJSON(env, map[string]any{"status": okStatus, "data": out})
+		return writeJSON(env, map[string]any{"status": okStatus, "org": orgOf(org), "data": out})
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ZUID\tNAME\tLOGIN\tSTATUS\tROLE\tLOCKED")
@@ -359,8 +359,36 @@ func runUsers(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, oneLine(u.DisplayName), u.Login(), u.Status, u.Role, locked)
 	}
 	tw.Flush()
-	fmt.Fprintf(env.Stderr, "%d users\n", len(users))
+	fmt.Fprintf(env.Stderr, "%d users in %s (zoid %d)\n", len(users), oneLine(org.Name), org.ID)
 	return ExitOK
+}
+
+// orgJSON names the org a command acted in: the same zoid repeats in every
+// office's database, so the name says which office it was.
+type orgJSON struct {
+	ZOID int64  `json:"zoid"`
+	Name string `json:"name"`
+}
+
+func orgOf(o app.Org) orgJSON { return orgJSON{ZOID: o.ID, Name: o.Name} }
+
+// actorAndUsers reads the signed-in console user, their org and the users
+// the filter selects, in one round trip where the directory can: the
+// command line connects for each command, and on a slow link every
+// statement counts. A role that is no console user here is EUNAUTHORIZED,
+// never an empty list.
+func actorAndUsers(ctx context.Context, dir Directory, f app.UserFilter) (app.Actor, app.Org, []app.User, error) {
+	if d, ok := dir.(interface {
+		ActorAndUsers(context.Context, app.UserFilter) (app.Actor, app.Org, []app.User, error)
+	}); ok {
+		return d.ActorAndUsers(ctx, f)
+	}
+	actor, org, err := dir.Actor(ctx)
+	if err != nil {
+		return actor, org, nil, err
+	}
+	users, err := dir.Users(ctx, f)
+	return actor, org, users, err
 }
 
 func oneLine(s string) string {

@@ -84,14 +84,11 @@ func runReset(ctx context.Context, env Env, args []string) int {
 		return fail(env, err)
 	}
 	defer dir.Close()
-	actor, org, err := dir.Actor(ctx)
+	actor, org, all, err := actorAndUsers(ctx, dir, app.UserFilter{})
 	if err != nil {
 		return fail(env, err)
 	}
-	users, unknown, err := resolve(ctx, dir, targets)
-	if err != nil {
-		return fail(env, err)
-	}
+	users, unknown := resolve(all, targets)
 	for _, t := range unknown {
 		bad = append(bad, resultJSON{Email: t, Result: "skipped", Reason: "not_found", Message: "No such user in this organization."})
 	}
@@ -109,16 +106,12 @@ func runReset(ctx context.Context, env Env, args []string) int {
 			fmt.Fprintln(env.Stderr, "resetdesk: the resets stand, but recording the mail outcome failed:", app.ErrorMessage(err))
 		}
 	}
-	return printResults(env, results, bad, *asJSON)
+	return printResults(env, org, results, bad, *asJSON)
 }
 
-// resolve finds the users named by email, zuid or mobile number in one
-// query: the whole list, matched here, whatever the number of targets.
-func resolve(ctx context.Context, dir Directory, targets []string) ([]app.User, []string, error) {
-	all, err := dir.Users(ctx, app.UserFilter{})
-	if err != nil {
-		return nil, nil, err
-	}
+// resolve finds the users named by email, zuid or mobile number in all, the
+// whole list read in one query, whatever the number of targets.
+func resolve(all []app.User, targets []string) ([]app.User, []string) {
 	index := make(map[string]app.User, 2*len(all))
 	for _, u := range all {
 		index[strconv.FormatInt(u.ID, 10)] = u
@@ -137,10 +130,10 @@ func resolve(ctx context.Context, dir Directory, targets []string) ([]app.User, 
 			unknown = append(unknown, t)
 		}
 	}
-	return users, unknown, nil
+	return users, unknown
 }
 
-func printResults(env Env, results []app.ResetResult, bad []resultJSON, asJSON bool) int {
+func printResults(env Env, org app.Org, results []app.ResetResult, bad []resultJSON, asJSON bool) int {
 	code := ExitOK
 	if len(bad) > 0 {
 		code = ExitSkipped
@@ -163,7 +156,7 @@ func printResults(env Env, results []app.ResetResult, bad []resultJSON, asJSON b
 	}
 	out = append(out, bad...)
 	if asJSON {
-		if c := writeJSON(env, map[string]any{"status": okStatus, "data": out}); c != ExitOK {
+		if c := writeJSON(env, map[string]any{"status": okStatus, "org": orgOf(org), "data": out}); c != ExitOK {
 			return c
 		}
 		return code
@@ -182,6 +175,7 @@ func printResults(env Env, results []app.ResetResult, bad []resultJSON, asJSON b
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", zuid, oneLine(j.Email), j.Result, j.Delivery, j.Password, oneLine(note))
 	}
 	tw.Flush()
+	fmt.Fprintf(env.Stderr, "in %s (zoid %d)\n", oneLine(org.Name), org.ID)
 	return code
 }
 
