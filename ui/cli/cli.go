@@ -64,7 +64,10 @@ func init() {
 	commands = []command{
 		{"setup", "--org NAME --owner-email EMAIL --owner-role ROLE [--owner-name NAME]", "create or upgrade the schema, roles, org and owner (owner password on stdin)", runSetup},
 		{"role add", "NAME --permissions reset_password,set_password,...", "create or update a custom role", runRoleAdd},
-		{"admin add", "ROLE --email EMAIL [--name NAME] [--admin | --custom-role NAME]", "add a console user with their own login role (password on stdin)", runAdminAdd},
+		{"admin add", "ROLE --email EMAIL [--name NAME] [--admin | --custom-role NAME] [--promote]", "add a console user with their own login role (password on stdin); --promote makes an existing member one", runAdminAdd},
+		{"admin set-role", "EMAIL|ZUID admin|CUSTOM_ROLE", "give a console user another role", runAdminChange("set-role")},
+		{"admin disable", "EMAIL|ZUID", "disable a console user", runAdminChange("disable")},
+		{"admin remove", "EMAIL|ZUID", "make a console user a member again", runAdminChange("remove")},
 		{"import", "FILE.csv", "add users from a CSV file (email,name,mobile,secondary_email,role,status; at most 300)", runImport},
 		{"users", "[--search Q] [--json]", "list users", runUsers},
 		{"reset", "[EMAIL|ZUID ...] [--file FILE.csv] [--set-password [--generate | --password-stdin]] [--force-change] [--email-password] [--clear-mobile-sessions=true|false] [--unlock] [--json]", "reset passwords", runReset},
@@ -213,18 +216,24 @@ func runRoleAdd(ctx context.Context, env Env, args []string) int {
 	if err != nil || len(pos) != 1 {
 		return usageError(env, "usage: resetdesk role add NAME --permissions reset_password,...")
 	}
-	var ps []app.Permission
-	for _, p := range strings.Split(*perms, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			ps = append(ps, app.Permission(p))
-		}
-	}
-	p, err := env.Provision(ctx)
+	ps := permissionList(*perms)
+	// The owner's own connection, or a DBA's.
+	m, dir, err := manager(ctx, env)
 	if err != nil {
 		return fail(env, err)
 	}
-	defer p.Close()
-	if err := p.AddRole(ctx, pos[0], ps); err != nil {
+	if m != nil {
+		defer dir.Close()
+		err = m.SaveCustomRole(ctx, pos[0], ps)
+	} else {
+		var p app.Provisioner
+		if p, err = env.Provision(ctx); err != nil {
+			return fail(env, err)
+		}
+		defer p.Close()
+		err = p.AddRole(ctx, pos[0], ps)
+	}
+	if err != nil {
 		return fail(env, err)
 	}
 	fmt.Fprintf(env.Stdout, "role %s: %s\n", pos[0], *perms)
@@ -237,28 +246,44 @@ func runAdminAdd(ctx context.Context, env Env, args []string) int {
 	fs.StringVar(&o.Email, "email", "", "the admin's email")
 	fs.StringVar(&o.Name, "name", "", "the admin's display name")
 	fs.StringVar(&o.CustomRole, "custom-role", "", "a custom role instead of admin")
+	fs.BoolVar(&o.Promote, "promote", false, "make an existing member of the directory this console user, keeping their name, mobile number and secondary email")
 	fs.Bool("admin", false, "a full admin (the default)")
 	pos, err := parse(fs, args)
 	if err != nil || len(pos) != 1 || o.Email == "" {
-		return usageError(env, "usage: resetdesk admin add ROLE --email EMAIL [--admin | --custom-role NAME]")
+		return usageError(env, "usage: resetdesk admin add ROLE --email EMAIL [--admin | --custom-role NAME] [--promote]")
 	}
 	o.LoginRole = pos[0]
 	if o.Password, err = readSecret(env, bufio.NewReader(env.Stdin), "Database password for "+o.LoginRole+": "); err != nil {
 		return fail(env, err)
 	}
-	p, err := env.Provision(ctx)
+	// The owner's own connection, or a DBA's.
+	m, dir, err := manager(ctx, env)
 	if err != nil {
 		return fail(env, err)
 	}
-	defer p.Close()
-	if err := p.AddAdmin(ctx, o); err != nil {
+	if m != nil {
+		defer dir.Close()
+		_, err = m.AddConsoleUser(ctx, o)
+	} else {
+		var p app.Provisioner
+		if p, err = env.Provision(ctx); err != nil {
+			return fail(env, err)
+		}
+		defer p.Close()
+		err = p.AddAdmin(ctx, o)
+	}
+	if err != nil {
 		return fail(env, err)
 	}
 	kind := "admin"
 	if o.CustomRole != "" {
 		kind = o.CustomRole
 	}
-	fmt.Fprintf(env.Stdout, "added %s as %s with login role %s\n", o.Email, kind, o.LoginRole)
+	verb := "added"
+	if o.Promote {
+		verb = "promoted"
+	}
+	fmt.Fprintf(env.Stdout, "%s %s as %s with login role %s\n", verb, o.Email, kind, o.LoginRole)
 	return ExitOK
 }
 
