@@ -248,12 +248,9 @@ func BenchmarkRoundTrips(b *testing.B) {
 		r := &app.Resetter{Dir: db, Mail: mailer}
 		req := app.ResetRequest{Actor: actor, Org: org, Users: []app.User{user},
 			Options: app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: true}}
-		// What the reset dialog's Confirm runs (ui.verifyAndReset).
+		// What the reset dialog's Confirm runs.
 		measure(b, func() {
-			if err := db.VerifyPassword(ctx, o.Password); err != nil {
-				b.Fatal(err)
-			}
-			res, err := r.Reset(ctx, req)
+			res, err := r.VerifyAndReset(ctx, o.Password, req)
 			if err != nil || len(res) != 1 || res[0].Outcome != app.OutcomeReset {
 				b.Fatalf("reset: %+v, %v", res, err)
 			}
