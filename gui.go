@@ -139,9 +139,14 @@ func (b *backend) closeAll() {
 
 func (b *backend) session(db *data.DB) ui.Session {
 	host, port, database := db.Endpoint()
+	again := ui.Profile{Host: host, Port: port, Database: database, Role: db.Role()}
+	if t := db.Trust(); t.Pinned {
+		again.TLS, again.Pin = ui.TLSPinned, t.Pin
+	} else {
+		again.CAFile = t.CAFile
+	}
 	return ui.Session{Directory: db, Resetter: &app.Resetter{Dir: db, Mail: b.mailer},
-		Server: db.Server(), Role: db.Role(), Close: db.Close,
-		Again: ui.Profile{Host: host, Port: port, Database: database, Role: db.Role()}}
+		Server: db.Server(), Role: db.Role(), Close: db.Close, Again: again}
 }
 
 // openURL signs in with a connection URL, as the command line does.

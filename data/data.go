@@ -150,6 +150,16 @@ func (d *DB) Endpoint() (host string, port int, database string) {
 	return d.cfg.Host, int(d.cfg.Port), d.cfg.Database
 }
 
+// Trust returns how this pool proves its server, for signing in again
+// later: a connection string's sslrootcert file counts as the CA file.
+func (d *DB) Trust() Trust {
+	t := d.trust
+	if !t.Pinned && t.CAFile == "" && d.cfg.SSLRootCert != "system" {
+		t.CAFile = d.cfg.SSLRootCert
+	}
+	return t
+}
+
 // Server names the server for messages, as host:port.
 func (d *DB) Server() string { return serverName(d.cfg) }
 

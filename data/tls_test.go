@@ -91,7 +91,11 @@ func TestTLSWithRealServer(t *testing.T) {
 	}
 
 	t.Run("verify-full with the office CA as sslrootcert", func(t *testing.T) {
-		signedIn(t, dsn("127.0.0.1", rootcert(officeCA)), data.Trust{})
+		db := signedIn(t, dsn("127.0.0.1", rootcert(officeCA)), data.Trust{})
+		// Signing in again from the sign-in screen keeps the CA.
+		if got := db.Trust().CAFile; got != officeCA.file {
+			t.Errorf("CA file to sign in again with: %q", got)
+		}
 	})
 	t.Run("verify-full with the system's roots and the profile's CA file", func(t *testing.T) {
 		signedIn(t, dsn("127.0.0.1", "sslmode=verify-full"), data.Trust{CAFile: officeCA.file})
@@ -128,6 +132,9 @@ func TestTLSWithRealServer(t *testing.T) {
 		pinned, err = data.OpenTrusted(ctx, dsn("127.0.0.1", ""), data.Trust{Pinned: true, Pin: confirm.Fingerprint})
 		if err != nil {
 			t.Fatalf("%v (%q)", err, app.ErrorMessage(err))
+		}
+		if got := pinned.Trust(); !got.Pinned || got.Pin != confirm.Fingerprint {
+			t.Errorf("trust to sign in again with: %+v", got)
 		}
 		if err := pinned.VerifyPassword(ctx, password); err != nil {
 			t.Fatalf("verification on the pinned server: %v", err)
