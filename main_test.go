@@ -558,3 +558,34 @@ func TestMailSaysWhereAndHow(t *testing.T) {
 		}
 	}
 }
+
+// TestSelfServiceAddByOwner: the owner makes a self-service login with their
+// own connection, and it finishes a reset; an admin may not make one, and a
+// taken name is refused with a sentence.
+func TestSelfServiceAddByOwner(t *testing.T) {
+	f := newFixture(t)
+	kiosk := f.prefix + "_kiosk"
+	out := mustRun(t, 0, f.owner, f.password+"\n", "self-service", "add", kiosk)
+	if !strings.Contains(out, "added self-service login "+kiosk) {
+		t.Fatalf("self-service add said: %s", out)
+	}
+	code, _, errOut := run(t, f.admin, f.password+"\n", "self-service", "add", f.prefix+"_kiosk2")
+	if code != cli.ExitError || !strings.Contains(errOut, "Only the owner") {
+		t.Fatalf("an admin added a self-service login: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = run(t, f.owner, f.password+"\n", "self-service", "add", kiosk)
+	if code != cli.ExitError || !strings.Contains(errOut, "already exists") {
+		t.Fatalf("adding %s twice: exit %d, %s", kiosk, code, errOut)
+	}
+	if n := f.count(t, `SELECT count(*) FROM pg_roles WHERE rolname = $1`, f.prefix+"_kiosk2"); n != 0 {
+		t.Fatal("the refused login exists")
+	}
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\n"))
+	mustRun(t, 0, f.admin, "", "reset", "alex@acme.test")
+	pw := "a-kiosk-typed-passphrase"
+	mustRun(t, 0, pgtest.RoleURL(t, f.super, kiosk, f.password), f.lastCode(t, "alex@acme.test")+"\n"+pw+"\n"+pw+"\n",
+		"complete-reset", "--email", "alex@acme.test")
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'add_self_service_login' AND actor = $1`, f.prefix+"_owner"); n != 1 {
+		t.Fatal("the audit does not say the owner added the login")
+	}
+}

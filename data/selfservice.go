@@ -117,3 +117,29 @@ func (a *Admin) AddSelfServiceLogin(ctx context.Context, l app.SelfServiceLogin)
 	}
 	return a.mapErr(tx.Commit())
 }
+
+var _ app.SelfServiceProvisioner = (*DB)(nil)
+
+// AddSelfServiceLogin makes a self-service login on the owner's connection,
+// through the database's add_self_service_login, which refuses anyone but
+// the owner. The password leaves this process only as a SCRAM verifier.
+func (d *DB) AddSelfServiceLogin(ctx context.Context, l app.SelfServiceLogin) error {
+	if !ValidRoleName(l.LoginRole) {
+		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", l.LoginRole)
+	}
+	if err := checkDBPassword(l.Password); err != nil {
+		return err
+	}
+	verifier, err := scramVerifier(l.Password)
+	if err != nil {
+		return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
+	}
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.add_self_service_login($1, $2)`, l.LoginRole, verifier); err != nil {
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for function") {
+			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Only the owner (or the DBA) may add self-service logins."}
+		}
+		return fmt.Errorf("data: add self-service login: %w", d.mapErr(err))
+	}
+	return nil
+}

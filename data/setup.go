@@ -208,8 +208,16 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	if err := tx.GetContext(ctx, &stmt, grantDB); err != nil {
 		return a.mapErr(err)
 	}
+	// The owner's self-service logins (0014) may connect to this database
+	// only: the provisioner grants them CONNECT on it, and nothing more.
+	const grantDBOption = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_provisioner WITH GRANT OPTION', current_database())`
+	var option string
+	if err := tx.GetContext(ctx, &option, grantDBOption); err != nil {
+		return a.mapErr(err)
+	}
 	for _, s := range []string{
 		stmt,
+		option,
 		`CREATE SCHEMA IF NOT EXISTS resetdesk AUTHORIZATION resetdesk_definer`,
 		// Functions the definer creates are not callable by PUBLIC unless a
 		// migration grants them: the safe default for SECURITY DEFINER.
@@ -262,7 +270,7 @@ func ensureProvisioner(ctx context.Context, tx *sqlx.Tx, me dba) error {
 		}
 	}
 	if me.version >= 160000 {
-		stmt := "GRANT " + roleConsole + ", " + roleAdmin + ", " + roleOwner + " TO " + roleProvisioner +
+		stmt := "GRANT " + roleConsole + ", " + roleAdmin + ", " + roleOwner + ", " + roleSelfService + " TO " + roleProvisioner +
 			" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE"
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err

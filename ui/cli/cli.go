@@ -74,7 +74,7 @@ func init() {
 		{"resend", "EMAIL|ZUID", "send a new one-time password, voiding the earlier one", runResend},
 		{"complete-reset", "--email EMAIL", "end user: one-time password, then the new password twice, on stdin (a self-service login)", runCompleteReset},
 		{"change-password", "--email EMAIL", "end user: temporary password, then the new password twice, on stdin (a self-service login)", runChangePassword},
-		{"self-service add", "LOGIN", "a database login for the end user's screens (password on stdin; the DBA's connection)", runSelfServiceAdd},
+		{"self-service add", "LOGIN", "a database login for the end user's screens (password on stdin; the owner's connection or the DBA's)", runSelfServiceAdd},
 		{"policy set", "NAME=VALUE ...", "change the organization's policies (the owner): " + strings.Join(policyNames, ", "), runPolicySet},
 		{"policy", "", "show the organization's policies", runPolicy},
 		{"mail-sink", "--listen ADDR --dir DIR", "a local SMTP sink that writes .eml files", runMailSink},

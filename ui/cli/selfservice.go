@@ -69,6 +69,35 @@ func isTerminal(r io.Reader) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// selfServiceProvisioner picks the path of DATABASE_URL's role: a console
+// user (the database lets only the owner) adds the login through a database
+// function; any other role is taken for the DBA.
+func selfServiceProvisioner(ctx context.Context, env Env) (app.SelfServiceProvisioner, io.Closer, error) {
+	dir, err := env.Connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, _, err := dir.Actor(ctx); err == nil {
+		if sp, ok := dir.(app.SelfServiceProvisioner); ok {
+			return sp, dir, nil
+		}
+	} else if app.ErrorCode(err) != app.EUNAUTHORIZED {
+		dir.Close()
+		return nil, nil, err
+	}
+	dir.Close()
+	p, err := env.Provision(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp, ok := p.(app.SelfServiceProvisioner)
+	if !ok {
+		p.Close()
+		return nil, nil, app.Errorf(app.EINTERNAL, "This connection cannot add self-service logins.")
+	}
+	return sp, p, nil
+}
+
 func runSelfServiceAdd(ctx context.Context, env Env, args []string) int {
 	fs := newFlags("self-service add", env)
 	pos, err := parse(fs, args)
@@ -79,15 +108,11 @@ func runSelfServiceAdd(ctx context.Context, env Env, args []string) int {
 	if l.Password, err = readSecret(env, bufio.NewReader(env.Stdin), "Database password for "+l.LoginRole+": "); err != nil {
 		return fail(env, err)
 	}
-	p, err := env.Provision(ctx)
+	sp, closer, err := selfServiceProvisioner(ctx, env)
 	if err != nil {
 		return fail(env, err)
 	}
-	defer p.Close()
-	sp, ok := p.(app.SelfServiceProvisioner)
-	if !ok {
-		return fail(env, app.Errorf(app.EINTERNAL, "This connection cannot add self-service logins."))
-	}
+	defer closer.Close()
 	if err := sp.AddSelfServiceLogin(ctx, l); err != nil {
 		return fail(env, err)
 	}
