@@ -26,7 +26,7 @@ type bulkReset struct {
 	onFinished func() // after a run that reset someone
 	// The summary line: what the run did, then notes of what was done
 	// with the results since; each note is replaced, not repeated.
-	outcome, savedNote, copiedNote string
+	outcome, savedNote, copiedNote, slipNote string
 
 	targets  *widget.List
 	count    *widget.Label
@@ -44,6 +44,7 @@ type bulkReset struct {
 	table     *textTable
 	save      *widget.Button
 	copyAll   *widget.Button // the passwords to hand over, one line per user
+	slips     *widget.Button // a PDF with a page per user reset
 	close     *widget.Button
 }
 
@@ -92,7 +93,8 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onClose}
 	b.copyAll = &widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll}
 	b.copyAll.Hide()
-	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.close), nil, nil, b.table.withDetail())
+	b.slips = &widget.Button{Text: "Print slips", Icon: theme.DocumentPrintIcon(), OnTapped: b.onPrintSlips}
+	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.slips, b.close), nil, nil, b.table.withDetail())
 	b.resultBox.Hide()
 
 	top := container.NewVBox(
@@ -246,8 +248,11 @@ func (b *bulkReset) apply(d resetDone) {
 	if d.err != nil {
 		text += " " + app.ErrorMessage(d.err)
 	}
-	b.outcome, b.savedNote, b.copiedNote = text, "", ""
+	b.outcome, b.savedNote, b.copiedNote, b.slipNote = text, "", "", ""
 	b.showSummary()
+	if reset == 0 {
+		b.slips.Hide()
+	}
 	if b.handOver() != "" {
 		b.copyAll.Show()
 	}
@@ -346,4 +351,24 @@ func (b *bulkReset) onCopyAll() {
 	b.showSummary()
 }
 
-func (b *bulkReset) showSummary() { b.summary.SetText(b.outcome + b.savedNote + b.copiedNote) }
+func (b *bulkReset) showSummary() {
+	b.summary.SetText(b.outcome + b.savedNote + b.copiedNote + b.slipNote)
+}
+
+// onPrintSlips makes one PDF with a page per user reset and opens it in
+// the PDF viewer.
+func (b *bulkReset) onPrintSlips() {
+	b.slips.Disable()
+	results, org, now, open := append([]app.ResetResult(nil), b.results...), b.c.org, b.c.now(), b.c.opts.openURL
+	b.c.spawn(func() {
+		msg, err := printSlips(org, results, now, open)
+		fyne.Do(func() {
+			b.slips.Enable()
+			if err != nil {
+				msg = app.ErrorMessage(err)
+			}
+			b.slipNote = " " + msg
+			b.showSummary()
+		})
+	})
+}

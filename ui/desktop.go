@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"net/url"
 	"os"
 	"strconv"
 	"time"
@@ -29,9 +30,10 @@ type Desktop struct {
 // options are what tests change: how work leaves the Fyne goroutine, the
 // clock, and how often an open profile that waits for its user reloads.
 type options struct {
-	spawn func(func()) // runs slow work; go f() in the app, f() in tests
-	now   func() time.Time
-	poll  time.Duration // 0: never (tests call poll themselves)
+	spawn   func(func()) // runs slow work; go f() in the app, f() in tests
+	now     func() time.Time
+	openURL func(*url.URL) error // nil: the app's OpenURL (a slip's PDF viewer)
+	poll    time.Duration        // 0: never (tests call poll themselves)
 }
 
 func defaultOptions() options {

@@ -54,9 +54,10 @@ type Mobile struct {
 	users *mobileUsers
 
 	// The pages opened last, so that tests can reach their widgets.
-	lastUser    *mobileUserPage
-	lastReset   *mobileResetPage
-	lastOutcome *mobileOutcomePage
+	lastUser     *mobileUserPage
+	lastReset    *mobileResetPage
+	lastOutcome  *mobileOutcomePage
+	lastHandOver *endUserForm
 }
 
 // mobileOptions are what tests change beside options: the platform, how a

@@ -41,7 +41,7 @@ func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 	r.reset = &widget.Button{Text: "Reset Password", Importance: widget.HighImportance, OnTapped: r.onReset}
 	r.resetForm = newResetForm(m.signedIn, m.win, resetFormSpec{
 		words: phoneWords, users: []app.User{u}, start: mobileDefaultOptions(m, u), touch: true, generate: m.opts.generate,
-		onCancel: r.onCancel, onResult: r.apply, onReady: r.onReady,
+		onCancel: r.onCancel, onResult: r.apply, onReady: r.onReady, handOver: true,
 	})
 	who := &widget.Label{Text: u.DisplayName + " (" + u.Login() + ")", TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	body := container.NewVBox(who, r.fields)
@@ -85,8 +85,30 @@ func (r *mobileResetPage) apply(d resetDone) {
 	if r.m.nav == nil || r.m.nav.top() != r.page {
 		return // signed out or gone back meanwhile; the reset stands
 	}
+	if res := d.results[0]; d.handOver && res.Outcome == app.OutcomeReset && res.Password != "" {
+		r.showHandOver(res.Password)
+		return
+	}
 	o := newMobileOutcomePage(r.m, d.opts, d.results[0], d.err)
 	r.m.lastOutcome = o
 	r.m.nav.replace(o.page)
+	r.m.users.reload()
+}
+
+// showHandOver hands the phone to the user: their form in place of this
+// page, bound to them, with the temporary password only it knows.
+func (r *mobileResetPage) showHandOver(temp string) {
+	var page *mobilePage
+	f := newHandOverForm(r.m.signedIn, r.m.win, r.user, temp, func() {
+		if r.m.nav != nil && r.m.nav.top() == page {
+			r.m.nav.popTo(r.m.users.page)
+		}
+	})
+	f.forPhone()
+	page = &mobilePage{title: "Your new password", content: container.NewVScroll(container.NewPadded(f.box)),
+		onLeave: func() { f.handOver.temp = ""; f.password.SetText(""); f.again.SetText("") }}
+	r.m.lastHandOver = f
+	r.m.nav.replace(page)
+	f.focus()
 	r.m.users.reload()
 }

@@ -21,15 +21,18 @@ type resetDialog struct {
 	user app.User
 	dlg  *dialog.CustomDialog
 
-	form       *fyne.Container // the user, the form and the admin's password
-	outcomeBox *fyne.Container
-	outcome    *widget.Label
-	delivery   *widget.Label
-	expiry     *widget.Label
-	secretBox  *fyne.Container
-	secret     *widget.Label
-	copy       *widget.Button
-	close      *widget.Button
+	form         *fyne.Container // the user, the form and the admin's password
+	outcomeBox   *fyne.Container
+	outcome      *widget.Label
+	delivery     *widget.Label
+	expiry       *widget.Label
+	secretBox    *fyne.Container
+	secret       *widget.Label
+	copy         *widget.Button
+	printSlip    *widget.Button
+	slipNote     *widget.Label
+	close        *widget.Button
+	handOverForm *endUserForm // the user's form after a hand-over reset
 
 	scroll  *container.Scroll
 	buttons *fyne.Container
@@ -42,7 +45,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.resetForm = newResetForm(c.signedIn, c.win, resetFormSpec{
 		words: desktopWords, users: []app.User{u}, chooseMode: true, generate: app.GeneratePassword,
 		start:    app.ResetOptions{Mode: app.ModeOneTime, ForceChange: true, EmailPassword: true, ClearMobileSessions: true, Unlock: u.Locked(c.now())},
-		onCancel: r.onClose, onResult: r.apply, onChange: r.relayout,
+		onCancel: r.onClose, onResult: r.apply, onChange: r.relayout, handOver: true,
 	})
 	consoleNote := &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
 	if u.IsConsoleUser() && u.DBRole != "" {
@@ -63,7 +66,10 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.copy = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: r.onCopy}
 	r.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), container.NewBorder(nil, nil, nil, r.copy, r.secret))
 	r.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: r.onClose}
-	r.outcomeBox = container.NewVBox(r.outcome, r.delivery, r.expiry, r.secretBox)
+	r.printSlip = &widget.Button{Text: "Print slip", Icon: theme.DocumentPrintIcon(), OnTapped: r.onPrintSlip}
+	r.slipNote = &widget.Label{Wrapping: fyne.TextWrapWord}
+	r.slipNote.Hide()
+	r.outcomeBox = container.NewVBox(r.outcome, r.delivery, r.expiry, r.secretBox, container.NewHBox(r.printSlip), r.slipNote)
 	r.outcomeBox.Hide()
 	r.close.Hide()
 
@@ -86,9 +92,14 @@ func (r *resetDialog) relayout() {
 	}
 }
 
-// apply shows the outcome in place of the form.
+// apply shows the outcome in place of the form, or, for a hand-over, the
+// user's own form.
 func (r *resetDialog) apply(d resetDone) {
 	r.result = d.results[0]
+	if d.handOver && r.result.Outcome == app.OutcomeReset && r.result.Password != "" {
+		r.showHandOver()
+		return
+	}
 	r.form.Hide()
 	r.outcomeBox.Show()
 	r.cancel.Hide()
@@ -107,8 +118,48 @@ func (r *resetDialog) apply(d resetDone) {
 	} else {
 		r.secretBox.Hide()
 	}
+	if r.result.Outcome != app.OutcomeReset {
+		r.printSlip.Hide()
+	}
 	r.relayout()
 	r.c.reloadAfterReset()
+}
+
+// showHandOver turns the dialog into the user's form: the temporary
+// password goes from the result into the form, which alone knows it, and
+// is never shown.
+func (r *resetDialog) showHandOver() {
+	temp := r.result.Password
+	r.result.Password = ""
+	r.handOverForm = newHandOverForm(r.c.signedIn, r.c.win, r.user, temp, r.onClose)
+	r.form.Hide()
+	r.cancel.Hide()
+	r.confirm.Hide()
+	r.scroll.Content.(*fyne.Container).Add(r.handOverForm.box)
+	r.relayout()
+	r.handOverForm.focus()
+	r.c.reloadAfterReset()
+}
+
+// onPrintSlip makes the user's slip and opens it in the PDF viewer.
+func (r *resetDialog) onPrintSlip() {
+	r.printSlip.Disable()
+	res, org, now, open := r.result, r.c.org, r.c.now(), r.c.opts.openURL
+	r.c.spawn(func() {
+		msg, err := printSlips(org, []app.ResetResult{res}, now, open)
+		fyne.Do(func() {
+			r.printSlip.Enable()
+			r.slipNote.Show()
+			if err != nil {
+				r.slipNote.Importance = widget.DangerImportance
+				r.slipNote.SetText(app.ErrorMessage(err))
+			} else {
+				r.slipNote.Importance = widget.MediumImportance
+				r.slipNote.SetText(msg)
+			}
+			r.relayout()
+		})
+	})
 }
 
 // onCopy puts the password on the clipboard, and takes it off again after
@@ -120,6 +171,9 @@ func (r *resetDialog) onCopy() {
 
 func (r *resetDialog) onClose() {
 	r.forget()
+	if r.handOverForm != nil {
+		r.handOverForm.handOver.temp = ""
+	}
 	r.secret.SetText("")
 	r.result.Password = ""
 	r.dlg.Hide()
@@ -135,6 +189,8 @@ func (r *resetDialog) fit() {
 	content := r.form.MinSize()
 	if r.outcomeBox.Visible() {
 		content = r.outcomeBox.MinSize()
+	} else if r.handOverForm != nil {
+		content = r.handOverForm.box.MinSize()
 	}
 	h := content.Height + r.buttons.MinSize().Height + 8*pad + 5*ts // title and dialog padding
 	if max := r.c.win.Canvas().Size().Height * 0.9; max > 0 && h > max {

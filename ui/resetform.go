@@ -18,6 +18,14 @@ const (
 	modeSetLabel     = "Set password"
 )
 
+// The hand-over choice and what it means.
+const (
+	handOverLabel = "Let the user type it"
+	handOverNote  = "After you confirm, this screen becomes the user's: they type a new password of their own, twice, " +
+		"and you never see it. Closing it before they finish leaves the account as the reset left it: " +
+		"the old password no longer works and nobody knows the new one."
+)
+
 // resetWords are a frame's words for the form: the desktop's, or Zoho
 // One's mobile ones on the phone.
 type resetWords struct {
@@ -59,6 +67,9 @@ type resetFormSpec struct {
 	start    app.ResetOptions
 	touch    bool // finger-tall fields, for a phone
 	generate func(minLen int) (string, error)
+	// handOver offers "Let the user type it" in set-password mode: after
+	// Confirm, the user types their own password on this device.
+	handOver bool
 
 	onCancel func()           // Cancel, or Escape from the admin's password, while no reset runs
 	onResult func(resetDone)  // a reset ran: show its outcome
@@ -73,6 +84,9 @@ type resetDone struct {
 	opts    app.ResetOptions
 	results []app.ResetResult
 	err     error
+	// handOver: the user types their own password next; results[0].Password
+	// is the unseen temporary one it replaces, never to be shown.
+	handOver bool
 }
 
 // resetForm is the one reset form, the same in the one-user dialog, the
@@ -102,6 +116,8 @@ type resetForm struct {
 	strength      *widget.Label
 	forceChange   *widget.Check
 	emailPassword *widget.Check
+	handOver      *widget.Check // "Let the user type it"
+	handOverNote  *widget.Label
 	options       *optionChecks
 	verify        *verifyEntry
 	status        *widget.Label
@@ -171,7 +187,12 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	if spec.bulk {
 		f.generator.Hide()
 	}
-	f.setBox = container.NewVBox(f.generator, f.forceChange, f.emailPassword)
+	f.handOver = &widget.Check{Text: handOverLabel, OnChanged: func(bool) { f.onMode("") }}
+	f.handOverNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: handOverNote}
+	f.setBox = container.NewVBox(f.handOver, f.handOverNote, f.generator, f.forceChange, f.emailPassword)
+	if !spec.handOver || spec.bulk {
+		f.handOver.Hide()
+	}
 	options := container.NewVBox(f.options.webSessions, f.options.clearMobile, f.options.unlock)
 	if w.sessions != "" {
 		options.Objects = append([]fyne.CanvasObject{&widget.Label{Text: w.sessions, TextStyle: fyne.TextStyle{Bold: true}}}, options.Objects...)
@@ -227,8 +248,17 @@ func (f *resetForm) opts() app.ResetOptions {
 		if !f.spec.bulk {
 			o.Password = f.password.Text
 		}
+		if f.handingOver() {
+			o = app.HandOverMode(o)
+		}
 	}
 	return o
+}
+
+// handingOver reports whether the user will type their own password after
+// Confirm.
+func (f *resetForm) handingOver() bool {
+	return f.handOver.Visible() && f.handOver.Checked && f.modeNow() == app.ModeSetPassword
 }
 
 func (f *resetForm) onMode(string) {
@@ -239,6 +269,20 @@ func (f *resetForm) onMode(string) {
 		f.setBox.Show()
 	} else {
 		f.setBox.Hide()
+	}
+	// Handing over, nobody types, sees or mails a password here: the reset
+	// sets one that nobody sees and the user replaces it at once.
+	for _, o := range []fyne.CanvasObject{f.generator, f.forceChange, f.emailPassword} {
+		if f.handingOver() || (o == f.generator && f.spec.bulk) {
+			o.Hide()
+		} else {
+			o.Show()
+		}
+	}
+	if f.handingOver() {
+		f.handOverNote.Show()
+	} else {
+		f.handOverNote.Hide()
 	}
 	f.refresh()
 }
@@ -327,7 +371,7 @@ func (f *resetForm) onPasswordChanged(pw string) {
 // password must pass the policy, or the strength line turns red.
 func (f *resetForm) ready() bool {
 	opts := f.opts()
-	if opts.Mode != app.ModeSetPassword || f.spec.bulk || len(f.users) != 1 {
+	if opts.Mode != app.ModeSetPassword || f.spec.bulk || len(f.users) != 1 || f.handingOver() {
 		return true
 	}
 	if !showStrength(f.strength, opts.Password, f.s.org.MinPasswordLength, f.users[0]) {
@@ -344,7 +388,7 @@ func (f *resetForm) onConfirm() {
 	if f.confirm.Disabled() || !f.ready() {
 		return
 	}
-	opts := f.opts()
+	opts, handOver := f.opts(), f.handingOver()
 	f.running = true
 	f.refresh()
 	f.cancel.Disable()
@@ -359,7 +403,7 @@ func (f *resetForm) onConfirm() {
 	s := f.s
 	s.spawn(func() {
 		results, err := s.sess.Resetter.VerifyAndReset(s.ctx, adminPassword, req)
-		fyne.Do(func() { f.apply(resetDone{opts: opts, results: results, err: err}) })
+		fyne.Do(func() { f.apply(resetDone{opts: opts, results: results, err: err, handOver: handOver}) })
 	})
 }
 

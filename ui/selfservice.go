@@ -78,6 +78,18 @@ type endUserForm struct {
 
 	rules      app.PasswordRules // MinLength 0 (the default) until known
 	rulesAsked bool
+
+	handOver *handOverTo // set for a hand-over on the admin's device
+}
+
+// handOverTo binds the form to a hand-over: the user the admin just reset,
+// the temporary password that reset set (only this process knows it, and
+// nobody sees it), and the admin's session, which replaces it with the
+// password the user types.
+type handOverTo struct {
+	s    *signedIn
+	user app.User
+	temp string
 }
 
 // SelfServiceConn is a connection as this computer's self-service login.
@@ -128,7 +140,34 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	f.box = container.NewVBox(container.NewBorder(nil, nil, logo, nil, f.title), f.formBox, f.doneBox,
 		container.NewHBox(f.back, layout.NewSpacer(), f.other))
 	f.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), f.box.MinSize().Height), f.box))
-	f.showSetUp()
+	if prefs != nil {
+		f.showSetUp()
+	}
+	return f
+}
+
+// newHandOverForm is the end user's form on the admin's device after a
+// hand-over reset of user: a new password twice, nothing else. onClose
+// runs on Done or Close; closing unfinished changes nothing, so the account
+// stays as the reset left it.
+func newHandOverForm(s *signedIn, win fyne.Window, user app.User, temp string, onClose func()) *endUserForm {
+	f := newEndUserForm(nil, nil, win, s.spawn, endUserTemporary, onClose)
+	f.handOver = &handOverTo{s: s, user: user, temp: temp}
+	f.title.SetText("Choose your new password")
+	f.login.SetText(user.Login())
+	// Only the new password, twice: a form of its own, since a Fyne form's
+	// items are fixed once it is drawn.
+	f.form = &widget.Form{Items: f.form.Items[2:]}
+	f.formBox.Objects[1] = f.form
+	who := &widget.Label{Wrapping: fyne.TextWrapWord, Text: user.DisplayName + " (" + user.Login() + "): type a new password of your own, twice. " +
+		"Nobody else sees it, and it is not shown anywhere."}
+	f.formBox.Objects[0] = who
+	f.notSetUp.Hide()
+	f.importer.Hide()
+	f.other.Hide()
+	f.back.SetText("Close without a new password")
+	f.back.Show()
+	f.box.Refresh()
 	return f
 }
 
@@ -202,6 +241,10 @@ func (f *endUserForm) onPasswordChanged() {
 	f.clearError()
 	if f.password.Text == "" {
 		f.strength.SetText("")
+		return
+	}
+	if ho := f.handOver; ho != nil { // the admin's session knows the org's rules and the user's name
+		showStrength(f.strength, f.password.Text, ho.s.org.MinPasswordLength, ho.user)
 		return
 	}
 	f.loadRules()
@@ -287,6 +330,13 @@ func (f *endUserForm) onSubmit() {
 	f.busy.Show()
 	kind := f.kind
 	req := app.SelfServiceRequest{Login: f.login.Text, Secret: f.secret.Text, NewPassword: f.password.Text, Again: f.again.Text}
+	if ho := f.handOver; ho != nil {
+		f.spawn(func() {
+			status, err := handOverWork(ho, req.NewPassword, req.Again)
+			fyne.Do(func() { f.applyHandOver(status, err) })
+		})
+		return
+	}
 	f.spawn(func() {
 		status, err := f.complete(kind, req)
 		fyne.Do(func() { f.apply(kind, status, err) })
@@ -310,6 +360,38 @@ func (f *endUserForm) complete(kind endUserKind, req app.SelfServiceRequest) (ap
 		f.drop()
 	}
 	return status, err
+}
+
+// handOverWork is the slow part of a hand-over: the admin's session
+// replaces the temporary password with the user's.
+func handOverWork(ho *handOverTo, pw, again string) (app.CompletionStatus, error) {
+	h, ok := ho.s.sess.Directory.(app.HandOverer)
+	if !ok {
+		return "", app.Errorf(app.EINTERNAL, "This directory cannot take a hand-over.")
+	}
+	return app.HandOver(ho.s.ctx, h, ho.s.org, ho.user, ho.temp, pw, again)
+}
+
+// applyHandOver shows a hand-over's result in the words of this device:
+// the user typed, the admin's session did the rest.
+func (f *endUserForm) applyHandOver(status app.CompletionStatus, err error) {
+	switch {
+	case err != nil && app.ErrorCode(err) == app.EINVALID:
+	case err != nil:
+		err = app.Errorf(app.ErrorCode(err), "Nothing changed: %s", app.ErrorMessage(err))
+	case status == app.CompletionExpired:
+		err = app.Errorf(app.EINVALID, "The reset's temporary password has expired, so nothing changed. Close this and reset the password again.")
+	case status != app.CompletionOK:
+		err = app.Errorf(app.EINVALID, "This hand-over no longer works: the password changed since the reset. Close this and reset the password again.")
+	}
+	if err != nil {
+		f.busy.Hide()
+		f.submit.Enable()
+		f.showError(err)
+		return
+	}
+	f.handOver.temp = ""
+	f.apply(endUserCode, status, nil)
 }
 
 // apply shows the result: the done page, or a sentence with the form as
@@ -370,6 +452,11 @@ func (f *endUserForm) onOther() {
 
 // onLeave goes back, forgetting what was typed and the connection.
 func (f *endUserForm) onLeave() {
+	if f.handOver != nil {
+		f.handOver.temp = ""
+		f.password.SetText("")
+		f.again.SetText("")
+	}
 	f.close()
 	if f.onBack != nil {
 		f.onBack()
@@ -423,8 +510,12 @@ func (f *endUserForm) showError(err error) {
 // focus puts the cursor in the first field, so that the user can type at
 // once.
 func (f *endUserForm) focus() {
-	if c := fyne.CurrentApp().Driver().CanvasForObject(f.login); c != nil {
-		c.Focus(f.login)
+	first := fyne.Focusable(f.login)
+	if f.handOver != nil {
+		first = f.password
+	}
+	if c := fyne.CurrentApp().Driver().CanvasForObject(first.(fyne.CanvasObject)); c != nil {
+		c.Focus(first)
 	}
 }
 

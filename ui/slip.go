@@ -182,6 +182,9 @@ func printSlips(org app.Org, results []app.ResetResult, now time.Time, open func
 		return "", err
 	}
 	u := &url.URL{Scheme: "file", Path: path}
+	if open == nil {
+		open = fyne.CurrentApp().OpenURL
+	}
 	fyne.DoAndWait(func() { err = open(u) })
 	if err != nil {
 		removeSlip(path)
