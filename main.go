@@ -6,8 +6,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -78,6 +80,20 @@ func mailerFromEnv() (app.Mailer, error) {
 	}
 	return mail.NewMailer(cfg)
 }
+
+// cacheDir is ResetDesk's folder in the user's cache folder: the demo's
+// cluster and mail live there.
+func cacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "resetdesk")
+}
+
+// report prints err for whoever runs the command: its sentence and, when
+// it has one, its cause.
+func report(err error) { fmt.Fprintln(os.Stderr, "resetdesk:", err) }
 
 func runSink(ctx context.Context, listen, dir string, ready func(addr string)) error {
 	s, err := sink.Start(listen, dir)

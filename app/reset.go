@@ -54,7 +54,7 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 	}
 	// A one-time password that cannot be mailed is lost, and with it the
 	// user's access: refuse before anything changes.
-	if opts.NeedsMail() && !r.mailConfigured() {
+	if opts.NeedsMail() && !MailReady(r.Mail) {
 		return nil, Errorf(EUNAVAILABLE, "No mail server is configured, so nobody could receive the new password. Set one up in Settings (or RESETDESK_SMTP_URL) first, or set a password and hand it over.")
 	}
 	progress := req.Progress
@@ -211,54 +211,9 @@ func (r *Resetter) VerifyAndReset(ctx context.Context, adminPassword string, req
 }
 
 // send mails the notices and returns, for each, the error and the number of
-// attempts (1 when the mailer does not count them).
+// attempts.
 func (r *Resetter) send(ctx context.Context, notices []Notice) ([]error, []int) {
-	errs, attempts := make([]error, len(notices)), make([]int, len(notices))
-	if len(notices) == 0 {
-		return errs, attempts
-	}
-	if r.Mail == nil {
-		for i := range errs {
-			errs[i] = Errorf(EUNAVAILABLE, "No mail server is configured. Set one up in Settings, then use Resend.")
-		}
-		return errs, attempts
-	}
-	var got []error
-	var tries []int
-	if c, ok := r.Mail.(CountingMailer); ok {
-		got, tries = c.SendCounted(ctx, notices)
-	} else {
-		got = r.Mail.Send(ctx, notices)
-	}
-	for i := range errs {
-		switch {
-		case len(got) != len(notices):
-			errs[i] = Errorf(EINTERNAL, "The mailer gave no answer for this message.")
-		default:
-			errs[i] = got[i]
-		}
-		attempts[i] = 1
-		if len(tries) == len(notices) {
-			attempts[i] = tries[i]
-		}
-	}
-	return errs, attempts
-}
-
-// MailConfigurer is implemented by a Mailer that may have no server behind
-// it yet, such as one that Settings fills in later.
-type MailConfigurer interface {
-	Configured() bool
-}
-
-func (r *Resetter) mailConfigured() bool {
-	if r.Mail == nil {
-		return false
-	}
-	if c, ok := r.Mail.(MailConfigurer); ok {
-		return c.Configured()
-	}
-	return true
+	return SendCounted(ctx, r.Mail, notices)
 }
 
 func (r *Resetter) now() time.Time {

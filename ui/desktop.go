@@ -46,35 +46,34 @@ func NewDesktop(a fyne.App, b Backend) *Desktop {
 	return newDesktop(a, b, nil, defaultOptions())
 }
 
-// NewDesktopSignedIn returns the desktop window already signed in as s, as
-// the demo opens: it loads the actor and shows the console.
-func NewDesktopSignedIn(a fyne.App, b Backend, s Session) *Desktop {
-	return newDesktop(a, b, &s, defaultOptions())
-}
-
-// NewDesktopStarting returns the desktop window saying what st does, then
-// showing the console of the session st opens, in the same window.
+// NewDesktopStarting returns the desktop window signed in with the
+// session st makes, as the demo and DATABASE_URL open: the window says what
+// st does, then becomes the console (a second window, with the first
+// closed under the pointer, crashed Fyne's GLFW driver), or shows the
+// sign-in screen with the reason.
 func NewDesktopStarting(a fyne.App, b Backend, st Starter) *Desktop {
 	return newDesktopStarting(a, b, st, defaultOptions())
 }
 
 func newDesktopStarting(a fyne.App, b Backend, st Starter, o options) *Desktop {
-	d := newDesktop(a, b, nil, o)
-	startSession(st, d.signIn, d.showSignIn)
-	return d
+	return startDesktop(a, b, &st, o)
 }
 
 func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
+	return startDesktop(a, b, s.starter(), o)
+}
+
+func startDesktop(a fyne.App, b Backend, st *Starter, o options) *Desktop {
 	applyThemePreference(a)
 	d := &Desktop{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}
 	d.win.SetIcon(icons.AppIcon)
 	d.win.Resize(firstWindowSize(userScale(a)))
 	d.win.SetOnClosed(d.onClosed)
-	if s == nil {
+	if st == nil {
 		d.showSignIn()
 	} else {
 		d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
-		resume(*s, d.signIn, d.showSignIn)
+		resume(*st, d.signIn, d.showSignIn)
 	}
 	return d
 }

@@ -89,21 +89,17 @@ func NewMobile(a fyne.App, b Backend) *Mobile {
 	return newMobile(a, b, nil, defaultMobileOptions(a))
 }
 
-// NewMobileSignedIn returns the mobile window already signed in as s, as
-// the demo opens.
-func NewMobileSignedIn(a fyne.App, b Backend, s Session) *Mobile {
-	return newMobile(a, b, &s, defaultMobileOptions(a))
-}
-
-// NewMobileStarting returns the mobile window saying what st does, then
-// showing the home page of the session st opens, in the same window.
+// NewMobileStarting returns the mobile window signed in with the session
+// st makes, as the demo and DATABASE_URL open.
 func NewMobileStarting(a fyne.App, b Backend, st Starter) *Mobile {
-	m := newMobile(a, b, nil, defaultMobileOptions(a))
-	startSession(st, m.signIn, m.showSignIn)
-	return m
+	return startMobile(a, b, &st, defaultMobileOptions(a))
 }
 
 func newMobile(a fyne.App, b Backend, s *Session, o mobileOptions) *Mobile {
+	return startMobile(a, b, s.starter(), o)
+}
+
+func startMobile(a fyne.App, b Backend, st *Starter, o mobileOptions) *Mobile {
 	applyThemePreference(a)
 	m := &Mobile{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}
 	m.win.SetIcon(icons.AppIcon)
@@ -111,10 +107,10 @@ func newMobile(a fyne.App, b Backend, s *Session, o mobileOptions) *Mobile {
 	m.win.SetOnClosed(m.onClosed)
 	m.win.Canvas().SetOnTypedKey(m.onTypedKey)
 	m.signIn = newSignInScreen(a, b, m.win, o.spawn, m.open)
-	if s == nil {
+	if st == nil {
 		m.showSignIn()
 	} else {
-		resume(*s, m.signIn, m.showSignIn)
+		resume(*st, m.signIn, m.showSignIn)
 	}
 	return m
 }

@@ -74,13 +74,35 @@ func (s *signedIn) askSignOut(win fyne.Window, signOut func()) *dialog.ConfirmDi
 	return d
 }
 
-// resume opens a session made before the window (the demo, DATABASE_URL):
-// the window says it is busy while the actor is read off the Fyne
-// goroutine, then the shell opens, or the sign-in screen shows the error.
-func resume(s Session, in *signInScreen, showSignIn func()) {
-	in.win.SetContent(in.busyView("Opening the directory…"))
+// Starter makes the session a window opens with, before anyone signs in:
+// the demo's stack, or DATABASE_URL. Start runs off the Fyne goroutine;
+// What says what it does meanwhile.
+type Starter struct {
+	What  string
+	Start func(context.Context) (Session, error)
+}
+
+// starter opens s as it is; nil for no session.
+func (s *Session) starter() *Starter {
+	if s == nil {
+		return nil
+	}
+	sess := *s
+	return &Starter{What: "Opening the directory…", Start: func(context.Context) (Session, error) { return sess, nil }}
+}
+
+// resume opens the session st makes: the window says what is happening
+// while the session is made and its actor read, off the Fyne goroutine;
+// then the shell opens, or the sign-in screen shows the error.
+func resume(st Starter, in *signInScreen, showSignIn func()) {
+	in.win.SetContent(in.busyView(st.What))
 	in.spawn(func() {
-		actor, org, err := s.Directory.Actor(context.Background())
+		s, err := st.Start(context.Background())
+		var actor app.Actor
+		var org app.Org
+		if err == nil {
+			actor, org, err = s.Directory.Actor(context.Background())
+		}
 		fyne.Do(func() {
 			if err != nil {
 				showSignIn()
@@ -88,34 +110,6 @@ func resume(s Session, in *signInScreen, showSignIn func()) {
 				return
 			}
 			in.onSignedIn(s, actor, org)
-		})
-	})
-}
-
-// Starter opens a session that the window waits for: the demo's stack, or
-// the DATABASE_URL the command line uses too. What says what it is doing.
-// The shell shows it in its own window, which then becomes the console: a
-// second window, with the first closed under the pointer, crashed Fyne's
-// GLFW driver at the next mouse move.
-type Starter struct {
-	What  string
-	Start func(context.Context) (Session, error)
-}
-
-// startSession runs st off the Fyne goroutine while the window says what
-// it does, then opens the shell as resume does; a failure shows the
-// sign-in screen with its sentence, from where a real server can be used.
-func startSession(st Starter, in *signInScreen, showSignIn func()) {
-	in.win.SetContent(in.busyView(st.What))
-	in.spawn(func() {
-		s, err := st.Start(context.Background())
-		fyne.Do(func() {
-			if err != nil {
-				showSignIn()
-				in.showError(err)
-				return
-			}
-			resume(s, in, showSignIn)
 		})
 	})
 }

@@ -90,19 +90,7 @@ func (b *testBackend) SendTestMessage(ctx context.Context, sess Session, s SMTPS
 		}
 		m = mm
 	}
-	id, err := sess.Directory.CreateTestDelivery(ctx, to)
-	if err != nil {
-		return err
-	}
-	errs := m.Send(ctx, []app.Notice{{DeliveryID: id, Kind: app.KindTest, To: to}})
-	d := app.Delivery{ID: id, Status: app.DeliverySent, Attempts: 1}
-	if errs[0] != nil {
-		d.Status, d.LastError = app.DeliveryFailed, app.ErrorMessage(errs[0])
-	}
-	if err := sess.Directory.RecordDeliveries(ctx, []app.Delivery{d}); err != nil {
-		return err
-	}
-	return errs[0]
+	return app.SendTestMessage(ctx, sess.Directory, m, to)
 }
 
 func (b *testBackend) Keychain() Keychain { return b.keychain }

@@ -1,0 +1,98 @@
+// Package demo starts the private stack behind `resetdesk demo` (DESIGN.md
+// section 7): a PostgreSQL cluster under the user's cache folder, an org
+// seeded with people who cover every rule of a reset, and an SMTP sink that
+// keeps each message as an .eml file. main wires it; nothing else imports it.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/localpg"
+	"resetdesk/mail"
+	"resetdesk/mail/sink"
+)
+
+// Password is the database password of the demo's console roles (the
+// owner, an admin and a helpdesk user): what the demo admin types at "Enter
+// your password for verification". The cluster listens on loopback only
+// and holds made-up people, so a published password is fine.
+const Password = "northwind-demo"
+
+// Stack is a running demo: the seeded org's names and URLs, where its mail
+// goes, and a mailer that sends there.
+type Stack struct {
+	data.DemoInfo
+	MailDir string
+	Mailer  app.Mailer
+
+	closers []func() error
+}
+
+// Start brings the stack up in dir (the cluster in dir/demo-pg, the mail in
+// dir/demo-mail), creating the cluster on first use. On failure it stops
+// what it had started.
+func Start(ctx context.Context, dir string) (_ *Stack, err error) {
+	s := &Stack{MailDir: filepath.Join(dir, "demo-mail")}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	cluster, err := localpg.Start(ctx, filepath.Join(dir, "demo-pg"))
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, cluster.Stop)
+	if s.DemoInfo, err = data.SeedDemo(ctx, cluster.SuperURL(), data.DemoOptions{Password: Password}); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(s.MailDir, 0o700); err != nil {
+		return nil, &app.Error{Code: app.EINTERNAL, Message: "The demo cannot create its mail folder " + s.MailDir + ".", Err: err}
+	}
+	sk, err := sink.Start("127.0.0.1:0", s.MailDir)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, sk.Close)
+	cfg, err := mail.ParseURL("smtp://" + sk.Addr() + "?tls=none")
+	if err != nil {
+		return nil, err
+	}
+	cfg.From = "ResetDesk <noreply@northwind.example>"
+	if s.Mailer, err = mail.NewMailer(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// MailRoute says where the demo's mail goes, for Settings.
+func (s *Stack) MailRoute() string { return "the demo's own mail sink, as .eml files in " + s.MailDir }
+
+// Hint is the line the sign-in screen shows after signing out of the demo.
+func (s *Stack) Hint() string {
+	return fmt.Sprintf("The demo's console roles (%s and the other admins) all have the password %s. "+
+		"To finish a one-time reset as the user would, choose %q below and type the code from the newest mail in %s.",
+		s.OwnerRole, Password, "I have a one-time password", s.MailDir)
+}
+
+// Banner is what the command line prints once the demo is up.
+func (s *Stack) Banner() string {
+	return fmt.Sprintf("resetdesk demo: %s, %d users; signed in as %s (password for verification: %s); mail goes to %s",
+		s.OrgName, s.Users, s.OwnerRole, Password, s.MailDir)
+}
+
+// Close stops the sink, then the cluster.
+func (s *Stack) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
