@@ -29,6 +29,7 @@ func main() {
 	if len(args) == 0 || args[0] == "demo" || args[0] == "-mobile" || isSelfServiceWindow(args) {
 		os.Exit(runGUI(ctx, args))
 	}
+	refuseCommandsInGUIBuild()
 	os.Exit(cli.Run(ctx, args, cliEnv(os.Getenv("DATABASE_URL"))))
 }
 
