@@ -23,12 +23,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -58,7 +56,8 @@ type Server struct {
 	super *sql.DB // the upstream superuser, to read SCRAM secrets
 	admin *sql.DB // the same superuser on PgBouncer's admin console
 
-	mu   sync.Mutex // serializes auth_file rewrites
+	mu   sync.Mutex  // serializes auth_file rewrites
+	cred *credential // who PgBouncer runs as; nil: as us
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -102,6 +101,7 @@ func Start(t testing.TB, mode Mode) *Server {
 	if err != nil {
 		t.Fatalf("pgbouncertest: %v", err)
 	}
+	s.cred = cred
 	if err := s.writeAuthFile(context.Background(), cred); err != nil {
 		t.Fatalf("pgbouncertest: %v", err)
 	}
@@ -150,25 +150,6 @@ func find(t testing.TB) string {
 	return ""
 }
 
-// runAs is who PgBouncer runs as: root hands the folder to the postgres OS
-// user, since PgBouncer will not run as root; anyone else runs it as
-// themselves.
-func runAs(dir string) (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, errors.New("running as root, and there is no postgres OS user to run PgBouncer as")
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if err := os.Chown(dir, uid, gid); err != nil {
-		return nil, err
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-}
-
 func (s *Server) poolSize() int {
 	if s.Mode == Session {
 		return 20
@@ -202,7 +183,7 @@ admin_users = %s
 
 // writeAuthFile copies every role's SCRAM secret from the server into
 // PgBouncer's auth_file (mode 0600, the pooler's user's).
-func (s *Server) writeAuthFile(ctx context.Context, cred *syscall.Credential) error {
+func (s *Server) writeAuthFile(ctx context.Context, cred *credential) error {
 	rows, err := s.super.QueryContext(ctx, `SELECT rolname, rolpassword FROM pg_authid
 		 WHERE rolcanlogin AND rolpassword LIKE 'SCRAM-SHA-256$%' ORDER BY rolname`)
 	if err != nil {
@@ -232,11 +213,11 @@ func (s *Server) writeAuthFile(ctx context.Context, cred *syscall.Credential) er
 	return os.Rename(tmp, s.path("userlist.txt"))
 }
 
-func (s *Server) start(bin string, cred *syscall.Credential) error {
+func (s *Server) start(bin string, cred *credential) error {
 	os.Remove(s.path("pgbouncer.log"))
 	cmd := exec.Command(bin, s.path("pgbouncer.ini"))
 	cmd.Dir = s.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	runInGroupAs(cmd, cred)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -268,11 +249,11 @@ func (s *Server) stop() {
 		return
 	default:
 	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT) // SIGINT: safe shutdown, at once
+	interruptGroup(s.cmd) // SIGINT: safe shutdown, at once
 	select {
 	case <-s.done:
 	case <-time.After(maxWait):
-		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(s.cmd)
 		<-s.done
 	}
 }
@@ -303,11 +284,7 @@ func (s *Server) Refresh(t testing.TB) {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var cred *syscall.Credential
-	if s.cmd.SysProcAttr != nil {
-		cred = s.cmd.SysProcAttr.Credential
-	}
-	if err := s.writeAuthFile(context.Background(), cred); err != nil {
+	if err := s.writeAuthFile(context.Background(), s.cred); err != nil {
 		t.Fatalf("pgbouncertest: %v", err)
 	}
 	// RELOAD on the admin console rereads the auth_file before it answers.
