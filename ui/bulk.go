@@ -46,6 +46,8 @@ type bulkReset struct {
 	copyAll   *widget.Button // the passwords to hand over, one line per user
 	slips     *widget.Button // a PDF with a page per user reset
 	close     *widget.Button
+
+	confirmClose *dialog.ConfirmDialog // asks before passwords are thrown away
 }
 
 // bulkWords are the desktop's words, for many users.
@@ -90,7 +92,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{22, 6, 26, 10, 14},
 		func() int { return len(b.results) }, b.resultCell)
 	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
-	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onClose}
+	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults}
 	b.copyAll = &widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll}
 	b.copyAll.Hide()
 	b.slips = &widget.Button{Text: "Print slips", Icon: theme.DocumentPrintIcon(), OnTapped: b.onPrintSlips}
@@ -101,17 +103,35 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		container.NewBorder(nil, nil, nil, container.NewHBox(b.add, b.attach), b.count),
 		b.addBox, b.notes,
 	)
-	bottom := container.NewVBox(b.fields, widget.NewSeparator(), b.check, container.NewHBox(b.cancel, b.confirm))
-	b.form = container.NewBorder(top, bottom, nil, nil, b.targets)
+	// The users being reset stay in view whatever the window's size: the
+	// list and the options share the height, and the options scroll.
+	options := container.NewVScroll(container.NewVBox(b.fields, widget.NewSeparator(), b.check))
+	b.form = container.NewBorder(top, container.NewHBox(b.cancel, b.confirm), nil, nil,
+		container.NewGridWithRows(2, b.targets, options))
 
 	b.body = container.NewStack(b.form, b.resultBox)
 	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", b.body, c.win)
-	b.dlg.Resize(fyne.NewSize(60*theme.TextSize(), 50*theme.TextSize()))
+	b.dlg.Resize(bulkDialogSize(c.win.Canvas().Size()))
 	b.addUsers(users)
 	b.dlg.Show()
 	b.focus()
 	c.lastBulk = b
 	return b
+}
+
+// bulkDialogSize is the bulk dialog's size in a window of win: 60 by 50
+// text heights, or most of a smaller window (1024x640 at scale 1.5 is
+// about 680x420).
+func bulkDialogSize(win fyne.Size) fyne.Size {
+	ts := theme.TextSize()
+	s := fyne.NewSize(60*ts, 50*ts)
+	if win.Width > 0 {
+		s.Width = min(s.Width, win.Width*0.95)
+	}
+	if win.Height > 0 {
+		s.Height = min(s.Height, win.Height*0.92)
+	}
+	return s
 }
 
 // addUsers adds users not in the list yet.
@@ -133,7 +153,7 @@ func (b *bulkReset) addUsers(users []app.User) {
 // showUsers makes list the users to reset.
 func (b *bulkReset) showUsers(list []app.User) {
 	b.setUsers(list)
-	b.count.SetText(fmt.Sprintf("%d users", len(b.users)))
+	b.count.SetText(plural(len(b.users), "user"))
 	b.targets.Refresh()
 }
 
@@ -321,6 +341,29 @@ func (b *bulkReset) onSave() {
 }
 
 func (b *bulkReset) saveResults(w io.Writer) error { return app.WriteResultsCSV(w, b.results) }
+
+// onCloseResults closes the results, after asking when passwords the admin
+// must hand over were neither emailed nor copied: closing throws them
+// away, and the users were told to ask the admin for them.
+func (b *bulkReset) onCloseResults() {
+	n := strings.Count(b.handOver(), "\n")
+	if n == 0 || b.copiedNote != "" {
+		b.onClose()
+		return
+	}
+	b.confirmClose = dialog.NewConfirm("Close without the passwords?",
+		fmt.Sprintf("The new passwords of %s were not emailed and have not been copied. Closing loses them, and those users "+
+			"would have to be reset again. Close anyway?", plural(n, "user")),
+		func(ok bool) {
+			if ok {
+				b.onClose()
+			}
+		}, b.c.win)
+	b.confirmClose.SetConfirmText("Close anyway")
+	b.confirmClose.SetDismissText("Keep them")
+	b.confirmClose.SetConfirmImportance(widget.DangerImportance)
+	b.confirmClose.Show()
+}
 
 func (b *bulkReset) onClose() {
 	b.forget()

@@ -56,8 +56,11 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	} else {
 		consoleNote.Hide()
 	}
-	who := &widget.Label{Text: u.DisplayName + " (" + u.Login() + ")", TextStyle: fyne.TextStyle{Bold: true}}
-	r.form = container.NewVBox(consoleNote, who, r.fields, widget.NewSeparator(), r.check)
+	// Whom the reset is for, the login on a line of its own: a long name
+	// wraps and never pushes the email out of sight or the dialog wide.
+	who := &widget.Label{Text: u.DisplayName, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
+	login := &widget.Label{Text: u.Login(), Wrapping: fyne.TextWrapBreak}
+	r.form = container.NewVBox(consoleNote, container.New(&rowsLayout{}, who, login), r.fields, widget.NewSeparator(), r.check)
 
 	r.outcome = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	r.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -196,5 +199,9 @@ func (r *resetDialog) fit() {
 	if max := r.c.win.Canvas().Size().Height * 0.9; max > 0 && h > max {
 		h = max
 	}
-	r.dlg.Resize(fyne.NewSize(36*ts, h))
+	w := float32(36 * ts)
+	if max := r.c.win.Canvas().Size().Width * 0.95; max > 0 && w > max {
+		w = max
+	}
+	r.dlg.Resize(fyne.NewSize(w, h))
 }

@@ -113,6 +113,7 @@ type resetForm struct {
 	regenerate    *widget.Button
 	reveal        *widget.Check
 	plain         *widget.Check
+	generated     string // the password onRegenerate made last: typed ones are kept
 	strength      *widget.Label
 	forceChange   *widget.Check
 	emailPassword *widget.Check
@@ -150,7 +151,7 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	f.regenerate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: f.onRegenerate}
 	f.password = &widget.Entry{Password: true, OnChanged: f.onPasswordChanged, ActionItem: f.regenerate}
 	f.reveal = &widget.Check{Text: "Show password", OnChanged: f.onReveal}
-	f.plain = &widget.Check{Text: w.plain, OnChanged: func(bool) { f.onRegenerate() }}
+	f.plain = &widget.Check{Text: w.plain, OnChanged: func(bool) { f.onPlain() }}
 	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
 	f.forceChange = &widget.Check{Text: w.force, Checked: start.ForceChange}
 	f.emailPassword = &widget.Check{Text: w.email, Checked: start.EmailPassword, OnChanged: func(bool) { f.refresh() }}
@@ -288,16 +289,28 @@ func (f *resetForm) onMode(string) {
 }
 
 // refusal says why a reset with the options now cannot go ahead: the role
-// may not, or the one user would be skipped. "" when it can.
-func (f *resetForm) refusal() string {
+// may not, or the one user would be skipped. "" when it can. notice is
+// true when confirming still does something: for a user whose primary
+// address bounces, the notice to their secondary address, as the bulk
+// reset sends it.
+func (f *resetForm) refusal() (why string, notice bool) {
 	opts := f.opts()
 	if err := app.CheckMayReset(f.s.actor, f.s.org, opts); err != nil {
-		return app.ErrorMessage(err)
+		return app.ErrorMessage(err), false
 	}
 	if f.spec.bulk || len(f.users) != 1 {
-		return "" // the results say who was skipped and why
+		return "", false // the results say who was skipped and why
 	}
-	return app.SkipReasonFor(f.s.actor, f.s.org, f.users[0], opts).Sentence()
+	u := f.users[0]
+	reason := app.SkipReasonFor(f.s.actor, f.s.org, u, opts)
+	if reason == app.SkipPrimaryUndeliverable {
+		if u.SecondaryEmail == "" {
+			return "Mail to " + u.PrimaryEmail + " bounces and there is no secondary email: nothing can be sent. Contact the user directly.", false
+		}
+		return "Mail to " + u.PrimaryEmail + " bounces, so no reset will be sent. " + f.spec.words.confirm + " sends a notice to their secondary email, " +
+			u.SecondaryEmail + ", asking them to contact the office.", true
+	}
+	return reason.Sentence(), false
 }
 
 // refresh says first why nothing would happen, if so, and offers Confirm
@@ -305,14 +318,18 @@ func (f *resetForm) refusal() string {
 // just be skipped, and no reset of this form runs (a second one would void
 // the first's password).
 func (f *resetForm) refresh() {
-	why := f.refusal()
+	why, notice := f.refusal()
 	if why == "" {
 		f.skipNote.Hide()
 	} else {
+		f.skipNote.Importance = widget.DangerImportance
+		if notice {
+			f.skipNote.Importance = widget.WarningImportance
+		}
 		f.skipNote.SetText(why)
 		f.skipNote.Show()
 	}
-	ready := why == "" && len(f.users) > 0
+	ready := (why == "" || notice) && len(f.users) > 0
 	if ready && !f.running {
 		f.confirm.Enable()
 	} else {
@@ -347,7 +364,16 @@ func (f *resetForm) onRegenerate() {
 		f.strength.SetText(app.ErrorMessage(err))
 		return
 	}
+	f.generated = pw
 	f.password.SetText(pw)
+}
+
+// onPlain shapes the generated password: a password the admin typed is
+// theirs, and ticking the box never replaces it (regenerate does).
+func (f *resetForm) onPlain() {
+	if f.password.Text == "" || f.password.Text == f.generated {
+		f.onRegenerate()
+	}
 }
 
 // onReveal shows or hides the password's characters.

@@ -499,3 +499,111 @@ func TestStartingInTheSameWindow(t *testing.T) {
 	equal(t, "the reason", failed.signIn.status.Text, "ResetDesk's demo needs the PostgreSQL server.")
 	equal(t, "the sign-in form to use instead", failed.win.Content(), failed.signIn.view)
 }
+
+// 1.5: closing bulk results whose passwords were neither emailed nor
+// copied asks first; "Keep them" keeps the dialog, copying lets it close.
+func TestBulkCloseWarnsBeforeLosingPasswords(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"]})
+	b.mode.SetSelected(modeSetLabel)
+	b.emailPassword.SetChecked(false)
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	equal(t, "summary", b.summary.Text, "2 reset, 0 skipped.")
+	test.Tap(b.close)
+	if b.confirmClose == nil {
+		t.Fatal("Close threw the passwords away without asking")
+	}
+	b.confirmClose.Dismiss()
+	equal(t, "kept", b.results[0].Password != "", true)
+	equal(t, "still open", b.resultBox.Visible(), true)
+	test.Tap(b.copyAll)
+	b.confirmClose = nil
+	test.Tap(b.close)
+	equal(t, "copied: closes without asking", b.confirmClose == nil, true)
+	equal(t, "passwords forgotten", b.results[0].Password, "")
+}
+
+// 1.6: in a small window (1024x640 at scale 1.5 is about 680x430) the bulk
+// dialog fits, and the list of users keeps rows in view beside the options.
+func TestBulkDialogKeepsTheUsersInView(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(680, 430))
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"], f.users["erin@acme.example"]})
+	b.mode.SetSelected(modeSetLabel)
+	equal(t, "count", b.count.Text, "3 users")
+	size := b.dlg.MinSize()
+	if size.Width > 680 || size.Height > 430 {
+		t.Errorf("the dialog needs %v in a 680x430 window", size)
+	}
+	if h := b.targets.Size().Height; h < 2*b.targets.MinSize().Height {
+		t.Errorf("the users list is %v tall: no room for its rows", h)
+	}
+	s := bulkDialogSize(fyne.NewSize(680, 430))
+	if s.Width > 680 || s.Height > 430 {
+		t.Errorf("bulkDialogSize = %v", s)
+	}
+	one := openBulkReset(f.c, []app.User{f.users["alice@acme.example"]})
+	equal(t, "one user", one.count.Text, "1 user")
+}
+
+// 1.7: a very long name wraps in the reset dialog, which keeps its width,
+// and the email stays in view.
+func TestResetDialogLongName(t *testing.T) {
+	f := newFixture(t)
+	u := f.users["alice@acme.example"]
+	u.DisplayName = strings.Repeat("Alexandrina Bartholomew-Constantinopoulou ", 4) + "Anders"
+	r := openResetDialog(f.c, u)
+	if w := r.dlg.MinSize().Width; w > 40*theme.TextSize() {
+		t.Errorf("the dialog needs %v wide", w)
+	}
+	found := false
+	for _, o := range test.LaidOutObjects(r.form) {
+		if l, ok := o.(*widget.Label); ok && l.Text == "alice@acme.example" && l.Visible() && l.Size().Width > 0 {
+			found = true
+		}
+	}
+	equal(t, "the email shows", found, true)
+}
+
+// 1.8: for a user whose primary address bounces, the dialog says what
+// confirming will do, and confirming sends the notice to the secondary
+// address, as the bulk reset does.
+func TestBouncingPrimaryGetsTheNotice(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.users SET primary_email_undeliverable = true, secondary_email = 'bob.home@elsewhere.example' WHERE primary_email = 'bob@acme.example'`)
+	bob := f.user(t, "bob@acme.example")
+	r := openResetDialog(f.c, bob)
+	equal(t, "says what will happen", r.skipNote.Text,
+		"Mail to bob@acme.example bounces, so no reset will be sent. Yes, Confirm sends a notice to their secondary email, bob.home@elsewhere.example, asking them to contact the office.")
+	equal(t, "confirm enabled", r.confirm.Disabled(), false)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	msgs := f.sink.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "bob.home@elsewhere.example" {
+		t.Fatalf("sink got %d messages: %+v", len(msgs), msgs)
+	}
+
+	f.o.Exec(t, `UPDATE resetdesk.users SET secondary_email = NULL WHERE primary_email = 'bob@acme.example'`)
+	r = openResetDialog(f.c, f.user(t, "bob@acme.example"))
+	equal(t, "nothing to send: confirm off", r.confirm.Disabled(), true)
+}
+
+// 2.7: "Letters and digits only" shapes generated passwords; a typed one
+// is kept.
+func TestPlainKeepsATypedPassword(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	generated := r.password.Text
+	test.Tap(r.plain)
+	if r.password.Text == generated || strings.Trim(r.password.Text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+		t.Errorf("a generated password was not made again of letters and digits: %q", r.password.Text)
+	}
+	r.password.SetText("My-Own-Chosen-Phrase-42")
+	test.Tap(r.plain)
+	test.Tap(r.plain)
+	equal(t, "typed password kept", r.password.Text, "My-Own-Chosen-Phrase-42")
+}
