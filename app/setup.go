@@ -79,4 +79,9 @@ type AdminManager interface {
 	DisableConsoleUser(ctx context.Context, userID int64) error
 	// RemoveConsoleUser makes a console user a plain member again.
 	RemoveConsoleUser(ctx context.Context, userID int64) error
+	// ConsoleUsers lists the org's console users (the owner included),
+	// disabled ones too.
+	ConsoleUsers(ctx context.Context) ([]User, error)
+	// CustomRoles lists the custom roles, by name.
+	CustomRoles(ctx context.Context) ([]CustomRole, error)
 }

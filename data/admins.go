@@ -75,3 +75,41 @@ func (d *DB) RemoveConsoleUser(ctx context.Context, userID int64) error {
 	}
 	return nil
 }
+
+const selectConsoleUsers = `
+	SELECT ` + userColumns + `
+	  FROM resetdesk.users
+	 WHERE org_id = (SELECT org_id FROM resetdesk.users WHERE db_role = session_user) AND db_role IS NOT NULL
+	 ORDER BY role <> 'owner', lower(display_name), id`
+
+// ConsoleUsers lists the org's console users, the owner first.
+func (d *DB) ConsoleUsers(ctx context.Context) ([]app.User, error) {
+	var rows []userRow
+	if err := d.db.SelectContext(ctx, &rows, selectConsoleUsers); err != nil {
+		return nil, fmt.Errorf("data: console users: %w", d.mapErr(err))
+	}
+	out := make([]app.User, len(rows))
+	for i, r := range rows {
+		out[i] = r.user()
+	}
+	return out, nil
+}
+
+// CustomRoles lists the custom roles, by name.
+func (d *DB) CustomRoles(ctx context.Context) ([]app.CustomRole, error) {
+	var rows []struct {
+		Name        string         `db:"name"`
+		Permissions pq.StringArray `db:"permissions"`
+	}
+	if err := d.db.SelectContext(ctx, &rows, `SELECT name, permissions FROM resetdesk.roles ORDER BY name`); err != nil {
+		return nil, fmt.Errorf("data: custom roles: %w", d.mapErr(err))
+	}
+	out := make([]app.CustomRole, len(rows))
+	for i, r := range rows {
+		out[i].Name = r.Name
+		for _, p := range r.Permissions {
+			out[i].Permissions = append(out[i].Permissions, app.Permission(p))
+		}
+	}
+	return out, nil
+}

@@ -75,6 +75,7 @@ type settingsScreen struct {
 	keychainJobs  serialJobs // the profiles' keychain work, in the order asked
 
 	selfService *selfServiceCard
+	admins      *adminsCard
 }
 
 func newSettingsScreen(c *console) *settingsScreen {
@@ -120,6 +121,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 		s.policiesNote.SetText("Only the owner changes the organization's policies.")
 	}
 
+	s.admins = newAdminsCard(c)
 	s.selfService = newSelfServiceCard(c)
 	s.selfService.card = widget.NewCard("Self-service on this computer", "", s.selfService.view)
 	s.profileNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
@@ -159,6 +161,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 		widget.NewCard("Mail server", "", container.NewVBox(s.mailRoute, smtp, container.NewHBox(s.smtpSave), s.smtpNote,
 			container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)),
 		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),
+		s.admins.card,
 		s.selfService.card,
 		widget.NewCard("Connection profiles", "", container.NewBorder(s.profileNote, nil, nil, nil,
 			s.profileRows)),
