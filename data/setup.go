@@ -9,12 +9,14 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -229,6 +231,10 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		     name       text NOT NULL,
 		     applied_at timestamptz NOT NULL DEFAULT now()
 		 )`,
+		// The SHA-256 of the file as applied: an applied migration whose
+		// file changed since is refused (migrate). Rows from before the
+		// column take the file they meet next.
+		`ALTER TABLE resetdesk.schema_migrations ADD COLUMN IF NOT EXISTS checksum text`,
 	} {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			if strings.Contains(s, "citext") {
@@ -419,8 +425,12 @@ func ensureRole(ctx context.Context, tx *sqlx.Tx, name, inRole string) error {
 
 // migrate applies the embedded migrations not yet recorded, in order, each in
 // its own transaction, as resetdesk_definer.
-func (a *Admin) migrate(ctx context.Context) ([]string, error) {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+func (a *Admin) migrate(ctx context.Context) ([]string, error) { return a.migrateFrom(ctx, migrations) }
+
+// migrateFrom applies the migrations in fsys's folder migrations; an
+// applied one whose file changed since stops it with ECONFLICT.
+func (a *Admin) migrateFrom(ctx context.Context, fsys fs.FS) ([]string, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -428,11 +438,11 @@ func (a *Admin) migrate(ctx context.Context) ([]string, error) {
 	var applied []string
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(base[:strings.IndexByte(base, '_')])
+		version, err := strconv.Atoi(base[:max(strings.IndexByte(base, '_'), 0)])
 		if err != nil {
 			return applied, fmt.Errorf("migration %s: bad name", base)
 		}
-		body, err := migrations.ReadFile(name)
+		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return applied, err
 		}
@@ -447,29 +457,48 @@ func (a *Admin) migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
+// applyMigration applies one migration unless it is recorded, and checks a
+// recorded one against its file.
 func (a *Admin) applyMigration(ctx context.Context, version int, name, body string) (bool, error) {
+	sum := sha256.Sum256([]byte(body))
+	checksum := hex.EncodeToString(sum[:])
 	tx, err := a.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return false, a.mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
-		return false, a.mapErr(err)
-	}
-	var exists bool
-	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM resetdesk.schema_migrations WHERE version = $1)`, version); err != nil {
-		return false, a.mapErr(err)
-	}
-	if exists {
-		return false, nil
-	}
-	for _, s := range []string{`SET LOCAL ROLE resetdesk_definer`, `SET LOCAL search_path = resetdesk, pg_catalog`, body} {
+	for _, s := range []string{selectSetupLock, `SET LOCAL ROLE resetdesk_definer`, `SET LOCAL search_path = resetdesk, pg_catalog`} {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return false, err
+			return false, a.mapErr(err)
 		}
 	}
-	const record = `INSERT INTO resetdesk.schema_migrations (version, name) VALUES ($1, $2)`
-	if _, err := tx.ExecContext(ctx, record, version, name); err != nil {
+	var was struct {
+		Name      string         `db:"name"`
+		Checksum  sql.NullString `db:"checksum"`
+		AppliedAt time.Time      `db:"applied_at"`
+	}
+	err = tx.GetContext(ctx, &was, `SELECT name, checksum, applied_at FROM resetdesk.schema_migrations WHERE version = $1`, version)
+	switch {
+	case err == sql.ErrNoRows:
+	case err != nil:
+		return false, a.mapErr(err)
+	case !was.Checksum.Valid: // applied before checksums were kept
+		if _, err := tx.ExecContext(ctx, `UPDATE resetdesk.schema_migrations SET checksum = $2 WHERE version = $1`, version, checksum); err != nil {
+			return false, a.mapErr(err)
+		}
+		return false, a.mapErr(tx.Commit())
+	case was.Checksum.String != checksum || was.Name != name:
+		return false, app.Errorf(app.ECONFLICT, "This database applied migration %s on %s, and the file this ResetDesk has for it is different. "+
+			"An applied migration is never edited: use the ResetDesk that applied it, or one that makes the change in a new migration "+
+			"(a developer restores the file and adds the change as the next number).", was.Name, was.AppliedAt.Format("2 January 2006"))
+	default:
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return false, err
+	}
+	const record = `INSERT INTO resetdesk.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)`
+	if _, err := tx.ExecContext(ctx, record, version, name, checksum); err != nil {
 		return false, a.mapErr(err)
 	}
 	return true, a.mapErr(tx.Commit())

@@ -50,6 +50,10 @@ func Start(ctx context.Context, dir string) (_ *Stack, err error) {
 	}
 	s.closers = append(s.closers, cluster.Stop)
 	if s.DemoInfo, err = data.SeedDemo(ctx, cluster.SuperURL(), data.DemoOptions{Password: Password}); err != nil {
+		if app.ErrorCode(err) == app.ECONFLICT { // made by another ResetDesk: its people are made up
+			return nil, &app.Error{Code: app.ECONFLICT, Err: err,
+				Message: app.ErrorMessage(err) + " The demo's people are made up: delete " + filepath.Join(dir, "demo-pg") + " to start the demo afresh."}
+		}
 		return nil, err
 	}
 	if err := os.MkdirAll(s.MailDir, 0o700); err != nil {
