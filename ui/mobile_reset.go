@@ -89,7 +89,14 @@ func (r *mobileResetPage) apply(d resetDone) {
 		r.showHandOver(res.Password)
 		return
 	}
-	o := newMobileOutcomePage(r.m, d.opts, d.results[0], d.err)
+	res := d.results[0]
+	if res.Outcome == app.OutcomeReset && res.Password == "" && d.opts.Mode == app.ModeSetPassword && d.opts.Password != "" {
+		// Emailed as well: Zoho's mobile flow still offers SHARE, for a
+		// user who cannot open that mailbox (often the very account reset).
+		// The password was on this page already.
+		res.Password = d.opts.Password
+	}
+	o := newMobileOutcomePage(r.m, d.opts, res, d.err)
 	r.m.lastOutcome = o
 	r.m.nav.replace(o.page)
 	r.m.users.reload()

@@ -607,3 +607,26 @@ func TestPlainKeepsATypedPassword(t *testing.T) {
 	test.Tap(r.plain)
 	equal(t, "typed password kept", r.password.Text, "My-Own-Chosen-Phrase-42")
 }
+
+// 4.8: on the phone, emailing the new password still ends with SHARE and
+// the password, as Zoho One's mobile flow does.
+func TestMobileShareAfterEmail(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	p := f.openUser(t, "alice@acme.example")
+	test.Tap(p.reset)
+	r := f.m.lastReset
+	pw := r.password.Text
+	test.Tap(r.emailPassword)
+	equal(t, "email ticked", r.emailPassword.Checked, true)
+	test.Tap(r.reset)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	o := f.m.lastOutcome
+	if o == nil {
+		t.Fatalf("no outcome: %q", r.status.Text)
+	}
+	equal(t, "delivery", o.delivery.Text, "New password to alice@acme.example: sent.")
+	equal(t, "SHARE offered", o.secretBox.Visible(), true)
+	equal(t, "the password", o.secret.Text, pw)
+	equal(t, "emailed", len(f.sink.Messages()), 1)
+}
