@@ -182,6 +182,23 @@ func importRow(rec csvRecord, cols map[string]int, emails, mobiles map[string]in
 // byte order marks, line ends and the MaxImportRows limit are handled as in
 // ParseImportCSV; the error is EINVALID.
 func ParseTargetsCSV(r io.Reader) ([]string, []RowError, error) {
+	targets, bad, err := ParseTargetLines(r)
+	var logins []string
+	for _, t := range targets {
+		logins = append(logins, t.Login)
+	}
+	return logins, bad, err
+}
+
+// Target is a user a bulk reset file names, with the line that names them,
+// so that a user the directory does not know can be reported by line.
+type Target struct {
+	Login string // an email or a zuid
+	Line  int
+}
+
+// ParseTargetLines is ParseTargetsCSV with the line of each target.
+func ParseTargetLines(r io.Reader) ([]Target, []RowError, error) {
 	const help = "A bulk reset file has a header line with an email or zuid column, or one email address or zuid per line."
 	recs, err := readCSV(r, help)
 	if err != nil {
@@ -213,7 +230,7 @@ func ParseTargetsCSV(r io.Reader) ([]string, []RowError, error) {
 	}
 
 	var (
-		targets []string
+		targets []Target
 		bad     []RowError
 		seen    = make(map[string]int) // lowercase target → line of its first row
 	)
@@ -237,7 +254,7 @@ func ParseTargetsCSV(r io.Reader) ([]string, []RowError, error) {
 			continue
 		}
 		seen[strings.ToLower(target)] = rec.line
-		targets = append(targets, target)
+		targets = append(targets, Target{Login: target, Line: rec.line})
 	}
 	return targets, bad, nil
 }
@@ -256,6 +273,9 @@ func targetOf(rec csvRecord, cols map[string]int, headerless bool) (string, stri
 		}
 	} else if zuid, msg = cleanField(rec, cols, "zuid"); msg == "" {
 		email, msg = cleanField(rec, cols, "email")
+		if zuid == "" && isDigits(email) {
+			zuid, email = email, "" // a zuid in the email column, as "+" takes one
+		}
 	}
 	switch {
 	case msg != "":

@@ -333,6 +333,7 @@ func TestParseTargetsCSV(t *testing.T) {
 				{Line: 4, Message: "The row has no email and no zuid."},
 			},
 		},
+		{name: "a zuid in the email column", in: "email\nann@example.com\n100000104\n", want: []string{"ann@example.com", "100000104"}},
 		{name: "headerless emails", in: "ann@example.com\r\nbob@example.com\r\n", want: []string{"ann@example.com", "bob@example.com"}},
 		{name: "headerless zuids", in: "101\n102,\n103\n", want: []string{"101", "102", "103"}},
 		{
@@ -397,6 +398,14 @@ func TestParseTargetsCSV(t *testing.T) {
 				t.Errorf("row errors:\n got %+v\nwant %+v", bad, tt.wantBad)
 			}
 		})
+	}
+}
+
+// The lines of the targets, for reporting users the directory lacks.
+func TestParseTargetLines(t *testing.T) {
+	got, bad, err := ParseTargetLines(strings.NewReader("email\nann@example.com\nnot an address\n101\n"))
+	if err != nil || len(bad) != 1 || len(got) != 2 || got[0] != (Target{Login: "ann@example.com", Line: 2}) || got[1] != (Target{Login: "101", Line: 4}) {
+		t.Fatalf("ParseTargetLines = %+v, %+v, %v", got, bad, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -81,7 +82,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 			row.Objects[1].(*widget.Button).OnTapped = func() { b.onRemove(u.ID) }
 		})
 	b.add = &widget.Button{Icon: theme.ContentAddIcon(), OnTapped: b.onShowAdd}
-	b.addEntry = &widget.Entry{PlaceHolder: "Email or zuid", OnSubmitted: func(string) { b.onAdd() }}
+	b.addEntry = &widget.Entry{PlaceHolder: "Name, email or zuid", OnSubmitted: func(string) { b.onAdd() }}
 	b.addBox = container.NewBorder(nil, nil, nil, &widget.Button{Text: "Add", OnTapped: b.onAdd}, b.addEntry)
 	b.addBox.Hide()
 	b.attach = &widget.Button{Text: "Attach CSV", Icon: theme.MailAttachmentIcon(), OnTapped: b.onAttach}
@@ -189,21 +190,48 @@ func (b *bulkReset) onAdd() {
 		return
 	}
 	if u, ok := b.c.users.userByLogin(login); ok {
-		b.addEntry.SetText("")
-		b.addUsers([]app.User{u})
+		b.added(u)
+		return
+	}
+	// A name, or part of one, when it names one user of the list.
+	list := b.c.users.users
+	switch rows := filterUsers(list, userQuery{text: login, now: b.c.now()}, nil); {
+	case len(rows) == 1:
+		b.added(list.user(int(rows[0])))
+		return
+	case len(rows) > 1:
+		b.showNotes([]string{fmt.Sprintf("%d users match %q: type more of the name, or the email or zuid.", len(rows), login)})
 		return
 	}
 	b.c.spawn(func() {
 		u, err := b.c.sess.Directory.UserByLogin(b.c.ctx, login)
 		fyne.Do(func() {
+			if app.ErrorCode(err) == app.ENOTFOUND {
+				b.showNotes([]string{fmt.Sprintf("No user %q in this organization. Type a name, an email or a zuid.", login)})
+				return
+			}
 			if err != nil {
 				b.showNotes([]string{app.ErrorMessage(err)})
 				return
 			}
-			b.addEntry.SetText("")
-			b.addUsers([]app.User{u})
+			b.added(u)
 		})
 	})
+}
+
+// added puts u on the list from the entry, and takes away an earlier
+// refusal: it was about what was typed before.
+func (b *bulkReset) added(u app.User) {
+	b.addEntry.SetText("")
+	b.showNotes(nil)
+	b.addUsers([]app.User{u})
+}
+
+// lineOf is the line number a note starts with ("Line 7: …"), 0 for none.
+func lineOf(note string) int {
+	var n int
+	fmt.Sscanf(note, "Line %d:", &n)
+	return n
 }
 
 // onAttach picks a CSV of users to add.
@@ -222,7 +250,7 @@ func (b *bulkReset) onAttach() {
 // attachCSV adds the users of a bulk reset file, and lists the rows it could
 // not use by line.
 func (b *bulkReset) attachCSV(r io.Reader) {
-	logins, bad, err := app.ParseTargetsCSV(r)
+	targets, bad, err := app.ParseTargetLines(r)
 	if err != nil {
 		b.showNotes([]string{app.ErrorMessage(err)})
 		return
@@ -231,15 +259,20 @@ func (b *bulkReset) attachCSV(r io.Reader) {
 	for _, e := range bad {
 		notes = append(notes, fmt.Sprintf("Line %d: %s", e.Line, e.Message))
 	}
+	logins := make([]string, len(targets))
+	for i, t := range targets {
+		logins[i] = t.Login
+	}
 	var found []app.User
 	users := b.c.users.users
 	for k, i := range users.find(logins) {
 		if i >= 0 {
 			found = append(found, users.user(i))
 		} else {
-			notes = append(notes, fmt.Sprintf("No user %q in this organization.", logins[k]))
+			notes = append(notes, fmt.Sprintf("Line %d: no user %q in this organization.", targets[k].Line, logins[k]))
 		}
 	}
+	sort.SliceStable(notes, func(i, j int) bool { return lineOf(notes[i]) < lineOf(notes[j]) })
 	b.addUsers(found)
 	b.showNotes(notes)
 }

@@ -188,7 +188,7 @@ func TestStoryBulkAttachCSV(t *testing.T) {
 	b := openBulkReset(f.c, nil)
 	b.attachCSV(strings.NewReader("email\nalice@acme.example\nnobody@acme.example\nbob@acme.example\n"))
 	equal(t, "users", len(b.users), 2)
-	if !strings.Contains(b.notes.Text, `No user "nobody@acme.example"`) {
+	if !strings.Contains(b.notes.Text, `Line 3: no user "nobody@acme.example"`) {
 		t.Errorf("notes = %q", b.notes.Text)
 	}
 }

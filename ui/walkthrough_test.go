@@ -630,3 +630,31 @@ func TestMobileShareAfterEmail(t *testing.T) {
 	equal(t, "the password", o.secret.Text, pw)
 	equal(t, "emailed", len(f.sink.Messages()), 1)
 }
+
+// 1.11: "+" takes a name that names one user, says what to type when it
+// names several or none, and a good add clears the last refusal; a file
+// takes zuids in its email column and names every bad row by its line.
+func TestBulkAddByNameAndFile(t *testing.T) {
+	f := newFixture(t)
+	b := openBulkReset(f.c, nil)
+	test.Tap(b.add)
+	test.Type(b.addEntry, "nobody at all")
+	test.Tap(b.addBox.Objects[1].(*widget.Button))
+	equal(t, "none", b.notes.Text, `No user "nobody at all" in this organization. Type a name, an email or a zuid.`)
+	b.addEntry.SetText("acme")
+	b.onAdd()
+	if !strings.Contains(b.notes.Text, `users match "acme": type more of the name, or the email or zuid.`) {
+		t.Errorf("several: %q", b.notes.Text)
+	}
+	b.addEntry.SetText("Alice Anders")
+	b.onAdd()
+	equal(t, "added by name", len(b.users), 1)
+	equal(t, "the refusal gone", b.notes.Visible(), false)
+	equal(t, "entry emptied", b.addEntry.Text, "")
+
+	bob := f.users["bob@acme.example"]
+	b.attachCSV(strings.NewReader(fmt.Sprintf("email\nnot an address\n%d\nnobody@acme.example\n", bob.ID)))
+	equal(t, "the zuid taken", len(b.users), 2)
+	equal(t, "bad rows by line", b.notes.Text,
+		"Line 2: The email \"not an address\" is not a valid address.\nLine 4: no user \"nobody@acme.example\" in this organization.")
+}
