@@ -19,6 +19,7 @@ var allowed = map[string][]string{
 	"resetdesk/data/pgtest":        {"resetdesk/app", "resetdesk/data"},
 	"resetdesk/data/pgbouncertest": {"resetdesk/data/pgtest"},
 	"resetdesk/internal/clocale":   {},
+	"resetdesk/internal/errlog":    {"resetdesk/app"},
 	// demo is main's helper for `resetdesk demo`: it starts what main
 	// would otherwise start itself, and nothing but main imports it.
 	"resetdesk/demo":             {"resetdesk/app", "resetdesk/data", "resetdesk/data/localpg", "resetdesk/mail", "resetdesk/mail/sink"},

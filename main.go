@@ -16,6 +16,7 @@ import (
 	"resetdesk/app"
 	"resetdesk/data"
 	_ "resetdesk/internal/clocale" // before Fyne reads the locale: C.UTF-8 is English
+	"resetdesk/internal/errlog"
 	"resetdesk/mail"
 	"resetdesk/mail/sink"
 	"resetdesk/ui/cli"
@@ -25,6 +26,9 @@ func main() {
 	// SIGTERM too: the demo must stop its private PostgreSQL however it is ended.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The causes of internal errors, for the admin to send; the sentences
+	// they see name the file.
+	app.SetInternalLog(errlog.Open(filepath.Join(cacheDir(), "resetdesk.log"), 1<<20).Record)
 	args := os.Args[1:]
 	if len(args) == 0 || args[0] == "demo" || args[0] == "-mobile" || isSelfServiceWindow(args) {
 		os.Exit(runGUI(ctx, args))
@@ -93,8 +97,8 @@ func cacheDir() string {
 }
 
 // report prints err for whoever runs the command: its sentence and, when
-// it has one, its cause.
-func report(err error) { fmt.Fprintln(os.Stderr, "resetdesk:", err) }
+// it has one, its cause, without secrets.
+func report(err error) { fmt.Fprintln(os.Stderr, "resetdesk:", app.Redact(err.Error())) }
 
 func runSink(ctx context.Context, listen, dir string, ready func(addr string)) error {
 	s, err := sink.Start(listen, dir)

@@ -7,6 +7,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // Error codes. Every error that reaches a screen or the command line carries one.
@@ -56,14 +57,39 @@ func ErrorCode(err error) string {
 
 // ErrorMessage returns the sentence to show for err. Errors without one show as
 // "Internal error." so that driver and network strings never reach a screen.
+// The cause of an internal error goes to the log SetInternalLog names, and
+// the sentence says where.
 func ErrorMessage(err error) string {
 	var e *Error
+	msg := "Internal error."
 	if err == nil {
 		return ""
 	} else if errors.As(err, &e) && e.Message != "" {
-		return e.Message
+		msg = e.Message
 	}
-	return "Internal error."
+	if ErrorCode(err) == EINTERNAL {
+		if record := internalLog.Load(); record != nil {
+			if where := (*record)(err); where != "" {
+				msg += " What went wrong is written in " + where + ", for whoever supports ResetDesk."
+			}
+		}
+	}
+	return msg
+}
+
+// internalLog is where the causes of internal errors go; see SetInternalLog.
+var internalLog atomic.Pointer[func(cause error) (where string)]
+
+// SetInternalLog makes ErrorMessage hand the cause of every internal error
+// to record, which keeps it (without secrets: see Redact) and returns where,
+// for the sentence; "" when it could not. main sets it once at start; nil
+// turns it off.
+func SetInternalLog(record func(cause error) (where string)) {
+	if record == nil {
+		internalLog.Store(nil)
+		return
+	}
+	internalLog.Store(&record)
 }
 
 // CertificateToConfirm is the cause of the EUNTRUSTED error of a first

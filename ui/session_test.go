@@ -1,9 +1,18 @@
 package ui
 
 import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	"resetdesk/app"
+	"resetdesk/internal/errlog"
 )
 
 // A password copied from a reset leaves the clipboard when the window
@@ -41,4 +50,31 @@ func TestCopiedPasswordLeavesWithTheSession(t *testing.T) {
 	copyAlicePassword()
 	f.d.win.Close()
 	equal(t, "clipboard after the window closed", f.app.Clipboard().Content(), "")
+}
+
+// An internal error in the window (here a DATABASE_URL the standard
+// library cannot parse, with a password in it) leaves its cause in the
+// log file, without the password, and the sentence names the file.
+func TestInternalErrorLeavesItsCauseInTheLog(t *testing.T) {
+	f := newFixture(t)
+	logPath := filepath.Join(t.TempDir(), "resetdesk.log")
+	app.SetInternalLog(errlog.Open(logPath, 1<<16).Record)
+	t.Cleanup(func() { app.SetInternalLog(nil) })
+	const password = "s3cret-Pass"
+	start := Starter{What: "Signing in with DATABASE_URL…", Start: func(context.Context) (Session, error) {
+		_, err := url.Parse("postgres://olivia:" + password + "@db.office.example/%zz")
+		return Session{}, fmt.Errorf("open the database: %w", err)
+	}}
+	d := newDesktopStarting(f.app, f.backend, start, testOptions())
+	shown := d.signIn.status.Text
+	if !strings.HasPrefix(shown, "Internal error.") || !strings.Contains(shown, logPath) {
+		t.Fatalf("the window says %q", shown)
+	}
+	body, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := string(body); !strings.Contains(log, `invalid URL escape "%zz"`) || strings.Contains(log, password) {
+		t.Fatalf("log = %q", log)
+	}
 }

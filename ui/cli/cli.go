@@ -136,7 +136,7 @@ func newFlags(name string, env Env) *flag.FlagSet {
 func fail(env Env, err error) int {
 	fmt.Fprintln(env.Stderr, "resetdesk:", app.ErrorMessage(err))
 	if app.ErrorCode(err) == app.EINTERNAL {
-		fmt.Fprintln(env.Stderr, "details:", err)
+		fmt.Fprintln(env.Stderr, "details:", app.Redact(err.Error()))
 	}
 	return ExitError
 }
