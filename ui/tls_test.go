@@ -30,6 +30,7 @@ type tlsFront struct {
 	target string
 	mu     sync.Mutex
 	cert   tls.Certificate
+	conns  []net.Conn // closed at the end: a signed-in pool keeps its connections open
 }
 
 func startTLSFront(t *testing.T, target string) *tlsFront {
@@ -41,7 +42,15 @@ func startTLSFront(t *testing.T, target string) *tlsFront {
 	f := &tlsFront{ln: ln, target: target}
 	f.useNewCertificate(t)
 	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	t.Cleanup(func() {
+		ln.Close()
+		f.mu.Lock()
+		for _, c := range f.conns {
+			c.Close()
+		}
+		f.mu.Unlock()
+		wg.Wait()
+	})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -50,6 +59,9 @@ func startTLSFront(t *testing.T, target string) *tlsFront {
 			if err != nil {
 				return
 			}
+			f.mu.Lock()
+			f.conns = append(f.conns, c)
+			f.mu.Unlock()
 			wg.Add(1)
 			go func() { defer wg.Done(); f.relay(c) }()
 		}
@@ -101,6 +113,9 @@ func (f *tlsFront) relay(c net.Conn) {
 		return
 	}
 	defer pg.Close()
+	f.mu.Lock()
+	f.conns = append(f.conns, pg)
+	f.mu.Unlock()
 	done := make(chan struct{})
 	go func() { io.Copy(pg, tc); pg.Close(); close(done) }()
 	io.Copy(tc, pg)
