@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -468,10 +467,4 @@ func lastLines(out []byte, n int) string {
 		keep = keep[len(keep)-n:]
 	}
 	return strings.Join(keep, " ")
-}
-
-// shortHash names a folder after a path, briefly.
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:5])
 }

@@ -4,6 +4,8 @@ package localpg
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -186,4 +188,10 @@ func socketDir(su *serverUser, dir string) (string, error) {
 		return "", err
 	}
 	return short, giveTo(su, short, false)
+}
+
+// shortHash names a folder after a path, briefly.
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:5])
 }
