@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,7 +130,7 @@ func importRow(rec csvRecord, cols map[string]int, emails, mobiles map[string]in
 		return ImportRow{}, "The row has no email and no mobile number: give at least one."
 	}
 	if row.Email != "" {
-		if !validEmail(row.Email) {
+		if !ValidEmail(row.Email) {
 			return ImportRow{}, "The email " + strconv.Quote(row.Email) + " is not a valid address."
 		}
 		key := strings.ToLower(row.Email)
@@ -152,7 +151,7 @@ func importRow(rec csvRecord, cols map[string]int, emails, mobiles map[string]in
 			mobiles[row.Mobile] = rec.line
 		}
 	}
-	if row.SecondaryEmail != "" && !validEmail(row.SecondaryEmail) {
+	if row.SecondaryEmail != "" && !ValidEmail(row.SecondaryEmail) {
 		return ImportRow{}, "The secondary email " + strconv.Quote(row.SecondaryEmail) + " is not a valid address."
 	}
 	switch strings.ToLower(row.Role) {
@@ -288,7 +287,7 @@ func targetOf(rec csvRecord, cols map[string]int, headerless bool) (string, stri
 		return strconv.FormatInt(n, 10), ""
 	case email == "":
 		return "", "The row has no email and no zuid."
-	case !validEmail(email):
+	case !ValidEmail(email):
 		return email, "The email " + strconv.Quote(email) + " is not a valid address."
 	}
 	return email, ""
@@ -463,25 +462,6 @@ func cleanField(rec csvRecord, cols map[string]int, col string) (string, string)
 		return "", "The " + label + " field contains a control character."
 	}
 	return v, ""
-}
-
-// validEmail reports whether s is a bare address such as ann@example.com: no
-// display name or angle brackets, and a domain with a dot in it.
-func validEmail(s string) bool {
-	if len(s) > 254 {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at <= 0 {
-		return false
-	}
-	domain := s[at+1:]
-	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".") &&
-		!strings.Contains(domain, "..") && !strings.ContainsAny(domain, "[]")
 }
 
 // normalizeMobile returns s with only its digits and an optional leading +,

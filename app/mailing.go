@@ -69,6 +69,9 @@ func SendTestMessage(ctx context.Context, dir Directory, m Mailer, to string) er
 	if !MailReady(m) {
 		return Errorf(EINVALID, "Enter the host name of the mail server.")
 	}
+	if !ValidEmail(to) {
+		return Errorf(EINVALID, "%q is not a valid email address.", to)
+	}
 	id, err := dir.CreateTestDelivery(ctx, to)
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ func (d *DB) AddConsoleUser(ctx context.Context, o app.ConsoleUserOptions) (int6
 	if !ValidRoleName(o.LoginRole) {
 		return 0, app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", o.LoginRole)
 	}
-	if !validEmail(o.Email) {
+	if !app.ValidEmail(o.Email) {
 		return 0, app.Errorf(app.EINVALID, "%q is not a valid email address.", o.Email)
 	}
 	if err := checkDBPassword(o.Password); err != nil {

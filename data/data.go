@@ -60,12 +60,12 @@ func defaultSSLMode(cfg *pq.Config) {
 	}
 }
 
+// isLoopback is app.IsLoopbackHost, with loopbackIP deciding for an IP.
 func isLoopback(host string) bool {
-	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") || strings.HasPrefix(host, "@") {
-		return true
+	if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
+		return loopbackIP(ip)
 	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && loopbackIP(ip)
+	return app.IsLoopbackHost(host)
 }
 
 // Open connects with dsn and checks that the server answers.

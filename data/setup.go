@@ -114,7 +114,7 @@ func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) 
 	if strings.TrimSpace(o.OrgName) == "" {
 		return res, app.Errorf(app.EINVALID, "Give the organization a name with --org.")
 	}
-	if !validEmail(o.OwnerEmail) {
+	if !app.ValidEmail(o.OwnerEmail) {
 		return res, app.Errorf(app.EINVALID, "The owner's email %q is not a valid address.", o.OwnerEmail)
 	}
 	if !ValidRoleName(o.OwnerRole) {
@@ -143,11 +143,6 @@ func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) 
 	}
 	res.OrgCreated = true
 	return res, nil
-}
-
-func validEmail(s string) bool {
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && at < len(s)-1 && !strings.ContainsAny(s, " \t\r\n<>,;\"") && strings.Contains(s[at:], ".")
 }
 
 // bootstrap creates what only a DBA may: the roles, the schema and citext.
@@ -563,7 +558,7 @@ func (a *Admin) AddAdmin(ctx context.Context, o AdminOptions) error {
 	if !ValidRoleName(o.LoginRole) {
 		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", o.LoginRole)
 	}
-	if !validEmail(o.Email) {
+	if !app.ValidEmail(o.Email) {
 		return app.Errorf(app.EINVALID, "%q is not a valid email address.", o.Email)
 	}
 	if err := checkDBPassword(o.Password); err != nil {

@@ -321,14 +321,12 @@ func (d *dialer) verifier(name string) func(tls.ConnectionState) error {
 }
 
 // isLoopbackAddr reports whether a connection's far end is this machine.
+// It is app.IsLoopbackAddr, with loopbackIP deciding for an IP.
 func isLoopbackAddr(a net.Addr) bool {
-	switch a := a.(type) {
-	case *net.UnixAddr:
-		return true
-	case *net.TCPAddr:
-		return loopbackIP(a.IP)
+	if ta, ok := a.(*net.TCPAddr); ok {
+		return loopbackIP(ta.IP)
 	}
-	return false
+	return app.IsLoopbackAddr(a)
 }
 
 // loopbackIP decides what counts as this machine. A test on a machine with

@@ -139,8 +139,7 @@ func parseRecipient(addr string) (string, error) {
 	if len(addr) > maxAddressLen || hasControl(addr) {
 		return "", bad
 	}
-	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Name != "" || a.Address != addr || !strings.Contains(addr, "@") {
+	if !app.ValidEmail(addr) {
 		return "", bad
 	}
 	return addr, nil

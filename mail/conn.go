@@ -85,7 +85,7 @@ func (m *Mailer) connect(ctx context.Context) (*conn, *sendError) {
 	default:
 		// The host was checked before dialing; this checks where the name
 		// actually led, in case "localhost" resolves somewhere else.
-		if cfg.Username != "" && !isLoopbackAddr(raw.RemoteAddr()) {
+		if cfg.Username != "" && !app.IsLoopbackAddr(raw.RemoteAddr()) {
 			return fail(&sendError{err: app.Errorf(app.EINVALID, "Refusing to send the SMTP password to %s without TLS. Use tls=starttls or smtps://.", cfg.Host)})
 		}
 		c.client = smtp.NewClient(dc)
@@ -212,11 +212,6 @@ func (m *Mailer) tlsError(err error) *sendError {
 		reason = err.Error()
 	}
 	return &sendError{err: &app.Error{Code: code, Message: sentence(fmt.Sprintf("Could not start a secure connection with the mail server at %s: %s", m.cfg.addr(), reason)), Err: err}}
-}
-
-func isLoopbackAddr(a net.Addr) bool {
-	ta, ok := a.(*net.TCPAddr)
-	return ok && ta.IP.IsLoopback()
 }
 
 // deadlineConn caps every deadline go-smtp sets at limit from now, and turns

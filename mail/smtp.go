@@ -122,20 +122,10 @@ func (c Config) validate() error {
 // host only, so it runs before any dial; connect checks the address it
 // actually reached as well.
 func checkCleartextAuth(c Config) error {
-	if c.Username == "" || c.TLS != TLSNone || isLoopbackHost(c.Host) {
+	if c.Username == "" || c.TLS != TLSNone || app.IsLoopbackHost(c.Host) {
 		return nil
 	}
 	return app.Errorf(app.EINVALID, "Refusing to send the SMTP password to %s without TLS. Use tls=starttls or smtps://.", c.Host)
-}
-
-// isLoopbackHost reports whether host names this machine: "localhost",
-// 127.0.0.0/8 or ::1.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // ParseURL parses the RESETDESK_SMTP_URL form of a Config:

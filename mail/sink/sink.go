@@ -68,7 +68,7 @@ func Start(addr, dir string) (*Sink, error) {
 	if err != nil {
 		return nil, &app.Error{Code: app.EINVALID, Message: fmt.Sprintf("%q is not a listening address: use host:port, such as 127.0.0.1:2525.", addr), Err: err}
 	}
-	if !isLoopbackHost(host) {
+	if !app.IsLoopbackHost(host) {
 		return nil, app.Errorf(app.EINVALID, "The mail sink listens on this machine only (127.0.0.1, ::1 or localhost), not on %q: it accepts any login without TLS.", addr)
 	}
 	if dir != "" {
@@ -285,14 +285,6 @@ func (l *countingListener) Accept() (net.Conn, error) {
 		l.sink.mu.Unlock()
 	}
 	return c, err
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func parseEnhancedCode(s string) (smtp.EnhancedCode, bool) {
