@@ -312,14 +312,15 @@ func TestMobileResetRefusals(t *testing.T) {
 	equal(t, "nothing to share", out.secretBox.Visible(), false)
 
 	// Emailing the password to a user who signs in with a mobile number
-	// can't work: the page says so before the admin confirms.
+	// can't work: the box is off and can't be ticked.
 	f.o.Exec(t, `UPDATE resetdesk.users SET primary_is_mobile = true, mobile_number = '+15550111' WHERE primary_email = 'alice@acme.example'`)
 	alice := f.user(t, "alice@acme.example")
 	r = newMobileResetPage(f.m, alice)
 	equal(t, "reset enabled without email", r.reset.Disabled(), false)
 	test.Tap(r.emailPassword)
-	equal(t, "reset disabled with email", r.reset.Disabled(), true)
-	equal(t, "skip note", r.skipNote.Text, app.SkipMobilePrimary.Sentence())
+	equal(t, "email box off", r.emailPassword.Checked, false)
+	equal(t, "email box disabled", r.emailPassword.Disabled(), true)
+	equal(t, "reset still enabled", r.reset.Disabled(), false)
 }
 
 // Sign out returns to the sign-in form, filled in with the session just

@@ -155,6 +155,11 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
 	f.forceChange = &widget.Check{Text: w.force, Checked: start.ForceChange}
 	f.emailPassword = &widget.Check{Text: w.email, Checked: start.EmailPassword, OnChanged: func(bool) { f.refresh() }}
+	if len(spec.users) == 1 && !spec.bulk && !hasEmail(spec.users[0]) {
+		// Nothing to email it to: the box can only refuse the reset.
+		f.emailPassword.Checked = false
+		f.emailPassword.Disable()
+	}
 	f.options = &optionChecks{
 		webSessions: &widget.Check{Text: w.web, Checked: true},
 		clearMobile: &widget.Check{Text: w.mobile, Checked: start.ClearMobileSessions},
@@ -303,6 +308,18 @@ func (f *resetForm) refusal() (why string, notice bool) {
 	}
 	u := f.users[0]
 	reason := app.SkipReasonFor(f.s.actor, f.s.org, u, opts)
+	if (reason == app.SkipMobilePrimary || reason == app.SkipNoEmail) && opts.Mode == app.ModeOneTime {
+		// One sentence on what can be done, and by whom.
+		who := "the user"
+		if u.PrimaryIsMobile {
+			who = "the user, who signs in with a mobile number,"
+		}
+		if app.CheckMayReset(f.s.actor, f.s.org, app.ResetOptions{Mode: app.ModeSetPassword}) == nil {
+			return fmt.Sprintf("A one-time password needs an email, and %s has none: choose %s and hand the password over.", who, modeSetLabel), false
+		}
+		return fmt.Sprintf("A one-time password needs an email, and %s has none. Only the owner, or an admin allowed to set passwords, "+
+			"can set one to hand over: ask them, or contact the user directly.", who), false
+	}
 	if reason == app.SkipPrimaryUndeliverable {
 		if u.SecondaryEmail == "" {
 			return "Mail to " + u.PrimaryEmail + " bounces and there is no secondary email: nothing can be sent. Contact the user directly.", false
@@ -312,6 +329,10 @@ func (f *resetForm) refusal() (why string, notice bool) {
 	}
 	return reason.Sentence(), false
 }
+
+// hasEmail reports whether mail can reach u at all: an email that is
+// their login, not a mobile number.
+func hasEmail(u app.User) bool { return u.PrimaryEmail != "" && !u.PrimaryIsMobile }
 
 // refresh says first why nothing would happen, if so, and offers Confirm
 // only when it can do something: the role may reset, the user would not

@@ -658,3 +658,32 @@ func TestBulkAddByNameAndFile(t *testing.T) {
 	equal(t, "bad rows by line", b.notes.Text,
 		"Line 2: The email \"not an address\" is not a valid address.\nLine 4: no user \"nobody@acme.example\" in this organization.")
 }
+
+// 1.12: for a user who signs in with a mobile number, the dialog says in
+// one sentence what can be done and by whom; the email box is off.
+func TestMobileNumberUserGuidance(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.users SET primary_is_mobile = true, mobile_number = '+15550111' WHERE primary_email = 'bob@acme.example'`)
+	bob := f.user(t, "bob@acme.example")
+
+	// The owner may set passwords: the sentence points to it.
+	r := openResetDialog(f.c, bob)
+	equal(t, "owner", r.skipNote.Text, "A one-time password needs an email, and the user, who signs in with a mobile number, has none: choose Set password and hand the password over.")
+	equal(t, "confirm off", r.confirm.Disabled(), true)
+	r.mode.SetSelected(modeSetLabel)
+	equal(t, "email box off", r.emailPassword.Checked, false)
+	equal(t, "email box disabled", r.emailPassword.Disabled(), true)
+	equal(t, "set password goes ahead", r.skipNote.Visible(), false)
+	r.onClose()
+
+	// A helpdesk role may not set passwords: the sentence says who can.
+	helpdesk := Session{Directory: f.o.Helpdesk, Resetter: &app.Resetter{Dir: f.o.Helpdesk, Mail: f.backend.currentMailer()}}
+	d := newDesktop(f.app, f.backend, &helpdesk, testOptions())
+	if d.console == nil {
+		t.Fatalf("helpdesk not signed in: %s", d.signIn.status.Text)
+	}
+	r = openResetDialog(d.console, bob)
+	if !strings.HasSuffix(r.skipNote.Text, "Only the owner, or an admin allowed to set passwords, can set one to hand over: ask them, or contact the user directly.") {
+		t.Errorf("helpdesk: %q", r.skipNote.Text)
+	}
+}
