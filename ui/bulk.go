@@ -90,7 +90,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.notes.Hide()
 
 	b.summary = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
-	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{22, 6, 26, 10, 14},
+	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{22, 7, 26, 13, 14},
 		func() int { return len(b.results) }, b.resultCell)
 	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults}

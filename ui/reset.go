@@ -92,6 +92,11 @@ func (r *resetDialog) relayout() {
 		r.scroll.Content.Refresh()
 		r.scroll.Refresh()
 		r.fit()
+		if r.status.Visible() && r.form.Visible() {
+			// A refusal sits under the admin's password, at the bottom:
+			// in view, not below the scroll's edge.
+			r.scroll.ScrollToBottom()
+		}
 	}
 }
 

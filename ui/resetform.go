@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -114,6 +115,7 @@ type resetForm struct {
 	reveal        *widget.Check
 	plain         *widget.Check
 	generated     string // the password onRegenerate made last: typed ones are kept
+	locked        bool   // the database locked this admin's resets after wrong passwords
 	strength      *widget.Label
 	forceChange   *widget.Check
 	emailPassword *widget.Check
@@ -350,7 +352,7 @@ func (f *resetForm) refresh() {
 		f.skipNote.SetText(why)
 		f.skipNote.Show()
 	}
-	ready := (why == "" || notice) && len(f.users) > 0
+	ready := (why == "" || notice) && len(f.users) > 0 && !f.locked
 	if ready && !f.running {
 		f.confirm.Enable()
 	} else {
@@ -470,7 +472,10 @@ func (f *resetForm) apply(d resetDone) {
 	f.progress.Hide()
 	f.cancel.Enable()
 	if len(d.results) == 0 {
-		f.say(app.ErrorMessage(d.err), widget.DangerImportance)
+		msg := app.ErrorMessage(d.err)
+		// Locked: Confirm stays off, the database would refuse each try.
+		f.locked = strings.HasPrefix(msg, "Resets are locked")
+		f.say(msg, widget.DangerImportance)
 		f.refresh()
 		return
 	}

@@ -687,3 +687,29 @@ func TestMobileNumberUserGuidance(t *testing.T) {
 		t.Errorf("helpdesk: %q", r.skipNote.Text)
 	}
 }
+
+// 1.18: wrong admin passwords say how many tries are left before the lock;
+// the lock names its zone, stays in view, and Confirm goes off with it.
+func TestWrongPasswordsWarnThenLock(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	for i := 1; i <= 5; i++ {
+		r.verify.SetText("not-my-password")
+		test.Tap(r.confirm)
+		switch i {
+		case 3:
+			if !strings.HasSuffix(r.status.Text, "2 tries left before resets lock for 15 minutes.") {
+				t.Errorf("try 3: %q", r.status.Text)
+			}
+		case 4:
+			if !strings.HasSuffix(r.status.Text, "1 try left before resets lock for 15 minutes.") {
+				t.Errorf("try 4: %q", r.status.Text)
+			}
+		}
+	}
+	if !strings.HasPrefix(r.status.Text, "Resets are locked after 5 wrong passwords. Try again after ") || !strings.HasSuffix(r.status.Text, " UTC.") {
+		t.Errorf("locked: %q", r.status.Text)
+	}
+	equal(t, "confirm off while locked", r.confirm.Disabled(), true)
+	equal(t, "the message in view", r.status.Visible(), true)
+}
