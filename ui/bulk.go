@@ -240,7 +240,6 @@ func (b *bulkReset) onAttach() {
 		if err != nil || rc == nil {
 			return
 		}
-		defer rc.Close()
 		b.attachCSV(rc)
 	}, b.c.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".txt"}))
@@ -248,9 +247,20 @@ func (b *bulkReset) onAttach() {
 }
 
 // attachCSV adds the users of a bulk reset file, and lists the rows it could
-// not use by line.
+// not use by line. The file is read and parsed off the Fyne goroutine (it
+// may sit on a slow share), and closed after when it is an io.Closer.
 func (b *bulkReset) attachCSV(r io.Reader) {
-	targets, bad, err := app.ParseTargetLines(r)
+	b.c.spawn(func() {
+		targets, bad, err := app.ParseTargetLines(r)
+		if c, ok := r.(io.Closer); ok {
+			c.Close()
+		}
+		fyne.Do(func() { b.applyAttached(targets, bad, err) })
+	})
+}
+
+// applyAttached adds the users an attached file names.
+func (b *bulkReset) applyAttached(targets []app.Target, bad []app.RowError, err error) {
 	if err != nil {
 		b.showNotes([]string{app.ErrorMessage(err)})
 		return

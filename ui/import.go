@@ -74,17 +74,28 @@ func (s *importScreen) onChoose() {
 		if err != nil || rc == nil {
 			return
 		}
-		defer rc.Close()
 		s.onFile(rc.URI().Name(), rc)
 	}, s.c.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".txt"}))
 	d.Show()
 }
 
-// onFile previews a file: nothing is written until "Import N users".
+// onFile previews a file: nothing is written until "Import N users". The
+// file is read and parsed off the Fyne goroutine (it may sit on a slow
+// share), and closed after when it is an io.Closer.
 func (s *importScreen) onFile(name string, r io.Reader) {
+	s.c.spawn(func() {
+		rows, bad, err := app.ParseImportCSV(r)
+		if c, ok := r.(io.Closer); ok {
+			c.Close()
+		}
+		fyne.Do(func() { s.showFile(name, rows, bad, err) })
+	})
+}
+
+// showFile shows the preview of a parsed file.
+func (s *importScreen) showFile(name string, rows []app.ImportRow, bad []app.RowError, err error) {
 	s.summary.SetText("")
-	rows, bad, err := app.ParseImportCSV(r)
 	s.rows, s.bad, s.lines = nil, nil, nil
 	if err != nil {
 		s.problem.SetText(app.ErrorMessage(err))

@@ -185,8 +185,8 @@ func (s *settingsScreen) onTheme(label string) {
 	}
 }
 
-// smtpSettings reads the form. The password is the one typed, else the one
-// in the keychain.
+// smtpSettings reads the form. The password is the one typed; without one,
+// withSavedPassword adds the keychain's off the Fyne goroutine.
 func (s *settingsScreen) smtpSettings() (SMTPSettings, error) {
 	st := SMTPSettings{Host: strings.TrimSpace(s.smtpHost.Text), TLS: s.smtpTLS.Selected,
 		Username: strings.TrimSpace(s.smtpUser.Text), Password: s.smtpPassword.Text,
@@ -198,12 +198,19 @@ func (s *settingsScreen) smtpSettings() (SMTPSettings, error) {
 		}
 		st.Port = n
 	}
+	return st, nil
+}
+
+// withSavedPassword gives st the keychain's password when none was typed.
+// A keychain may take its time (a locked one asks the user), so this runs
+// off the Fyne goroutine.
+func withSavedPassword(b Backend, st SMTPSettings) SMTPSettings {
 	if st.Password == "" && st.Username != "" {
-		if kc := s.c.d.backend.Keychain(); kc != nil {
+		if kc := b.Keychain(); kc != nil {
 			st.Password, _ = kc.Get(KeychainService, st.keychainUser())
 		}
 	}
-	return st, nil
+	return st
 }
 
 // showMailRoute says where resets' mail goes now: the demo's sink or a
@@ -231,6 +238,7 @@ func (s *settingsScreen) onSaveSMTP() {
 	s.smtpNote.SetText("Saving…")
 	b := s.c.d.backend
 	s.c.spawn(func() {
+		st := withSavedPassword(b, st)
 		err := b.ConfigureMail(st)
 		note := ""
 		if err == nil && typed {
@@ -266,8 +274,9 @@ func (s *settingsScreen) onSendTest() {
 	}
 	s.testSend.Disable()
 	s.testNote.SetText("Sending…")
+	b := s.c.d.backend
 	s.c.spawn(func() {
-		err := s.c.d.backend.SendTestMessage(s.c.ctx, s.c.sess, st, to)
+		err := b.SendTestMessage(s.c.ctx, s.c.sess, withSavedPassword(b, st), to)
 		fyne.Do(func() {
 			s.testSend.Enable()
 			if err != nil {
