@@ -17,13 +17,19 @@
 //	users.go         the users screen: list, filters, selection bar
 //	userlist.go      the list of 100,000 users and its filter
 //	profile.go       one user's profile: details, activity, sessions
-//	resetform.go     the reset form: mode, generator, options, admin password
+//	resetform.go     the reset form: mode, generator, options, hand-over,
+//	                 admin password; the outcome's sentences
 //	reset.go         the one-user reset dialog (the form in a dialog)
 //	bulk.go          the bulk reset dialog (the form under a list of users)
+//	slip.go          the printable slips (PDF) after a reset
 //	import.go        importing users from CSV, with a preview
 //	mail.go          the Mail view: deliveries and Resend
 //	audit.go         the Audit view
 //	settings.go      profiles, mail server, policies, layout, theme
+//	admins.go        Settings' console users and custom roles
+//	selfservice_setup.go  Settings' self-service on this computer (export, QR)
+//	selfservice.go   the end user's forms (one-time password, temporary
+//	                 password, hand-over) and the self-service window
 //	banner.go        the error banner with Retry that screens share
 //	table.go         the read-only text table with a detail line
 //	theme.go         the app's theme and the light/dark/system choice
