@@ -90,7 +90,10 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.notes.Hide()
 
 	b.summary = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
-	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{22, 7, 26, 13, 14},
+	// Every column within the dialog's 60 text heights: a Mail column past
+	// the edge read "sen…". A long name or reason ends in "…" and shows
+	// whole under the table once its row is chosen.
+	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{14, 6, 16, 10.5, 10},
 		func() int { return len(b.results) }, b.resultCell)
 	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults}
