@@ -36,6 +36,9 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 	if err := CheckMayReset(req.Actor, req.Org, opts); err != nil {
 		return nil, err
 	}
+	if err := CheckResetReason(req.Org, opts); err != nil {
+		return nil, err
+	}
 	users := uniqueUsers(req.Users)
 	if len(users) == 0 {
 		return nil, Errorf(EINVALID, "Choose at least one user to reset.")

@@ -1,5 +1,12 @@
 package app
 
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
 // SkipReason says why a user was left out of a reset. The database functions
 // return the same strings.
 type SkipReason string
@@ -77,6 +84,22 @@ func SkipReasonFor(actor Actor, org Org, target User, opts ResetOptions) SkipRea
 		return SkipNoEmail
 	}
 	return ""
+}
+
+// CheckResetReason checks how the user was verified and the reason: each is
+// optional unless the org requires both, and the database checks the same.
+func CheckResetReason(org Org, opts ResetOptions) error {
+	reason := strings.TrimSpace(opts.Reason)
+	if opts.VerifiedBy != "" && !slices.Contains(VerificationMethods, opts.VerifiedBy) {
+		return Errorf(EINVALID, "%q is not a way of verifying a user: use in_person, call_back, manager_approval or ticket.", opts.VerifiedBy)
+	}
+	if utf8.RuneCountInString(reason) > MaxResetReasonLength || strings.ContainsFunc(reason, unicode.IsControl) {
+		return Errorf(EINVALID, "The reason must be one line of at most %d characters.", MaxResetReasonLength)
+	}
+	if org.RequireResetReason && (opts.VerifiedBy == "" || reason == "") {
+		return Errorf(EINVALID, "This organization requires how the user was verified and a reason before a reset.")
+	}
+	return nil
 }
 
 // CheckMayReset returns an EUNAUTHORIZED error when actor may not run a reset

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -122,3 +123,28 @@ func TestErrorMessageHidesInternals(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestCheckResetReason(t *testing.T) {
+	required := Org{RequireResetReason: true}
+	cases := []struct {
+		name string
+		org  Org
+		opts ResetOptions
+		ok   bool
+	}{
+		{"neither, not required", Org{}, ResetOptions{}, true},
+		{"both, required", required, ResetOptions{VerifiedBy: VerifiedCallBack, Reason: "locked out after holiday"}, true},
+		{"no reason, required", required, ResetOptions{VerifiedBy: VerifiedInPerson, Reason: "  "}, false},
+		{"no method, required", required, ResetOptions{Reason: "ticket 4411"}, false},
+		{"unknown method", Org{}, ResetOptions{VerifiedBy: "email"}, false},
+		{"two lines", Org{}, ResetOptions{VerifiedBy: VerifiedTicket, Reason: "one\nBcc: two"}, false},
+		{"too long", Org{}, ResetOptions{Reason: strings.Repeat("x", MaxResetReasonLength+1)}, false},
+		{"longest", Org{}, ResetOptions{Reason: strings.Repeat("é", MaxResetReasonLength)}, true},
+	}
+	for _, c := range cases {
+		err := CheckResetReason(c.org, c.opts)
+		if (err == nil) != c.ok || (err != nil && ErrorCode(err) != EINVALID) {
+			t.Errorf("%s: got %v", c.name, err)
+		}
+	}
+}

@@ -160,7 +160,30 @@ type ResetOptions struct {
 	ClearMobileSessions bool   // revoke mobile sessions and API tokens
 	Unlock              bool   // clear locked_until
 	Password            string // set-password mode: typed by the admin; empty means generate one per user
+	// VerifiedBy says how the admin made sure the caller is the user, and
+	// Reason why the reset is done; both go to the audit log, and the org
+	// can require them (Org.RequireResetReason).
+	VerifiedBy VerificationMethod
+	Reason     string
 }
+
+// VerificationMethod is how an admin verified a user before a reset: against
+// helpdesk impersonation, the admin says how they know who is asking.
+type VerificationMethod string
+
+// The verification methods, as the database knows them.
+const (
+	VerifiedInPerson        VerificationMethod = "in_person"        // the user stood at the desk
+	VerifiedCallBack        VerificationMethod = "call_back"        // a call back to the number on file
+	VerifiedManagerApproval VerificationMethod = "manager_approval" // the user's manager asked for it
+	VerifiedTicket          VerificationMethod = "ticket"           // a ticket in the office's helpdesk system
+)
+
+// VerificationMethods lists the methods in the order a form offers them.
+var VerificationMethods = []VerificationMethod{VerifiedInPerson, VerifiedCallBack, VerifiedManagerApproval, VerifiedTicket}
+
+// MaxResetReasonLength is the longest reason the database stores.
+const MaxResetReasonLength = 500
 
 // DefaultResetOptions returns the options a reset dialog starts with.
 func DefaultResetOptions() ResetOptions {

@@ -172,9 +172,12 @@ func serverName(cfg pq.Config) string {
 
 // VerifyPassword checks password against the signed-in role by signing in
 // again on a separate connection: "enter your password for verification"
-// means exactly that. The outcome is recorded in the database, which locks
-// resets for 15 minutes after 5 wrong passwords in a row. A wrong password,
-// or a lock, is EUNAUTHORIZED.
+// means exactly that. On that new connection the database itself records
+// the verification, because it sees the connection was authenticated
+// moments ago; the next reset uses it up. A wrong password is reported
+// from the pool (a failure can only tighten), and five in a row lock resets
+// for 15 minutes, which nothing but time ends. A wrong password, or a lock,
+// is EUNAUTHORIZED.
 func (d *DB) VerifyPassword(ctx context.Context, password string) error {
 	var until sql.NullTime
 	if err := d.db.GetContext(ctx, &until, `SELECT resetdesk.my_verification_lock()`); err != nil {
@@ -183,18 +186,25 @@ func (d *DB) VerifyPassword(ctx context.Context, password string) error {
 	if until.Valid {
 		return lockedError(until.Time)
 	}
-	err := d.signInAgain(ctx, password)
-	if err != nil && app.ErrorCode(err) != app.EUNAUTHORIZED {
-		return err // the server could not tell us; nothing to record
-	}
-	if rerr := d.db.GetContext(ctx, &until, `SELECT resetdesk.record_verification($1)`, err == nil); rerr != nil {
-		return fmt.Errorf("data: verify: %w", d.mapErr(rerr))
-	}
-	if err != nil && until.Valid {
-		return lockedError(until.Time)
-	}
+	fresh, err := d.signInAgain(ctx, password)
 	if err != nil {
+		if app.ErrorCode(err) != app.EUNAUTHORIZED {
+			return err // the server could not tell us; nothing to record
+		}
+		if rerr := d.db.GetContext(ctx, &until, `SELECT resetdesk.record_verification(false)`); rerr != nil {
+			return fmt.Errorf("data: verify: %w", d.mapErr(rerr))
+		}
+		if until.Valid {
+			return lockedError(until.Time)
+		}
 		return d.warnTriesLeft(ctx, err)
+	}
+	defer fresh.Close()
+	if err := fresh.QueryRowContext(ctx, `SELECT resetdesk.record_verification(true)`).Scan(&until); err != nil {
+		return fmt.Errorf("data: verify: %w", d.mapErr(err))
+	}
+	if until.Valid {
+		return lockedError(until.Time)
 	}
 	return nil
 }
@@ -223,22 +233,26 @@ func lockedError(until time.Time) error {
 	return app.Errorf(app.EUNAUTHORIZED, "Resets are locked after %d wrong passwords. Try again after %s.", lockAfter, until.Local().Format("15:04 MST"))
 }
 
-func (d *DB) signInAgain(ctx context.Context, password string) error {
+// signInAgain opens one new connection as the same role with password, in
+// a pool of one, so that what runs on it runs on that very connection.
+func (d *DB) signInAgain(ctx context.Context, password string) (*sql.DB, error) {
 	cfg := d.cfg.Clone()
 	cfg.Password = password
 	cfg.Passfile = ""
 	c, err := newConnector(cfg, d.trust)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	conn, err := c.Connect(ctx)
-	if err != nil {
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
 		if isWrongPassword(err) {
-			return app.Errorf(app.EUNAUTHORIZED, "That is not your password (the one you signed in with as %s).", d.cfg.User)
+			return nil, app.Errorf(app.EUNAUTHORIZED, "That is not your password (the one you signed in with as %s).", d.cfg.User)
 		}
-		return d.mapErr(err)
+		return nil, d.mapErr(err)
 	}
-	return conn.Close()
+	return db, nil
 }
 
 // isWrongPassword reports whether the server refused the password.
@@ -297,6 +311,12 @@ func mapErr(cfg pq.Config, err error) error {
 			return &app.Error{Code: app.EINVALID, Message: fmt.Sprintf("The database refused a value outside its allowed range (%s).", pqe.Constraint), Err: err}
 		case pqe.Code == "23505":
 			return &app.Error{Code: app.ECONFLICT, Message: "That already exists in the directory.", Err: err}
+		case pqe.Code == "55P03":
+			return &app.Error{Code: app.EUNAVAILABLE, Message: "Another session is holding the rows this needs (an end user finishing a reset, or another admin), so nothing was changed. Try again in a moment; if it keeps happening, the database administrator can find the session in pg_stat_activity.", Err: err}
+		case pqe.Code == "57014" && strings.Contains(pqe.Message, "statement timeout"):
+			return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The database at %s stopped the step because it took too long, so nothing was changed. Try again in a moment.", serverName(cfg)), Err: err}
+		case pqe.Code == "25P03":
+			return &app.Error{Code: app.EUNAVAILABLE, Message: fmt.Sprintf("The database at %s closed a transaction left open too long, so nothing was changed. Try again.", serverName(cfg)), Err: err}
 		case pqe.Code == "3D000":
 			return &app.Error{Code: app.ENOTFOUND, Message: fmt.Sprintf("The database %q does not exist on %s.", cfg.Database, serverName(cfg)), Err: err}
 		case pqe.Code == "3F000" || pqe.Code == "42P01" || pqe.Code == "42883":

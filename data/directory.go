@@ -339,7 +339,7 @@ func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportR
 
 const resetPasswords = `
 	SELECT user_id, outcome, reason, delivery_id, delivery_kind, to_address, expires_at
-	  FROM resetdesk.reset_passwords(resetdesk.with_change_tickets($1, $9), $2, $3, $4, $5, $6, $7, $8)`
+	  FROM resetdesk.reset_passwords(resetdesk.with_change_tickets($1, $9), $2, $3, $4, $5, $6, $7, $8, $10, $11)`
 
 // ApplyReset resets every eligible target in one statement (the function
 // runs a fixed number of set-based statements inside one transaction).
@@ -355,7 +355,8 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 	}
 	o := b.Options
 	rows, err := d.db.QueryContext(ctx, resetPasswords, pq.Int64Array(ids), string(o.Mode),
-		pq.Array(pw), pq.Array(codes), o.ForceChange, o.EmailPassword, o.ClearMobileSessions, o.Unlock, pq.Array(tickets))
+		pq.Array(pw), pq.Array(codes), o.ForceChange, o.EmailPassword, o.ClearMobileSessions, o.Unlock, pq.Array(tickets),
+		string(o.VerifiedBy), strings.TrimSpace(o.Reason))
 	if err != nil {
 		return nil, fmt.Errorf("data: reset: %w", d.resetErr(err))
 	}
@@ -393,6 +394,9 @@ func (d *DB) resetErr(err error) error {
 		return mapped
 	}
 	var pqe *pq.Error
+	if errors.As(err, &pqe) && (pqe.Code == "55P03" || pqe.Code == "57014") {
+		return mapped // a timeout: the transaction was rolled back, and mapErr says so
+	}
 	if errors.Is(err, driver.ErrBadConn) || (errors.As(err, &pqe) && (pqe.Code.Class() == "57" || pqe.Code.Class() == "08")) {
 		return &app.Error{Code: app.EUNAVAILABLE, Err: err, Message: fmt.Sprintf(
 			"The connection to the database at %s broke before the reset was saved. Nothing was changed; try again when the server is back.", d.Server())}

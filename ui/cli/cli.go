@@ -70,7 +70,7 @@ func init() {
 		{"admin remove", "EMAIL|ZUID", "make a console user a member again", runAdminChange("remove")},
 		{"import", "FILE.csv", "add users from a CSV file (email,name,mobile,secondary_email,role,status; at most 300)", runImport},
 		{"users", "[--search Q] [--json]", "list users", runUsers},
-		{"reset", "[EMAIL|ZUID ...] [--file FILE.csv] [--set-password [--generate | --password-stdin]] [--force-change] [--email-password] [--clear-mobile-sessions=true|false] [--unlock] [--json]", "reset passwords", runReset},
+		{"reset", "[EMAIL|ZUID ...] [--file FILE.csv] [--set-password [--generate | --password-stdin]] [--force-change] [--email-password] [--clear-mobile-sessions=true|false] [--unlock] [--verified-by HOW --reason TEXT] [--json]", "reset passwords", runReset},
 		{"resend", "EMAIL|ZUID", "send a new one-time password, voiding the earlier one", runResend},
 		{"complete-reset", "--email EMAIL", "end user: one-time password, then the new password twice, on stdin (a self-service login)", runCompleteReset},
 		{"change-password", "--email EMAIL", "end user: temporary password, then the new password twice, on stdin (a self-service login)", runChangePassword},

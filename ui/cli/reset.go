@@ -39,6 +39,8 @@ func runReset(ctx context.Context, env Env, args []string) int {
 	clearMobile := fs.Bool("clear-mobile-sessions", true, "also revoke mobile sessions and API tokens")
 	unlock := fs.Bool("unlock", false, "unlock locked accounts")
 	asJSON := fs.Bool("json", false, "print JSON in the Zoho Mail API's shape")
+	verifiedBy := fs.String("verified-by", "", "how you verified the user: in_person, call_back, manager_approval or ticket (for the audit log; the org may require it)")
+	reason := fs.String("reason", "", "why the reset is done, one line (for the audit log; the org may require it)")
 	targets, err := parse(fs, args)
 	if err != nil {
 		return ExitUsage
@@ -66,7 +68,11 @@ func runReset(ctx context.Context, env Env, args []string) int {
 	if len(targets) == 0 && len(bad) == 0 {
 		return usageError(env, "name the users to reset (email or zuid), or give --file FILE.csv")
 	}
-	opts := app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: *clearMobile, Unlock: *unlock}
+	opts := app.ResetOptions{Mode: app.ModeOneTime, ClearMobileSessions: *clearMobile, Unlock: *unlock,
+		VerifiedBy: app.VerificationMethod(strings.TrimSpace(*verifiedBy)), Reason: strings.TrimSpace(*reason)}
+	if err := app.CheckResetReason(app.Org{}, opts); err != nil {
+		return usageError(env, "%s", app.ErrorMessage(err))
+	}
 	if *setPw {
 		opts.Mode, opts.ForceChange, opts.EmailPassword = app.ModeSetPassword, *force, *emailPw
 		if *pwStdin {
@@ -104,6 +110,13 @@ func runReset(ctx context.Context, env Env, args []string) int {
 			return fail(env, err)
 		} else if err != nil {
 			fmt.Fprintln(env.Stderr, "resetdesk: the resets stand, but recording the mail outcome failed:", app.ErrorMessage(err))
+		}
+	}
+	if opts.Password != "" {
+		// The admin typed it: printing it back would put it in every log of
+		// this command's output. Only a generated password is shown.
+		for i := range results {
+			results[i].Password = ""
 		}
 	}
 	return printResults(env, org, results, bad, *asJSON)
