@@ -306,7 +306,7 @@ func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportR
 			int64(r.Line), r.Email, r.Name, r.Mobile, r.SecondaryEmail, string(r.Status)
 		byLine[r.Line] = r
 	}
-	const q = `SELECT line, user_id FROM resetdesk.import_users($1, $2, $3, $4, $5, $6)`
+	const q = `SELECT line, user_id, reason FROM resetdesk.import_users($1, $2, $3, $4, $5, $6)`
 	res, err := d.db.QueryContext(ctx, q, pq.Int64Array(lines), pq.StringArray(emails), pq.StringArray(names),
 		pq.StringArray(mobiles), pq.StringArray(secondary), pq.StringArray(statuses))
 	if err != nil {
@@ -317,7 +317,8 @@ func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportR
 	for res.Next() {
 		var line int
 		var id sql.NullInt64
-		if err := res.Scan(&line, &id); err != nil {
+		var reason sql.NullString
+		if err := res.Scan(&line, &id, &reason); err != nil {
 			return app.ImportResult{}, fmt.Errorf("data: import: %w", d.mapErr(err))
 		}
 		if id.Valid {
@@ -329,7 +330,11 @@ func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportR
 		if login == "" {
 			login = r.Mobile
 		}
-		out.Rows = append(out.Rows, app.RowError{Line: line, Email: login, Message: login + " is already in the directory."})
+		msg := login + " is already in the directory."
+		if reason.String == "taken" {
+			msg = login + " is the login of a user in another organization in this database, and a login belongs to one user: leave it out, or ask the database administrator."
+		}
+		out.Rows = append(out.Rows, app.RowError{Line: line, Email: login, Message: msg})
 	}
 	if err := res.Err(); err != nil {
 		return app.ImportResult{}, fmt.Errorf("data: import: %w", d.mapErr(err))

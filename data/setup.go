@@ -34,7 +34,9 @@ const (
 	roleConsole = "resetdesk_console" // everything a console user may read and call
 	roleOwner   = "resetdesk_owner"
 	roleAdmin   = "resetdesk_admin"
-	rolePassdb  = "resetdesk_passdb" // for Dovecot and other systems that check passwords
+	// rolePassdb once gave Dovecot the passdb of every database on the
+	// server; it is kept (empty of grants) because migration 0001 names it.
+	rolePassdb = "resetdesk_passdb"
 	// roleProvisioner holds CREATEROLE and owns only the functions that add
 	// and change console users (migration 0011); nobody logs in as it.
 	roleProvisioner = "resetdesk_provisioner"
@@ -200,7 +202,17 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 			}
 		}
 	}
-	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_console, resetdesk_passdb', current_database())`
+	// The definer functions check when the caller's connection was
+	// authenticated (re-authentication before a reset); pg_stat_activity
+	// shows that of another role's session only to pg_read_all_stats.
+	if _, err := tx.ExecContext(ctx, `GRANT pg_read_all_stats TO resetdesk_definer`); err != nil {
+		return fmt.Errorf("bootstrap: %w", a.mapErr(err))
+	}
+	// CONNECT for the console groups. Readers of the passdb get their own
+	// grant in each database (README, Dovecot), never a server-wide group.
+	// TEMP is revoked from PUBLIC: no ResetDesk login needs temporary
+	// tables, and without it a login cannot park data on the server.
+	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %1$I TO resetdesk_console; REVOKE TEMP ON DATABASE %1$I FROM PUBLIC', current_database())`
 	var stmt string
 	if err := tx.GetContext(ctx, &stmt, grantDB); err != nil {
 		return a.mapErr(err)
