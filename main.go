@@ -49,7 +49,14 @@ func isSelfServiceWindow(args []string) bool {
 func cliEnv(dsn string) cli.Env {
 	return cli.Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Connect: func(ctx context.Context) (cli.Directory, error) { return data.Open(ctx, dsn) },
+		Connect: func(ctx context.Context) (cli.Directory, error) {
+			db, err := data.Open(ctx, dsn)
+			if err != nil {
+				return nil, err
+			}
+			db.ConfirmWithSignInPassword()
+			return db, nil
+		},
 		Provision: func(ctx context.Context) (app.Provisioner, error) {
 			return data.OpenAdmin(ctx, dsn)
 		},

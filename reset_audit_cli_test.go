@@ -52,3 +52,22 @@ func TestResetFlagsRecordHowAndWhy(t *testing.T) {
 		t.Fatalf("%d reset audit rows, want 1: the refused reset left a trace", n)
 	}
 }
+
+// TestCommandLineConfirmsItsPassword: when the database does not see the
+// command's connection as fresh (as behind PgBouncer, made here by a zero
+// window), `reset` proves the password it signed in with and goes on;
+// where the proof is not possible either, it stops with the sentence.
+func TestCommandLineConfirmsItsPassword(t *testing.T) {
+	f := newFixture(t)
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nvic@acme.test,Vic,confirmed\n"))
+	f.exec(t, `CREATE OR REPLACE FUNCTION resetdesk.reauth_window() RETURNS interval LANGUAGE sql STABLE AS $$ SELECT interval '0' $$`)
+	mustRun(t, 0, f.admin, "", "reset", "vic@acme.test")
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'reset_password' AND details->>'reauth' = 'verified'`); n != 1 {
+		t.Fatalf("%d resets on a proven password, want 1", n)
+	}
+	f.exec(t, `DROP FUNCTION resetdesk.scram_verifier()`)
+	code, _, errOut := run(t, f.admin, "", "reset", "vic@acme.test")
+	if code != 1 || !strings.Contains(errOut, "moments") {
+		t.Fatalf("without a fresh connection or a proof: exit %d, %s", code, errOut)
+	}
+}

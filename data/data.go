@@ -6,9 +6,13 @@ package data
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/sha256"
 	"crypto/tls"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -27,6 +31,26 @@ type DB struct {
 	db    *sqlx.DB
 	cfg   pq.Config
 	trust Trust // how the server was proven: signing in again proves it the same way
+	// confirmWithSignIn: a reset the database refuses for want of a fresh
+	// verification proves the sign-in password and tries once more.
+	confirmWithSignIn bool
+}
+
+// ConfirmWithSignInPassword is for the command line, whose password comes
+// with the command and which signs in only to act: when the database wants
+// the password confirmed before a reset (behind PgBouncer the connection
+// never looks fresh to it), the pool proves the password it signed in with,
+// then retries the reset once. The app's windows never use it: there the
+// admin types the password for each reset.
+func (d *DB) ConfirmWithSignInPassword() { d.confirmWithSignIn = true }
+
+// reauthRefusal starts the database's sentence when a reset lacks a fresh
+// verification (migration 0015).
+const reauthRefusal = "Confirm your password first"
+
+func needsReauth(err error) bool {
+	var pqe *pq.Error
+	return errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, reauthRefusal)
 }
 
 // ParseConfig reads a connection string (a postgres:// URL or key=value pairs;
@@ -170,14 +194,18 @@ func serverName(cfg pq.Config) string {
 	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
 }
 
-// VerifyPassword checks password against the signed-in role by signing in
-// again on a separate connection: "enter your password for verification"
-// means exactly that. On that new connection the database itself records
-// the verification, because it sees the connection was authenticated
-// moments ago; the next reset uses it up. A wrong password is reported
-// from the pool (a failure can only tighten), and five in a row lock resets
-// for 15 minutes, which nothing but time ends. A wrong password, or a lock,
-// is EUNAUTHORIZED.
+// VerifyPassword checks password against the signed-in role: "enter your
+// password for verification". The database decides, never the client. Where
+// setup could let the database read the role's SCRAM verifier, the client
+// proves the password against a one-time challenge, as SCRAM does at sign
+// in: no new connection, so it works behind PgBouncer, and the database
+// counts a wrong proof itself. Elsewhere it signs in again on a separate
+// connection, and the database records the verification because it sees
+// that connection was authenticated moments ago; a wrong password is then
+// reported from the pool (a report can only tighten). The next reset uses
+// the verification up. Five wrong passwords in a row lock resets for 15
+// minutes, which nothing but time ends. A wrong password, or a lock, is
+// EUNAUTHORIZED.
 func (d *DB) VerifyPassword(ctx context.Context, password string) error {
 	var until sql.NullTime
 	if err := d.db.GetContext(ctx, &until, `SELECT resetdesk.my_verification_lock()`); err != nil {
@@ -185,6 +213,18 @@ func (d *DB) VerifyPassword(ctx context.Context, password string) error {
 	}
 	if until.Valid {
 		return lockedError(until.Time)
+	}
+	var ch struct {
+		Nonce      string `db:"nonce"`
+		Salt       string `db:"salt"`
+		Iterations int    `db:"iterations"`
+	}
+	err := d.db.GetContext(ctx, &ch, `SELECT nonce, salt, iterations FROM resetdesk.begin_verification()`)
+	switch {
+	case err == nil:
+		return d.proveVerification(ctx, password, ch.Nonce, ch.Salt, ch.Iterations)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("data: verify: %w", d.mapErr(err))
 	}
 	fresh, err := d.signInAgain(ctx, password)
 	if err != nil {
@@ -207,6 +247,59 @@ func (d *DB) VerifyPassword(ctx context.Context, password string) error {
 		return lockedError(until.Time)
 	}
 	return nil
+}
+
+// proveVerification answers the database's challenge with a SCRAM-SHA-256
+// client proof for password (RFC 5802): ClientKey XOR HMAC(StoredKey,
+// message). The database holds StoredKey and checks it.
+func (d *DB) proveVerification(ctx context.Context, password, nonce, salt string, iterations int) error {
+	proof, err := reauthProof(password, d.cfg.User, nonce, salt, iterations)
+	if err != nil {
+		return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
+	}
+	var r struct {
+		OK    bool         `db:"ok"`
+		Until sql.NullTime `db:"locked_until"`
+	}
+	if err := d.db.GetContext(ctx, &r, `SELECT ok, locked_until FROM resetdesk.finish_verification($1, $2)`, nonce, proof); err != nil {
+		return fmt.Errorf("data: verify: %w", d.mapErr(err))
+	}
+	if r.Until.Valid {
+		return lockedError(r.Until.Time)
+	}
+	if !r.OK {
+		return d.warnTriesLeft(ctx, app.Errorf(app.EUNAUTHORIZED, "That is not your password (the one you signed in with as %s).", d.cfg.User))
+	}
+	return nil
+}
+
+// reauthProof computes the proof finish_verification checks, for the
+// message "resetdesk-reauth,ROLE,NONCE". The role is the one the server knows
+// as session_user: the name signed in with.
+func reauthProof(password, role, nonce, salt string, iterations int) (string, error) {
+	rawSalt, err := base64.StdEncoding.DecodeString(salt)
+	if err != nil {
+		return "", fmt.Errorf("reauth salt: %w", err)
+	}
+	if iterations < 1 || iterations > 1<<20 {
+		return "", fmt.Errorf("reauth: %d iterations", iterations)
+	}
+	salted, err := pbkdf2.Key(sha256.New, password, rawSalt, iterations, sha256.Size)
+	if err != nil {
+		return "", err
+	}
+	mac := func(key []byte, msg string) []byte {
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(msg))
+		return h.Sum(nil)
+	}
+	clientKey := mac(salted, "Client Key")
+	storedKey := sha256.Sum256(clientKey)
+	sig := mac(storedKey[:], "resetdesk-reauth,"+role+","+nonce)
+	for i := range clientKey {
+		clientKey[i] ^= sig[i]
+	}
+	return base64.StdEncoding.EncodeToString(clientKey), nil
 }
 
 // lockAfter is the number of wrong passwords in a row that lock resets

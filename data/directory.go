@@ -359,9 +359,17 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 		codes[i] = sql.NullString{String: t.CodeHash, Valid: t.CodeHash != ""}
 	}
 	o := b.Options
-	rows, err := d.db.QueryContext(ctx, resetPasswords, pq.Int64Array(ids), string(o.Mode),
+	args := []any{pq.Int64Array(ids), string(o.Mode),
 		pq.Array(pw), pq.Array(codes), o.ForceChange, o.EmailPassword, o.ClearMobileSessions, o.Unlock, pq.Array(tickets),
-		string(o.VerifiedBy), strings.TrimSpace(o.Reason))
+		string(o.VerifiedBy), strings.TrimSpace(o.Reason)}
+	rows, err := d.db.QueryContext(ctx, resetPasswords, args...)
+	if err != nil && d.confirmWithSignIn && d.cfg.Password != "" && needsReauth(err) {
+		// Nothing was written: the function refuses before it changes anything.
+		if verr := d.VerifyPassword(ctx, d.cfg.Password); verr != nil {
+			return nil, fmt.Errorf("data: reset: %w", verr)
+		}
+		rows, err = d.db.QueryContext(ctx, resetPasswords, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("data: reset: %w", d.resetErr(err))
 	}

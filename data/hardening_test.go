@@ -434,3 +434,75 @@ func TestNoLoginStallsAReset(t *testing.T) {
 		t.Fatalf("after the holder let go: %v", err)
 	}
 }
+
+// TestReauthByProof: the app proves the typed password to the database
+// against a one-time challenge (no new connection, so it works behind a
+// pooler). A forged proof is a failure the database counts itself; a
+// challenge serves once, for a minute, for the role it was issued to.
+// Without the superuser's verifier reader, the app falls back to signing
+// in again.
+func TestReauthByProof(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	id := addUser(t, o, "member@acme.test", "confirmed")
+	setReauthWindow(t, o, "0") // no connection counts as fresh: only a proof helps
+	failures := func() int {
+		var n int
+		if err := superDB(t, o).QueryRow(`SELECT count(*) FROM resetdesk.admin_verifications WHERE NOT ok AND db_role = $1`, o.Prefix+"_admin").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := o.Admin.VerifyPassword(ctx, "wrong password"); app.ErrorCode(err) != app.EUNAUTHORIZED || !strings.Contains(app.ErrorMessage(err), "not your password") {
+		t.Fatalf("a wrong password: %v", err)
+	}
+	if n := failures(); n != 1 {
+		t.Fatalf("%d failures recorded, want 1", n)
+	}
+	if err := o.Admin.VerifyPassword(ctx, o.Password); err != nil {
+		t.Fatalf("the right password: %v", err)
+	}
+	if _, err := o.Admin.ApplyReset(ctx, otpBatch(id)); err != nil {
+		t.Fatalf("the reset after a proof: %v", err)
+	}
+
+	psql := asRole(t, o.AdminURL)
+	challenge := func(db *sql.DB) string {
+		var nonce string
+		if err := db.QueryRow(`SELECT nonce FROM resetdesk.begin_verification()`).Scan(&nonce); err != nil {
+			t.Fatal(err)
+		}
+		return nonce
+	}
+	forged := "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+	nonce := challenge(psql)
+	var ok bool
+	if err := psql.QueryRow(`SELECT ok FROM resetdesk.finish_verification($1, $2)`, nonce, forged).Scan(&ok); err != nil || ok {
+		t.Fatalf("a forged proof: ok %v, %v", ok, err)
+	}
+	if n := failures(); n != 2 {
+		t.Fatalf("%d failures recorded after a forged proof, want 2", n)
+	}
+	_, err := psql.Exec(`SELECT * FROM resetdesk.finish_verification($1, $2)`, nonce, forged)
+	wantSQLState(t, err, "42501") // used
+	_, err = asRole(t, o.HelpdeskURL).Exec(`SELECT * FROM resetdesk.finish_verification($1, $2)`, challenge(psql), forged)
+	wantSQLState(t, err, "42501") // another role's
+	nonce = challenge(psql)
+	o.Exec(t, `UPDATE resetdesk.reauth_challenges SET created_at = created_at - interval '2 minutes' WHERE nonce = $1`, nonce)
+	_, err = psql.Exec(`SELECT * FROM resetdesk.finish_verification($1, $2)`, nonce, forged)
+	wantSQLState(t, err, "42501") // expired
+
+	// A hosted server where setup could not create the reader: the app
+	// signs in again instead, and the database judges that connection.
+	o.Exec(t, `DROP FUNCTION resetdesk.scram_verifier()`)
+	setReauthWindow(t, o, "1 minute")
+	if err := o.Admin.VerifyPassword(ctx, o.Password); err != nil {
+		t.Fatalf("the right password, signing in again: %v", err)
+	}
+	if err := o.Admin.VerifyPassword(ctx, "wrong password"); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("a wrong password, signing in again: %v", err)
+	}
+	if n := failures(); n != 3 {
+		t.Fatalf("%d failures recorded, want 3", n)
+	}
+}

@@ -232,6 +232,7 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		// migration grants them: the safe default for SECURITY DEFINER.
 		`ALTER DEFAULT PRIVILEGES FOR ROLE resetdesk_definer REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`,
 		`CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA resetdesk`,
+		scramVerifierFunc,
 		`SET LOCAL ROLE resetdesk_definer`,
 		`CREATE TABLE IF NOT EXISTS resetdesk.schema_migrations (
 		     version    integer PRIMARY KEY,
@@ -400,6 +401,25 @@ func citextError(me dba, err error) error {
 			"CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA resetdesk;\n"+
 			"then run setup again.", me.name)}
 }
+
+// scramVerifierFunc lets the definer functions read the caller's own SCRAM
+// verifier, to check the proof of the typed password before a reset
+// (migration 0017). Only a superuser may read pg_authid, so a superuser
+// owns this one function; it answers for session_user only, and only
+// resetdesk_definer may call it. Run by anyone else, setup skips it and the
+// re-authentication falls back to a freshly signed-in connection.
+const scramVerifierFunc = `
+	DO $do$
+	BEGIN
+	    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+	        CREATE OR REPLACE FUNCTION resetdesk.scram_verifier() RETURNS text
+	        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$
+	            SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = session_user
+	        $f$;
+	        REVOKE ALL ON FUNCTION resetdesk.scram_verifier() FROM PUBLIC;
+	        GRANT EXECUTE ON FUNCTION resetdesk.scram_verifier() TO resetdesk_definer;
+	    END IF;
+	END $do$`
 
 // ensureRole creates a NOLOGIN group role unless it exists. Names are our
 // constants or validated role names, never user text.
