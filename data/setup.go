@@ -206,6 +206,9 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	// authenticated (re-authentication before a reset); pg_stat_activity
 	// shows that of another role's session only to pg_read_all_stats.
 	if _, err := tx.ExecContext(ctx, `GRANT pg_read_all_stats TO resetdesk_definer`); err != nil {
+		if pqe, ok := err.(*pq.Error); ok && pqe.Code == "42501" {
+			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Setup could not grant pg_read_all_stats to resetdesk_definer, which the check of an admin's password before a reset needs. Run this once as a superuser (or the hosting service's administrator role), then run setup again: GRANT pg_read_all_stats TO resetdesk_definer;"}
+		}
 		return fmt.Errorf("bootstrap: %w", a.mapErr(err))
 	}
 	// CONNECT for the console groups. Readers of the passdb get their own
