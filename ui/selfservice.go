@@ -294,8 +294,8 @@ func (f *endUserForm) connection() (SelfServiceConn, error) {
 	if !ok {
 		return nil, app.Errorf(app.EINVALID, "Self-service is not set up on this computer.")
 	}
-	if kc := f.backend.Keychain(); kc != nil && s.Password == "" {
-		s.Password, _ = kc.Get(KeychainService, selfServiceKeychainUser(s))
+	if s.Password == "" {
+		s.Password = selfServicePassword(f.backend.Keychain(), s)
 	}
 	c, err := f.backend.OpenSelfService(context.Background(), s)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -59,8 +60,11 @@ func selfServiceKeychainUser(s app.SelfServiceSetup) string {
 // off the Fyne goroutine. The sentence says what works or what does not.
 func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceSetup) (string, error) {
 	kc := b.Keychain()
-	if kc == nil || kc.Set(KeychainService, selfServiceKeychainUser(s), s.Password) != nil {
-		return "", app.Errorf(app.EUNAVAILABLE, "Not saved: this system has no keychain for the self-service login's password.")
+	inMemory := kc == nil || kc.Set(KeychainService, selfServiceKeychainUser(s), s.Password) != nil
+	if inMemory {
+		// A phone, or a desktop without a Secret Service: the password is
+		// kept for this run only, never written anywhere.
+		selfServiceSecrets.Store(selfServiceKeychainUser(s), s.Password)
 	}
 	saveSelfServiceSetup(prefs, s) // Fyne's preferences take their own lock
 	c, err := b.OpenSelfService(context.Background(), s)
@@ -71,7 +75,28 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 	if _, err := c.PasswordRules(context.Background(), s.Login); err != nil {
 		return "", app.Errorf(app.ErrorCode(err), "Saved, but the self-service login is refused: %s", app.ErrorMessage(err))
 	}
+	if inMemory {
+		return "Self-service works on this device until ResetDesk closes: this system has no keychain, so the self-service login's password is not kept after that. Import the set-up again next time.", nil
+	}
 	return "Saved. Self-service works on this computer: the sign-in screen offers it.", nil
+}
+
+// selfServiceSecrets holds self-service passwords for this run where the
+// system has no keychain, by selfServiceKeychainUser.
+var selfServiceSecrets sync.Map
+
+// selfServicePassword is the saved password of s: the keychain's, else
+// the one kept for this run.
+func selfServicePassword(kc Keychain, s app.SelfServiceSetup) string {
+	if kc != nil {
+		if pw, err := kc.Get(KeychainService, selfServiceKeychainUser(s)); err == nil && pw != "" {
+			return pw
+		}
+	}
+	if pw, ok := selfServiceSecrets.Load(selfServiceKeychainUser(s)); ok {
+		return pw.(string)
+	}
+	return ""
 }
 
 // selfServiceCard is Settings' "Self-service on this computer": where the
@@ -161,9 +186,7 @@ func (s *selfServiceCard) setup() (app.SelfServiceSetup, error) {
 // withPassword fills in the saved password when none was typed (slow).
 func (s *selfServiceCard) withPassword(st app.SelfServiceSetup) app.SelfServiceSetup {
 	if st.Password == "" {
-		if kc := s.c.d.backend.Keychain(); kc != nil {
-			st.Password, _ = kc.Get(KeychainService, selfServiceKeychainUser(st))
-		}
+		st.Password = selfServicePassword(s.c.d.backend.Keychain(), st)
 	}
 	return st
 }

@@ -449,3 +449,27 @@ func TestEndUserFormUsesTheSessionsLogin(t *testing.T) {
 	equal(t, "done", e.doneBox.Visible(), true)
 	equal(t, "nothing saved", loadSelfServiceSetup(f.app.Preferences()).Host, "")
 }
+
+// A phone has no keychain go-keyring reaches: the imported set-up works
+// for this run, its password kept in memory only, and says so.
+func TestSelfServiceWithoutKeychain(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = nil
+	u := mustURL(t, f.o.EndUserURL)
+	pw, _ := u.User.Password()
+	port, _ := strconv.Atoi(u.Port())
+	setup := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	msg, err := storeSelfServiceSetup(f.backend, f.app.Preferences(), setup)
+	if err != nil || !strings.HasPrefix(msg, "Self-service works on this device until ResetDesk closes") {
+		t.Fatalf("%q %v", msg, err)
+	}
+	t.Cleanup(func() { selfServiceSecrets.Delete(selfServiceKeychainUser(setup)) })
+	code := f.resetOneTime(t, "alice@acme.example")
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	const good = "Purple-kettle-drums-at-noon"
+	fillEndUser(e, "alice@acme.example", code, good, good)
+	test.Tap(e.submit)
+	equal(t, "done", e.doneBox.Visible(), true)
+}
