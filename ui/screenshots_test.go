@@ -345,6 +345,22 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 		t.Fatalf("self-service set-up: %v", err)
 	}
 	c.setLayout(LayoutSpaces)
+
+	// Hand-over: "Let the user type it"; after Confirm the dialog is the
+	// user's form.
+	ho := openResetDialog(c, picked[0])
+	ho.mode.SetSelected(modeSetLabel)
+	test.Tap(ho.resetForm.handOver)
+	shot("handover_choice")
+	test.Type(ho.verify, password)
+	test.Tap(ho.confirm)
+	if ho.handOverForm == nil {
+		t.Fatalf("hand-over of %s: %q", picked[0].PrimaryEmail, ho.status.Text)
+	}
+	test.Type(ho.handOverForm.password, "Seven-brass-lanterns-glow")
+	shot("handover")
+	ho.onClose()
+
 	c.show(screenSettings)
 	c.settings.selfService.host.SetText(setup.Host)
 	c.settings.selfService.port.SetText(portText(setup.Port))
