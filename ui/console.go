@@ -85,7 +85,7 @@ type console struct {
 func newConsole(d *Desktop, s Session, actor app.Actor, org app.Org) *console {
 	c := &console{signedIn: newSignedIn(d.app, s, actor, org, d.opts), d: d, win: d.win, prefs: d.app.Preferences(),
 		built: map[screenID]fyne.CanvasObject{}}
-	c.search = &widget.Entry{PlaceHolder: "Search users by name, email, mobile or zuid", OnChanged: c.onSearch}
+	c.search = &widget.Entry{PlaceHolder: "Search name, email, mobile or zuid", OnChanged: c.onSearch}
 	c.search.ActionItem = widget.NewIcon(theme.SearchIcon())
 	c.users = newUsersScreen(c)
 	c.users.reload()
