@@ -369,18 +369,24 @@ func (b *bulkReset) onSave() {
 		if wc == nil {
 			return // cancelled
 		}
-		err = b.saveResults(wc)
-		if cerr := wc.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			dialog.ShowInformation("Not saved", "The results could not be saved: "+app.ErrorMessage(err), b.c.win)
-			return
-		}
-		// The path as the OS writes it: C:\Users\… on Windows, where the
-		// URI's path has forward slashes.
-		b.savedNote = " Saved to " + filepath.FromSlash(wc.URI().Path()) + "."
-		b.showSummary()
+		// Written off the Fyne goroutine: the folder may be a slow share.
+		results := append([]app.ResetResult(nil), b.results...)
+		b.c.spawn(func() {
+			err := app.WriteResultsCSV(wc, results)
+			if cerr := wc.Close(); err == nil {
+				err = cerr
+			}
+			fyne.Do(func() {
+				if err != nil {
+					dialog.ShowInformation("Not saved", "The results could not be saved: "+app.ErrorMessage(err), b.c.win)
+					return
+				}
+				// The path as the OS writes it: C:\Users\… on Windows, where the
+				// URI's path has forward slashes.
+				b.savedNote = " Saved to " + filepath.FromSlash(wc.URI().Path()) + "."
+				b.showSummary()
+			})
+		})
 	}, b.c.win)
 	d.SetFileName("reset-results.csv")
 	d.Show()
