@@ -514,8 +514,10 @@ func (f *endUserForm) focus() {
 	if f.handOver != nil {
 		first = f.password
 	}
-	if c := fyne.CurrentApp().Driver().CanvasForObject(first.(fyne.CanvasObject)); c != nil {
-		c.Focus(first)
+	// The window's canvas, not the driver's lookup: a form shown a moment
+	// ago is not drawn yet, and the lookup finds no canvas for it.
+	if f.win != nil {
+		f.win.Canvas().Focus(first)
 	}
 }
 

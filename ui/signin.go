@@ -104,7 +104,9 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 		container.NewHBox(s.endUserCode), container.NewHBox(s.endUserTemporary))
 	s.box = container.NewVBox(container.NewHBox(logo, title), s.form, s.remember, s.status, s.busy, s.buttonRow, endUser)
 	s.column = container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box)
-	s.view = container.NewCenter(s.column)
+	// The form grew (server identity, hints): on a short window it scrolls,
+	// so that the end user's way in below it can always be reached.
+	s.view = container.NewVScroll(container.NewCenter(s.column))
 	return s
 }
 
