@@ -207,6 +207,10 @@ func (r *Resetter) VerifyAndReset(ctx context.Context, adminPassword string, req
 	if adminPassword == "" {
 		return nil, Errorf(EINVALID, "Enter your password for verification.")
 	}
+	// Before the password is spent on a verification the reset would not use.
+	if err := CheckResetReason(req.Org, req.Options); err != nil {
+		return nil, err
+	}
 	if err := r.Dir.VerifyPassword(ctx, adminPassword); err != nil {
 		return nil, err
 	}
