@@ -56,8 +56,10 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		}
 	}
 	// A one-time password that cannot be mailed is lost, and with it the
-	// user's access: refuse before anything changes.
-	if opts.NeedsMail() && !MailReady(r.Mail) {
+	// user's access: refuse before anything changes. With the office mail
+	// relay the database makes the codes and queues every message, so this
+	// device needs no mail server.
+	if opts.NeedsMail() && !req.Org.MailRelay && !MailReady(r.Mail) {
 		return nil, Errorf(EUNAVAILABLE, "No mail server is configured, so nobody could receive the new password. Set one up in Settings (or RESETDESK_SMTP_URL) first, or set a password and hand it over.")
 	}
 	progress := req.Progress
@@ -78,6 +80,8 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		var err error
 		switch {
 		case opts.Mode == ModeOneTime:
+			// With the relay on, the database throws this code away and
+			// makes its own; this device never learns that one.
 			secrets[i], err = NewOneTimeCode()
 			targets[i].CodeHash = HashCode(secrets[i])
 		case opts.Password != "":
@@ -125,12 +129,24 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 	results := make([]ResetResult, len(users))
 	var notices []Notice
 	var noticeOf []int
+	var queuedIDs []int64
+	var queuedPasswords []string
 	for i, a := range applied {
 		res := ResetResult{User: users[i], Outcome: a.Outcome, Reason: a.Reason, Delivery: a.Delivery, ExpiresAt: a.ExpiresAt}
 		if a.Outcome != OutcomeReset {
 			secrets[i] = ""
 		}
-		if a.Delivery.ID != 0 {
+		if a.Delivery.Status == DeliveryQueued {
+			// The relay sends it. A code made here (the policy changed
+			// since the org was read) is not the database's: drop it.
+			if a.Delivery.Kind == KindPassword && secrets[i] != "" {
+				queuedIDs = append(queuedIDs, a.Delivery.ID)
+				queuedPasswords = append(queuedPasswords, secrets[i])
+			}
+			if a.Delivery.Kind == KindOneTimePassword {
+				secrets[i] = ""
+			}
+		} else if a.Delivery.ID != 0 {
 			n := Notice{DeliveryID: a.Delivery.ID, Kind: a.Delivery.Kind, To: a.Delivery.To,
 				UserName: users[i].DisplayName, Login: users[i].Login(), OrgName: req.Org.Name, ExpiresAt: a.ExpiresAt,
 				Instructions: req.Org.CompletionInstructions, TimeZone: req.Org.TimeZone,
@@ -161,6 +177,17 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 	// The reset stands whatever happens here; a row left pending shows as
 	// "not confirmed sent", which is the truth.
 	recErr := r.Dir.RecordDeliveries(context.WithoutCancel(ctx), records)
+	if len(queuedIDs) > 0 {
+		q, ok := r.Dir.(RelayQueue)
+		if !ok {
+			return nil, Errorf(EINTERNAL, "This connection cannot queue mail for the office mail relay.")
+		}
+		// Without its password the relay fails the message after 10
+		// minutes; the admin still sees the password below.
+		if err := q.QueuePasswordMails(context.WithoutCancel(ctx), queuedIDs, queuedPasswords); err != nil && recErr == nil {
+			recErr = err
+		}
+	}
 
 	// The admin sees a set password when they must hand it over: they chose
 	// not to email it, or the email did not go out.

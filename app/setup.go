@@ -60,6 +60,20 @@ type SelfServiceProvisioner interface {
 	AddSelfServiceLogin(ctx context.Context, l SelfServiceLogin) error
 }
 
+// RelayProvisioner makes logins for `resetdesk relay`, as
+// SelfServiceProvisioner makes self-service logins, with the same errors.
+type RelayProvisioner interface {
+	AddRelayLogin(ctx context.Context, l SelfServiceLogin) error
+}
+
+// RelayQueue is what a Directory with the office mail relay does besides:
+// it hands the relay a reset's emailed set passwords, and says how the relay
+// is doing.
+type RelayQueue interface {
+	QueuePasswordMails(ctx context.Context, deliveryIDs []int64, passwords []string) error
+	RelayStatus(ctx context.Context) (RelayStatus, error)
+}
+
 // AdminManager is what the owner, or a console user with manage_admins,
 // does to console users and custom roles with their own connection.
 // PostgreSQL checks every call: EUNAUTHORIZED without manage_admins or when

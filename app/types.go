@@ -239,6 +239,9 @@ const (
 	DeliveryPending DeliveryStatus = "pending"
 	DeliverySent    DeliveryStatus = "sent"
 	DeliveryFailed  DeliveryStatus = "failed"
+	// DeliveryQueued: waiting in the outbox for the office mail relay (the
+	// org's MailRelay policy); the relay records sent or failed.
+	DeliveryQueued DeliveryStatus = "queued"
 )
 
 // Delivery is one message and its state.
@@ -252,6 +255,15 @@ type Delivery struct {
 	LastError string // the server's own words when it failed
 	CreatedAt time.Time
 	SentAt    time.Time
+}
+
+// RelayStatus is the office mail relay's health as Settings and Mail show
+// it: when a relay last said it was alive (zero: never), and how many of the
+// org's messages wait for it, the oldest since Oldest.
+type RelayStatus struct {
+	LastSeen time.Time
+	Waiting  int
+	Oldest   time.Time
 }
 
 // AuditEvent is one admin action as the database recorded it.

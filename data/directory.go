@@ -393,7 +393,38 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
 	}
+	if err := d.markQueued(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// markQueued marks the messages the database queued for the office mail
+// relay (the org's policy, as it stood when the reset ran): the relay sends
+// them, and this client must not.
+func (d *DB) markQueued(ctx context.Context, out []app.AppliedReset) error {
+	var ids []int64
+	for _, r := range out {
+		if r.Delivery.ID != 0 {
+			ids = append(ids, r.Delivery.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	const q = `SELECT id FROM resetdesk.mail_deliveries WHERE id = ANY ($1) AND via_relay`
+	var queued []int64
+	if err := d.db.SelectContext(ctx, &queued, q, pq.Int64Array(ids)); err != nil {
+		return fmt.Errorf("data: reset: the reset was saved, but %w", d.mapErr(err))
+	}
+	for _, id := range queued {
+		for i := range out {
+			if out[i].Delivery.ID == id {
+				out[i].Delivery.Status = app.DeliveryQueued
+			}
+		}
+	}
+	return nil
 }
 
 // resetErr says what a broken connection means for a reset, which is one
@@ -456,10 +487,11 @@ type deliveryRow struct {
 	LastError sql.NullString `db:"last_error"`
 	CreatedAt time.Time      `db:"created_at"`
 	SentAt    sql.NullTime   `db:"sent_at"`
+	ViaRelay  bool           `db:"via_relay"`
 }
 
 const selectDeliveries = `
-	SELECT id, user_id, kind, to_address, status, attempts, last_error, created_at, sent_at
+	SELECT id, user_id, kind, to_address, status, attempts, last_error, created_at, sent_at, via_relay
 	  FROM resetdesk.mail_deliveries
 	 WHERE ($1 = 0 OR user_id = $1)
 	 ORDER BY created_at DESC, id DESC
@@ -476,6 +508,9 @@ func (d *DB) Deliveries(ctx context.Context, f app.DeliveryFilter) ([]app.Delive
 		out[i] = app.Delivery{ID: r.ID, UserID: r.UserID.Int64, Kind: app.DeliveryKind(r.Kind), To: r.To,
 			Status: app.DeliveryStatus(r.Status), Attempts: r.Attempts, LastError: r.LastError.String,
 			CreatedAt: r.CreatedAt, SentAt: r.SentAt.Time}
+		if r.ViaRelay && r.Status == string(app.DeliveryPending) {
+			out[i].Status = app.DeliveryQueued
+		}
 	}
 	return out, nil
 }
