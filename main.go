@@ -69,6 +69,7 @@ func cliEnv(dsn string) cli.Env {
 			return db, nil
 		},
 		MailSink: runSink,
+		Relay:    func(ctx context.Context) error { return relayFromEnv(ctx, dsn) },
 	}
 }
 

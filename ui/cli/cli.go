@@ -49,6 +49,8 @@ type Env struct {
 	// SelfService connects as the self-service login of DATABASE_URL, for
 	// complete-reset and change-password.
 	SelfService func(ctx context.Context) (app.SelfService, error)
+	// Relay runs the office mail relay until ctx ends.
+	Relay func(ctx context.Context) error
 	// MailSink runs the local SMTP sink until ctx ends.
 	MailSink func(ctx context.Context, listen, dir string, ready func(addr string)) error
 }
@@ -72,6 +74,8 @@ func init() {
 		{"users", "[--search Q] [--json]", "list users", runUsers},
 		{"reset", "[EMAIL|ZUID ...] [--file FILE.csv] [--set-password [--generate | --password-stdin]] [--force-change] [--email-password] [--clear-mobile-sessions=true|false] [--unlock] [--verified-by HOW --reason TEXT] [--json]", "reset passwords", runReset},
 		{"resend", "EMAIL|ZUID", "send a new one-time password, voiding the earlier one", runResend},
+		{"relay add", "LOGIN", "a database login for the office mail relay (password on stdin; the owner's connection or the DBA's)", runRelayAdd},
+		{"relay", "", "the office mail relay: send the queued mail until stopped (DATABASE_URL of a relay login, RESETDESK_SMTP_URL)", runRelay},
 		{"complete-reset", "--email EMAIL", "end user: one-time password, then the new password twice, on stdin (a self-service login)", runCompleteReset},
 		{"change-password", "--email EMAIL", "end user: temporary password, then the new password twice, on stdin (a self-service login)", runChangePassword},
 		{"self-service add", "LOGIN", "a database login for the end user's screens (password on stdin; the owner's connection or the DBA's)", runSelfServiceAdd},

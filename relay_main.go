@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"time"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/relay"
+)
+
+// runRelay runs `resetdesk relay`: the relay login of dsn sends through m
+// (the mail server of the environment), woken by LISTEN, until ctx ends.
+func runRelay(ctx context.Context, dsn string, m app.Mailer, logger *log.Logger, poll time.Duration) error {
+	if !app.MailReady(m) {
+		return app.Errorf(app.EINVALID, "The relay sends through the office's mail server: set RESETDESK_SMTP_URL (and RESETDESK_MAIL_FROM).")
+	}
+	db, err := data.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l, err := data.ListenOutbox(dsn, data.Trust{})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	wake := make(chan struct{}, 1)
+	go func() {
+		// A nil notification means the listener reconnected: look anyway.
+		for range l.Notify {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	host, _ := os.Hostname()
+	r := &relay.Relay{Queue: db, Mail: m, Wake: wake, Instance: host + ":" + strconv.Itoa(os.Getpid()), Poll: poll,
+		Log: func(format string, args ...any) { logger.Print(app.Redact(fmt.Sprintf(format, args...))) }}
+	logger.Printf("sending the outbox of %s", db.Server())
+	return r.Run(ctx)
+}
+
+// relayFromEnv runs the relay of dsn with the mail server of the environment.
+func relayFromEnv(ctx context.Context, dsn string) error {
+	m, err := mailerFromEnv()
+	if err != nil {
+		return err
+	}
+	return runRelay(ctx, dsn, m, log.New(os.Stderr, "resetdesk relay: ", log.LstdFlags), 0)
+}
