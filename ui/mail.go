@@ -92,6 +92,8 @@ func (s *mailScreen) cell(row, col int) (string, widget.Importance) {
 			return "Sent", widget.SuccessImportance
 		case app.DeliveryFailed:
 			return "Failed", widget.DangerImportance
+		case app.DeliveryQueued:
+			return "Queued for the relay", widget.WarningImportance
 		}
 		return "Not confirmed sent", widget.WarningImportance
 	case 4:

@@ -508,6 +508,8 @@ func deliveryState(d app.Delivery) string {
 		return "failed"
 	case app.DeliveryPending:
 		return "not confirmed sent"
+	case app.DeliveryQueued:
+		return "queued for the office mail relay, not sent yet"
 	}
 	return "no message"
 }
