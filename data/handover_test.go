@@ -3,6 +3,7 @@ package data_test
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"testing"
 
 	"resetdesk/app"
@@ -108,5 +109,75 @@ func TestHandOver(t *testing.T) {
 	o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
 	if s, err := app.HandOver(ctx, o.Admin, org, u2, temp2, mine, mine); err != nil || s != app.CompletionOK {
 		t.Errorf("admin with the switch on: %s %v", s, err)
+	}
+}
+
+// TestHandOverFollowsWhoMayBeReset: a hand-over is a set-password reset
+// finished later, so a user who became a console user (or was deactivated)
+// after the reset is refused, and the change ticket died with that change.
+func TestHandOverFollowsWhoMayBeReset(t *testing.T) {
+	ctx := context.Background()
+	o := pgtest.NewOrg(t)
+	org := app.Org{MinPasswordLength: 15}
+	o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	const mine = "Violet-harbour-morning-tide"
+
+	id := addUser(t, o, "xavier@acme.test", "confirmed")
+	u, temp := setForHandOver(t, o.Admin, id)
+	o.Exec(t, `UPDATE resetdesk.users SET status = 'deactivated' WHERE id = `+strconv.FormatInt(id, 10))
+	if _, err := app.HandOver(ctx, o.Admin, org, u, temp, mine, mine); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("deactivated since the reset: %v", err)
+	}
+	super := superDB(t, o)
+	var tickets int
+	if err := super.QueryRow(`SELECT count(*) FROM resetdesk.change_tickets WHERE user_id = $1`, id).Scan(&tickets); err != nil || tickets != 0 {
+		t.Errorf("change tickets left after the status changed: %d %v", tickets, err)
+	}
+}
+
+// TestEndUserHashCostIsOurs: an end user holding a valid code cannot store
+// a hash with another cost; the refusal is a sentence about the hash, not
+// the table's check with the user's row in its detail.
+func TestEndUserHashCostIsOurs(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	super := superDB(t, o)
+	for _, h := range []string{
+		"$argon2id$v=19$m=8,t=9000000,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"$argon2id$v=19$m=19456,t=2,p=1$AAAA$AAAA",
+	} {
+		var ok bool
+		if err := super.QueryRow(`SELECT resetdesk.valid_phc($1)`, h).Scan(&ok); err != nil || ok {
+			t.Errorf("valid_phc(%s) = %v %v", h, ok, err)
+		}
+	}
+	var ok bool
+	if err := super.QueryRow(`SELECT resetdesk.valid_phc($1)`, testHash).Scan(&ok); err != nil || !ok {
+		t.Errorf("valid_phc of our own hash = %v %v", ok, err)
+	}
+}
+
+// TestConsoleFunctionsGiveUpOnLocks: every console function that takes row
+// locks has a lock_timeout, so no login's open transaction stalls it.
+func TestConsoleFunctionsGiveUpOnLocks(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	super := superDB(t, o)
+	rows, err := super.Query(`
+		SELECT p.proname
+		  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		 WHERE n.nspname = 'resetdesk' AND p.prosecdef
+		   AND p.proname IN ('set_org_policies', 'add_console_user', 'save_custom_role', 'set_console_role',
+		                     'disable_console_user', 'remove_console_user', 'add_self_service_login',
+		                     'hand_over_password', 'reset_passwords', 'import_users', 'complete_reset', 'change_password')
+		   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'lock_timeout=%')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s has no lock_timeout", name)
 	}
 }
