@@ -263,7 +263,7 @@ func TestStoredHashesAreOurs(t *testing.T) {
 	}
 	_, err := asRole(t, o.EndUserURL).ExecContext(ctx, `SELECT resetdesk.complete_reset('mia@acme.test', repeat('a', 64), $1)`,
 		"$argon2id$v=19$m=8,t=9000000,p=1$"+salt+"$"+key)
-	// Refused by the function's own check (0018), before the table's,
+	// Refused by the function's own check (0019), before the table's,
 	// whose detail would show the user's row to the self-service login.
 	wantSQLState(t, err, "22023")
 	if pqe := (*pq.Error)(nil); errors.As(err, &pqe) && strings.Contains(pqe.Detail, "mia@acme.test") {

@@ -1,4 +1,4 @@
--- 0018: what a review of 0006-0017 as each role found.
+-- 0019: what a review of 0006-0017 as each role found.
 --
 -- 1. valid_phc (0007) accepted any argon2 cost, so a bad hash from an end
 --    user was stopped only by the table's CHECK (0016), whose error detail
