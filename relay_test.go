@@ -316,3 +316,62 @@ func testPasswordHash(t *testing.T) string {
 	}
 	return h
 }
+
+// killingMailer sends through m, and right after the server takes message
+// number at, cuts every database connection of the relay: the relay as if
+// killed between the mail server's 250 and its record.
+type killingMailer struct {
+	m     *mail.Mailer
+	super *sql.DB
+	role  string
+	at    int
+	mu    sync.Mutex
+	n     int
+}
+
+func (k *killingMailer) Send(ctx context.Context, notices []app.Notice) []error {
+	errs := k.m.Send(ctx, notices)
+	k.mu.Lock()
+	k.n++
+	n := k.n
+	k.mu.Unlock()
+	if n == k.at {
+		k.super.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, k.role)
+	}
+	return errs
+}
+
+// TestRelayCutOffMidBatch: a relay whose database connections die in the
+// middle of a batch, after the mail server took a message and before the
+// relay recorded it, loses nothing and sends nothing twice except that one
+// message (at least once, by design), then carries on with the rest.
+func TestRelayCutOffMidBatch(t *testing.T) {
+	f := newRelayFixture(t)
+	var emails []string
+	for i := range 8 {
+		emails = append(emails, "cut"+string(rune('a'+i))+"@acme.test")
+	}
+	users := f.addUsers(t, emails...)
+	relayReset(t, f.o.Helpdesk, users, app.DefaultResetOptions())
+	k := &killingMailer{m: f.mailer(t, f.srv.Password), super: f.super, role: f.o.Prefix + "_relay", at: 3}
+	f.startRelay(t, k)
+	f.waitSettled(t)
+	got := messagesTo(f.srv.Messages())
+	twice := 0
+	for _, e := range emails {
+		switch len(got[e]) {
+		case 1:
+		case 2:
+			twice++
+		default:
+			t.Errorf("%s received %d messages", e, len(got[e]))
+		}
+	}
+	if twice != 1 {
+		t.Fatalf("%d users got their message twice; want exactly the one in flight when the relay was cut off", twice)
+	}
+	var sent int
+	if err := f.super.QueryRow(`SELECT count(*) FROM resetdesk.mail_deliveries WHERE status = 'sent'`).Scan(&sent); err != nil || sent != len(emails) {
+		t.Fatalf("%d sent, want %d (%v)", sent, len(emails), err)
+	}
+}
