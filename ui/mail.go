@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -27,6 +28,7 @@ type mailScreen struct {
 	table   *textTable
 
 	deliveries []app.Delivery
+	relay      string // the office mail relay's health, "" in direct mode
 	selected   int    // row of the table, -1 for none
 	done       string // what the last resend did, for the next count line
 }
@@ -54,8 +56,43 @@ func (s *mailScreen) reload() {
 	s.refresh.Disable()
 	s.c.spawn(func() {
 		ds, err := s.c.sess.Directory.Deliveries(s.c.ctx, app.DeliveryFilter{Limit: 500})
-		fyne.Do(func() { s.apply(ds, err) })
+		relay := ""
+		if q, ok := s.c.sess.Directory.(app.RelayQueue); ok && s.c.org.MailRelay && err == nil {
+			st, rerr := q.RelayStatus(s.c.ctx)
+			relay = relayHealth(st, rerr, time.Now())
+		}
+		fyne.Do(func() {
+			s.relay = relay
+			s.apply(ds, err)
+		})
 	})
+}
+
+// relayHealth says in a sentence how the office mail relay is doing: when
+// it was last seen and what waits for it. A relay not seen for a minute
+// (it says it is alive every 10 s) is called down.
+func relayHealth(st app.RelayStatus, err error, now time.Time) string {
+	if err != nil {
+		return "The office mail relay's state could not be read: " + app.ErrorMessage(err) + " "
+	}
+	var b strings.Builder
+	switch {
+	case st.LastSeen.IsZero():
+		b.WriteString("The office mail relay has never run: queued messages wait until it does.")
+	case now.Sub(st.LastSeen) > time.Minute:
+		fmt.Fprintf(&b, "The office mail relay is down: last seen %s.", formatTime(st.LastSeen, ""))
+	default:
+		fmt.Fprintf(&b, "The office mail relay is running (seen %s).", formatTime(st.LastSeen, ""))
+	}
+	switch st.Waiting {
+	case 0:
+		b.WriteString(" Nothing waits for it.")
+	case 1:
+		fmt.Fprintf(&b, " 1 message waits, since %s.", formatTime(st.Oldest, ""))
+	default:
+		fmt.Fprintf(&b, " %d messages wait, the oldest since %s.", st.Waiting, formatTime(st.Oldest, ""))
+	}
+	return b.String() + " "
 }
 
 func (s *mailScreen) apply(ds []app.Delivery, err error) {
@@ -70,7 +107,7 @@ func (s *mailScreen) apply(ds []app.Delivery, err error) {
 	s.selected = -1
 	s.resend.Disable()
 	s.note.Importance = widget.MediumImportance
-	s.note.SetText(s.done + fmt.Sprintf("%d messages. Select a failed or unconfirmed one to resend.", len(ds)))
+	s.note.SetText(s.relay + s.done + fmt.Sprintf("%d messages. Select a failed or unconfirmed one to resend.", len(ds)))
 	s.done = ""
 	s.table.UnselectAll()
 	s.table.clearDetail()
