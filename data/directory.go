@@ -342,9 +342,16 @@ func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportR
 	return out, nil
 }
 
+// resetPasswords also says, in the same round trip, whether each message
+// is the office mail relay's: the trigger of migration 0018 marks a reset's
+// messages via_relay by the org's mail_relay, which this reads as the
+// function did (the policy as it stands now, not as it was at sign-in).
 const resetPasswords = `
-	SELECT user_id, outcome, reason, delivery_id, delivery_kind, to_address, expires_at
-	  FROM resetdesk.reset_passwords(resetdesk.with_change_tickets($1, $9), $2, $3, $4, $5, $6, $7, $8, $10, $11)`
+	SELECT r.user_id, r.outcome, r.reason, r.delivery_id, r.delivery_kind, r.to_address, r.expires_at,
+	       r.delivery_id IS NOT NULL AND coalesce((SELECT o.mail_relay
+	                                                 FROM resetdesk.users u JOIN resetdesk.orgs o ON o.id = u.org_id
+	                                                WHERE u.id = r.user_id), false) AS via_relay
+	  FROM resetdesk.reset_passwords(resetdesk.with_change_tickets($1, $9), $2, $3, $4, $5, $6, $7, $8, $10, $11) r`
 
 // ApplyReset resets every eligible target in one statement (the function
 // runs a fixed number of set-based statements inside one transaction).
@@ -380,51 +387,25 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 		var reason, kind, to sql.NullString
 		var delivery sql.NullInt64
 		var expires sql.NullTime
-		if err := rows.Scan(&r.UserID, &r.Outcome, &reason, &delivery, &kind, &to, &expires); err != nil {
+		var viaRelay bool
+		if err := rows.Scan(&r.UserID, &r.Outcome, &reason, &delivery, &kind, &to, &expires, &viaRelay); err != nil {
 			return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
 		}
 		r.Reason, r.ExpiresAt = app.SkipReason(reason.String), expires.Time
 		if delivery.Valid {
 			r.Delivery = app.Delivery{ID: delivery.Int64, UserID: r.UserID, Kind: app.DeliveryKind(kind.String),
 				To: to.String, Status: app.DeliveryPending}
+			if viaRelay {
+				// The relay sends it; this client must not.
+				r.Delivery.Status = app.DeliveryQueued
+			}
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
 	}
-	if err := d.markQueued(ctx, out); err != nil {
-		return nil, err
-	}
 	return out, nil
-}
-
-// markQueued marks the messages the database queued for the office mail
-// relay (the org's policy, as it stood when the reset ran): the relay sends
-// them, and this client must not.
-func (d *DB) markQueued(ctx context.Context, out []app.AppliedReset) error {
-	var ids []int64
-	for _, r := range out {
-		if r.Delivery.ID != 0 {
-			ids = append(ids, r.Delivery.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	const q = `SELECT id FROM resetdesk.mail_deliveries WHERE id = ANY ($1) AND via_relay`
-	var queued []int64
-	if err := d.db.SelectContext(ctx, &queued, q, pq.Int64Array(ids)); err != nil {
-		return fmt.Errorf("data: reset: the reset was saved, but %w", d.mapErr(err))
-	}
-	for _, id := range queued {
-		for i := range out {
-			if out[i].Delivery.ID == id {
-				out[i].Delivery.Status = app.DeliveryQueued
-			}
-		}
-	}
-	return nil
 }
 
 // resetErr says what a broken connection means for a reset, which is one
