@@ -150,13 +150,14 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 		t.Errorf("the demo signed in, but its cluster has no postmaster.pid")
 	}
 
-	// The console replaces the start window; it loads the users, then the
-	// screen stops changing (the loading bar is animated). A screen that
-	// never settles (a blinking cursor) is fine once it shows the console.
+	// The console replaces the start window, its title naming the office
+	// open; it loads the users, then the screen stops changing (the loading
+	// bar is animated). A screen that never settles (a blinking cursor) is
+	// fine once it shows the console.
 	if _, err := waitFor(ctx, 15*time.Second, exited, func() (string, bool) {
 		if x.xdotool {
 			_, starting := x.findWindow(ctx, "^ResetDesk demo$")
-			_, console := x.findWindow(ctx, "^ResetDesk$")
+			_, console := x.findWindow(ctx, "^Northwind Traders.*ResetDesk$")
 			return "", console && !starting
 		}
 		return "", true

@@ -251,7 +251,7 @@ func (w *wine) windowSmoke(t *testing.T, dsn string) {
 	// The start window ("Signing in with DATABASE_URL…", 560x200) gives way
 	// to the console, which is far larger.
 	if _, err := waitFor(ctx, 90*time.Second, exited, func() (string, bool) {
-		id, ok := x.findWindow(ctx, "^ResetDesk$")
+		id, ok := x.findWindow(ctx, "ResetDesk$")
 		if !ok {
 			return "", false
 		}

@@ -54,6 +54,7 @@ type Session struct {
 	Resetter  Resetter
 	Server    string       // host:port of the database, for display
 	Role      string       // the PostgreSQL role signed in
+	Profile   string       // the saved profile signed in with, "" for none; set by the UI
 	Close     func() error // optional: called on sign out
 	// Again is how to sign in here again after signing out (no password),
 	// for a session that did not start from a saved profile: the demo, or

@@ -66,6 +66,7 @@ type console struct {
 	prefs          fyne.Preferences
 
 	search   *widget.Entry // the top bar's search, which filters the users list
+	offices  *officeSwitch // the top bar's menu of the other offices
 	users    *usersScreen
 	imports  *importScreen
 	mail     *mailScreen
@@ -87,6 +88,7 @@ func newConsole(d *Desktop, s Session, actor app.Actor, org app.Org) *console {
 		built: map[screenID]fyne.CanvasObject{}}
 	c.search = &widget.Entry{PlaceHolder: "Search name, email, mobile or zuid", OnChanged: c.onSearch}
 	c.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	c.offices = newOfficeSwitch(d.app, d.backend, d.win, c.signedIn, d.switchOffice)
 	c.users = newUsersScreen(c)
 	c.users.reload()
 	return c

@@ -131,7 +131,17 @@ func (d *Desktop) openConsole(s Session, actor app.Actor, org app.Org) {
 		d.selfService = s.SelfService
 	}
 	d.console = newConsole(d, s, actor, org)
+	d.win.SetTitle(windowTitle(d.console.signedIn))
 	d.console.showShell()
+}
+
+// switchOffice closes the console open and opens the one of session s,
+// made anew.
+func (d *Desktop) switchOffice(s Session, actor app.Actor, org app.Org) {
+	if d.console != nil {
+		d.console.close()
+	}
+	d.openConsole(s, actor, org)
 }
 
 // signOut closes the session and goes back to the sign-in screen.
@@ -142,6 +152,7 @@ func (d *Desktop) signOut() {
 		again, hint = d.console.end()
 		d.console = nil
 	}
+	d.win.SetTitle("ResetDesk")
 	d.showSignIn()
 	d.signIn.offer(again, hint)
 }

@@ -11,6 +11,7 @@
 //	backend.go       what main hands in: Backend, Session, Keychain, saved settings
 //	session.go       signedIn: the signed-in session both shells share
 //	signin.go        the sign-in screen (both shells)
+//	offices.go       switching offices: the menu of saved profiles, the window title
 //	desktop.go       the desktop window: sign in, then the console
 //	console.go       the desktop's screen registry and shell switching
 //	shells.go        the Spaces and Unified frames, and the top bar

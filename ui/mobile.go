@@ -49,9 +49,10 @@ type Mobile struct {
 
 	// Set while signed in.
 	*signedIn
-	nav   *mobileNav
-	home  *mobileHome
-	users *mobileUsers
+	nav     *mobileNav
+	home    *mobileHome
+	users   *mobileUsers
+	offices *officeSwitch // the users page's menu of the other offices
 
 	// The pages opened last, so that tests can reach their widgets.
 	lastUser     *mobileUserPage
@@ -145,6 +146,8 @@ func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
 		m.selfService = s.SelfService
 	}
 	m.signedIn = newSignedIn(m.app, s, actor, org, m.opts.options)
+	m.win.SetTitle(windowTitle(m.signedIn))
+	m.offices = newOfficeSwitch(m.app, m.backend, m.win, m.signedIn, m.switchOffice)
 	m.nav = newMobileNav(m.opts.platform)
 	m.users = newMobileUsers(m)
 	m.home = newMobileHome(m)
@@ -161,11 +164,26 @@ func (m *Mobile) onSignOut() {
 // signOut ends the session and goes back to the sign-in screen.
 func (m *Mobile) signOut() {
 	again, hint := m.end()
-	m.signedIn = nil
-	m.nav, m.home, m.users = nil, nil, nil
-	m.lastUser, m.lastReset, m.lastOutcome = nil, nil, nil
+	m.forget()
+	m.win.SetTitle("ResetDesk")
 	m.showSignIn()
 	m.signIn.offer(again, hint)
+}
+
+// forget drops the pages of the session that ended.
+func (m *Mobile) forget() {
+	m.signedIn = nil
+	m.nav, m.home, m.users, m.offices = nil, nil, nil, nil
+	m.lastUser, m.lastReset, m.lastOutcome, m.lastHandOver = nil, nil, nil, nil
+}
+
+// switchOffice closes the session open and opens session s, its pages
+// made anew, at its users page: where the switch was made.
+func (m *Mobile) switchOffice(s Session, actor app.Actor, org app.Org) {
+	m.close()
+	m.forget()
+	m.open(s, actor, org)
+	m.onUsers()
 }
 
 func (m *Mobile) onClosed() {

@@ -59,7 +59,7 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
 	s.empty.Hide()
 	s.emptyView = emptyNote(s.empty)
-	top := container.NewVBox(s.search, s.count, s.loading, s.banner.view)
+	top := container.NewVBox(container.NewHBox(finger(m.offices.newButton())), s.search, s.count, s.loading, s.banner.view)
 	s.page = &mobilePage{title: "Users", content: container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewStack(s.list, s.emptyView)),
 		actions: []fyne.CanvasObject{fingerSquare(s.refresh)}}

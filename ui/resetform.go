@@ -478,6 +478,7 @@ func (f *resetForm) onConfirm() {
 	}
 	opts, handOver := f.opts(), f.handingOver()
 	f.running = true
+	f.s.resets++
 	f.refresh()
 	f.cancel.Disable()
 	f.say("Checking your password…", widget.MediumImportance)
@@ -508,6 +509,7 @@ func (f *resetForm) onProgress(stage string, done, total int) {
 // still there to correct.
 func (f *resetForm) apply(d resetDone) {
 	f.running = false
+	f.s.resets--
 	f.progress.Hide()
 	f.cancel.Enable()
 	if len(d.results) == 0 {

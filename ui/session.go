@@ -23,6 +23,7 @@ type signedIn struct {
 	cancel context.CancelFunc
 	opts   options
 	clip   *secretClipboard
+	resets int // resets under way: switching offices waits for them
 }
 
 func newSignedIn(a fyne.App, s Session, actor app.Actor, org app.Org, o options) *signedIn {

@@ -11,10 +11,10 @@ import (
 	"resetdesk/icons"
 )
 
-// topBar is the bar both shells share: the org, the search, and whatever
-// the shell puts at the right.
+// topBar is the bar both shells share: the office open (its button lists
+// the others), the search, and whatever the shell puts at the right.
 func topBar(c *console, right ...fyne.CanvasObject) fyne.CanvasObject {
-	org := &widget.Label{Text: c.org.Name, TextStyle: fyne.TextStyle{Bold: true}}
+	org := c.offices.newButton()
 	who := &widget.Label{Text: c.actor.User.DisplayName, Importance: widget.LowImportance}
 	signOut := &widget.Button{Text: "Sign out", Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: c.onSignOut}
 	end := container.NewHBox(append([]fyne.CanvasObject{who, signOut}, right...)...)

@@ -316,6 +316,7 @@ func (s *signInScreen) apply(p Profile, r signInResult) {
 	if o := s.once; !o.Temporary || o.Host != p.Host || o.Port != p.Port || o.Database != p.Database || o.Role != p.Role {
 		saveProfile(s.fyneApp.Preferences(), p)
 		s.fillProfiles()
+		r.sess.Profile = p.Name
 	}
 	s.onSignedIn(r.sess, r.actor, r.org)
 	if r.keychain != "" {
