@@ -205,7 +205,13 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	// The definer functions check when the caller's connection was
 	// authenticated (re-authentication before a reset); pg_stat_activity
 	// shows that of another role's session only to pg_read_all_stats.
-	if _, err := tx.ExecContext(ctx, `GRANT pg_read_all_stats TO resetdesk_definer`); err != nil {
+	// Granted once per server: granting it again, as another DBA, would be
+	// a new grant that needs the ADMIN option (PostgreSQL 16 and later).
+	const grantStats = `DO $$ BEGIN
+		IF NOT pg_has_role('resetdesk_definer', 'pg_read_all_stats', 'MEMBER') THEN
+			GRANT pg_read_all_stats TO resetdesk_definer;
+		END IF; END $$`
+	if _, err := tx.ExecContext(ctx, grantStats); err != nil {
 		if pqe, ok := err.(*pq.Error); ok && pqe.Code == "42501" {
 			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Setup could not grant pg_read_all_stats to resetdesk_definer, which the check of an admin's password before a reset needs. Run this once as a superuser (or the hosting service's administrator role), then run setup again: GRANT pg_read_all_stats TO resetdesk_definer;"}
 		}
@@ -374,6 +380,20 @@ func (me dba) canSetUp(ctx context.Context, tx *sqlx.Tx) error {
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		// The check of an admin's password reads pg_stat_activity through
+		// resetdesk_definer, which needs pg_read_all_stats; from 16 on only
+		// a holder of its ADMIN option may grant it. Asked for here, with
+		// the rest, so that one message lists everything.
+		var stats bool
+		const qs = `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER WITH ADMIN OPTION')
+		               OR coalesce((SELECT pg_has_role(oid, 'pg_read_all_stats', 'MEMBER')
+		                              FROM pg_roles WHERE rolname = 'resetdesk_definer'), false)`
+		if err := tx.GetContext(ctx, &stats, qs); err != nil {
+			return err
+		}
+		if !stats {
+			fixes = append(fixes, "GRANT pg_read_all_stats TO "+who+" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;")
 		}
 	}
 	if len(fixes) == 0 {
