@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -23,47 +22,15 @@ const OutboxChannel = "resetdesk_outbox"
 
 var _ app.RelayProvisioner = (*Admin)(nil)
 
+// relayLogin is the relay's kind of login; it needs no session defaults of
+// its own.
+var relayLogin = serviceLogin{group: "resetdesk_relay", table: "relay_logins",
+	action: "add_relay_login", name: "mail relay login"}
+
 // AddRelayLogin creates a login role in resetdesk_relay, registers it as a
 // relay of this database and lets it connect here, and nowhere else.
 func (a *Admin) AddRelayLogin(ctx context.Context, l app.SelfServiceLogin) error {
-	if !ValidRoleName(l.LoginRole) {
-		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", l.LoginRole)
-	}
-	if err := checkDBPassword(l.Password); err != nil {
-		return err
-	}
-	tx, err := a.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return a.mapErr(err)
-	}
-	defer tx.Rollback()
-	var exists bool
-	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, l.LoginRole); err != nil {
-		return a.mapErr(err)
-	}
-	if exists {
-		return app.Errorf(app.ECONFLICT, "The role %s already exists on this server. Choose another name.", l.LoginRole)
-	}
-	verifier, err := scramVerifier(l.Password)
-	if err != nil {
-		return err
-	}
-	var grantConnect string
-	if err := tx.GetContext(ctx, &grantConnect, `SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), $1::text)`, l.LoginRole); err != nil {
-		return a.mapErr(err)
-	}
-	role := pq.QuoteIdentifier(l.LoginRole)
-	for _, s := range []string{
-		"CREATE ROLE " + role + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier) + " IN ROLE resetdesk_relay",
-		grantConnect,
-		`INSERT INTO resetdesk.relay_logins (db_role) VALUES (` + pq.QuoteLiteral(l.LoginRole) + `)`,
-		`INSERT INTO resetdesk.audit_events (action, details) VALUES ('add_relay_login', jsonb_build_object('db_role', ` + pq.QuoteLiteral(l.LoginRole) + `::text))`,
-	} {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return a.mapErr(err)
-		}
-	}
-	return a.mapErr(tx.Commit())
+	return a.addServiceLogin(ctx, relayLogin, l)
 }
 
 var _ app.RelayProvisioner = (*DB)(nil)
@@ -72,24 +39,7 @@ var _ app.RelayProvisioner = (*DB)(nil)
 // database's add_relay_login, which refuses anyone but the owner. The
 // password leaves this process only as a SCRAM verifier.
 func (d *DB) AddRelayLogin(ctx context.Context, l app.SelfServiceLogin) error {
-	if !ValidRoleName(l.LoginRole) {
-		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", l.LoginRole)
-	}
-	if err := checkDBPassword(l.Password); err != nil {
-		return err
-	}
-	verifier, err := scramVerifier(l.Password)
-	if err != nil {
-		return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
-	}
-	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.add_relay_login($1, $2)`, l.LoginRole, verifier); err != nil {
-		var pqe *pq.Error
-		if errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for function") {
-			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Only the owner (or the DBA) may add mail relay logins."}
-		}
-		return fmt.Errorf("data: add relay login: %w", d.mapErr(err))
-	}
-	return nil
+	return d.addServiceLogin(ctx, relayLogin, l)
 }
 
 // QueuePasswordMails hands the relay the set passwords of a reset's

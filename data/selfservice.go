@@ -64,11 +64,32 @@ func (d *DB) selfServiceCall(ctx context.Context, q, what string, args ...any) (
 
 var _ app.SelfServiceProvisioner = (*Admin)(nil)
 
-// AddSelfServiceLogin creates a login role in resetdesk_self_service,
-// registers it for this database and lets it connect here, and nowhere else.
+// serviceLogin is a kind of login that is no console user: the group it
+// joins, the table that registers it for this database, the audit action
+// (also the name of the owner's function that makes one), and defaults for
+// its sessions.
+type serviceLogin struct {
+	group, table, action string
+	name                 string   // for sentences: "self-service login"
+	sessionDefaults      []string // ALTER ROLE … SET clauses
+}
+
 // Its sessions default to short timeouts: an end-user screen never needs a
 // long transaction.
+var selfServiceLogin = serviceLogin{group: roleSelfService, table: "self_service_logins",
+	action: "add_self_service_login", name: "self-service login",
+	sessionDefaults: []string{"idle_in_transaction_session_timeout = '10s'", "statement_timeout = '10s'", "lock_timeout = '3s'"}}
+
+// AddSelfServiceLogin creates a login role in resetdesk_self_service,
+// registers it for this database and lets it connect here, and nowhere else.
 func (a *Admin) AddSelfServiceLogin(ctx context.Context, l app.SelfServiceLogin) error {
+	return a.addServiceLogin(ctx, selfServiceLogin, l)
+}
+
+// addServiceLogin makes a login of kind k as the DBA: the role, its
+// membership and session defaults, CONNECT on this database only, its
+// registration and an audit row, in one transaction.
+func (a *Admin) addServiceLogin(ctx context.Context, k serviceLogin, l app.SelfServiceLogin) error {
 	if !ValidRoleName(l.LoginRole) {
 		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", l.LoginRole)
 	}
@@ -96,23 +117,21 @@ func (a *Admin) AddSelfServiceLogin(ctx context.Context, l app.SelfServiceLogin)
 		return a.mapErr(err)
 	}
 	role := pq.QuoteIdentifier(l.LoginRole)
-	for _, s := range []string{
-		"CREATE ROLE " + role + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier) + " IN ROLE " + roleSelfService,
-		"ALTER ROLE " + role + " SET idle_in_transaction_session_timeout = '10s'",
-		"ALTER ROLE " + role + " SET statement_timeout = '10s'",
-		"ALTER ROLE " + role + " SET lock_timeout = '3s'",
-		grantConnect,
-	} {
+	stmts := []string{"CREATE ROLE " + role + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier) + " IN ROLE " + k.group}
+	for _, set := range k.sessionDefaults {
+		stmts = append(stmts, "ALTER ROLE "+role+" SET "+set)
+	}
+	for _, s := range append(stmts, grantConnect) {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return a.mapErr(err)
 		}
 	}
-	const register = `INSERT INTO resetdesk.self_service_logins (db_role) VALUES ($1)`
+	register := `INSERT INTO resetdesk.` + k.table + ` (db_role) VALUES ($1)`
 	if _, err := tx.ExecContext(ctx, register, l.LoginRole); err != nil {
 		return a.mapErr(err)
 	}
-	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ('add_self_service_login', jsonb_build_object('db_role', $1::text))`
-	if _, err := tx.ExecContext(ctx, record, l.LoginRole); err != nil {
+	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ($1, jsonb_build_object('db_role', $2::text))`
+	if _, err := tx.ExecContext(ctx, record, k.action, l.LoginRole); err != nil {
 		return a.mapErr(err)
 	}
 	return a.mapErr(tx.Commit())
@@ -124,6 +143,12 @@ var _ app.SelfServiceProvisioner = (*DB)(nil)
 // through the database's add_self_service_login, which refuses anyone but
 // the owner. The password leaves this process only as a SCRAM verifier.
 func (d *DB) AddSelfServiceLogin(ctx context.Context, l app.SelfServiceLogin) error {
+	return d.addServiceLogin(ctx, selfServiceLogin, l)
+}
+
+// addServiceLogin makes a login of kind k through the owner's function
+// k.action.
+func (d *DB) addServiceLogin(ctx context.Context, k serviceLogin, l app.SelfServiceLogin) error {
 	if !ValidRoleName(l.LoginRole) {
 		return app.Errorf(app.EINVALID, "%q is not a valid role name: use lowercase letters, digits and _.", l.LoginRole)
 	}
@@ -134,12 +159,12 @@ func (d *DB) AddSelfServiceLogin(ctx context.Context, l app.SelfServiceLogin) er
 	if err != nil {
 		return &app.Error{Code: app.EINTERNAL, Message: "Internal error.", Err: err}
 	}
-	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.add_self_service_login($1, $2)`, l.LoginRole, verifier); err != nil {
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.`+k.action+`($1, $2)`, l.LoginRole, verifier); err != nil {
 		var pqe *pq.Error
 		if errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for function") {
-			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Only the owner (or the DBA) may add self-service logins."}
+			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Only the owner (or the DBA) may add " + k.name + "s."}
 		}
-		return fmt.Errorf("data: add self-service login: %w", d.mapErr(err))
+		return fmt.Errorf("data: add %s: %w", k.name, d.mapErr(err))
 	}
 	return nil
 }
