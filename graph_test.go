@@ -22,7 +22,7 @@ var allowed = map[string][]string{
 	"resetdesk/internal/errlog":    {"resetdesk/app"},
 	// demo is main's helper for `resetdesk demo`: it starts what main
 	// would otherwise start itself, and nothing but main imports it.
-	"resetdesk/demo": {"resetdesk/app", "resetdesk/data", "resetdesk/data/localpg", "resetdesk/mail", "resetdesk/mail/sink"},
+	"resetdesk/demo": {"resetdesk/app", "resetdesk/data", "resetdesk/data/localpg", "resetdesk/mail", "resetdesk/mail/sink", "resetdesk/relay"},
 	// relay is main's helper for `resetdesk relay`, as demo is for the
 	// demo: it takes the outbox from data and sends it through an
 	// app.Mailer that main makes.

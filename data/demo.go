@@ -57,6 +57,10 @@ type DemoInfo struct {
 	// and SelfServiceURL signs in as it: what "I have a one-time password"
 	// and "Change a temporary password" use after signing out of the demo.
 	SelfServiceRole, SelfServiceURL string
+	// RelayRole is the demo's office mail relay login (PREFIX_relay, in
+	// resetdesk_relay with the console roles' password), and RelayURL
+	// signs in as it: `resetdesk demo` runs a relay in-process with it.
+	RelayRole, RelayURL string
 
 	// Seeded is true when this call filled the database, false when the demo
 	// was already there.
@@ -69,7 +73,7 @@ var databaseNameRE = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // demoNames holds the names derived from DemoOptions.
 type demoNames struct {
-	db, owner, admin, helpdesk, customRole, selfService string
+	db, owner, admin, helpdesk, customRole, selfService, relay string
 }
 
 func (o DemoOptions) names() (demoNames, error) {
@@ -81,7 +85,7 @@ func (o DemoOptions) names() (demoNames, error) {
 		prefix = "demo"
 	}
 	n := demoNames{db: db, owner: prefix + "_owner", admin: prefix + "_admin", helpdesk: prefix + "_helpdesk",
-		customRole: "helpdesk", selfService: prefix + "_selfservice"}
+		customRole: "helpdesk", selfService: prefix + "_selfservice", relay: prefix + "_relay"}
 	if prefix != "demo" {
 		// The custom role's group role is server-wide too: keep another
 		// prefix's demo (a test's) from sharing it.
@@ -135,9 +139,9 @@ func SeedDemo(ctx context.Context, superURL string, opt DemoOptions) (DemoInfo, 
 	defer d.Close()
 	a := &Admin{DB: *d}
 	info := DemoInfo{OrgName: DemoOrgName, Database: n.db, OwnerRole: n.owner, AdminRole: n.admin,
-		HelpdeskRole: n.helpdesk, CustomRole: n.customRole, SelfServiceRole: n.selfService}
+		HelpdeskRole: n.helpdesk, CustomRole: n.customRole, SelfServiceRole: n.selfService, RelayRole: n.relay}
 	for role, dst := range map[string]*string{n.owner: &info.OwnerURL, n.admin: &info.AdminURL, n.helpdesk: &info.HelpdeskURL,
-		n.selfService: &info.SelfServiceURL} {
+		n.selfService: &info.SelfServiceURL, n.relay: &info.RelayURL} {
 		if *dst, err = signInURL(superURL, cfg, n.db, role, opt.Password); err != nil {
 			return info, err
 		}
@@ -156,6 +160,9 @@ func SeedDemo(ctx context.Context, superURL string, opt DemoOptions) (DemoInfo, 
 		return info, fmt.Errorf("data: demo: %w", err)
 	}
 	if err := a.ensureDemoSelfService(ctx, n, opt.Password); err != nil {
+		return info, fmt.Errorf("data: demo: %w", err)
+	}
+	if err := a.ensureDemoRelay(ctx, n, opt.Password); err != nil {
 		return info, fmt.Errorf("data: demo: %w", err)
 	}
 	if err := a.healDemoPasswords(ctx, n, info.OwnerURL, opt.Password); err != nil {
@@ -296,6 +303,36 @@ func (a *Admin) ensureDemoSelfService(ctx context.Context, n demoNames, password
 	return a.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: n.selfService, Password: password})
 }
 
+// ensureDemoRelay gives the demo its office mail relay: a relay login, and
+// the org's mail_relay policy on, so that the demo shows the safer of the
+// two modes (no admin's device sees a code, a phone needs no mail
+// settings). Both happen once, when the login is missing: a demo whose
+// owner turned the relay off keeps it off. The policy comes first, so
+// that a run cut short between the two turns it on again next time.
+func (a *Admin) ensureDemoRelay(ctx context.Context, n demoNames, password string) error {
+	var registered bool
+	const q = `SELECT EXISTS (SELECT 1 FROM resetdesk.relay_logins WHERE db_role = $1)`
+	if err := a.db.GetContext(ctx, &registered, q, n.relay); err != nil {
+		return a.mapErr(err)
+	}
+	if registered {
+		return nil
+	}
+	if _, err := a.db.ExecContext(ctx, demoRelayPolicy); err != nil {
+		return a.mapErr(err)
+	}
+	return a.AddRelayLogin(ctx, app.SelfServiceLogin{LoginRole: n.relay, Password: password})
+}
+
+// demoRelayPolicy turns the demo org's relay on, as the DBA, with the audit
+// row `resetdesk policy set mail_relay=true` would leave.
+const demoRelayPolicy = `
+	WITH o AS (
+	    UPDATE resetdesk.orgs SET mail_relay = true WHERE NOT mail_relay RETURNING id
+	)
+	INSERT INTO resetdesk.audit_events (action, details)
+	SELECT 'set_org_policies', jsonb_build_object('mail_relay', true) FROM o`
+
 // healDemoPasswords gives the console roles password when it does not sign
 // in as the owner. The check is one sign-in, so a second seed with the same
 // password changes nothing.
@@ -307,7 +344,7 @@ func (a *Admin) healDemoPasswords(ctx context.Context, n demoNames, ownerURL, pa
 	if app.ErrorCode(err) != app.EUNAUTHORIZED {
 		return err
 	}
-	for _, role := range []string{n.owner, n.admin, n.helpdesk, n.selfService} {
+	for _, role := range []string{n.owner, n.admin, n.helpdesk, n.selfService, n.relay} {
 		verifier, err := scramVerifier(password)
 		if err != nil {
 			return err

@@ -67,7 +67,7 @@ func TestSeedDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !actor.IsOwner() || org.Name != data.DemoOrgName || !org.AdminsMaySetPasswords || org.SSOEnabled {
+	if !actor.IsOwner() || org.Name != data.DemoOrgName || !org.AdminsMaySetPasswords || org.SSOEnabled || !org.MailRelay {
 		t.Fatalf("actor %+v, org %+v", actor, org)
 	}
 	users, err := owner.Users(ctx, app.UserFilter{})
@@ -200,7 +200,7 @@ func TestSeedDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range []string{healed.HelpdeskURL, healed.SelfServiceURL} {
+	for _, u := range []string{healed.HelpdeskURL, healed.SelfServiceURL, healed.RelayURL} {
 		db, err := data.Open(ctx, u)
 		if err != nil {
 			t.Fatalf("sign in with the new password: %v", err)
@@ -225,15 +225,36 @@ func TestSeedDemo(t *testing.T) {
 			break
 		}
 	}
-	if _, err := owner.ApplyReset(ctx, otpBatch(target.ID)); err != nil {
+	// The demo's relay is on: the code the client sent is not the one; the
+	// demo's relay login reads the database's, as `resetdesk demo`'s
+	// in-process relay does before it mails it.
+	applied, err := owner.ApplyReset(ctx, otpBatch(target.ID))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if d := applied[0].Delivery; d.Status != app.DeliveryQueued {
+		t.Fatalf("the demo's one-time password is %s, want queued for the relay", d.Status)
+	}
+	relay, err := data.Open(ctx, healed.RelayURL)
+	if err != nil {
+		t.Fatalf("sign in as the demo's relay login %s: %v", healed.RelayRole, err)
+	}
+	var code, to string
+	took, err := relay.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
+		code, to = m.Notice.Secret, m.Notice.To
+		return data.RelayOutcome{Status: app.DeliverySent}
+	})
+	relay.Close()
+	if err != nil || !took || to != target.PrimaryEmail || code == "" || code == "ABCDE-FGHJK" {
+		t.Fatalf("the demo's relay took %v (%v): a code %q for %s, want a database-made code for %s", took, err, code, to, target.PrimaryEmail)
 	}
 	self, err := data.Open(ctx, healed.SelfServiceURL)
 	if err != nil {
 		t.Fatalf("sign in as the demo's self-service login: %v", err)
 	}
+	typed := strings.ToLower(strings.Replace(code, "-", " ", 1))
 	s, err := app.CompleteReset(ctx, self, app.SelfServiceRequest{Login: strings.ToUpper(target.PrimaryEmail),
-		Secret: "abcde fghjk", NewPassword: "a-demo-users-own-passphrase", Again: "a-demo-users-own-passphrase"})
+		Secret: typed, NewPassword: "a-demo-users-own-passphrase", Again: "a-demo-users-own-passphrase"})
 	self.Close()
 	if err != nil || s != app.CompletionOK {
 		t.Fatalf("the demo's self-service login completing %s: %s %v", target.PrimaryEmail, s, err)

@@ -1,7 +1,17 @@
 // Package demo starts the private stack behind `resetdesk demo` (DESIGN.md
 // section 7): a PostgreSQL cluster under the user's cache folder, an org
-// seeded with people who cover every rule of a reset, and an SMTP sink that
-// keeps each message as an .eml file. main wires it; nothing else imports it.
+// seeded with people who cover every rule of a reset, an SMTP sink that
+// keeps each message as an .eml file, and the office mail relay that sends
+// the org's queued mail to that sink. main wires it; nothing else imports
+// it.
+//
+// The demo org has the relay on (data.SeedDemo turns it on once), so that
+// the demo shows the safer of the two ways mail leaves: PostgreSQL makes
+// each one-time password and the relay, not the admin's window, mails it,
+// exactly as in an office that runs `resetdesk relay`; and the -mobile
+// preview resets without any mail settings, as a phone would. The relay
+// runs whatever the policy says: when the owner turns it off in Settings,
+// it idles and the window mails the sink directly, as in direct mode.
 package demo
 
 import (
@@ -10,12 +20,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"resetdesk/app"
 	"resetdesk/data"
 	"resetdesk/data/localpg"
 	"resetdesk/mail"
 	"resetdesk/mail/sink"
+	"resetdesk/relay"
 )
 
 // Password is the database password of the demo's console roles (the
@@ -72,10 +84,57 @@ func Start(ctx context.Context, dir string) (_ *Stack, err error) {
 	if s.Mailer, err = mail.NewMailer(cfg); err != nil {
 		return nil, err
 	}
+	if err := s.startRelay(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// MailRoute says where the demo's mail goes, for Settings.
+// relayPoll is how often the demo's relay says it is alive and looks at
+// the outbox without being woken: Settings calls a relay down after a
+// minute of silence.
+const relayPoll = 10 * time.Second
+
+// startRelay runs the office mail relay in this process, signed in as the
+// demo's relay login, woken by LISTEN as `resetdesk relay` is, sending to
+// the sink. It runs until Close.
+func (s *Stack) startRelay(ctx context.Context) error {
+	db, err := data.Open(ctx, s.RelayURL)
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, db.Close)
+	l, err := data.ListenOutbox(s.RelayURL, data.Trust{})
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, l.Close)
+	wake := make(chan struct{}, 1)
+	go func() {
+		// A nil notification means the listener reconnected: look anyway.
+		for range l.Notify {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	// The relay outlives Start's ctx (the command line's signal context
+	// ends only at exit): Close stops it and waits for the message it may
+	// be sending.
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r := &relay.Relay{Queue: db, Mail: s.Mailer, Wake: wake, Instance: fmt.Sprintf("resetdesk demo:%d", os.Getpid()), Poll: relayPoll}
+	done := make(chan error, 1)
+	go func() { done <- r.Run(rctx) }()
+	s.closers = append(s.closers, func() error {
+		cancel()
+		return <-done
+	})
+	return nil
+}
+
+// MailRoute says where the demo's mail goes, for Settings: the relay's and
+// the window's alike.
 func (s *Stack) MailRoute() string { return "the demo's own mail sink, as .eml files in " + s.MailDir }
 
 // Hint is the line the sign-in screen shows after signing out of the demo.
@@ -87,11 +146,12 @@ func (s *Stack) Hint() string {
 
 // Banner is what the command line prints once the demo is up.
 func (s *Stack) Banner() string {
-	return fmt.Sprintf("resetdesk demo: %s, %d users; signed in as %s (password for verification: %s); mail goes to %s",
+	return fmt.Sprintf("resetdesk demo: %s, %d users; signed in as %s (password for verification: %s); "+
+		"mail goes through the demo's mail relay to %s",
 		s.OrgName, s.Users, s.OwnerRole, Password, s.MailDir)
 }
 
-// Close stops the sink, then the cluster.
+// Close stops the relay, the sink, then the cluster.
 func (s *Stack) Close() error {
 	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {

@@ -9,17 +9,15 @@ package ui
 //
 //	go test -tags screenshots -run TestScreenshots ./ui -args -out docs/screenshots
 //
-// It starts the demo's own private PostgreSQL cluster, as `resetdesk demo`
-// does, so it needs the PostgreSQL server binaries (scripts/setup-deps).
+// It starts the demo's own stack with demo.Start, as `resetdesk demo` does
+// (a private PostgreSQL cluster, the mail sink, the office mail relay), so
+// it needs the PostgreSQL server binaries (scripts/setup-deps).
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"image"
 	"image/png"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,8 +33,7 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
-	"resetdesk/data/localpg"
-	"resetdesk/mail/sink"
+	"resetdesk/demo"
 )
 
 var (
@@ -61,10 +58,8 @@ func TestScreenshots(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	// The demo stack exactly as `resetdesk demo` starts it: a private
-	// cluster (data/localpg), seeded with Northwind Traders under the
-	// demo's own role names. Run as root, the server runs as the postgres
-	// OS user, which must reach the folder: /var/tmp, not t.TempDir.
+	// Run as root, the demo's server runs as the postgres OS user, which
+	// must reach the folder: /var/tmp, not t.TempDir.
 	base := "/var/tmp"
 	if st, err := os.Stat(base); err != nil || !st.IsDir() {
 		base = os.TempDir()
@@ -77,40 +72,27 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	cluster, err := localpg.Start(ctx, filepath.Join(dir, "demo-pg"))
+	// The whole demo stack, as `resetdesk demo` starts it: the cluster,
+	// the seed, the sink writing .eml files to the demo's mail folder, and
+	// the office mail relay in-process (the demo org has it on).
+	st, err := demo.Start(ctx, dir)
 	if err != nil {
-		t.Fatalf("start the demo cluster: %v", err)
+		t.Fatalf("start the demo: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := cluster.Stop(); err != nil {
-			t.Errorf("stop the demo cluster: %v", err)
+		if err := st.Close(); err != nil {
+			t.Errorf("stop the demo: %v", err)
 		}
 	})
-	pw := make([]byte, 8)
-	rand.Read(pw)
-	password := hex.EncodeToString(pw)
-	info, err := data.SeedDemo(ctx, cluster.SuperURL(), data.DemoOptions{Password: password})
-	if err != nil {
-		t.Fatalf("seed the demo: %v", err)
-	}
+	info, password := st.DemoInfo, demo.Password
 	owner, err := data.Open(ctx, info.OwnerURL)
 	if err != nil {
 		t.Fatalf("sign in as the demo owner: %v", err)
 	}
 	t.Cleanup(func() { owner.Close() })
-
-	// A real SMTP sink, as the demo has.
-	s, err := sink.Start("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	host, port, _ := net.SplitHostPort(s.Addr())
-	p, _ := strconv.Atoi(port)
-	b := &testBackend{t: t}
-	if err := b.ConfigureMail(SMTPSettings{Host: host, Port: p, TLS: "none", From: "ResetDesk <noreply@northwind.example>"}); err != nil {
-		t.Fatal(err)
-	}
+	// The window mails the demo's sink too, as gui.go's startDemo sets it
+	// (what direct mode and test messages use).
+	b := &testBackend{t: t, mailer: st.Mailer, route: st.MailRoute()}
 
 	// The app as the demo opens it, with the real theme (not the test
 	// driver's) and work run inline, so that every screen is loaded when
@@ -216,7 +198,7 @@ func TestScreenshots(t *testing.T) {
 	test.Type(r.verify, password)
 	shot("reset")
 	test.Tap(r.confirm)
-	if !strings.HasSuffix(r.outcome.Text, " was reset.") || !strings.HasSuffix(r.delivery.Text, ": sent.") {
+	if !strings.HasSuffix(r.outcome.Text, " was reset.") || !strings.HasSuffix(r.delivery.Text, ": "+deliveryState(app.Delivery{Status: app.DeliveryQueued})+".") {
 		t.Fatalf("one-time reset of %s: %q %q %q", target.PrimaryEmail, r.outcome.Text, r.delivery.Text, r.status.Text)
 	}
 	test.Tap(r.close)
@@ -371,15 +353,8 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	c.settings.scroll.Refresh()
 	shot("settings_selfservice")
 
-	var code string
-	for _, msg := range s.Messages() {
-		if msg.To[0] == target.PrimaryEmail {
-			code = shotCodeRE.FindString(string(msg.Data))
-		}
-	}
-	if code == "" {
-		t.Fatalf("no one-time password was mailed to %s", target.PrimaryEmail)
-	}
+	// The relay mailed the one-time password to the demo's mail folder.
+	code := demoMailedCode(t, st.MailDir, target.PrimaryEmail)
 	d.signOut()
 	shot("signin")
 	test.Tap(d.signIn.endUserCode)
@@ -405,10 +380,35 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	test.Type(me.password, "short")
 	mshot("mobile_enduser")
 
-	if n := len(s.Messages()); n == 0 {
-		t.Errorf("the mail sink got no messages")
+	if files, _ := filepath.Glob(filepath.Join(st.MailDir, "*.eml")); len(files) == 0 {
+		t.Errorf("the demo's mail folder has no messages")
 	} else {
-		t.Logf("the sink got %d messages", n)
+		t.Logf("the demo's mail folder has %d messages", len(files))
+	}
+}
+
+// demoMailedCode waits for the relay's message to to in the demo's mail
+// folder and returns its one-time password.
+func demoMailedCode(t *testing.T, dir, to string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue // the sink may be writing it
+			}
+			if msg := string(b); strings.Contains(msg, "<"+to+">") || strings.Contains(msg, "To: "+to) {
+				if code := shotCodeRE.FindString(msg); code != "" {
+					return code
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no one-time password for %s in %s after 30 s", to, dir)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
