@@ -24,7 +24,8 @@ func selfServiceSetup(raw string) (app.SelfServiceSetup, error) {
 }
 
 // openSelfService connects as the self-service login of s, for the end
-// user's screens and `resetdesk self-service`.
+// user's screens and `resetdesk self-service`, proving the server by the
+// identity s carries.
 func openSelfService(ctx context.Context, s app.SelfServiceSetup) (*data.DB, error) {
-	return data.OpenEndpoint(ctx, data.Endpoint{Host: s.Host, Port: s.Port, Database: s.Database, Role: s.Login, Password: s.Password}, data.Trust{})
+	return data.OpenSelfService(ctx, s)
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/pbkdf2"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"net"
 	"net/url"
 	"strconv"
@@ -187,29 +190,136 @@ func ChangeTicket(proof string) string {
 }
 
 // SelfServiceSetup is how a ResetDesk reaches the directory for the end
-// user's screens: the server, the database and the self-service login. The
-// owner sets it up once and exports it to other PCs and phones, so that no
-// end user ever types database details.
+// user's screens: the server, how to prove it, the database and the
+// self-service login. The owner sets it up once and exports it to other PCs
+// and phones, so that no end user ever types database details.
 //
 // Password is the self-service login's password. It may travel in an
 // export: that login can only complete a reset with a valid code, change a
 // temporary password with that password, and read a minimum length, so it
 // opens no account by itself. The owner may still leave it out; the
 // importing device then asks for it once and keeps it in its keychain.
+//
+// Pin and CA are the server's identity, which the owner's own connection
+// proved; neither is a secret, and a set-up holds at most one. Pin is the
+// SHA-256 fingerprint of the server's certificate ("AB:CD:…", what openssl
+// prints): only that certificate proves the server. CA is PEM text of the
+// certificate authority (or authorities) that signed it, trusted beside
+// the device's own: it survives the renewal of the server's certificate,
+// and is too large for a QR code, which carries a pin. Without either, a
+// server off the device must show a certificate that an authority the
+// device already trusts signed, or nothing is sent.
 type SelfServiceSetup struct {
 	Host     string
 	Port     int // 0 means 5432
 	Database string
 	Login    string
 	Password string
+	Pin      string
+	CA       string
+}
+
+// HasIdentity reports whether s says how to prove its server.
+func (s SelfServiceSetup) HasIdentity() bool { return s.Pin != "" || s.CA != "" }
+
+// TrustSentence says what a device that imports s will trust, for the
+// import dialog and Settings.
+func (s SelfServiceSetup) TrustSentence() string {
+	switch {
+	case s.Pin != "":
+		return "It trusts the server only with the certificate whose SHA-256 fingerprint is " + s.Pin + "."
+	case s.CA != "":
+		names, _ := caNames(s.CA)
+		return "It trusts a server certificate signed by " + names + ", beside the authorities this device trusts."
+	case IsLoopbackHost(s.Host):
+		return "It names no server certificate: none is needed for a server on this device."
+	}
+	return "It names no server certificate: it works only if an authority this device already trusts signed the server's. " +
+		"Otherwise nothing is sent, and the office must export the set-up again."
+}
+
+// maxCADER bounds the certificates a set-up carries: an office's own
+// authority and an intermediate or two fit many times over; a whole
+// system bundle does not.
+const maxCADER = 16 << 10
+
+// NormalizeCA reads PEM text of certificate authorities and returns it as
+// ResetDesk writes it: the certificates alone, in order. EINVALID, with a
+// sentence, for text with no certificate, one that does not parse, or more
+// than a set-up should carry (16 KiB).
+func NormalizeCA(pemText string) (string, error) {
+	var out strings.Builder
+	rest, total := []byte(pemText), 0
+	for {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return "", Errorf(EINVALID, "The certificate authority's file holds a certificate that cannot be read.")
+		}
+		if total += len(b.Bytes); total > maxCADER {
+			return "", Errorf(EINVALID, "The certificate authority's file is too large to carry in a self-service set-up (over 16 KiB): use a file with your office's authority alone.")
+		}
+		out.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: b.Bytes}))
+	}
+	if out.Len() == 0 {
+		return "", Errorf(EINVALID, "The certificate authority's file holds no PEM certificate.")
+	}
+	return out.String(), nil
+}
+
+// caNames names the authorities of PEM text ca, for a sentence.
+func caNames(ca string) (string, error) {
+	var names []string
+	rest := []byte(ca)
+	for {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return "", err
+		}
+		name := c.Subject.CommonName
+		if name == "" {
+			name = c.Subject.String()
+		}
+		names = append(names, "“"+name+"”")
+	}
+	if len(names) == 1 {
+		return "the authority " + names[0], nil
+	}
+	return "the authorities " + strings.Join(names, ", "), nil
+}
+
+// NormalizeFingerprint reads a SHA-256 fingerprint with or without colons
+// or spaces, in either case, and returns it as "AB:CD:…"; false when it is
+// not 64 hexadecimal digits.
+func NormalizeFingerprint(fp string) (string, bool) {
+	h := strings.NewReplacer(":", "", " ", "").Replace(strings.TrimSpace(fp))
+	b, err := hex.DecodeString(h)
+	if err != nil || len(b) != sha256.Size {
+		return "", false
+	}
+	pairs := make([]string, len(b))
+	for i, x := range b {
+		pairs[i] = strings.ToUpper(hex.EncodeToString([]byte{x}))
+	}
+	return strings.Join(pairs, ":"), true
 }
 
 // selfServiceScheme starts an exported set-up, in a file or a QR code.
 const selfServiceScheme = "resetdesk-self-service"
 
 // Encode returns the set-up as one line for a file or a QR code, such as
-// resetdesk-self-service://frontdesk@db.office.example:5432/resetdesk?password=…
-// Without withPassword the password is left out.
+// resetdesk-self-service://frontdesk@db.office.example:5432/resetdesk?pin=…&password=…
+// The pin is 64 hexadecimal digits; the CA is its certificates' DER,
+// base64url without padding. Without withPassword the password is left out.
 func (s SelfServiceSetup) Encode(withPassword bool) string {
 	host := s.Host
 	if s.Port != 0 {
@@ -218,9 +328,26 @@ func (s SelfServiceSetup) Encode(withPassword bool) string {
 		host = "[" + host + "]"
 	}
 	u := url.URL{Scheme: selfServiceScheme, Host: host, Path: "/" + s.Database, User: url.User(s.Login)}
+	q := url.Values{}
 	if withPassword && s.Password != "" {
-		u.RawQuery = url.Values{"password": {s.Password}}.Encode()
+		q.Set("password", s.Password)
 	}
+	if s.Pin != "" {
+		q.Set("pin", strings.ReplaceAll(s.Pin, ":", ""))
+	}
+	if s.CA != "" {
+		var der []byte
+		rest := []byte(s.CA)
+		for {
+			var b *pem.Block
+			if b, rest = pem.Decode(rest); b == nil {
+				break
+			}
+			der = append(der, b.Bytes...)
+		}
+		q.Set("ca", base64.RawURLEncoding.EncodeToString(der))
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
@@ -254,12 +381,37 @@ func ParseSelfServiceSetup(text string) (SelfServiceSetup, error) {
 		s.Port = n
 	}
 	switch {
-	case s.Host == "":
+	case s.Host == "" || (strings.Contains(s.Host, ":") && net.ParseIP(s.Host) == nil):
 		return bad("it names no database server.")
 	case s.Login == "":
 		return bad("it names no self-service login.")
 	case s.Database == "" || strings.Contains(s.Database, "/"):
 		return bad("it names no database.")
+	}
+	q := u.Query()
+	if pin := q.Get("pin"); pin != "" {
+		var ok bool
+		if s.Pin, ok = NormalizeFingerprint(pin); !ok {
+			return bad("the server's fingerprint is not 64 hexadecimal digits. Copy it again, whole.")
+		}
+	}
+	if ca := q.Get("ca"); ca != "" {
+		der, err := base64.RawURLEncoding.DecodeString(ca)
+		if err != nil || len(der) > maxCADER {
+			return bad("the server's certificate authority is damaged. Copy it again, whole.")
+		}
+		certs, err := x509.ParseCertificates(der)
+		if err != nil || len(certs) == 0 {
+			return bad("the server's certificate authority is damaged. Copy it again, whole.")
+		}
+		var b strings.Builder
+		for _, c := range certs {
+			b.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+		}
+		s.CA = b.String()
+	}
+	if s.Pin != "" && s.CA != "" {
+		return bad("it names both a pinned certificate and an authority. Export it again.")
 	}
 	return s, nil
 }

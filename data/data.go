@@ -31,6 +31,7 @@ type DB struct {
 	db    *sqlx.DB
 	cfg   pq.Config
 	trust Trust // how the server was proven: signing in again proves it the same way
+	dial  *dialer
 	// confirmWithSignIn: a reset the database refuses for want of a fresh
 	// verification proves the sign-in password and tries once more.
 	confirmWithSignIn bool
@@ -123,11 +124,11 @@ func openConfig(ctx context.Context, cfg pq.Config, t Trust) (*DB, error) {
 	// a slow link, too. ResetDesk sends no []byte parameters, so nothing
 	// travels in binary.
 	cfg.BinaryParameters = true
-	c, err := newConnector(cfg, t)
+	c, dl, err := newDialConnector(cfg, t)
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg, trust: t}
+	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg, trust: t, dial: dl}
 	// A desktop client: a few connections are plenty, and idle ones should not
 	// pin server slots for hours.
 	d.db.SetMaxOpenConns(4)
@@ -148,19 +149,26 @@ func openConfig(ctx context.Context, cfg pq.Config, t Trust) (*DB, error) {
 // newConnector makes the driver's connector for cfg, whose connections go
 // through the dialer of tls.go: it does the TLS, so the driver does none.
 func newConnector(cfg pq.Config, t Trust) (*pq.Connector, error) {
+	c, _, err := newDialConnector(cfg, t)
+	return c, err
+}
+
+// newDialConnector is newConnector that also returns its dialer, which
+// knows the certificate that proved the server.
+func newDialConnector(cfg pq.Config, t Trust) (*pq.Connector, *dialer, error) {
 	dl, err := newDialer(cfg, t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg = cfg.Clone()
 	cfg.SSLMode = pq.SSLModeDisable
 	cfg.SSLNegotiation = ""
 	c, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
-		return nil, app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
+		return nil, nil, app.Errorf(app.EINVALID, "The database address is not valid. Check the host, port, database and role.")
 	}
 	c.Dialer(dl)
-	return c, nil
+	return c, dl, nil
 }
 
 // Close closes the pool.
@@ -183,6 +191,12 @@ func (d *DB) Trust() Trust {
 	}
 	return t
 }
+
+// ServerFingerprint is the SHA-256 fingerprint ("AB:CD:…") of the
+// certificate with which the server last proved itself (verify-full,
+// verify-ca or a pin), "" when nothing proved it (loopback, no TLS). The
+// owner's self-service export carries it as the server's identity.
+func (d *DB) ServerFingerprint() string { return d.dial.proven() }
 
 // Server names the server for messages, as host:port.
 func (d *DB) Server() string { return serverName(d.cfg) }

@@ -2,8 +2,11 @@ package data
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/lib/pq"
@@ -167,4 +170,61 @@ func (d *DB) addServiceLogin(ctx context.Context, k serviceLogin, l app.SelfServ
 		return fmt.Errorf("data: add %s: %w", k.name, d.mapErr(err))
 	}
 	return nil
+}
+
+// OpenSelfService connects as the self-service login of s, proving the
+// server as s says: by its pin, by its CA beside the system's authorities,
+// or, with neither, as any connection does (verify-full off this machine).
+// A server that fails that proof gets EUNTRUSTED with a sentence for the
+// person at the device, and nothing is sent to it, the login's password
+// least of all. When s names no identity and the server's certificate is
+// one no authority here vouches for, the error wraps an
+// *app.CertificateToConfirm with its fingerprint, for an owner at Settings
+// to compare and pin; an end user is told to have the set-up exported
+// again.
+func OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (*DB, error) {
+	e := Endpoint{Host: s.Host, Port: s.Port, Database: s.Database, Role: s.Login, Password: s.Password}
+	t := Trust{Pinned: s.Pin != "", Pin: s.Pin, CA: s.CA}
+	db, err := OpenEndpoint(ctx, e, t)
+	if err == nil || app.ErrorCode(err) != app.EUNTRUSTED {
+		return db, err
+	}
+	return nil, selfServiceTrustErr(ctx, e, s, err)
+}
+
+// selfServiceTrustErr words a failed proof of the server for the end
+// user's device, whose owner is the one to act.
+func selfServiceTrustErr(ctx context.Context, e Endpoint, s app.SelfServiceSetup, err error) error {
+	port := e.Port
+	if port == 0 {
+		port = 5432
+	}
+	server := net.JoinHostPort(e.Host, strconv.Itoa(port))
+	const again = " Neither the self-service login nor its password was sent. If the office changed the server or its certificate, the owner exports the self-service set-up again " +
+		"(Settings, Self-service on this computer) and it is imported here; otherwise someone may be posing as the server."
+	var (
+		changed *pinChanged
+		unknown x509.UnknownAuthorityError
+		roots   x509.SystemRootsError
+	)
+	out := &app.Error{Code: app.EUNTRUSTED, Err: err}
+	switch {
+	case errors.As(err, &changed):
+		out.Message = fmt.Sprintf("The database server %s shows a certificate other than the one this self-service set-up trusts (its SHA-256 fingerprint is now %s).%s",
+			server, changed.fingerprint, again)
+	case (errors.As(err, &unknown) || errors.As(err, &roots)) && s.CA != "":
+		out.Message = fmt.Sprintf("The database server %s shows a certificate that the authority in this self-service set-up did not sign.%s", server, again)
+	case errors.As(err, &unknown) || errors.As(err, &roots):
+		out.Message = fmt.Sprintf("ResetDesk cannot prove that %s is the office's database server: no authority this device trusts signed its certificate, "+
+			"and this self-service set-up names none (it was exported without the server's identity).%s", server, again)
+		// What the owner would confirm: a connection that stops after the
+		// handshake, before the startup message.
+		var confirm *app.CertificateToConfirm
+		if _, perr := OpenEndpoint(ctx, e, Trust{Pinned: true}); errors.As(perr, &confirm) {
+			out.Err = errors.Join(confirm, err)
+		}
+	default:
+		out.Message = app.ErrorMessage(err) + " If the office changed the server, the owner exports the self-service set-up again and it is imported here."
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -47,6 +48,9 @@ type Trust struct {
 	// CAFile is a PEM file of certificate authorities to trust beside the
 	// system's when the server is verified (an office with its own CA).
 	CAFile string
+	// CA is the same as PEM text, for a set-up that carries its authority
+	// to another device (a self-service set-up): trusted beside CAFile.
+	CA string
 	// Pinned proves the server by its certificate's SHA-256 fingerprint
 	// instead of by a certificate authority.
 	Pinned bool
@@ -110,6 +114,7 @@ type dialer struct {
 	hostaddr string         // the configured hostaddr, if any
 	cert     *tls.Certificate
 	net      net.Dialer
+	seen     atomic.Pointer[string] // the fingerprint of the last certificate that proved the server
 }
 
 var _ pq.DialerContext = (*dialer)(nil)
@@ -151,7 +156,7 @@ func newDialer(cfg pq.Config, t Trust) (*dialer, error) {
 	}
 	if d.mode == tlsVerifyCA || d.mode == tlsVerifyFull {
 		var err error
-		if d.roots, err = rootPool(cfg.SSLRootCert, t.CAFile); err != nil {
+		if d.roots, err = rootPool(cfg.SSLRootCert, t.CAFile, t.CA); err != nil {
 			return nil, err
 		}
 	}
@@ -167,18 +172,24 @@ func newDialer(cfg pq.Config, t Trust) (*dialer, error) {
 
 // rootPool is what a verified server's chain must end in: only the file of
 // sslrootcert when one is given (as libpq does); otherwise the system's
-// roots, plus caFile when there is one.
-func rootPool(sslRootCert, caFile string) (*x509.CertPool, error) {
+// roots, plus caFile and the PEM text ca when there are.
+func rootPool(sslRootCert, caFile, ca string) (*x509.CertPool, error) {
 	if sslRootCert != "" && sslRootCert != "system" {
 		pool := x509.NewCertPool()
 		return pool, addPEM(pool, sslRootCert)
 	}
-	if caFile == "" {
+	if caFile == "" && ca == "" {
 		return nil, nil
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
+	}
+	if ca != "" && !pool.AppendCertsFromPEM([]byte(ca)) {
+		return nil, app.Errorf(app.EINVALID, "The certificate authority given for the server holds no PEM certificate.")
+	}
+	if caFile == "" {
+		return pool, nil
 	}
 	return pool, addPEM(pool, caFile)
 }
@@ -313,11 +324,25 @@ func (d *dialer) verifier(name string) func(tls.ConnectionState) error {
 			if d.mode == tlsVerifyFull {
 				opts.DNSName = name
 			}
-			_, err := leaf.Verify(opts)
-			return err
+			if _, err := leaf.Verify(opts); err != nil {
+				return err
+			}
+		default:
+			return nil // nothing proven, nothing to remember
 		}
+		fp := Fingerprint(leaf.Raw)
+		d.seen.Store(&fp)
 		return nil
 	}
+}
+
+// proven is the fingerprint of the last certificate that proved the
+// server, "" while none has.
+func (d *dialer) proven() string {
+	if fp := d.seen.Load(); fp != nil {
+		return *fp
+	}
+	return ""
 }
 
 // isLoopbackAddr reports whether a connection's far end is this machine.

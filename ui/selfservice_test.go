@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,9 +21,7 @@ import (
 
 // OpenSelfService connects as main does, with the real data package.
 func (b *testBackend) OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (SelfServiceConn, error) {
-	u := url.URL{Scheme: "postgres", User: url.UserPassword(s.Login, s.Password),
-		Host: net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), Path: "/" + s.Database}
-	return data.Open(ctx, u.String())
+	return data.OpenSelfService(ctx, s)
 }
 
 // setUpSelfService saves the test org's self-service login as this
