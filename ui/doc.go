@@ -25,8 +25,11 @@
 //	slip.go          the printable slips (PDF) after a reset
 //	import.go        importing users from CSV, with a preview
 //	mail.go          the Mail view: deliveries and Resend
+//	mailserver.go    the mail server form (direct mode): Settings and the phone's
+//	relayhealth.go   the office mail relay's health in a sentence (Settings,
+//	                 Mail, the phone)
 //	audit.go         the Audit view
-//	settings.go      profiles, mail server, policies, layout, theme
+//	settings.go      profiles, mail (server or relay), policies, layout, theme
 //	admins.go        Settings' console users and custom roles
 //	selfservice_setup.go  Settings' self-service on this computer (export, QR)
 //	selfservice.go   the end user's forms (one-time password, temporary

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -28,9 +27,9 @@ type mailScreen struct {
 	table   *textTable
 
 	deliveries []app.Delivery
-	relay      string // the office mail relay's health, "" in direct mode
-	selected   int    // row of the table, -1 for none
-	done       string // what the last resend did, for the next count line
+	relay      *relayStatusLine // the office mail relay's health, hidden in direct mode
+	selected   int              // row of the table, -1 for none
+	done       string           // what the last resend did, for the next count line
 }
 
 func newMailScreen(c *console) *mailScreen {
@@ -44,7 +43,10 @@ func newMailScreen(c *console) *mailScreen {
 	s.table = newTextTable([]string{"Time", "To", "Kind", "State", "Server's words"}, []float32{10.5, 16, 11, 11, 40},
 		func() int { return len(s.deliveries) }, s.cell)
 	s.table.onRow = s.onSelect
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(s.resend, s.refresh), s.note), s.loading, s.banner.view)
+	s.relay = newRelayStatusLine(c.signedIn)
+	s.relay.refresh.Hide() // Refresh beside it reloads both
+	s.relay.view.Hide()
+	top := container.NewVBox(s.relay.view, container.NewBorder(nil, nil, nil, container.NewHBox(s.resend, s.refresh), s.note), s.loading, s.banner.view)
 	s.view = container.NewBorder(top, nil, nil, nil, s.table.withDetail())
 	s.reload()
 	return s
@@ -54,45 +56,24 @@ func newMailScreen(c *console) *mailScreen {
 func (s *mailScreen) reload() {
 	s.loading.Show()
 	s.refresh.Disable()
+	relayOn := s.c.org.MailRelay
 	s.c.spawn(func() {
 		ds, err := s.c.sess.Directory.Deliveries(s.c.ctx, app.DeliveryFilter{Limit: 500})
-		relay := ""
-		if q, ok := s.c.sess.Directory.(app.RelayQueue); ok && s.c.org.MailRelay && err == nil {
-			st, rerr := q.RelayStatus(s.c.ctx)
-			relay = relayHealth(st, rerr, time.Now())
+		var st app.RelayStatus
+		var rerr error
+		if relayOn && err == nil {
+			st, rerr = loadRelayStatus(s.c.signedIn)
 		}
 		fyne.Do(func() {
-			s.relay = relay
+			if relayOn && err == nil {
+				s.relay.apply(st, rerr)
+				s.relay.view.Show()
+			} else if !relayOn {
+				s.relay.view.Hide()
+			}
 			s.apply(ds, err)
 		})
 	})
-}
-
-// relayHealth says in a sentence how the office mail relay is doing: when
-// it was last seen and what waits for it. A relay not seen for a minute
-// (it says it is alive every 10 s) is called down.
-func relayHealth(st app.RelayStatus, err error, now time.Time) string {
-	if err != nil {
-		return "The office mail relay's state could not be read: " + app.ErrorMessage(err) + " "
-	}
-	var b strings.Builder
-	switch {
-	case st.LastSeen.IsZero():
-		b.WriteString("The office mail relay has never run: queued messages wait until it does.")
-	case now.Sub(st.LastSeen) > time.Minute:
-		fmt.Fprintf(&b, "The office mail relay is down: last seen %s.", formatTime(st.LastSeen, ""))
-	default:
-		fmt.Fprintf(&b, "The office mail relay is running (seen %s).", formatTime(st.LastSeen, ""))
-	}
-	switch st.Waiting {
-	case 0:
-		b.WriteString(" Nothing waits for it.")
-	case 1:
-		fmt.Fprintf(&b, " 1 message waits, since %s.", formatTime(st.Oldest, ""))
-	default:
-		fmt.Fprintf(&b, " %d messages wait, the oldest since %s.", st.Waiting, formatTime(st.Oldest, ""))
-	}
-	return b.String() + " "
 }
 
 func (s *mailScreen) apply(ds []app.Delivery, err error) {
@@ -107,7 +88,7 @@ func (s *mailScreen) apply(ds []app.Delivery, err error) {
 	s.selected = -1
 	s.resend.Disable()
 	s.note.Importance = widget.MediumImportance
-	s.note.SetText(s.relay + s.done + fmt.Sprintf("%d messages. Select a failed or unconfirmed one to resend.", len(ds)))
+	s.note.SetText(s.done + fmt.Sprintf("%d messages. Select a failed or unconfirmed one to resend.", len(ds)))
 	s.done = ""
 	s.table.UnselectAll()
 	s.table.clearDetail()

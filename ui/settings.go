@@ -44,19 +44,12 @@ type settingsScreen struct {
 	layout *widget.RadioGroup
 	theme  *widget.RadioGroup
 
-	smtpHost     *widget.Entry
-	smtpPort     *widget.Entry
-	smtpTLS      *widget.Select
-	smtpUser     *widget.Entry
-	smtpPassword *widget.Entry
-	smtpFrom     *widget.Entry
-	smtpCAFile   *widget.Entry
-	smtpSave     *widget.Button
-	smtpNote     *widget.Label
-	mailRoute    *widget.Label // where mail goes now, whatever the form says
-	testTo       *widget.Entry
-	testSend     *widget.Button
-	testNote     *widget.Label
+	// Mail: with the office mail relay on, its health; off, this
+	// computer's mail server.
+	*mailServerForm
+	smtpBox  *fyne.Container
+	relay    *relayStatusLine
+	relayBox *fyne.Container
 
 	maySet       *widget.Check
 	maySetNote   *widget.Label // Zendesk's advice against it
@@ -64,6 +57,8 @@ type settingsScreen struct {
 	tempHours    *widget.Entry
 	minLength    *widget.Entry
 	sso          *widget.Check
+	mailRelay    *widget.Check
+	relayNote    *widget.Label // what the relay switch changes
 	policiesSave *widget.Button
 	policiesNote *widget.Label
 
@@ -87,21 +82,13 @@ func newSettingsScreen(c *console) *settingsScreen {
 		Selected: labelOf(themeChoices, c.prefs.StringWithFallback(PrefTheme, ThemeSystem), "System")}
 	s.theme.OnChanged = s.onTheme
 
-	saved := LoadSMTPSettings(c.prefs, nil)
-	s.smtpHost = &widget.Entry{Text: saved.Host, PlaceHolder: "mail.office.example"}
-	s.smtpPort = &widget.Entry{Text: portText(saved.Port), PlaceHolder: "587"}
-	s.smtpTLS = &widget.Select{Options: []string{"starttls", "tls", "none"}, Selected: saved.TLS}
-	s.smtpUser = &widget.Entry{Text: saved.Username}
-	s.smtpPassword = &widget.Entry{Password: true, PlaceHolder: "Kept in the keychain"}
-	s.smtpFrom = &widget.Entry{Text: saved.From, PlaceHolder: "ResetDesk <noreply@office.example>"}
-	s.smtpCAFile = &widget.Entry{Text: saved.CAFile, PlaceHolder: "Optional: a PEM file of certificate authorities"}
-	s.smtpSave = &widget.Button{Text: "Save mail settings", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSaveSMTP}
-	s.smtpNote = &widget.Label{Wrapping: fyne.TextWrapWord}
-	s.mailRoute = &widget.Label{Wrapping: fyne.TextWrapWord}
-	s.showMailRoute()
-	s.testTo = &widget.Entry{Text: c.actor.User.PrimaryEmail, PlaceHolder: "Send a test message to"}
-	s.testSend = &widget.Button{Text: "Send test message", Icon: theme.MailSendIcon(), OnTapped: s.onSendTest}
-	s.testNote = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.mailServerForm = newMailServerForm(c.signedIn, c.d.backend, c.prefs, c.d.backend.Keychain() != nil)
+	s.afterTest = func() {
+		if c.mail != nil {
+			c.mail.reload()
+		}
+	}
+	s.relay = newRelayStatusLine(c.signedIn)
 
 	s.maySet = &widget.Check{Text: "Admins may set passwords"}
 	s.maySetNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
@@ -111,11 +98,13 @@ func newSettingsScreen(c *console) *settingsScreen {
 	s.tempHours = &widget.Entry{}
 	s.minLength = &widget.Entry{}
 	s.sso = &widget.Check{Text: "The organization signs in through SSO (no email resets)"}
+	s.mailRelay = &widget.Check{Text: "Send mail through the office mail relay"}
+	s.relayNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: relaySwitchNote}
 	s.policiesSave = &widget.Button{Text: "Save policies", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSavePolicies}
 	s.policiesNote = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.showPolicies(c.org)
 	if !c.actor.IsOwner() {
-		for _, w := range []fyne.Disableable{s.maySet, s.otpMinutes, s.tempHours, s.minLength, s.sso, s.policiesSave} {
+		for _, w := range []fyne.Disableable{s.maySet, s.otpMinutes, s.tempHours, s.minLength, s.sso, s.mailRelay, s.policiesSave} {
 			w.Disable()
 		}
 		s.policiesNote.SetText("Only the owner changes the organization's policies.")
@@ -134,20 +123,14 @@ func newSettingsScreen(c *console) *settingsScreen {
 	}}
 	// Single-line entries without their own scrolling: an entry under the
 	// pointer would otherwise take the mouse wheel, and the page, mostly
-	// entries, would hardly move.
-	for _, e := range []*widget.Entry{s.smtpHost, s.smtpPort, s.smtpUser, s.smtpPassword, s.smtpFrom, s.smtpCAFile, s.testTo,
-		s.otpMinutes, s.tempHours, s.minLength} {
+	// entries, would hardly move. (The mail form's do the same.)
+	for _, e := range []*widget.Entry{s.otpMinutes, s.tempHours, s.minLength} {
 		e.Scroll = container.ScrollNone
 	}
-	smtp := &widget.Form{Items: []*widget.FormItem{
-		{Text: "Host", Widget: s.smtpHost},
-		{Text: "Port", Widget: s.smtpPort},
-		{Text: "TLS", Widget: s.smtpTLS},
-		{Text: "User", Widget: s.smtpUser},
-		{Text: "Password", Widget: s.smtpPassword},
-		{Text: "From", Widget: s.smtpFrom},
-		{Text: "CA file", Widget: s.smtpCAFile},
-	}}
+	smtp := &widget.Form{Items: s.items(func(o fyne.CanvasObject) fyne.CanvasObject { return o })}
+	s.smtpBox = container.NewVBox(s.mailRoute, smtp, container.NewHBox(s.smtpSave), s.smtpNote,
+		container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)
+	s.relayBox = container.NewVBox(&widget.Label{Text: relayIntro, Wrapping: fyne.TextWrapWord}, s.relay.view)
 	policies := &widget.Form{Items: []*widget.FormItem{
 		{Text: "", Widget: s.maySet},
 		{Text: "", Widget: s.maySetNote},
@@ -155,11 +138,12 @@ func newSettingsScreen(c *console) *settingsScreen {
 		{Text: "Temporary password valid (hours)", Widget: s.tempHours},
 		{Text: "Minimum password length", Widget: s.minLength},
 		{Text: "", Widget: s.sso},
+		{Text: "", Widget: s.mailRelay},
+		{Text: "", Widget: s.relayNote},
 	}}
 	s.scroll = container.NewVScroll(container.NewVBox(
 		widget.NewCard("Appearance", "", appearance),
-		widget.NewCard("Mail server", "", container.NewVBox(s.mailRoute, smtp, container.NewHBox(s.smtpSave), s.smtpNote,
-			container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)),
+		widget.NewCard("Mail", "", container.NewVBox(s.relayBox, s.smtpBox)),
 		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),
 		s.admins.card,
 		s.selfService.card,
@@ -167,7 +151,27 @@ func newSettingsScreen(c *console) *settingsScreen {
 			s.profileRows)),
 	))
 	s.view = s.scroll
+	s.showMailMode()
 	return s
+}
+
+// relaySwitchNote says what the owner's mail_relay switch changes.
+const relaySwitchNote = "On: PostgreSQL makes every one-time password itself and queues every reset's mail for the office mail relay " +
+	"(resetdesk relay add, then resetdesk relay, near the database), which sends it. No admin's computer or phone sees a code " +
+	"or needs mail settings, and an admin who may only send one-time passwords cannot take over an account. " +
+	"Until a relay runs, mail waits. Off: each admin's computer sends through the mail server in its own settings."
+
+// showMailMode shows the relay's health while the org's mail goes through
+// it, and this computer's mail server otherwise.
+func (s *settingsScreen) showMailMode() {
+	if s.c.org.MailRelay {
+		s.smtpBox.Hide()
+		s.relayBox.Show()
+		s.relay.reload()
+	} else {
+		s.relayBox.Hide()
+		s.smtpBox.Show()
+	}
 }
 
 // onLayout switches the shell at once; the choice is remembered.
@@ -185,112 +189,6 @@ func (s *settingsScreen) onTheme(label string) {
 	}
 }
 
-// smtpSettings reads the form. The password is the one typed; without one,
-// withSavedPassword adds the keychain's off the Fyne goroutine.
-func (s *settingsScreen) smtpSettings() (SMTPSettings, error) {
-	st := SMTPSettings{Host: strings.TrimSpace(s.smtpHost.Text), TLS: s.smtpTLS.Selected,
-		Username: strings.TrimSpace(s.smtpUser.Text), Password: s.smtpPassword.Text,
-		From: strings.TrimSpace(s.smtpFrom.Text), CAFile: strings.TrimSpace(s.smtpCAFile.Text)}
-	if t := strings.TrimSpace(s.smtpPort.Text); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < 1 || n > 65535 {
-			return st, app.Errorf(app.EINVALID, "The mail server's port must be a number between 1 and 65535.")
-		}
-		st.Port = n
-	}
-	return st, nil
-}
-
-// withSavedPassword gives st the keychain's password when none was typed.
-// A keychain may take its time (a locked one asks the user), so this runs
-// off the Fyne goroutine.
-func withSavedPassword(b Backend, st SMTPSettings) SMTPSettings {
-	if st.Password == "" && st.Username != "" {
-		if kc := b.Keychain(); kc != nil {
-			st.Password, _ = kc.Get(KeychainService, st.keychainUser())
-		}
-	}
-	return st
-}
-
-// showMailRoute says where resets' mail goes now: the demo's sink or a
-// server from the environment leave the form empty, and mail still goes.
-func (s *settingsScreen) showMailRoute() {
-	if route := s.c.d.backend.MailRoute(); route != "" {
-		s.mailRoute.Importance = widget.MediumImportance
-		s.mailRoute.SetText("Mail now goes to " + route + ". Saving a server below replaces it; Send test message with the host empty tries the one in use.")
-		return
-	}
-	s.mailRoute.Importance = widget.WarningImportance
-	s.mailRoute.SetText("No mail server yet: one-time passwords cannot be sent until one is saved here.")
-}
-
-// onSaveSMTP stores the settings (the password in the keychain only) and
-// has main use them for the next resets.
-func (s *settingsScreen) onSaveSMTP() {
-	st, err := s.smtpSettings()
-	if err != nil {
-		s.smtpNote.SetText(app.ErrorMessage(err))
-		return
-	}
-	typed := s.smtpPassword.Text != ""
-	s.smtpSave.Disable()
-	s.smtpNote.SetText("Saving…")
-	b := s.c.d.backend
-	s.c.spawn(func() {
-		st := withSavedPassword(b, st)
-		err := b.ConfigureMail(st)
-		note := ""
-		if err == nil && typed {
-			if kc := b.Keychain(); kc == nil || kc.Set(KeychainService, st.keychainUser(), st.Password) != nil {
-				note = " The password is used until ResetDesk closes. " + noKeychainSentence
-			}
-		}
-		fyne.Do(func() {
-			s.smtpSave.Enable()
-			if err != nil {
-				s.smtpNote.SetText(app.ErrorMessage(err))
-				return
-			}
-			saveSMTPSettings(s.c.prefs, st)
-			s.smtpPassword.SetText("")
-			s.smtpNote.SetText("Saved." + note)
-			s.showMailRoute()
-		})
-	})
-}
-
-// onSendTest sends a test message through the settings in the form.
-func (s *settingsScreen) onSendTest() {
-	st, err := s.smtpSettings()
-	if err != nil {
-		s.testNote.SetText(app.ErrorMessage(err))
-		return
-	}
-	to := strings.TrimSpace(s.testTo.Text)
-	if to == "" {
-		s.testNote.SetText("Enter an address to send the test message to.")
-		return
-	}
-	s.testSend.Disable()
-	s.testNote.SetText("Sending…")
-	b := s.c.d.backend
-	s.c.spawn(func() {
-		err := b.SendTestMessage(s.c.ctx, s.c.sess, withSavedPassword(b, st), to)
-		fyne.Do(func() {
-			s.testSend.Enable()
-			if err != nil {
-				s.testNote.SetText(app.ErrorMessage(err))
-				return
-			}
-			s.testNote.SetText("The mail server accepted the test message to " + to + ".")
-			if s.c.mail != nil {
-				s.c.mail.reload()
-			}
-		})
-	})
-}
-
 // showPolicies fills the policy form from o.
 func (s *settingsScreen) showPolicies(o app.Org) {
 	s.maySet.SetChecked(o.AdminsMaySetPasswords)
@@ -298,6 +196,7 @@ func (s *settingsScreen) showPolicies(o app.Org) {
 	s.tempHours.SetText(strconv.Itoa(int(o.TempPasswordTTL / time.Hour)))
 	s.minLength.SetText(strconv.Itoa(o.MinPasswordLength))
 	s.sso.SetChecked(o.SSOEnabled)
+	s.mailRelay.SetChecked(o.MailRelay)
 }
 
 // policies reads the policy form into a copy of the org.
@@ -325,7 +224,7 @@ func (s *settingsScreen) policies() (app.Org, error) {
 	if minLen < 8 || minLen > app.MaxPasswordLength {
 		return o, app.Errorf(app.EINVALID, "The minimum password length must be between 8 and %d (15 or more is recommended).", app.MaxPasswordLength)
 	}
-	o.AdminsMaySetPasswords, o.SSOEnabled = s.maySet.Checked, s.sso.Checked
+	o.AdminsMaySetPasswords, o.SSOEnabled, o.MailRelay = s.maySet.Checked, s.sso.Checked, s.mailRelay.Checked
 	o.OTPTTL, o.TempPasswordTTL, o.MinPasswordLength = time.Duration(minutes)*time.Minute, time.Duration(hours)*time.Hour, minLen
 	return o, nil
 }
@@ -347,8 +246,15 @@ func (s *settingsScreen) onSavePolicies() {
 				s.policiesNote.SetText(app.ErrorMessage(err))
 				return
 			}
+			relayChanged := s.c.org.MailRelay != o.MailRelay
 			s.c.org = o
 			s.policiesNote.SetText("Saved.")
+			if relayChanged {
+				s.showMailMode()
+				if s.c.mail != nil {
+					s.c.mail.reload()
+				}
+			}
 		})
 	})
 }

@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+)
+
+// A running relay says it is alive every 10 s (relay.Relay's Poll): after
+// relayDownAfter without a word it is called down. A message that has
+// waited relayLateAfter while the relay runs has met trouble: the relay
+// retries a mail server that turns it away for up to 5 minutes between
+// tries.
+const (
+	relayDownAfter = time.Minute
+	relayLateAfter = 5 * time.Minute
+)
+
+// relayIntro says what the relay changes, above its health.
+const relayIntro = "Mail goes through the office mail relay: PostgreSQL queues each reset's message and resetdesk relay, " +
+	"running near the database, sends it. No admin's computer or phone needs a mail server, or ever sees a one-time password."
+
+// relayHealth says in an office admin's words how the office mail relay is
+// doing: when it was last seen, how many messages wait and for how long;
+// and how much that needs attention: danger when it has never run or has
+// not been seen for relayDownAfter (mail does not leave), warning when a
+// message has waited relayLateAfter or the state could not be read.
+func relayHealth(st app.RelayStatus, err error, now time.Time) (string, widget.Importance) {
+	if err != nil {
+		return "The mail relay's state could not be read: " + app.ErrorMessage(err), widget.WarningImportance
+	}
+	waiting := "nothing waiting."
+	switch st.Waiting {
+	case 0:
+	case 1:
+		waiting = "1 message waiting, for " + durationWords(now.Sub(st.Oldest)) + "."
+	default:
+		waiting = fmt.Sprintf("%d messages waiting, the oldest for %s.", st.Waiting, durationWords(now.Sub(st.Oldest)))
+	}
+	switch {
+	case st.LastSeen.IsZero():
+		text := "The mail relay has never run here; " + waiting
+		if st.Waiting > 0 {
+			text += " They go out once it runs."
+		}
+		return text + " Start resetdesk relay near the database (the README's \"office mail relay\" says how).", widget.DangerImportance
+	case now.Sub(st.LastSeen) > relayDownAfter:
+		text := "The mail relay was last seen " + agoWords(now.Sub(st.LastSeen)) + " and seems to be down; " + waiting
+		if st.Waiting > 0 {
+			text += " They go out once it is back."
+		}
+		return text, widget.DangerImportance
+	}
+	text := "The mail relay was last seen " + agoWords(now.Sub(st.LastSeen)) + "; " + waiting
+	if st.Waiting > 0 && now.Sub(st.Oldest) > relayLateAfter {
+		return text + " That is long: the mail server may be turning the relay away (the Mail view shows its words).", widget.WarningImportance
+	}
+	return text, widget.SuccessImportance
+}
+
+// agoWords is how long ago something happened: "just now", "1 second ago",
+// "5 minutes ago".
+func agoWords(d time.Duration) string {
+	if d < time.Second {
+		return "just now"
+	}
+	return durationWords(d) + " ago"
+}
+
+// durationWords is d in the largest whole unit that fits, at least a
+// second: "1 second", "5 minutes", "2 hours", "3 days".
+func durationWords(d time.Duration) string {
+	n, unit := int(d/time.Second), "second"
+	switch {
+	case d >= 48*time.Hour:
+		n, unit = int(d/(24*time.Hour)), "day"
+	case d >= 2*time.Hour:
+		n, unit = int(d/time.Hour), "hour"
+	case d >= time.Minute:
+		n, unit = int(d/time.Minute), "minute"
+	}
+	if n <= 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// relayStatusLine is the relay's health in a sentence, with Refresh:
+// Settings and the phone's Mail page show it while the org's mail_relay
+// policy is on (the Mail view shows the same sentence).
+type relayStatusLine struct {
+	s       *signedIn
+	text    *widget.Label
+	refresh *widget.Button
+	view    *fyne.Container
+}
+
+func newRelayStatusLine(s *signedIn) *relayStatusLine {
+	r := &relayStatusLine{s: s}
+	r.text = &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Asking the database about the mail relay…"}
+	r.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: r.reload}
+	r.view = container.NewBorder(nil, nil, nil, r.refresh, r.text)
+	return r
+}
+
+// reload asks the database off the Fyne goroutine.
+func (r *relayStatusLine) reload() {
+	r.refresh.Disable()
+	s := r.s
+	s.spawn(func() {
+		st, err := loadRelayStatus(s)
+		fyne.Do(func() {
+			r.refresh.Enable()
+			r.apply(st, err)
+		})
+	})
+}
+
+// apply shows st against the wall clock, not the session's: the times are
+// the database server's, and the tests' fixed clock is far from them.
+func (r *relayStatusLine) apply(st app.RelayStatus, err error) {
+	text, imp := relayHealth(st, err, time.Now())
+	r.text.Importance = imp
+	r.text.SetText(text)
+}
+
+// loadRelayStatus reads the relay's health on s's connection.
+func loadRelayStatus(s *signedIn) (app.RelayStatus, error) {
+	q, ok := s.sess.Directory.(app.RelayQueue)
+	if !ok {
+		return app.RelayStatus{}, app.Errorf(app.EINTERNAL, "This connection cannot see the mail relay.")
+	}
+	return q.RelayStatus(s.ctx)
+}
