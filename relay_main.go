@@ -24,6 +24,11 @@ func runRelay(ctx context.Context, dsn string, m app.Mailer, logger *log.Logger,
 		return err
 	}
 	defer db.Close()
+	// Before anything else, so that a relay that cannot make its key (no
+	// password to make it from) says so at once.
+	if err := db.RegisterRelayKey(ctx); err != nil {
+		return err
+	}
 	l, err := data.ListenOutbox(dsn, data.Trust{})
 	if err != nil {
 		return err

@@ -57,8 +57,8 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 	}
 	// A one-time password that cannot be mailed is lost, and with it the
 	// user's access: refuse before anything changes. With the office mail
-	// relay the database makes the codes and queues every message, so this
-	// device needs no mail server.
+	// relay the database queues every message and the relay makes the codes
+	// as it sends them, so this device needs no mail server.
 	if opts.NeedsMail() && !req.Org.MailRelay && !MailReady(r.Mail) {
 		return nil, Errorf(EUNAVAILABLE, "No mail server is configured, so nobody could receive the new password. Set one up in Settings (or RESETDESK_SMTP_URL) first, or set a password and hand it over.")
 	}
@@ -80,8 +80,9 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		var err error
 		switch {
 		case opts.Mode == ModeOneTime:
-			// With the relay on, the database throws this code away and
-			// makes its own; this device never learns that one.
+			// With the relay on, the database throws this code's hash away
+			// and the relay makes the code as it sends the mail; this
+			// device never learns that one.
 			secrets[i], err = NewOneTimeCode()
 			targets[i].CodeHash = HashCode(secrets[i])
 		case opts.Password != "":
@@ -138,7 +139,7 @@ func (r *Resetter) Reset(ctx context.Context, req ResetRequest) ([]ResetResult, 
 		}
 		if a.Delivery.Status == DeliveryQueued {
 			// The relay sends it. A code made here (the policy changed
-			// since the org was read) is not the database's: drop it.
+			// since the org was read) is not the relay's: drop it.
 			if a.Delivery.Kind == KindPassword && secrets[i] != "" {
 				queuedIDs = append(queuedIDs, a.Delivery.ID)
 				queuedPasswords = append(queuedPasswords, secrets[i])

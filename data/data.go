@@ -35,6 +35,7 @@ type DB struct {
 	// confirmWithSignIn: a reset the database refuses for want of a fresh
 	// verification proves the sign-in password and tries once more.
 	confirmWithSignIn bool
+	relay             *relayState // a relay login's key (relay.go), shared by copies
 }
 
 // ConfirmWithSignInPassword is for the command line, whose password comes
@@ -128,7 +129,7 @@ func openConfig(ctx context.Context, cfg pq.Config, t Trust) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg, trust: t, dial: dl}
+	d := &DB{db: sqlx.NewDb(sql.OpenDB(c), "postgres"), cfg: cfg, trust: t, dial: dl, relay: &relayState{}}
 	// A desktop client: a few connections are plenty, and idle ones should not
 	// pin server slots for hours.
 	d.db.SetMaxOpenConns(4)

@@ -2,18 +2,26 @@ package data
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/curve25519"
+	"golang.org/x/crypto/nacl/box"
 
 	"resetdesk/app"
 )
 
-// The office mail relay (migration 0015): the queries of `resetdesk relay`,
+// The office mail relay (migrations 0018 and 0020): the queries of `resetdesk relay`,
 // signed in as a login in resetdesk_relay, and what a console reads of it.
 
 // OutboxChannel is the NOTIFY channel a reset with the relay on wakes the
@@ -43,14 +51,47 @@ func (d *DB) AddRelayLogin(ctx context.Context, l app.SelfServiceLogin) error {
 }
 
 // QueuePasswordMails hands the relay the set passwords of a reset's
-// "email the new password" messages (ids from ApplyReset, kind password).
+// "email the new password" messages (ids from ApplyReset, kind password),
+// each sealed to every registered relay's public key (NaCl sealed box to
+// X25519): the database keeps only what a relay's private key opens. A
+// password that could not be queued is still the admin's to hand over.
 func (d *DB) QueuePasswordMails(ctx context.Context, ids []int64, passwords []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	const q = `SELECT resetdesk.queue_password_mails($1, $2)`
-	if _, err := d.db.ExecContext(ctx, q, pq.Int64Array(ids), pq.StringArray(passwords)); err != nil {
+	var keys []struct {
+		Role string `db:"db_role"`
+		Key  string `db:"public_key"`
+	}
+	if err := d.db.SelectContext(ctx, &keys, `SELECT db_role, public_key FROM resetdesk.relay_public_keys()`); err != nil {
 		return fmt.Errorf("data: queue password mails: %w", d.mapErr(err))
+	}
+	if len(keys) == 0 {
+		return app.Errorf(app.EUNAVAILABLE, "The office mail relay is not set up yet (no relay has started with its login), so the password was not emailed: hand it over, or start `resetdesk relay` and Resend.")
+	}
+	n := len(ids) * len(keys)
+	qIDs, qRelays, qKeys, qSealed := make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	for _, k := range keys {
+		pub, err := parseRelayKey(k.Key)
+		if err != nil {
+			return fmt.Errorf("data: queue password mails: %w", err)
+		}
+		for i, id := range ids {
+			sealed, err := box.SealAnonymous(nil, []byte(passwords[i]), pub, rand.Reader)
+			if err != nil {
+				return &app.Error{Code: app.EINTERNAL, Message: "Could not seal the password for the office mail relay.", Err: err}
+			}
+			qIDs, qRelays, qKeys = append(qIDs, id), append(qRelays, k.Role), append(qKeys, k.Key)
+			qSealed = append(qSealed, hex.EncodeToString(sealed))
+		}
+	}
+	const q = `SELECT resetdesk.queue_password_mails($1, $2, $3, $4)`
+	var queued int
+	if err := d.db.GetContext(ctx, &queued, q, pq.Int64Array(qIDs), pq.StringArray(qRelays), pq.StringArray(qKeys), pq.StringArray(qSealed)); err != nil {
+		return fmt.Errorf("data: queue password mails: %w", d.mapErr(err))
+	}
+	if queued < n {
+		return app.Errorf(app.EUNAVAILABLE, "The office mail relay changed its key during the reset, so not every emailed password was queued: hand them over, or Resend.")
 	}
 	return nil
 }
@@ -83,7 +124,7 @@ type RelayOutcome struct {
 }
 
 const relayNext = `
-	SELECT id, kind, to_address, secret, expires_at, user_name, login, org_name, instructions, time_zone,
+	SELECT id, kind, to_address, sealed, expires_at, user_name, login, org_name, instructions, time_zone,
 	       must_change, attempts
 	  FROM resetdesk.relay_next()`
 
@@ -91,8 +132,21 @@ const relayNext = `
 // send with it and records the outcome, in one transaction: the message
 // stays locked while send runs, so two relays never send it both, and a
 // relay that dies half way lets go of it with its connection (it is then
-// sent again: at least once). It reports whether there was a message.
+// sent again: at least once).
+//
+// A one-time password's code is made here, just before send, and only its
+// hash reaches the database (relay_set_code, in the same transaction). A
+// relay that dies after the mail server took the mail but before the
+// commit leaves that hash unwritten: the code in that mail never works,
+// and the message goes out again with a new code. An emailed set password
+// arrives sealed to this relay's key and is opened here.
+//
+// It reports whether there was a message.
 func (d *DB) RelayOne(ctx context.Context, send func(RelayMessage) RelayOutcome) (bool, error) {
+	key, err := d.relayIdentity(ctx)
+	if err != nil {
+		return false, err
+	}
 	tx, err := d.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("data: relay: %w", d.mapErr(err))
@@ -102,7 +156,7 @@ func (d *DB) RelayOne(ctx context.Context, send func(RelayMessage) RelayOutcome)
 		ID           int64          `db:"id"`
 		Kind         string         `db:"kind"`
 		To           string         `db:"to_address"`
-		Secret       sql.NullString `db:"secret"`
+		Sealed       sql.NullString `db:"sealed"`
 		ExpiresAt    sql.NullTime   `db:"expires_at"`
 		UserName     sql.NullString `db:"user_name"`
 		Login        sql.NullString `db:"login"`
@@ -119,12 +173,24 @@ func (d *DB) RelayOne(ctx context.Context, send func(RelayMessage) RelayOutcome)
 		return false, fmt.Errorf("data: relay: %w", d.mapErr(err))
 	}
 	m := RelayMessage{Attempts: r.Attempts, Notice: app.Notice{
-		DeliveryID: r.ID, Kind: app.DeliveryKind(r.Kind), To: r.To, Secret: r.Secret.String,
+		DeliveryID: r.ID, Kind: app.DeliveryKind(r.Kind), To: r.To,
 		ExpiresAt: r.ExpiresAt.Time, UserName: r.UserName.String, Login: r.Login.String, OrgName: r.OrgName.String,
 		Instructions: r.Instructions.String, TimeZone: r.TimeZone.String,
 		MustChange: r.Kind == string(app.KindPassword) && r.MustChange.Bool,
 	}}
-	out := send(m)
+	var out RelayOutcome
+	switch m.Notice.Kind {
+	case app.KindOneTimePassword:
+		out, err = d.relayCode(ctx, tx, &m)
+	case app.KindPassword:
+		out = key.open(r.Sealed.String, &m)
+	}
+	if err != nil {
+		return true, err
+	}
+	if out.Status == "" {
+		out = send(m)
+	}
 	status := "retry"
 	switch out.Status {
 	case app.DeliverySent:
@@ -148,8 +214,121 @@ func (d *DB) RelayOne(ctx context.Context, send func(RelayMessage) RelayOutcome)
 	return true, nil
 }
 
+// relayCode makes the code of a one-time password message and gives its
+// hash to the database. The outcome is set (failed) when the message's
+// reset was used, replaced or expired since it was taken: nothing to send.
+func (d *DB) relayCode(ctx context.Context, tx *sqlx.Tx, m *RelayMessage) (RelayOutcome, error) {
+	code, err := app.NewOneTimeCode()
+	if err != nil {
+		return RelayOutcome{}, &app.Error{Code: app.EINTERNAL, Message: "Could not make a random one-time password.", Err: err}
+	}
+	var live bool
+	if err := tx.GetContext(ctx, &live, `SELECT resetdesk.relay_set_code($1, $2)`, m.Notice.DeliveryID, app.HashCode(code)); err != nil {
+		return RelayOutcome{}, fmt.Errorf("data: relay: %w", d.mapErr(err))
+	}
+	if !live {
+		return RelayOutcome{Status: app.DeliveryFailed,
+			Error: "The one-time password was used, replaced by a newer reset or expired before the relay could send it."}, nil
+	}
+	m.Notice.Secret = code
+	return RelayOutcome{}, nil
+}
+
+// relayKey is a relay's X25519 key pair. The private half is made from the
+// relay login's database password each time the relay starts and is never
+// stored; the public half is registered in the database for the admins'
+// clients to seal emailed passwords to.
+type relayKey struct {
+	public, private [32]byte
+}
+
+// relayKeyFromPassword derives role's key pair from its database password
+// with argon2id (ResetDesk's password parameters), salted with the role's
+// name: the public key, which every console can read, is as slow to test a
+// guessed password against as a user's password hash.
+func relayKeyFromPassword(role, password string) (*relayKey, error) {
+	salt := sha256.Sum256([]byte("resetdesk relay key\x00" + role))
+	k := &relayKey{}
+	copy(k.private[:], argon2.IDKey([]byte(password), salt[:16], 2, 19*1024, 1, 32))
+	pub, err := curve25519.X25519(k.private[:], curve25519.Basepoint)
+	if err != nil {
+		return nil, err
+	}
+	copy(k.public[:], pub)
+	return k, nil
+}
+
+// open puts the password sealed for this relay into m, or says why it
+// cannot be sent.
+func (k *relayKey) open(sealedHex string, m *RelayMessage) RelayOutcome {
+	sealed, err := hex.DecodeString(sealedHex)
+	var pw []byte
+	ok := false
+	if err == nil {
+		pw, ok = box.OpenAnonymous(nil, sealed, &k.public, &k.private)
+	}
+	if !ok {
+		return RelayOutcome{Status: app.DeliveryFailed,
+			Error: "The relay could not open the password sealed for it (was its password changed?). Resend, or hand the password over."}
+	}
+	m.Notice.Secret = string(pw)
+	return RelayOutcome{}
+}
+
+func parseRelayKey(s string) (*[32]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil, app.Errorf(app.EINTERNAL, "The office mail relay's registered key is not 32 bytes.")
+	}
+	var k [32]byte
+	copy(k[:], b)
+	return &k, nil
+}
+
+// relayState is what a relay's connection knows of itself: its key pair,
+// once made and registered.
+type relayState struct {
+	mu  sync.Mutex
+	key *relayKey
+}
+
+// RegisterRelayKey makes this relay login's key pair from the password it
+// signed in with and registers the public key (migration 0020), so that
+// admins' clients can seal emailed passwords to it. RelayOne does it before
+// its first message; `resetdesk relay` does it as it starts, to fail early.
+// EINVALID when the connection has no password to make the key from.
+func (d *DB) RegisterRelayKey(ctx context.Context) error {
+	_, err := d.relayIdentity(ctx)
+	return err
+}
+
+func (d *DB) relayIdentity(ctx context.Context) (*relayKey, error) {
+	d.relay.mu.Lock()
+	defer d.relay.mu.Unlock()
+	if d.relay.key != nil {
+		return d.relay.key, nil
+	}
+	if d.cfg.Password == "" {
+		return nil, app.Errorf(app.EINVALID, "The relay makes its sealing key from its database password, and this connection has none: give the relay login's password in DATABASE_URL or PGPASSWORD.")
+	}
+	k, err := relayKeyFromPassword(d.cfg.User, d.cfg.Password)
+	if err != nil {
+		return nil, &app.Error{Code: app.EINTERNAL, Message: "Could not make the relay's key.", Err: err}
+	}
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.relay_register_key($1)`, hex.EncodeToString(k.public[:])); err != nil {
+		return nil, fmt.Errorf("data: relay key: %w", d.mapErr(err))
+	}
+	d.relay.key = k
+	return k, nil
+}
+
 // RelayHeartbeat says this relay (instance: host and process) is alive.
+// Its first call also registers the relay's key (RegisterRelayKey), so a
+// relay that shows as running can be sealed to.
 func (d *DB) RelayHeartbeat(ctx context.Context, instance string) error {
+	if _, err := d.relayIdentity(ctx); err != nil {
+		return err
+	}
 	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.relay_heartbeat($1)`, instance); err != nil {
 		return fmt.Errorf("data: relay heartbeat: %w", d.mapErr(err))
 	}

@@ -1,9 +1,12 @@
 package data_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"resetdesk/app"
@@ -33,14 +36,19 @@ var codeFormat = regexp.MustCompile(`^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{5}-[ABC
 
 // TestRelayKeepsCodesFromConsoles is issue 12's attack, as psql would run
 // it: with the office mail relay on, hana (a custom role with only
-// reset_password) cannot choose the code, read it, mark its mail sent or
-// redeem it. The relay's login reads it, and the user completes with it.
+// reset_password) cannot choose the code, read it, give it a hash of her
+// own, mark its mail sent or redeem it. Until the relay sends the mail the
+// code does not exist: its row has no hash, and nothing redeems it. The
+// relay makes it, and the user completes with it.
 func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 	o := pgtest.NewOrg(t)
 	ctx := context.Background()
 	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
 	id := addUser(t, o, "victim@acme.test", "confirmed")
 	relay, relayURL := relayLogin(t, o, "relay")
+	if err := relay.RegisterRelayKey(ctx); err != nil {
+		t.Fatalf("the relay registers its key: %v", err)
+	}
 	hana := asRole(t, o.HelpdeskURL)
 	chosen := app.HashCode("KNOWN-CODE1")
 
@@ -51,23 +59,30 @@ func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 	if err != nil || kind != "one_time_password" {
 		t.Fatalf("hana's reset: %s %v", kind, err)
 	}
-	var stored string
+	var stored sql.NullString
 	if err := superDB(t, o).QueryRow(`SELECT code_hash FROM resetdesk.one_time_passwords WHERE user_id = $1 AND voided_at IS NULL`, id).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if stored == chosen {
-		t.Fatal("the code is the one hana chose")
+	if stored.Valid {
+		t.Fatalf("the queued code already has a hash (%s; hana chose %s): someone could redeem it", stored.String, chosen)
 	}
 
+	var key string
+	if err := hana.QueryRowContext(ctx, `SELECT public_key FROM resetdesk.relay_public_keys()`).Scan(&key); err != nil {
+		t.Fatalf("hana reads the relay's public key to seal to: %v", err)
+	}
 	for _, c := range []struct{ name, query string }{
-		{"read the outbox", `SELECT secret FROM resetdesk.mail_secrets`},
+		{"read the outbox", `SELECT sealed FROM resetdesk.mail_secrets`},
 		{"read the code's hash", `SELECT code_hash FROM resetdesk.one_time_passwords`},
-		{"read the codes", `SELECT code FROM resetdesk.one_time_codes`},
+		{"read the relay keys' table", `SELECT public_key FROM resetdesk.relay_keys`},
 		{"take the message as a relay", `SELECT * FROM resetdesk.relay_next()`},
+		{"give the code a hash of her own", `SELECT resetdesk.relay_set_code(` + itoa(deliveryID) + `, '` + chosen + `')`},
+		{"register a relay key of her own", `SELECT resetdesk.relay_register_key('` + key + `')`},
 		{"mark it sent as a relay", `SELECT resetdesk.relay_done(` + itoa(deliveryID) + `, 'sent', NULL, NULL)`},
 		{"mark it sent as its sender", `SELECT resetdesk.record_deliveries(ARRAY[` + itoa(deliveryID) + `::bigint], '{sent}', '{NULL}', '{1}')`},
 		{"mark it sent by hand", `UPDATE resetdesk.mail_deliveries SET status = 'sent'`},
-		{"put in a code of her own", `INSERT INTO resetdesk.mail_secrets VALUES (` + itoa(deliveryID) + `, 'KNOWN-CODE1', now() + interval '1 hour')`},
+		{"put in a hash by hand", `UPDATE resetdesk.one_time_passwords SET code_hash = '` + chosen + `'`},
+		{"put in a secret of her own", `INSERT INTO resetdesk.mail_secrets VALUES (` + itoa(deliveryID) + `, 'x', '\x00', '\x00', now() + interval '1 hour')`},
 		{"redeem a code", `SELECT resetdesk.complete_reset('victim@acme.test', '` + chosen + `', '` + testHash + `')`},
 		{"make herself a relay", `SELECT resetdesk.add_relay_login('hana_relay', 'x')`},
 	} {
@@ -76,28 +91,38 @@ func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 			wantSQLState(t, err, "42501")
 		})
 	}
-	// The one function that takes a secret from a console takes none for a code.
+	// The one function that takes a (sealed) secret from a console takes
+	// none for a code's message.
+	sealedJunk := strings.Repeat("ab", 60)
 	var n int
-	if err := hana.QueryRowContext(ctx, `SELECT resetdesk.queue_password_mails(ARRAY[$1::bigint], '{KNOWN-CODE1}')`, deliveryID).Scan(&n); err != nil || n != 0 {
+	if err := hana.QueryRowContext(ctx, `SELECT resetdesk.queue_password_mails(ARRAY[$1::bigint], ARRAY[$2], ARRAY[$3], ARRAY[$4])`,
+		deliveryID, o.Prefix+"_relay", key, sealedJunk).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("queue_password_mails on a code's message: %d %v", n, err)
 	}
 	// The owner cannot read it either, nor a login outside ResetDesk take it.
-	if _, err := asRole(t, o.OwnerURL).ExecContext(ctx, `SELECT code FROM resetdesk.one_time_codes`); err == nil {
+	if _, err := asRole(t, o.OwnerURL).ExecContext(ctx, `SELECT sealed FROM resetdesk.mail_secrets`); err == nil {
 		t.Fatal("the owner read the outbox")
 	}
-	_, err = asRole(t, o.StrangerURL).ExecContext(ctx, `SELECT * FROM resetdesk.relay_next()`)
+	stranger := asRole(t, o.StrangerURL)
+	_, err = stranger.ExecContext(ctx, `SELECT * FROM resetdesk.relay_next()`)
 	wantSQLState(t, err, "42501")
+	_, err = stranger.ExecContext(ctx, `SELECT resetdesk.relay_set_code($1, $2)`, deliveryID, chosen)
+	wantSQLState(t, err, "42501")
+	// Before the relay has sent it, no code works, hana's least of all.
+	if s, err := o.EndUser.CompleteReset(ctx, "victim@acme.test", chosen, testHash); err != nil || s != app.CompletionInvalid {
+		t.Fatalf("hana's code before the relay sent anything: %s %v", s, err)
+	}
 
 	ds, err := o.Helpdesk.Deliveries(ctx, app.DeliveryFilter{UserID: id})
 	if err != nil || len(ds) != 1 || ds[0].Status != app.DeliveryQueued {
 		t.Fatalf("hana's Mail view: %+v %v", ds, err)
 	}
 
-	// The relay takes it, with the code, and says it went.
+	// The relay takes it, makes the code, and says it went.
 	var code string
 	more, err := relay.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
 		code = m.Notice.Secret
-		if m.Notice.DeliveryID != deliveryID || m.Notice.To != "victim@acme.test" || m.Notice.OrgName != "Acme Test" {
+		if m.Notice.DeliveryID != deliveryID || m.Notice.To != "victim@acme.test" || m.Notice.OrgName != "Acme Test" || m.Notice.ExpiresAt.IsZero() {
 			t.Errorf("the relay's message: %+v", m.Notice)
 		}
 		return data.RelayOutcome{Status: app.DeliverySent}
@@ -105,18 +130,19 @@ func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 	if err != nil || !more {
 		t.Fatalf("relay: %v %v", more, err)
 	}
-	if !codeFormat.MatchString(code) || app.HashCode(code) != stored {
-		t.Fatalf("the relay's code %q is not the stored one", code)
+	if err := superDB(t, o).QueryRow(`SELECT code_hash FROM resetdesk.one_time_passwords WHERE user_id = $1 AND voided_at IS NULL`, id).Scan(&stored); err != nil {
+		t.Fatal(err)
 	}
-	var left int
-	if err := superDB(t, o).QueryRow(`SELECT (SELECT count(*) FROM resetdesk.mail_secrets) + (SELECT count(*) FROM resetdesk.one_time_codes)`).Scan(&left); err != nil || left != 0 {
-		t.Fatalf("secrets left after sending: %d %v", left, err)
+	if !codeFormat.MatchString(code) || app.HashCode(code) != stored.String {
+		t.Fatalf("the relay's code %q is not the one whose hash is stored", code)
 	}
 	// The relay cannot redeem either: it is not an end-user login.
-	_, err = asRole(t, relayURL).ExecContext(ctx, `SELECT resetdesk.complete_reset('victim@acme.test', $1, $2)`, stored, testHash)
+	_, err = asRole(t, relayURL).ExecContext(ctx, `SELECT resetdesk.complete_reset('victim@acme.test', $1, $2)`, stored.String, testHash)
 	wantSQLState(t, err, "42501")
-	if s, err := o.EndUser.CompleteReset(ctx, "victim@acme.test", app.HashCode(code), testHash); err != nil || s != app.CompletionOK {
-		t.Fatalf("the user's completion with the relay's code: %s %v", s, err)
+	req := app.SelfServiceRequest{Login: "Victim@acme.test", Secret: strings.ToLower(strings.ReplaceAll(code, "-", " ")),
+		NewPassword: "Correct horse battery staple 2026!", Again: "Correct horse battery staple 2026!"}
+	if s, err := app.CompleteReset(ctx, o.EndUser, req); err != nil || s != app.CompletionOK {
+		t.Fatalf("the user's completion with the relay's code, typed loosely: %s %v", s, err)
 	}
 	ds, err = o.Helpdesk.Deliveries(ctx, app.DeliveryFilter{UserID: id})
 	if err != nil || len(ds) != 1 || ds[0].Status != app.DeliverySent {
@@ -124,42 +150,268 @@ func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 	}
 }
 
-// TestRelayCodesAreUniform: the database's codes use the whole alphabet in
-// every position, roughly evenly (a chi-square bound that a fair source
-// fails about once in a million runs).
-func TestRelayCodesAreUniform(t *testing.T) {
-	o := pgtest.NewOrg(t)
-	const n = 3200
-	rows, err := superDB(t, o).Query(`SELECT resetdesk.new_one_time_code() FROM generate_series(1, $1)`, n)
+// relayTx is one transaction of a relay login, as psql would hold it.
+func relayTx(t *testing.T, url string) *sql.Tx {
+	t.Helper()
+	tx, err := asRole(t, url).Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	counts := map[rune]int{}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+	t.Cleanup(func() { tx.Rollback() })
+	return tx
+}
+
+// TestRelaySetCodeOnlyForItsMessage: a relay gives a hash only to the code
+// of the message its own transaction took, and only while that reset is
+// live; anything else is refused and nothing is stored.
+func TestRelaySetCodeOnlyForItsMessage(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	addUser(t, o, "pat@acme.test", "confirmed")
+	_, urlA := relayLogin(t, o, "relay_a")
+	_, urlB := relayLogin(t, o, "relay_b")
+	u, err := o.Helpdesk.UserByLogin(ctx, "pat@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset := func() {
+		t.Helper()
+		r := app.Resetter{Dir: o.Helpdesk}
+		actor, org, err := o.Helpdesk.Actor(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !codeFormat.MatchString(c) {
-			t.Fatalf("code %q", c)
-		}
-		for _, r := range c {
-			if r != '-' {
-				counts[r]++
-			}
+		if _, err := r.Reset(ctx, app.ResetRequest{Actor: actor, Org: org, Users: []app.User{u}, Options: app.DefaultResetOptions()}); err != nil {
+			t.Fatalf("reset: %v", err)
 		}
 	}
-	if len(counts) != len(app.CodeAlphabet) {
-		t.Fatalf("%d characters used, want %d", len(counts), len(app.CodeAlphabet))
+	hashOf := func() sql.NullString {
+		t.Helper()
+		var h sql.NullString
+		if err := superDB(t, o).QueryRow(`SELECT code_hash FROM resetdesk.one_time_passwords ORDER BY id DESC LIMIT 1`).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
 	}
-	want := float64(n*app.CodeLength) / float64(len(app.CodeAlphabet))
-	var chi float64
-	for _, c := range counts {
-		chi += (float64(c) - want) * (float64(c) - want) / want
+	hash := app.HashCode("ABCDE-FGHJK")
+	reset()
+	a := relayTx(t, urlA)
+	var first int64
+	if err := a.QueryRow(`SELECT id FROM resetdesk.relay_next()`).Scan(&first); err != nil {
+		t.Fatalf("relay a takes the message: %v", err)
 	}
-	if chi > 80 { // 31 degrees of freedom: p < 1e-6
-		t.Fatalf("chi-square %.1f: the characters are not evenly drawn %v", chi, counts)
+	b := relayTx(t, urlB)
+	_, err = b.Exec(`SELECT resetdesk.relay_set_code($1, $2)`, first, hash)
+	wantSQLState(t, err, "42501") // taken by a, not b
+	if _, err := asRole(t, urlB).Exec(`SELECT resetdesk.relay_done($1, 'sent', NULL, NULL)`, first); err != nil {
+		t.Fatalf("relay b's relay_done: %v", err)
+	}
+
+	// A newer reset (Resend) replaces the code while relay a holds the
+	// message: a may no longer give it a hash, and fails it unsent.
+	reset()
+	var live bool
+	if err := a.QueryRow(`SELECT resetdesk.relay_set_code($1, $2)`, first, hash).Scan(&live); err != nil || live {
+		t.Fatalf("relay_set_code on a replaced reset: %v %v", live, err)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	if err := superDB(t, o).QueryRow(`SELECT status FROM resetdesk.mail_deliveries WHERE id = $1`, first).Scan(&status); err != nil || status != "pending" {
+		t.Fatalf("relay b recorded relay a's message: %s %v", status, err)
+	}
+	if h := hashOf(); h.Valid {
+		t.Fatalf("the newer code has a hash before any relay sent it: %s", h.String)
+	}
+
+	// An expired one is refused the same way; one no transaction took, or
+	// that is not a code, is refused outright.
+	a = relayTx(t, urlA)
+	var second int64
+	if err := a.QueryRow(`SELECT id FROM resetdesk.relay_next()`).Scan(&second); err != nil || second == first {
+		t.Fatalf("relay a takes the newer message: %d %v", second, err)
+	}
+	o.Exec(t, `UPDATE resetdesk.one_time_passwords SET expires_at = now() - interval '1 second'`)
+	if err := a.QueryRow(`SELECT resetdesk.relay_set_code($1, $2)`, second, hash).Scan(&live); err != nil || live {
+		t.Fatalf("relay_set_code on an expired reset: %v %v", live, err)
+	}
+	a.Rollback()
+	_, err = relayTx(t, urlA).Exec(`SELECT resetdesk.relay_set_code($1, $2)`, second, hash)
+	wantSQLState(t, err, "42501")
+	if h := hashOf(); h.Valid {
+		t.Fatalf("a refused code got a hash: %s", h.String)
+	}
+}
+
+// TestRelayKilledBeforeCommitSendsNewCode: a relay cut off after the mail
+// server took the code's mail but before its commit stored nothing; the
+// message goes out again with a new code, which works, while the first
+// mail's code answers invalid.
+func TestRelayKilledBeforeCommitSendsNewCode(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	id := addUser(t, o, "pat@acme.test", "confirmed")
+	relay, _ := relayLogin(t, o, "relay")
+	if _, err := asRole(t, o.HelpdeskURL).ExecContext(ctx, `SELECT 1 FROM resetdesk.reset_passwords(ARRAY[$1::bigint],
+	        'one_time_password', ARRAY[NULL::text], ARRAY[$2::text], false, false, false, false)`, id, app.HashCode("ABCDE-FGHJK")); err != nil {
+		t.Fatal(err)
+	}
+	super := superDB(t, o)
+	var first string
+	_, err := relay.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
+		first = m.Notice.Secret
+		// The mail server has it; now the relay dies.
+		if _, err := super.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, o.Prefix+"_relay"); err != nil {
+			t.Error(err)
+		}
+		return data.RelayOutcome{Status: app.DeliverySent}
+	})
+	if err == nil {
+		t.Fatal("the relay's commit survived its connection's end")
+	}
+	var second string
+	for range 3 { // the pool finds its dead connection first
+		var more bool
+		more, err = relay.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
+			second = m.Notice.Secret
+			return data.RelayOutcome{Status: app.DeliverySent}
+		})
+		if err == nil && more {
+			break
+		}
+	}
+	if err != nil || second == "" {
+		t.Fatalf("the message was not sent again: %v", err)
+	}
+	if !codeFormat.MatchString(first) || !codeFormat.MatchString(second) || first == second {
+		t.Fatalf("codes %q then %q: want two different codes", first, second)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "pat@acme.test", app.HashCode(first), testHash); err != nil || s != app.CompletionInvalid {
+		t.Fatalf("the first mail's code: %s %v, want invalid", s, err)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "pat@acme.test", app.HashCode(second), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("the second mail's code: %s %v", s, err)
+	}
+}
+
+// TestRelaySealsEmailedPasswords: an emailed set password is refused, with
+// nothing changed, while no relay has registered a key; once one has, the
+// password waits only sealed to each relay's key, each relay opens its own
+// copy, and nothing is left once it is sent. A relay whose key changed
+// (its password did) can no longer find the copies sealed to the old one.
+func TestRelaySealsEmailedPasswords(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	id := addUser(t, o, "quinn@acme.test", "confirmed")
+	relayA, _ := relayLogin(t, o, "relay_a")
+	super := superDB(t, o)
+	u, err := o.Owner.UserByLogin(ctx, "quinn@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, org, err := o.Owner.Actor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := app.ResetOptions{Mode: app.ModeSetPassword, EmailPassword: true, ForceChange: true}
+	reset := func() ([]app.ResetResult, error) {
+		r := app.Resetter{Dir: o.Owner}
+		return r.Reset(ctx, app.ResetRequest{Actor: actor, Org: org, Users: []app.User{u}, Options: opts})
+	}
+	var before sql.NullString
+	if err := super.QueryRow(`SELECT password_hash FROM resetdesk.users WHERE id = $1`, id).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = reset()
+	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), "not set up yet") {
+		t.Fatalf("an emailed password with no relay key: %v", err)
+	}
+	var after sql.NullString
+	var deliveries int
+	if err := super.QueryRow(`SELECT password_hash, (SELECT count(*) FROM resetdesk.mail_deliveries) FROM resetdesk.users WHERE id = $1`, id).Scan(&after, &deliveries); err != nil {
+		t.Fatal(err)
+	}
+	if after != before || deliveries != 0 {
+		t.Fatalf("the refused reset changed something: hash %v -> %v, %d deliveries", before, after, deliveries)
+	}
+
+	if err := relayA.RegisterRelayKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	relayB, _ := relayLogin(t, o, "relay_b")
+	if err := relayB.RegisterRelayKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := reset()
+	if err != nil || res[0].Delivery.Status != app.DeliveryQueued || res[0].Password == "" {
+		t.Fatalf("emailed set password with two relays: %v", err) // res holds the password: never printed
+	}
+	pw := res[0].Password
+	rows, err := super.Query(`SELECT relay_role, sealed FROM resetdesk.mail_secrets WHERE delivery_id = $1 ORDER BY 1`, res[0].Delivery.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roles []string
+	for rows.Next() {
+		var role string
+		var sealed []byte
+		if err := rows.Scan(&role, &sealed); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(sealed, []byte(pw)) || len(sealed) != len(pw)+48 {
+			t.Fatalf("what waits for %s is not a sealed box of the password (%d bytes)", role, len(sealed))
+		}
+		roles = append(roles, role)
+	}
+	rows.Close()
+	if strings.Join(roles, ",") != o.Prefix+"_relay_a,"+o.Prefix+"_relay_b" {
+		t.Fatalf("sealed for %v, want each relay", roles)
+	}
+
+	// Relay b's password changes: its new key cannot open what was sealed
+	// to the old one, which is dropped as it registers.
+	o.Exec(t, `ALTER ROLE `+o.Prefix+`_relay_b PASSWORD 'another-Pass-of-b-2026'`)
+	b2, err := data.Open(ctx, pgtest.RoleURL(t, o.SuperURL, o.Prefix+"_relay_b", "another-Pass-of-b-2026"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	if more, err := b2.RelayOne(ctx, func(data.RelayMessage) data.RelayOutcome {
+		t.Error("relay b took a message sealed to its old key")
+		return data.RelayOutcome{Status: app.DeliverySent}
+	}); err != nil || more {
+		t.Fatalf("relay b with a new key: %v %v", more, err)
+	}
+	var left int
+	if err := super.QueryRow(`SELECT count(*) FROM resetdesk.mail_secrets`).Scan(&left); err != nil || left != 1 {
+		t.Fatalf("%d sealed copies after b's key changed, want a's only (%v)", left, err)
+	}
+
+	var got string
+	if more, err := relayA.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
+		got = m.Notice.Secret
+		if !m.Notice.MustChange || m.Notice.Kind != app.KindPassword {
+			t.Errorf("relay a's message: %+v", m.Notice)
+		}
+		return data.RelayOutcome{Status: app.DeliverySent}
+	}); err != nil || !more {
+		t.Fatalf("relay a: %v %v", more, err)
+	}
+	if got != pw {
+		t.Fatal("relay a opened something other than the password set")
+	}
+	if err := super.QueryRow(`SELECT count(*) FROM resetdesk.mail_secrets`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d sealed copies left after sending (%v)", left, err)
+	}
+	req := app.SelfServiceRequest{Login: "quinn@acme.test", Secret: got,
+		NewPassword: "Tangerine lanterns over Oslo 77", Again: "Tangerine lanterns over Oslo 77"}
+	if s, err := app.ChangeTemporaryPassword(ctx, o.EndUser, req); err != nil || s != app.CompletionOK {
+		t.Fatalf("quinn replaces the mailed temporary password: %s %v", s, err)
 	}
 }
 

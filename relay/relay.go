@@ -1,17 +1,26 @@
 // Package relay is the office mail relay, `resetdesk relay`: with the org's
-// mail_relay policy on, PostgreSQL makes the one-time codes and queues every
-// message of a reset; the relay, signed in as a login in resetdesk_relay,
-// takes them one by one and sends them through the office's SMTP server.
-// No admin's device ever learns a code or holds the SMTP password.
+// mail_relay policy on, every message of a reset waits in an outbox that
+// only the relay's login can take; the relay sends it through the office's
+// SMTP server. No admin's device ever learns a one-time code or holds the
+// SMTP password, and no secret waits in the database in plaintext.
 //
 // Each message is taken, sent and recorded in one database transaction
 // that holds its row locked (FOR UPDATE SKIP LOCKED), so two relays never
 // send the same message, and a relay that dies lets go of the message it
-// held. That makes delivery at least once: a relay killed after the mail
-// server took a message but before the commit leaves it queued, and it
-// goes out again (the same code, twice). The other choice, at most once,
-// would lose a code for good in the same case, and with it the user's
-// access until an admin resets again.
+// held. A one-time password's code is made by the relay inside that
+// transaction, right before the mail goes, and only its hash is written
+// there; an emailed set password arrives sealed to the relay's key.
+//
+// That makes delivery at least once, with a new code each time. A relay
+// killed after the mail server took a code's mail but before its commit
+// leaves no hash behind: that mail's code never works (the user who tries
+// it gets the usual "invalid"), and the message goes out again with a new
+// code that does. This is the shape we want: the user always ends up with
+// a working code, no code is ever kept anywhere to send again, and the
+// worst case is one extra mail whose code fails plainly. At most once would
+// lose the code for good in the same case, and with it the user's access
+// until an admin resets again; sending the same code twice would need the
+// code stored between the two tries.
 package relay
 
 import (
