@@ -16,6 +16,11 @@ type SetupResult struct {
 	Applied    []string // migrations applied by this run
 	OrgCreated bool
 	OrgID      int64
+	// Advice is SQL that a superuser should run, as it stands, to close
+	// what setup could not close itself (a hosted server's DBA is no
+	// superuser): who may connect, large objects, schema public, the
+	// session timeouts of console logins. Empty when everything is closed.
+	Advice []string
 }
 
 // ConsoleUserOptions describe an admin or custom-role user to add.

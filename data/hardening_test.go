@@ -373,6 +373,7 @@ func TestPassdbServesOnlyWhomItShould(t *testing.T) {
 	o, other := pgtest.NewOrg(t), pgtest.NewOrg(t)
 	reader := o.Prefix + "_dovecot"
 	o.Exec(t, `CREATE ROLE `+reader+` LOGIN PASSWORD '`+o.Password+`'`)
+	o.Exec(t, `GRANT CONNECT ON DATABASE `+o.Prefix+`_db TO `+reader) // as the README says
 	o.Exec(t, `GRANT SELECT ON resetdesk.passdb TO `+reader)
 	for login, state := range map[string]string{
 		"Grace.Hopper@Acme.test": "",

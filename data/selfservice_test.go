@@ -72,6 +72,10 @@ func TestSelfServiceOnlyForItsGroup(t *testing.T) {
 	if err := o.Super.ExecRaw(ctx, "CREATE ROLE "+o.Prefix+"_unregistered LOGIN PASSWORD "+pq.QuoteLiteral(o.Password)+" IN ROLE resetdesk_self_service"); err != nil {
 		t.Fatal(err)
 	}
+	// Another office's kiosk, say, that this DBA let connect for something else.
+	if err := o.Super.ExecRaw(ctx, "GRANT CONNECT ON DATABASE "+o.Prefix+"_db TO "+o.Prefix+"_unregistered"); err != nil {
+		t.Fatal(err)
+	}
 	unregistered, err := data.Open(ctx, pgtest.RoleURL(t, o.SuperURL, o.Prefix+"_unregistered", o.Password))
 	if err != nil {
 		t.Fatal(err)

@@ -106,6 +106,10 @@ func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) 
 	if err != nil {
 		return res, fmt.Errorf("data: setup: %w", err)
 	}
+	res.Advice, err = a.lockDown(ctx)
+	if err != nil {
+		return res, fmt.Errorf("data: setup: %w", err)
+	}
 	need, err := a.NeedsOrg(ctx)
 	if err != nil || !need {
 		if err == nil {
@@ -217,11 +221,9 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		}
 		return fmt.Errorf("bootstrap: %w", a.mapErr(err))
 	}
-	// CONNECT for the console groups. Readers of the passdb get their own
-	// grant in each database (README, Dovecot), never a server-wide group.
-	// TEMP is revoked from PUBLIC: no ResetDesk login needs temporary
-	// tables, and without it a login cannot park data on the server.
-	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %1$I TO resetdesk_console; REVOKE TEMP ON DATABASE %1$I FROM PUBLIC', current_database())`
+	// CONNECT for the console groups. Everyone else who may connect gets a
+	// grant of their own, and PUBLIC none (lockDown).
+	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_console', current_database())`
 	var stmt string
 	if err := tx.GetContext(ctx, &stmt, grantDB); err != nil {
 		return a.mapErr(err)
@@ -688,8 +690,11 @@ func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, passwo
 		"SET LOCAL ROLE " + roleProvisioner,
 		"CREATE ROLE " + pq.QuoteIdentifier(login) + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD " + pq.QuoteLiteral(verifier),
 		"GRANT " + pq.QuoteIdentifier(group) + " TO " + pq.QuoteIdentifier(login),
-		"RESET ROLE",
 	}
+	for _, set := range consoleSessionDefaults {
+		stmts = append(stmts, "ALTER ROLE "+pq.QuoteIdentifier(login)+" SET "+set)
+	}
+	stmts = append(stmts, "RESET ROLE")
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err

@@ -119,7 +119,9 @@ type Org struct {
 	Helpdesk *data.DB // custom role "helpdesk": reset_password only
 	Viewer   *data.DB // custom role "viewer": view_audit only
 	EndUser  *data.DB // a self-service login (resetdesk self-service add): completes resets
-	Stranger *data.DB // a plain login role in no ResetDesk group
+	// Stranger is a login in no ResetDesk group that the DBA let connect
+	// to this database for something else (another service's login).
+	Stranger *data.DB
 	// URLs to sign in as each console user.
 	OwnerURL, AdminURL, HelpdeskURL, ViewerURL, EndUserURL, StrangerURL string
 	// Password is the database password every console role above was given.
@@ -172,8 +174,12 @@ func NewOrg(t testing.TB) *Org {
 	o.Viewer, o.ViewerURL = open("viewer")
 	must(sa.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: prefix + "_enduser", Password: o.Password}))
 	o.EndUser, o.EndUserURL = open("enduser")
-	if err := sa.ExecRaw(ctx, "CREATE ROLE "+pq.QuoteIdentifier(prefix+"_stranger")+" LOGIN PASSWORD "+pq.QuoteLiteral(o.Password)); err != nil {
+	stranger := pq.QuoteIdentifier(prefix + "_stranger")
+	if err := sa.ExecRaw(ctx, "CREATE ROLE "+stranger+" LOGIN PASSWORD "+pq.QuoteLiteral(o.Password)); err != nil {
 		t.Fatalf("create the stranger role: %v", err)
+	}
+	if err := sa.ExecRaw(ctx, "GRANT CONNECT ON DATABASE "+pq.QuoteIdentifier(prefix+"_db")+" TO "+stranger); err != nil {
+		t.Fatalf("let the stranger connect: %v", err)
 	}
 	o.Stranger, o.StrangerURL = open("stranger")
 	return o

@@ -210,6 +210,10 @@ func runSetup(ctx context.Context, env Env, args []string) int {
 	} else {
 		fmt.Fprintf(env.Stdout, "organization %d already set up; schema is current\n", res.OrgID)
 	}
+	if len(res.Advice) > 0 {
+		fmt.Fprintf(env.Stdout, "Setup could not close all of this database to logins outside ResetDesk: it is not a superuser here. "+
+			"As a superuser (or the service's administrator), run:\n  %s\n", strings.Join(res.Advice, "\n  "))
+	}
 	return ExitOK
 }
 

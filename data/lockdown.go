@@ -1,0 +1,192 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// consoleSessionDefaults are the session defaults of every console login
+// (setup, admin add, the owner's add_console_user, and existing logins on
+// upgrade): a transaction a tampered client leaves open, or a statement
+// that never ends, lets go of its locks within a minute at most. The
+// longest statements a console sends take about a second on a shared
+// 2-core machine: the list of 100,000 users 1.0 s, an import of 300 0.14 s,
+// a bulk set-password reset of 300 with force-change 0.12 s (data's
+// BenchmarkLongestConsoleStatement), so 60 s leaves room for a slow server.
+// The console sends one statement at a time and opens no transaction, so
+// it is never idle in one.
+var consoleSessionDefaults = []string{"statement_timeout = '60s'", "idle_in_transaction_session_timeout = '30s'"}
+
+// largeObjectCreators are the functions that create a large object. Any
+// login that may connect could otherwise fill the server's disk with them,
+// or park data there; ResetDesk uses none. lo_import(text) and
+// lo_import(text, oid) read server files and are a superuser's already; a
+// client's lo_import goes through lo_creat or lo_create.
+const largeObjectCreators = `pg_catalog.lo_create(oid), pg_catalog.lo_creat(integer), pg_catalog.lo_from_bytea(oid, bytea)`
+
+// lockDown closes this database to whoever ResetDesk did not let in, after
+// the migrations: CONNECT only for the console groups (bootstrap) and, each
+// by a grant of its own, the self-service and relay logins registered here
+// and the roles granted the passdb (a Dovecot login, or a group of them);
+// PUBLIC loses CONNECT and TEMP, large objects and, on PostgreSQL 14 and
+// older, CREATE on schema public. Console logins get their session
+// timeouts. What the DBA may not do itself (a hosted service's DBA is no
+// superuser) comes back as SQL for a superuser, and the rest is done.
+func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, a.mapErr(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
+		return nil, a.mapErr(err)
+	}
+	me, err := whoAmI(ctx, tx)
+	if err != nil {
+		return nil, a.mapErr(err)
+	}
+	db := quoteIdent(me.database)
+
+	// Who connects, by name. A registered login that was dropped since is
+	// skipped; the passdb's owner (the definer) needs no grant.
+	const connectors = `
+		SELECT DISTINCT n.rolname
+		  FROM (SELECT db_role AS rolname FROM resetdesk.self_service_logins
+		        UNION SELECT db_role FROM resetdesk.relay_logins
+		        UNION SELECT g.rolname
+		                FROM pg_class c, aclexplode(c.relacl) x, pg_roles g
+		               WHERE c.oid = 'resetdesk.passdb'::regclass AND x.privilege_type = 'SELECT'
+		                 AND g.oid = x.grantee AND x.grantee <> c.relowner) n
+		  JOIN pg_roles r ON r.rolname = n.rolname
+		 ORDER BY 1`
+	var names []string
+	if err := tx.SelectContext(ctx, &names, connectors); err != nil {
+		return nil, a.mapErr(err)
+	}
+	var stmts []string
+	for _, n := range names {
+		stmts = append(stmts, "GRANT CONNECT ON DATABASE "+db+" TO "+quoteIdent(n)+";")
+	}
+	stmts = append(stmts,
+		// The old server-wide passdb group needs no way in: its members
+		// read the passdb by grants of their own (0016), listed above.
+		"REVOKE CONNECT ON DATABASE "+db+" FROM "+rolePassdb+";",
+		"REVOKE CONNECT, TEMPORARY ON DATABASE "+db+" FROM PUBLIC;",
+		"REVOKE EXECUTE ON FUNCTION "+largeObjectCreators+" FROM PUBLIC;",
+	)
+	var hasPublic bool
+	if err := tx.GetContext(ctx, &hasPublic, `SELECT to_regnamespace('public') IS NOT NULL`); err != nil {
+		return nil, a.mapErr(err)
+	}
+	if hasPublic {
+		stmts = append(stmts, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;")
+	}
+	for _, s := range stmts {
+		if err := tryExec(ctx, tx, s); err != nil && !errors.Is(err, errNotAllowed) {
+			return nil, a.mapErr(err)
+		}
+	}
+	// A REVOKE by a role that holds the privilege only through PUBLIC is a
+	// warning, not an error: what is still open is asked of the catalog.
+	var open struct {
+		Connect     bool `db:"connect"`
+		Temp        bool `db:"temp"`
+		LargeObject bool `db:"large_object"`
+		Create      bool `db:"create_public"`
+	}
+	const stillOpen = `
+		SELECT has_database_privilege('public', current_database(), 'CONNECT') AS connect,
+		       has_database_privilege('public', current_database(), 'TEMPORARY') AS temp,
+		       has_function_privilege('public', 'pg_catalog.lo_create(oid)', 'EXECUTE')
+		           OR has_function_privilege('public', 'pg_catalog.lo_creat(integer)', 'EXECUTE')
+		           OR has_function_privilege('public', 'pg_catalog.lo_from_bytea(oid, bytea)', 'EXECUTE') AS large_object,
+		       coalesce(has_schema_privilege('public', to_regnamespace('public'), 'CREATE'), false) AS create_public`
+	if err := tx.GetContext(ctx, &open, stillOpen); err != nil {
+		return nil, a.mapErr(err)
+	}
+	var advice []string
+	if open.Connect || open.Temp {
+		// The superuser's REVOKE also ends the DBA's own way in, unless it
+		// owns the database: the grants come first.
+		advice = append(advice, "GRANT CONNECT ON DATABASE "+db+" TO "+quoteIdent(me.name)+";",
+			"GRANT CONNECT ON DATABASE "+db+" TO resetdesk_console;")
+		for _, s := range stmts {
+			if strings.HasPrefix(s, "GRANT CONNECT") {
+				advice = append(advice, s)
+			}
+		}
+		advice = append(advice, "REVOKE CONNECT, TEMPORARY ON DATABASE "+db+" FROM PUBLIC;")
+	}
+	if open.LargeObject {
+		advice = append(advice, "REVOKE EXECUTE ON FUNCTION "+largeObjectCreators+" FROM PUBLIC;")
+	}
+	if open.Create {
+		advice = append(advice, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;")
+	}
+
+	more, err := consoleTimeouts(ctx, tx)
+	if err != nil {
+		return nil, a.mapErr(err)
+	}
+	return append(advice, more...), a.mapErr(tx.Commit())
+}
+
+// consoleTimeouts gives every console login that lacks them the session
+// defaults of consoleSessionDefaults; a setting the DBA chose is kept. It
+// returns the statements it was not allowed to run.
+func consoleTimeouts(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
+	var missing []struct {
+		Role    string `db:"rolname"`
+		Setting string `db:"setting"`
+	}
+	const q = `
+		SELECT r.rolname, d.setting
+		  FROM resetdesk.users u
+		  JOIN pg_roles r ON r.rolname = u.db_role AND NOT r.rolsuper
+		 CROSS JOIN unnest($1::text[]) d(setting)
+		 WHERE NOT EXISTS (SELECT 1 FROM pg_db_role_setting s, unnest(s.setconfig) c
+		                    WHERE s.setrole = r.oid AND s.setdatabase = 0
+		                      AND c LIKE split_part(d.setting, ' ', 1) || '=%')
+		 ORDER BY 1, 2`
+	if err := tx.SelectContext(ctx, &missing, q, pq.StringArray(consoleSessionDefaults)); err != nil {
+		return nil, err
+	}
+	var advice []string
+	for _, m := range missing {
+		s := "ALTER ROLE " + quoteIdent(m.Role) + " SET " + m.Setting + ";"
+		if err := tryExec(ctx, tx, s); errors.Is(err, errNotAllowed) {
+			advice = append(advice, s)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return advice, nil
+}
+
+var errNotAllowed = errors.New("not allowed")
+
+// tryExec runs s under a savepoint. A refusal for lack of privilege
+// (42501) is undone and reported as errNotAllowed; anything else is
+// returned as it is.
+func tryExec(ctx context.Context, tx *sqlx.Tx, s string) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT lock_down"); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, s)
+	var pqe *pq.Error
+	if errors.As(err, &pqe) && pqe.Code == "42501" {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT lock_down"); err != nil {
+			return err
+		}
+		return errNotAllowed
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", strings.TrimSuffix(s, ";"), err)
+	}
+	return nil
+}
