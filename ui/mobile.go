@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/mobile"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -39,7 +38,7 @@ type Mobile struct {
 	app            fyne.App
 	backend        Backend
 	win            fyne.Window
-	confirmSignOut *dialog.ConfirmDialog
+	confirmSignOut *phoneConfirm
 	opts           mobileOptions
 
 	signIn  *signInScreen
@@ -158,7 +157,11 @@ func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
 
 // onSignOut asks, then signs out: a thumb slips.
 func (m *Mobile) onSignOut() {
-	m.confirmSignOut = m.askSignOut(m.win, m.signOut)
+	m.confirmSignOut = askOnPhone(m.win, "Sign out", m.signOutQuestion(), "Sign out", func(yes bool) {
+		if yes {
+			m.signOut()
+		}
+	})
 }
 
 // signOut ends the session and goes back to the sign-in screen.

@@ -112,14 +112,14 @@ type resetForm struct {
 	generator     *fyne.Container
 	password      *widget.Entry
 	regenerate    *widget.Button
-	reveal        *widget.Check
-	plain         *widget.Check
+	reveal        *wrapCheck
+	plain         *wrapCheck
 	generated     string // the password onRegenerate made last: typed ones are kept
 	locked        bool   // the database locked this admin's resets after wrong passwords
 	strength      *widget.Label
-	forceChange   *widget.Check
-	emailPassword *widget.Check
-	handOver      *widget.Check // "Let the user type it"
+	forceChange   *wrapCheck
+	emailPassword *wrapCheck
+	handOver      *wrapCheck // "Let the user type it"
 	handOverNote  *widget.Label
 	options       *optionChecks
 	why           *fyne.Container // how the user was verified, and why: when the org requires it
@@ -139,9 +139,9 @@ type resetForm struct {
 // sessions always end; mobile sessions and API tokens, and the lock, on
 // request.
 type optionChecks struct {
-	webSessions *widget.Check
-	clearMobile *widget.Check
-	unlock      *widget.Check
+	webSessions *wrapCheck
+	clearMobile *wrapCheck
+	unlock      *wrapCheck
 }
 
 func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
@@ -154,21 +154,25 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	// Regenerate sits in the field, as in Zoho's app, in place of Fyne's
 	// small eye; "Show password" reveals with a finger's room.
 	f.regenerate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: f.onRegenerate}
-	f.password = &widget.Entry{Password: true, OnChanged: f.onPasswordChanged, ActionItem: f.regenerate}
-	f.reveal = &widget.Check{Text: "Show password", OnChanged: f.onReveal}
-	f.plain = &widget.Check{Text: w.plain, OnChanged: func(bool) { f.onPlain() }}
+	var action fyne.CanvasObject = f.regenerate
+	if spec.touch {
+		action = fingerSquare(f.regenerate) // the field's height, and as wide
+	}
+	f.password = &widget.Entry{Password: true, OnChanged: f.onPasswordChanged, ActionItem: action}
+	f.reveal = f.newCheck("Show password", false, f.onReveal)
+	f.plain = f.newCheck(w.plain, false, func(bool) { f.onPlain() })
 	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
-	f.forceChange = &widget.Check{Text: w.force, Checked: start.ForceChange}
-	f.emailPassword = &widget.Check{Text: w.email, Checked: start.EmailPassword, OnChanged: func(bool) { f.refresh() }}
+	f.forceChange = f.newCheck(w.force, start.ForceChange, nil)
+	f.emailPassword = f.newCheck(w.email, start.EmailPassword, func(bool) { f.refresh() })
 	if len(spec.users) == 1 && !spec.bulk && !hasEmail(spec.users[0]) {
 		// Nothing to email it to: the box can only refuse the reset.
 		f.emailPassword.Checked = false
 		f.emailPassword.Disable()
 	}
 	f.options = &optionChecks{
-		webSessions: &widget.Check{Text: w.web, Checked: true},
-		clearMobile: &widget.Check{Text: w.mobile, Checked: start.ClearMobileSessions},
-		unlock:      &widget.Check{Text: "Unlock the account", Checked: true},
+		webSessions: f.newCheck(w.web, true, nil),
+		clearMobile: f.newCheck(w.mobile, start.ClearMobileSessions, nil),
+		unlock:      f.newCheck("Unlock the account", true, nil),
 	}
 	f.options.webSessions.Disable()
 	if !start.Unlock {
@@ -198,7 +202,7 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	if spec.bulk {
 		f.generator.Hide()
 	}
-	f.handOver = &widget.Check{Text: handOverLabel, OnChanged: func(bool) { f.onMode("") }}
+	f.handOver = f.newCheck(handOverLabel, false, func(bool) { f.onMode("") })
 	f.handOverNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: handOverNote}
 	f.setBox = container.NewVBox(f.handOver, f.handOverNote, f.generator, f.forceChange, f.emailPassword)
 	if !spec.handOver || spec.bulk {
@@ -239,6 +243,16 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	f.mode.OnChanged = f.onMode
 	f.onMode(f.mode.Selected)
 	return f
+}
+
+// newCheck is one of the form's checkboxes: its label wraps, and in a
+// touch frame the whole finger-tall row takes the tap.
+func (f *resetForm) newCheck(text string, checked bool, changed func(bool)) *wrapCheck {
+	c := newWrapCheck(text, checked, changed)
+	if f.spec.touch {
+		c.minHeight = fingerSize()
+	}
+	return c
 }
 
 // touchSized makes o finger-tall in a touch frame.

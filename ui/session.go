@@ -61,10 +61,15 @@ func (s *signedIn) end() (again Profile, hint string) {
 	return s.sess.Again, s.sess.AgainHint
 }
 
+// signOutQuestion is what signing out asks, in both shells.
+func (s *signedIn) signOutQuestion() string {
+	return "Sign out of " + s.org.Name + "? Signing in again takes your password."
+}
+
 // askSignOut asks before signing out: the button sits where a slip of the
 // pointer or the thumb lands. signOut runs on "Sign out".
 func (s *signedIn) askSignOut(win fyne.Window, signOut func()) *dialog.ConfirmDialog {
-	d := dialog.NewConfirm("Sign out", "Sign out of "+s.org.Name+"? Signing in again takes your password.",
+	d := dialog.NewConfirm("Sign out", s.signOutQuestion(),
 		func(ok bool) {
 			if ok {
 				signOut()

@@ -3,11 +3,15 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/driver/mobile"
 	"fyne.io/fyne/v2/test"
@@ -712,4 +716,86 @@ func TestWrongPasswordsWarnThenLock(t *testing.T) {
 	}
 	equal(t, "confirm off while locked", r.confirm.Disabled(), true)
 	equal(t, "the message in view", r.status.Visible(), true)
+}
+
+// 2.8, 2.6: at 320 pt wide (an iPhone SE of the first generation) the
+// Reset Password page fits: the options' labels wrap, regenerate stays in
+// the field, every control is a thumb's size and a tap on a label ticks
+// its box. RESETDESK_STORY_SHOTS names a folder for the page's picture.
+func TestMobileResetAt320(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	m := f.m
+	m.win.Resize(fyne.NewSize(320, 568))
+	p := f.openUser(t, "alice@acme.example")
+	test.Tap(p.reset)
+	r := m.lastReset
+	test.Tap(r.options.unlock) // shown or not, a tap must not break the page
+	c := m.win.Canvas()
+	equal(t, "window keeps its width", c.Size().Width, float32(320))
+	if w := m.nav.view.MinSize().Width; w > 320 {
+		t.Errorf("the page needs %v pt of width", w)
+	}
+	checks := map[string]*wrapCheck{"reveal": r.reveal, "plain": r.plain, "force": r.forceChange, "email": r.emailPassword,
+		"hand over": r.handOver, "web": r.options.webSessions, "mobile": r.options.clearMobile}
+	drv := fyne.CurrentApp().Driver()
+	for name, ch := range checks {
+		pos, size := drv.AbsolutePositionForObject(ch), ch.Size()
+		if pos.X < 0 || pos.X+size.Width > 320 {
+			t.Errorf("%s spans %v to %v, past the screen's 320", name, pos.X, pos.X+size.Width)
+		}
+		if size.Height < 44 {
+			t.Errorf("%s is %v tall, want at least 44", name, size.Height)
+		}
+	}
+	oneLine := r.reveal.label.MinSize().Height
+	for name, ch := range map[string]*wrapCheck{"force": r.forceChange, "web": r.options.webSessions} {
+		if ch.label.MinSize().Height < 1.5*oneLine {
+			t.Errorf("%s's label is not wrapped at 320: %v tall, one line is %v", name, ch.label.MinSize().Height, oneLine)
+		}
+	}
+	regen := drv.AbsolutePositionForObject(r.regenerate)
+	if s := r.regenerate.Size(); regen.X+s.Width > 320 || s.Width < 44 || s.Height < 44 {
+		t.Errorf("regenerate at %v, %v: want within 320 and 44x44", regen, s)
+	}
+
+	// A tap on the words, far from the box, ticks it.
+	was := r.forceChange.Checked
+	test.TapAt(r.forceChange, fyne.NewPos(r.forceChange.Size().Width-4, r.forceChange.Size().Height-4))
+	equal(t, "tap on the label toggles", r.forceChange.Checked, !was)
+	test.TapAt(r.options.clearMobile, fyne.NewPos(r.options.clearMobile.Size().Width/2, 2))
+	equal(t, "anywhere on the row", r.options.clearMobile.Checked, false)
+	equal(t, "the disabled one stays", func() bool { test.Tap(r.options.webSessions); return r.options.webSessions.Checked }(), true)
+	storyShot(t, "mobile-reset-320", c)
+	r.page.content.(*fyne.Container).Objects[0].(*container.Scroll).ScrollToBottom()
+	storyShot(t, "mobile-reset-320-options", c)
+
+	// The sign-out question's buttons are a thumb's size too.
+	m.nav.popTo(m.home.page)
+	test.Tap(m.home.signOut)
+	for name, b := range map[string]*widget.Button{"cancel": m.confirmSignOut.cancel, "sign out": m.confirmSignOut.ok} {
+		if s := b.Size(); s.Height < 44 || s.Width < 44 {
+			t.Errorf("sign-out %s is %v", name, s)
+		}
+	}
+	m.confirmSignOut.Dismiss()
+	equal(t, "still signed in", m.nav != nil, true)
+}
+
+// storyShot writes the canvas as NAME.png to RESETDESK_STORY_SHOTS, when
+// that folder is named: a picture of what the story checked.
+func storyShot(t *testing.T, name string, c fyne.Canvas) {
+	t.Helper()
+	dir := os.Getenv("RESETDESK_STORY_SHOTS")
+	if dir == "" {
+		return
+	}
+	c.Capture() // makes the renderers of lazily made objects
+	f, err := os.Create(filepath.Join(dir, name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, c.Capture()); err != nil {
+		t.Fatal(err)
+	}
 }
