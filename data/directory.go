@@ -346,11 +346,16 @@ func (d *DB) ImportUsers(ctx context.Context, rows []app.ImportRow) (app.ImportR
 // is the office mail relay's: the trigger of migration 0018 marks a reset's
 // messages via_relay by the org's mail_relay, which this reads as the
 // function did (the policy as it stands now, not as it was at sign-in).
+// For an emailed password it brings the relays' public keys too (0020:
+// role:hex), which QueuePasswordMails seals it to; the subquery runs once,
+// and only when such a row asks for it.
 const resetPasswords = `
 	SELECT r.user_id, r.outcome, r.reason, r.delivery_id, r.delivery_kind, r.to_address, r.expires_at,
 	       r.delivery_id IS NOT NULL AND coalesce((SELECT o.mail_relay
 	                                                 FROM resetdesk.users u JOIN resetdesk.orgs o ON o.id = u.org_id
-	                                                WHERE u.id = r.user_id), false) AS via_relay
+	                                                WHERE u.id = r.user_id), false) AS via_relay,
+	       CASE WHEN r.delivery_kind = 'password'
+	            THEN (SELECT array_agg(k.db_role || ':' || k.public_key) FROM resetdesk.relay_public_keys() k) END AS relay_keys
 	  FROM resetdesk.reset_passwords(resetdesk.with_change_tickets($1, $9), $2, $3, $4, $5, $6, $7, $8, $10, $11) r`
 
 // ApplyReset resets every eligible target in one statement (the function
@@ -388,8 +393,12 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 		var delivery sql.NullInt64
 		var expires sql.NullTime
 		var viaRelay bool
-		if err := rows.Scan(&r.UserID, &r.Outcome, &reason, &delivery, &kind, &to, &expires, &viaRelay); err != nil {
+		var relayKeys pq.StringArray
+		if err := rows.Scan(&r.UserID, &r.Outcome, &reason, &delivery, &kind, &to, &expires, &viaRelay, &relayKeys); err != nil {
 			return nil, fmt.Errorf("data: reset: %w", d.mapErr(err))
+		}
+		if viaRelay && kind.String == string(app.KindPassword) {
+			d.relay.keepSealKeys(relayKeys)
 		}
 		r.Reason, r.ExpiresAt = app.SkipReason(reason.String), expires.Time
 		if delivery.Valid {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,47 +54,113 @@ func (d *DB) AddRelayLogin(ctx context.Context, l app.SelfServiceLogin) error {
 // QueuePasswordMails hands the relay the set passwords of a reset's
 // "email the new password" messages (ids from ApplyReset, kind password),
 // each sealed to every registered relay's public key (NaCl sealed box to
-// X25519): the database keeps only what a relay's private key opens. A
-// password that could not be queued is still the admin's to hand over.
+// X25519): the database keeps only what a relay's private key opens. The
+// keys are those the reset itself read (ApplyReset), so this costs one
+// round trip; a key that changed since is read again. A password that
+// could not be queued is still the admin's to hand over.
 func (d *DB) QueuePasswordMails(ctx context.Context, ids []int64, passwords []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var keys []struct {
-		Role string `db:"db_role"`
-		Key  string `db:"public_key"`
-	}
-	if err := d.db.SelectContext(ctx, &keys, `SELECT db_role, public_key FROM resetdesk.relay_public_keys()`); err != nil {
-		return fmt.Errorf("data: queue password mails: %w", d.mapErr(err))
-	}
-	if len(keys) == 0 {
-		return app.Errorf(app.EUNAVAILABLE, "The office mail relay is not set up yet (no relay has started with its login), so the password was not emailed: hand it over, or start `resetdesk relay` and Resend.")
-	}
-	n := len(ids) * len(keys)
-	qIDs, qRelays, qKeys, qSealed := make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
-	for _, k := range keys {
-		pub, err := parseRelayKey(k.Key)
+	keys, fresh := d.relay.sealKeys(), false
+	for {
+		if keys == nil {
+			var err error
+			if keys, err = d.relayPublicKeys(ctx); err != nil {
+				return fmt.Errorf("data: queue password mails: %w", err)
+			}
+			fresh = true
+		}
+		if len(keys) == 0 {
+			return app.Errorf(app.EUNAVAILABLE, "The office mail relay is not set up yet (no relay has started with its login), so the password was not emailed: hand it over, or start `resetdesk relay` and Resend.")
+		}
+		queued, err := d.queueSealed(ctx, ids, passwords, keys)
 		if err != nil {
 			return fmt.Errorf("data: queue password mails: %w", err)
 		}
+		if queued == len(ids)*len(keys) {
+			return nil
+		}
+		if fresh {
+			return app.Errorf(app.EUNAVAILABLE, "Not every emailed password could be queued for the office mail relay: hand them over, or Resend.")
+		}
+		// A relay's key changed since the reset read them: seal to the
+		// keys as they are now that were not sealed to yet.
+		now, err := d.relayPublicKeys(ctx)
+		if err != nil {
+			return fmt.Errorf("data: queue password mails: %w", err)
+		}
+		d.relay.keepSealKeys(nil)
+		keys, fresh = newKeys(now, keys), true
+		if len(keys) == 0 {
+			return app.Errorf(app.EUNAVAILABLE, "Not every emailed password could be queued for the office mail relay: hand them over, or Resend.")
+		}
+	}
+}
+
+// sealKey is a relay login's public key as a console reads it.
+type sealKey struct {
+	role string
+	key  [32]byte
+}
+
+// parseSealKeys reads relay_public_keys' "role:hex" pairs.
+func parseSealKeys(pairs []string) ([]sealKey, error) {
+	out := make([]sealKey, 0, len(pairs))
+	for _, p := range pairs {
+		role, h, _ := strings.Cut(p, ":")
+		b, err := hex.DecodeString(h)
+		if err != nil || len(b) != 32 || role == "" {
+			return nil, app.Errorf(app.EINTERNAL, "The office mail relay's registered key is not 32 bytes.")
+		}
+		k := sealKey{role: role}
+		copy(k.key[:], b)
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// newKeys is the keys of now that are not in before.
+func newKeys(now, before []sealKey) []sealKey {
+	out := []sealKey{}
+	for _, k := range now {
+		if !slices.Contains(before, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (d *DB) relayPublicKeys(ctx context.Context) ([]sealKey, error) {
+	var pairs pq.StringArray
+	const q = `SELECT coalesce(array_agg(k.db_role || ':' || k.public_key), '{}') FROM resetdesk.relay_public_keys() k`
+	if err := d.db.GetContext(ctx, &pairs, q); err != nil {
+		return nil, d.mapErr(err)
+	}
+	return parseSealKeys(pairs)
+}
+
+// queueSealed seals each password to each key and queues them all in one
+// statement; it returns how many were queued.
+func (d *DB) queueSealed(ctx context.Context, ids []int64, passwords []string, keys []sealKey) (int, error) {
+	n := len(ids) * len(keys)
+	qIDs, qRelays, qKeys, qSealed := make([]int64, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	for _, k := range keys {
 		for i, id := range ids {
-			sealed, err := box.SealAnonymous(nil, []byte(passwords[i]), pub, rand.Reader)
+			sealed, err := box.SealAnonymous(nil, []byte(passwords[i]), &k.key, rand.Reader)
 			if err != nil {
-				return &app.Error{Code: app.EINTERNAL, Message: "Could not seal the password for the office mail relay.", Err: err}
+				return 0, &app.Error{Code: app.EINTERNAL, Message: "Could not seal the password for the office mail relay.", Err: err}
 			}
-			qIDs, qRelays, qKeys = append(qIDs, id), append(qRelays, k.Role), append(qKeys, k.Key)
+			qIDs, qRelays, qKeys = append(qIDs, id), append(qRelays, k.role), append(qKeys, hex.EncodeToString(k.key[:]))
 			qSealed = append(qSealed, hex.EncodeToString(sealed))
 		}
 	}
 	const q = `SELECT resetdesk.queue_password_mails($1, $2, $3, $4)`
 	var queued int
 	if err := d.db.GetContext(ctx, &queued, q, pq.Int64Array(qIDs), pq.StringArray(qRelays), pq.StringArray(qKeys), pq.StringArray(qSealed)); err != nil {
-		return fmt.Errorf("data: queue password mails: %w", d.mapErr(err))
+		return 0, d.mapErr(err)
 	}
-	if queued < n {
-		return app.Errorf(app.EUNAVAILABLE, "The office mail relay changed its key during the reset, so not every emailed password was queued: hand them over, or Resend.")
-	}
-	return nil
+	return queued, nil
 }
 
 // RelayStatus says when a relay was last seen and what waits for it.
@@ -275,21 +342,35 @@ func (k *relayKey) open(sealedHex string, m *RelayMessage) RelayOutcome {
 	return RelayOutcome{}
 }
 
-func parseRelayKey(s string) (*[32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return nil, app.Errorf(app.EINTERNAL, "The office mail relay's registered key is not 32 bytes.")
-	}
-	var k [32]byte
-	copy(k[:], b)
-	return &k, nil
+// relayState is what a connection knows of the relay: a relay login's own
+// key pair, once made and registered; a console's copy of the relays'
+// public keys as its last reset with an emailed password read them.
+type relayState struct {
+	mu     sync.Mutex
+	key    *relayKey
+	sealTo []string
 }
 
-// relayState is what a relay's connection knows of itself: its key pair,
-// once made and registered.
-type relayState struct {
-	mu  sync.Mutex
-	key *relayKey
+// keepSealKeys keeps the relays' public keys ("role:hex") a reset read.
+func (s *relayState) keepSealKeys(pairs []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sealTo = slices.Clone(pairs)
+}
+
+// sealKeys is the kept keys; nil when there are none to trust.
+func (s *relayState) sealKeys() []sealKey {
+	s.mu.Lock()
+	pairs := s.sealTo
+	s.mu.Unlock()
+	if pairs == nil {
+		return nil
+	}
+	keys, err := parseSealKeys(pairs)
+	if err != nil {
+		return nil
+	}
+	return keys
 }
 
 // RegisterRelayKey makes this relay login's key pair from the password it

@@ -413,6 +413,47 @@ func TestRelaySealsEmailedPasswords(t *testing.T) {
 	if s, err := app.ChangeTemporaryPassword(ctx, o.EndUser, req); err != nil || s != app.CompletionOK {
 		t.Fatalf("quinn replaces the mailed temporary password: %s %v", s, err)
 	}
+
+	// Relay b's key changes again between the reset (which read the keys)
+	// and the queueing: the client reads them again and seals to the new one.
+	var b3 *data.DB
+	dir := &keyChangingDir{DB: o.Owner, change: func() {
+		o.Exec(t, `ALTER ROLE `+o.Prefix+`_relay_b PASSWORD 'a-third-Pass-of-b-2026'`)
+		if b3, err = data.Open(ctx, pgtest.RoleURL(t, o.SuperURL, o.Prefix+"_relay_b", "a-third-Pass-of-b-2026")); err != nil {
+			t.Fatal(err)
+		}
+		if err := b3.RegisterRelayKey(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}}
+	defer func() { b3.Close() }()
+	r := app.Resetter{Dir: dir}
+	res, err = r.Reset(ctx, app.ResetRequest{Actor: actor, Org: org, Users: []app.User{u}, Options: opts})
+	if err != nil || res[0].Delivery.Status != app.DeliveryQueued {
+		t.Fatalf("emailed password while a relay's key changes: %v", err)
+	}
+	if err := super.QueryRow(`SELECT count(*) FROM resetdesk.mail_secrets WHERE delivery_id = $1`, res[0].Delivery.ID).Scan(&left); err != nil || left != 2 {
+		t.Fatalf("%d sealed copies, want one for relay a and one for relay b's newest key (%v)", left, err)
+	}
+	got = ""
+	if more, err := b3.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
+		got = m.Notice.Secret
+		return data.RelayOutcome{Status: app.DeliverySent}
+	}); err != nil || !more || got != res[0].Password {
+		t.Fatalf("relay b with its newest key: %v %v, opened the password: %v", more, err, got == res[0].Password)
+	}
+}
+
+// keyChangingDir is the owner's connection on which something happens
+// between a reset and the queueing of its emailed passwords.
+type keyChangingDir struct {
+	*data.DB
+	change func()
+}
+
+func (k *keyChangingDir) QueuePasswordMails(ctx context.Context, ids []int64, passwords []string) error {
+	k.change()
+	return k.DB.QueuePasswordMails(ctx, ids, passwords)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
