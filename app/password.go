@@ -382,8 +382,11 @@ func parsePHCNumber(s string, limit uint64) (uint64, bool) {
 const CodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 // CodeLength is the number of characters of a one-time code, not counting the
-// dash. Ten characters of CodeAlphabet carry 50 bits: with at most 5 attempts
-// per code, a guesser's chance is 5 in 2^50, about 4e-15.
+// dash. Ten characters of CodeAlphabet carry 50 bits. PostgreSQL lets a
+// typed login fail at most 50 times in 15 minutes, and voids a code after 5
+// wrong codes whose hash begins as its own does (migration 0022): a
+// guesser's chance against one code is at most 50 in 2^50 (4e-14) in the
+// default 15 minutes, 4,800 in 2^50 (4e-12) in the longest life of 24 hours.
 const CodeLength = 10
 
 // NewOneTimeCode returns a random one-time code such as ABCDE-FGHJK, drawn
@@ -410,7 +413,7 @@ func normalizeCode(code string) string {
 
 // HashCode returns the lowercase hex SHA-256 of the normalized code, as the
 // one_time_passwords table stores it. A plain hash is enough here: the code
-// has 50 random bits, lives 15 minutes and allows 5 attempts.
+// has 50 random bits, lives 15 minutes and allows few guesses (CodeLength).
 func HashCode(code string) string {
 	sum := sha256.Sum256([]byte(normalizeCode(code)))
 	return hex.EncodeToString(sum[:])

@@ -41,7 +41,7 @@ func (s CompletionStatus) Sentence() string {
 	case CompletionBusy, CompletionLimited:
 		return s.tryLater()
 	}
-	return "That one-time password is not valid for this login: check both, and use the newest mail if you got several. After 5 wrong attempts the code stops working."
+	return "That one-time password is not valid for this login: check both, and use the newest mail if you got several. Repeated wrong attempts can stop the code working."
 }
 
 // ChangeSentence explains the status to an end user who typed their

@@ -193,3 +193,24 @@ func (o *Org) Exec(t testing.TB, query string, args ...any) {
 		t.Fatalf("exec %q: %v", query, err)
 	}
 }
+
+// NearMisses returns n codes other than code whose hashes (app.HashCode)
+// begin with the same 3 hex digits as code's: the wrong codes that count
+// against a live code (migration 0021). If far, the codes' hashes begin
+// differently instead: wrong codes that cost the code nothing.
+func NearMisses(code string, n int, far bool) []string {
+	want := app.HashCode(code)[:3]
+	var out []string
+	a := app.CodeAlphabet
+	for i := 0; len(out) < n; i++ {
+		c := make([]byte, app.CodeLength)
+		for j, k := 0, i; j < len(c); j, k = j+1, k/len(a) {
+			c[j] = a[k%len(a)]
+		}
+		guess := string(c[:5]) + "-" + string(c[5:])
+		if (app.HashCode(guess)[:3] == want) != far && app.HashCode(guess) != app.HashCode(code) {
+			out = append(out, guess)
+		}
+	}
+	return out
+}
