@@ -6,8 +6,9 @@
 // it.
 //
 // The demo org has the relay on (data.SeedDemo turns it on once), so that
-// the demo shows the safer of the two ways mail leaves: PostgreSQL makes
-// each one-time password and the relay, not the admin's window, mails it,
+// the demo shows the safer of the two ways mail leaves: PostgreSQL queues
+// each message and the relay, not the admin's window, makes the one-time
+// password as it mails it,
 // exactly as in an office that runs `resetdesk relay`; and the -mobile
 // preview resets without any mail settings, as a phone would. The relay
 // runs whatever the policy says: when the owner turns it off in Settings,

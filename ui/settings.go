@@ -156,8 +156,8 @@ func newSettingsScreen(c *console) *settingsScreen {
 }
 
 // relaySwitchNote says what the owner's mail_relay switch changes.
-const relaySwitchNote = "On: PostgreSQL makes every one-time password itself and queues every reset's mail for the office mail relay " +
-	"(resetdesk relay add, then resetdesk relay, near the database), which sends it. No admin's computer or phone sees a code " +
+const relaySwitchNote = "On: PostgreSQL queues every reset's mail for the office mail relay " +
+	"(resetdesk relay add, then resetdesk relay, near the database), which makes each one-time password as it sends it. No admin's computer or phone sees a code " +
 	"or needs mail settings, and an admin who may only send one-time passwords cannot take over an account. " +
 	"Until a relay runs, mail waits. Off: each admin's computer sends through the mail server in its own settings."
 
