@@ -437,3 +437,33 @@ func BenchmarkHash300Parallel(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*len(pws)), "ns/hash")
 }
+
+// TestOneTimeCodesAreUniform: the codes (the relay's, since migration 0020,
+// and direct mode's) use the whole alphabet, roughly evenly: a chi-square
+// bound that a fair source fails about once in a million runs.
+func TestOneTimeCodesAreUniform(t *testing.T) {
+	const n = 3200
+	counts := map[rune]int{}
+	for range n {
+		code, err := NewOneTimeCode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range code {
+			if r != '-' {
+				counts[r]++
+			}
+		}
+	}
+	if len(counts) != len(CodeAlphabet) {
+		t.Fatalf("%d characters used, want %d", len(counts), len(CodeAlphabet))
+	}
+	want := float64(n*CodeLength) / float64(len(CodeAlphabet))
+	var chi float64
+	for _, c := range counts {
+		chi += (float64(c) - want) * (float64(c) - want) / want
+	}
+	if chi > 80 { // 31 degrees of freedom: p < 1e-6
+		t.Fatalf("chi-square %.1f: the characters are not evenly drawn %v", chi, counts)
+	}
+}
