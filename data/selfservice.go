@@ -203,20 +203,31 @@ func selfServiceTrustErr(ctx context.Context, e Endpoint, s app.SelfServiceSetup
 	const again = " Neither the self-service login nor its password was sent. If the office changed the server or its certificate, the owner exports the self-service set-up again " +
 		"(Settings, Self-service on this computer) and it is imported here; otherwise someone may be posing as the server."
 	var (
-		changed *pinChanged
-		unknown x509.UnknownAuthorityError
-		roots   x509.SystemRootsError
+		changed   *pinChanged
+		unknown   x509.UnknownAuthorityError
+		roots     x509.SystemRootsError
+		wrongName x509.HostnameError
+		invalid   x509.CertificateInvalidError
 	)
+	why := ""
+	switch {
+	case errors.As(err, &unknown) || errors.As(err, &roots):
+		why = "no authority this device trusts signed its certificate"
+	case errors.As(err, &wrongName):
+		why = "its certificate is for another name (" + certNames(wrongName.Certificate) + ")"
+	case errors.As(err, &invalid):
+		why = "its certificate cannot prove it (" + invalid.Error() + ")"
+	}
 	out := &app.Error{Code: app.EUNTRUSTED, Err: err}
 	switch {
 	case errors.As(err, &changed):
 		out.Message = fmt.Sprintf("The database server %s shows a certificate other than the one this self-service set-up trusts (its SHA-256 fingerprint is now %s).%s",
 			server, changed.fingerprint, again)
-	case (errors.As(err, &unknown) || errors.As(err, &roots)) && s.CA != "":
-		out.Message = fmt.Sprintf("The database server %s shows a certificate that the authority in this self-service set-up did not sign.%s", server, again)
-	case errors.As(err, &unknown) || errors.As(err, &roots):
-		out.Message = fmt.Sprintf("ResetDesk cannot prove that %s is the office's database server: no authority this device trusts signed its certificate, "+
-			"and this self-service set-up names none (it was exported without the server's identity).%s", server, again)
+	case why != "" && s.CA != "":
+		out.Message = fmt.Sprintf("ResetDesk cannot prove that %s is the office's database server: %s, and the authority in this self-service set-up does not vouch for it.%s", server, why, again)
+	case why != "":
+		out.Message = fmt.Sprintf("ResetDesk cannot prove that %s is the office's database server: %s, "+
+			"and this self-service set-up names no certificate or authority for it (it was exported without the server's identity).%s", server, why, again)
 		// What the owner would confirm: a connection that stops after the
 		// handshake, before the startup message.
 		var confirm *app.CertificateToConfirm

@@ -22,7 +22,7 @@ func TestSelfServiceSetupProvesTheServer(t *testing.T) {
 	const login, password = "kiosk", "Kiosk-S3cret-Pa55word"
 	ip := offLoopback(t)
 	officeCA, rogueCA := newTestCA(t, "Office CA"), newTestCA(t, "Rogue CA")
-	genuine, rogue := officeCA.valid(t, ip), rogueCA.valid(t, ip)
+	genuine, rogue, misnamed := officeCA.valid(t, ip), rogueCA.valid(t, ip), rogueCA.valid(t, "db.elsewhere.test")
 	caPEM, err := os.ReadFile(officeCA.file)
 	if err != nil {
 		t.Fatal(err)
@@ -41,8 +41,9 @@ func TestSelfServiceSetupProvesTheServer(t *testing.T) {
 		toVerify bool   // the error carries the presented certificate for an owner to confirm
 	}{
 		{"an old link without identity, unknown authority", &rogue.tls, "", "", "exported without the server's identity", true},
+		{"an old link without identity, a certificate for another name", &misnamed.tls, "", "", "its certificate is for another name (db.elsewhere.test)", true},
 		{"the wrong pin", &rogue.tls, data.Fingerprint(genuine.der), "", "other than the one this self-service set-up trusts", false},
-		{"a CA that did not sign it", &rogue.tls, "", officePEM, "the authority in this self-service set-up did not sign", false},
+		{"a CA that did not sign it", &rogue.tls, "", officePEM, "the authority in this self-service set-up does not vouch for it", false},
 		{"the right pin", &genuine.tls, data.Fingerprint(genuine.der), "", "", false},
 		{"the right CA", &genuine.tls, "", officePEM, "", false},
 	}
@@ -76,7 +77,7 @@ func TestSelfServiceSetupProvesTheServer(t *testing.T) {
 				t.Error("the server learned the login")
 			}
 			var confirm *app.CertificateToConfirm
-			if got := errors.As(err, &confirm); got != c.toVerify || (got && confirm.Fingerprint != data.Fingerprint(rogue.der)) {
+			if got := errors.As(err, &confirm); got != c.toVerify || (got && confirm.Fingerprint != data.Fingerprint(c.cert.Certificate[0])) {
 				t.Errorf("certificate to confirm: %v %+v", got, confirm)
 			}
 			if strings.Contains(err.Error(), password) {

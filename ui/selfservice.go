@@ -431,7 +431,7 @@ func endUserError(err error) error {
 		return app.Errorf(app.EUNAVAILABLE, "The directory cannot be reached right now, so nothing changed. Try again in a moment; if it goes on, call the office.")
 	case app.EUNAUTHORIZED:
 		return app.Errorf(app.EUNAUTHORIZED, "This computer's self-service login may not set passwords, so nothing changed. Ask the office to check its self-service set-up.")
-	case app.EINVALID, app.ENOTFOUND:
+	case app.EINVALID, app.ENOTFOUND, app.EUNTRUSTED: // EUNTRUSTED: the server was not proven; the sentence says who acts
 		return err
 	}
 	return app.Errorf(app.EINTERNAL, "Something went wrong and nothing changed. Try again; if it goes on, call the office.")

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	_ "image/jpeg" // a photo of a QR code
 	_ "image/png"  // a screenshot of a QR code
@@ -26,19 +27,23 @@ import (
 )
 
 // Preference keys of this computer's self-service set-up. Its password is
-// in the keychain only, under selfServiceKeychainUser.
+// in the keychain only, under selfServiceKeychainUser; the server's
+// identity (a pin or a CA's PEM) is no secret.
 const (
 	PrefSelfServiceHost     = "selfservice.host"
 	PrefSelfServicePort     = "selfservice.port"
 	PrefSelfServiceDatabase = "selfservice.database"
 	PrefSelfServiceLogin    = "selfservice.login"
+	PrefSelfServicePin      = "selfservice.pin"
+	PrefSelfServiceCA       = "selfservice.ca"
 )
 
 // loadSelfServiceSetup returns the set-up saved on this computer, without
 // its password; Host is "" when there is none.
 func loadSelfServiceSetup(prefs fyne.Preferences) app.SelfServiceSetup {
 	return app.SelfServiceSetup{Host: prefs.String(PrefSelfServiceHost), Port: prefs.Int(PrefSelfServicePort),
-		Database: prefs.String(PrefSelfServiceDatabase), Login: prefs.String(PrefSelfServiceLogin)}
+		Database: prefs.String(PrefSelfServiceDatabase), Login: prefs.String(PrefSelfServiceLogin),
+		Pin: prefs.String(PrefSelfServicePin), CA: prefs.String(PrefSelfServiceCA)}
 }
 
 // saveSelfServiceSetup stores s without its password.
@@ -47,6 +52,8 @@ func saveSelfServiceSetup(prefs fyne.Preferences, s app.SelfServiceSetup) {
 	prefs.SetInt(PrefSelfServicePort, s.Port)
 	prefs.SetString(PrefSelfServiceDatabase, s.Database)
 	prefs.SetString(PrefSelfServiceLogin, s.Login)
+	prefs.SetString(PrefSelfServicePin, s.Pin)
+	prefs.SetString(PrefSelfServiceCA, s.CA)
 }
 
 // selfServiceKeychainUser names the self-service login's password in the
@@ -68,8 +75,8 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 	}
 	saveSelfServiceSetup(prefs, s) // Fyne's preferences take their own lock
 	c, err := b.OpenSelfService(context.Background(), s)
-	if err != nil {
-		return "", app.Errorf(app.ErrorCode(err), "Saved, but it does not work yet: %s", app.ErrorMessage(err))
+	if err != nil { // the cause stays: Settings may offer a certificate to confirm
+		return "", &app.Error{Code: app.ErrorCode(err), Message: "Saved, but it does not work yet: " + app.ErrorMessage(err), Err: err}
 	}
 	defer c.Close()
 	if _, err := c.PasswordRules(context.Background(), s.Login); err != nil {
@@ -112,6 +119,7 @@ type selfServiceCard struct {
 	database    *widget.Entry
 	login       *widget.Entry
 	password    *widget.Entry
+	identity    *widget.Label // how exports prove the server
 	save        *widget.Button
 	withSecret  *widget.Check
 	exportFile  *widget.Button
@@ -119,6 +127,12 @@ type selfServiceCard struct {
 	importSetup *widget.Button
 	note        *widget.Label
 	qr          *canvas.Image // the QR code showing, for tests
+	qrTrust     string        // what that QR code trusts, for tests
+
+	// confirmed is the identity (Pin or CA) saved or confirmed here for
+	// the server at its Host and Port.
+	confirmed  app.SelfServiceSetup
+	confirmDlg *dialog.ConfirmDialog // a server's certificate to confirm, for tests
 }
 
 // exportSecretNote explains what the password in an export allows.
@@ -129,14 +143,21 @@ const exportSecretNote = "The self-service login can only finish a reset with a 
 func newSelfServiceCard(c *console) *selfServiceCard {
 	s := &selfServiceCard{c: c}
 	saved := loadSelfServiceSetup(c.prefs)
+	if saved.HasIdentity() {
+		s.confirmed = saved
+	}
 	if saved.Host == "" { // the server signed in to is the likely one
-		saved.Host, saved.Port, saved.Database = c.sess.Again.Host, c.sess.Again.Port, c.sess.Again.Database
+		p := s.ownerProfile()
+		saved.Host, saved.Port, saved.Database = p.Host, p.Port, p.Database
 	}
 	s.host = &widget.Entry{Text: saved.Host, PlaceHolder: "db.office.example"}
 	s.port = &widget.Entry{Text: portText(saved.Port), PlaceHolder: "5432"}
 	s.database = &widget.Entry{Text: saved.Database, PlaceHolder: "resetdesk"}
 	s.login = &widget.Entry{Text: saved.Login, PlaceHolder: "The login `resetdesk self-service add` made"}
 	s.password = &widget.Entry{Password: true, PlaceHolder: "Kept in the keychain"}
+	s.identity = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.host.OnChanged = func(string) { s.showIdentity() }
+	s.port.OnChanged = func(string) { s.showIdentity() }
 	s.save = &widget.Button{Text: "Save and test", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSave}
 	s.withSecret = &widget.Check{Text: "Include the self-service login's password", Checked: true}
 	s.exportFile = &widget.Button{Text: "Save set-up file…", Icon: theme.DownloadIcon(), OnTapped: s.onExportFile}
@@ -149,7 +170,9 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 		{Text: "Database", Widget: s.database},
 		{Text: "Self-service login", Widget: s.login},
 		{Text: "Its password", Widget: s.password},
+		{Text: "Server identity", Widget: s.identity},
 	}}
+	s.showIdentity()
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Users finish a reset on this computer's sign-in screen " +
 		"(\"" + endUserCodeLabel + "\"), or with `resetdesk self-service`. Set it up once here; export it to the other PCs and phones, " +
 		"so that nobody types database details."}
@@ -183,6 +206,102 @@ func (s *selfServiceCard) setup() (app.SelfServiceSetup, error) {
 	return st, nil
 }
 
+// ownerProfile is how the owner's session reached its server: the saved
+// profile it signed in with, else its way back in (the demo, DATABASE_URL).
+func (s *selfServiceCard) ownerProfile() Profile {
+	if name := s.c.sess.Profile; name != "" {
+		for _, p := range loadProfiles(s.c.prefs) {
+			if p.Name == name {
+				return p
+			}
+		}
+	}
+	return s.c.sess.Again
+}
+
+// ownerProven is the fingerprint of the certificate that proved the
+// owner's server, "" when nothing did (loopback) or the directory cannot
+// say.
+func (s *selfServiceCard) ownerProven() string {
+	if d, ok := s.c.sess.Directory.(interface{ ServerFingerprint() string }); ok {
+		return d.ServerFingerprint()
+	}
+	return ""
+}
+
+// sameServer reports whether two host and port pairs name one server.
+func sameServer(host string, port int, host2 string, port2 int) bool {
+	if port == 0 {
+		port = 5432
+	}
+	if port2 == 0 {
+		port2 = 5432
+	}
+	return host != "" && strings.EqualFold(host, host2) && port == port2
+}
+
+// identitySource says where the identity for st's server comes from:
+// confirmed here (or saved), the owner's own profile, or nowhere.
+func (s *selfServiceCard) identitySource(st app.SelfServiceSetup) (confirmed bool, owner Profile, ok bool) {
+	if s.confirmed.HasIdentity() && sameServer(st.Host, st.Port, s.confirmed.Host, s.confirmed.Port) {
+		return true, Profile{}, true
+	}
+	p := s.ownerProfile()
+	if sameServer(st.Host, st.Port, p.Host, p.Port) && ((p.TLS == TLSPinned && p.Pin != "") || (p.TLS != TLSPinned && p.CAFile != "")) {
+		return false, p, true
+	}
+	return false, Profile{}, false
+}
+
+// showIdentity says how exports of the set-up in the form will prove its
+// server. Cheap: a CA file is named, not read.
+func (s *selfServiceCard) showIdentity() {
+	st := app.SelfServiceSetup{Host: strings.TrimSpace(s.host.Text)}
+	st.Port, _ = strconv.Atoi(strings.TrimSpace(s.port.Text))
+	confirmed, p, ok := s.identitySource(st)
+	switch {
+	case confirmed:
+		s.identity.SetText(s.confirmed.TrustSentence() + " Exports carry it.")
+	case ok && p.TLS == TLSPinned:
+		s.identity.SetText("The certificate pinned at your own sign-in (SHA-256 " + p.Pin + "). Exports carry its fingerprint.")
+	case ok:
+		s.identity.SetText("The authority in your profile's CA file (" + p.CAFile + "). A file carries it; a QR code carries the fingerprint of the certificate that proved your own connection.")
+	case app.IsLoopbackHost(st.Host):
+		s.identity.SetText("None needed for a server on this computer. For other devices, give the server's name on the office network.")
+	default:
+		s.identity.SetText("None yet. Devices then send nothing to a server whose certificate no authority they trust has signed; " +
+			"Save and test shows you such a server's fingerprint to confirm.")
+	}
+}
+
+// withIdentity fills in the identity of st's server (slow: it may read a
+// CA file), and the pin for a QR code, which has no room for a CA.
+func (s *selfServiceCard) withIdentity(st app.SelfServiceSetup) (_ app.SelfServiceSetup, qrPin string, err error) {
+	confirmed, p, ok := s.identitySource(st)
+	switch {
+	case confirmed:
+		st.Pin, st.CA = s.confirmed.Pin, s.confirmed.CA
+	case ok && p.TLS == TLSPinned:
+		st.Pin = p.Pin
+	case ok:
+		raw, rerr := os.ReadFile(p.CAFile)
+		if rerr != nil {
+			return st, "", app.Errorf(app.EINVALID, "Your profile's CA file %s cannot be read: %v.", p.CAFile, rerr)
+		}
+		if st.CA, err = app.NormalizeCA(string(raw)); err != nil {
+			if st.Pin = s.ownerProven(); st.Pin == "" {
+				return st, "", err
+			}
+			st.CA = "" // a whole bundle: the certificate that proved the server instead
+		}
+	}
+	qrPin = st.Pin
+	if st.CA != "" && sameServer(st.Host, st.Port, s.ownerProfile().Host, s.ownerProfile().Port) {
+		qrPin = s.ownerProven()
+	}
+	return st, qrPin, nil
+}
+
 // withPassword fills in the saved password when none was typed (slow).
 func (s *selfServiceCard) withPassword(st app.SelfServiceSetup) app.SelfServiceSetup {
 	if st.Password == "" {
@@ -206,39 +325,88 @@ func (s *selfServiceCard) onSave() {
 	s.save.Disable()
 	s.say(widget.MediumImportance, "Testing…")
 	b, prefs := s.c.d.backend, s.c.prefs
+	typed := st.Password
 	s.c.spawn(func() {
 		st = s.withPassword(st)
 		var msg string
 		var err error
 		if st.Password == "" {
 			err = app.Errorf(app.EINVALID, "Enter the self-service login's password.")
-		} else {
+		} else if st, _, err = s.withIdentity(st); err == nil {
 			msg, err = storeSelfServiceSetup(b, prefs, st)
 		}
 		fyne.Do(func() {
 			s.save.Enable()
+			var confirm *app.CertificateToConfirm
+			if errors.As(err, &confirm) {
+				s.confirmCertificate(confirm, st, typed)
+				return
+			}
 			if err != nil {
 				s.say(widget.DangerImportance, app.ErrorMessage(err))
 				return
 			}
+			if st.HasIdentity() {
+				s.confirmed = st
+			}
 			s.password.SetText("")
+			s.showIdentity()
 			s.say(widget.SuccessImportance, msg)
 		})
 	})
 }
 
-// exported is the set-up as the export writes it (slow: the keychain).
-func (s *selfServiceCard) exported(withSecret bool) (string, error) {
+// confirmCertificate shows the fingerprint of a server that no authority
+// here vouches for: the owner compares it with the one the server's
+// administrator reads out, and only then does Trust pin it, save and test
+// again. Nothing was sent to the server.
+func (s *selfServiceCard) confirmCertificate(c *app.CertificateToConfirm, st app.SelfServiceSetup, typed string) {
+	s.say(widget.WarningImportance, "Confirm the server's certificate first: nothing was sent to it.")
+	body := container.NewVBox(
+		&widget.Label{Wrapping: fyne.TextWrapWord, Text: "No authority this computer trusts has signed the certificate of " + c.Server +
+			". Its SHA-256 fingerprint is:"},
+		&widget.Label{Text: fingerprintLines(c.Fingerprint), TextStyle: fyne.TextStyle{Monospace: true}},
+		&widget.Label{Wrapping: fyne.TextWrapWord, Text: "Compare it with the one your database administrator gives you " +
+			"(openssl x509 -noout -fingerprint -sha256 -in server.crt). Trust it only if every pair matches: " +
+			"the set-up and its exports then trust this certificate alone, and devices refuse any other."},
+	)
+	s.confirmDlg = dialog.NewCustomConfirm("Confirm the server's certificate", "Trust and save", "Cancel", body, func(ok bool) {
+		if !ok {
+			return
+		}
+		s.confirmed = app.SelfServiceSetup{Host: st.Host, Port: st.Port, Pin: c.Fingerprint}
+		s.showIdentity()
+		s.password.SetText(typed)
+		s.onSave()
+	}, s.c.win)
+	s.confirmDlg.Show()
+	s.confirmDlg.Resize(fyne.NewSize(30*theme.TextSize(), s.confirmDlg.MinSize().Height))
+}
+
+// exported is the set-up as an export carries it, with the server's
+// identity (slow: the keychain, a CA file). A QR code carries a pin, never
+// a CA: a certificate would make the code too dense for a phone's camera.
+func (s *selfServiceCard) exported(withSecret, forQR bool) (app.SelfServiceSetup, error) {
 	st, err := s.setup()
 	if err != nil {
-		return "", err
+		return st, err
 	}
 	if withSecret {
 		if st = s.withPassword(st); st.Password == "" {
-			return "", app.Errorf(app.EINVALID, "Enter the self-service login's password first, or leave it out of the export.")
+			return st, app.Errorf(app.EINVALID, "Enter the self-service login's password first, or leave it out of the export.")
 		}
+	} else {
+		st.Password = ""
 	}
-	return st.Encode(withSecret), nil
+	st, qrPin, err := s.withIdentity(st)
+	if err == nil && forQR && st.CA != "" {
+		if qrPin == "" {
+			return st, app.Errorf(app.EINVALID, "A QR code has no room for the server's certificate authority, and no connection here has proved the server's "+
+				"certificate yet: save the set-up file instead, or sign in to this server once so that its certificate is known.")
+		}
+		st.CA, st.Pin = "", qrPin
+	}
+	return st, err
 }
 
 // onExportFile writes the set-up to a file of the owner's choice, readable
@@ -246,7 +414,7 @@ func (s *selfServiceCard) exported(withSecret bool) (string, error) {
 func (s *selfServiceCard) onExportFile() {
 	withSecret := s.withSecret.Checked
 	s.c.spawn(func() {
-		line, err := s.exported(withSecret)
+		st, err := s.exported(withSecret, false)
 		fyne.Do(func() {
 			if err != nil {
 				s.say(widget.DangerImportance, app.ErrorMessage(err))
@@ -256,7 +424,7 @@ func (s *selfServiceCard) onExportFile() {
 				if err != nil || w == nil {
 					return
 				}
-				s.writeExport(w, line, withSecret)
+				s.writeExport(w, st, withSecret)
 			}, s.c.win)
 			save.SetFileName("resetdesk-self-service.txt")
 			save.Show()
@@ -264,14 +432,15 @@ func (s *selfServiceCard) onExportFile() {
 	})
 }
 
-// writeExport writes line to w, with a comment that says what it is.
-func (s *selfServiceCard) writeExport(w fyne.URIWriteCloser, line string, withSecret bool) {
+// writeExport writes st to w, with comments that say what it is.
+func (s *selfServiceCard) writeExport(w fyne.URIWriteCloser, st app.SelfServiceSetup, withSecret bool) {
 	text := "# ResetDesk self-service set-up for " + s.c.org.Name + ".\n" +
-		"# On another computer or phone: ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up.\n"
+		"# On another computer or phone: ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up.\n" +
+		"# " + st.TrustSentence() + "\n"
 	if withSecret {
 		text += "# It holds the self-service login's password: keep it within the office.\n"
 	}
-	_, err := io.WriteString(w, text+line+"\n")
+	_, err := io.WriteString(w, text+st.Encode(withSecret)+"\n")
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -289,10 +458,10 @@ func (s *selfServiceCard) writeExport(w fyne.URIWriteCloser, line string, withSe
 func (s *selfServiceCard) onExportQR() {
 	withSecret := s.withSecret.Checked
 	s.c.spawn(func() {
-		line, err := s.exported(withSecret)
+		st, err := s.exported(withSecret, true)
 		var code *qrcode.QRCode
 		if err == nil {
-			code, err = qrcode.New(line, qrcode.Medium)
+			code, err = qrcode.New(st.Encode(withSecret), qrcode.Medium)
 		}
 		fyne.Do(func() {
 			if err != nil {
@@ -303,11 +472,12 @@ func (s *selfServiceCard) onExportQR() {
 			s.qr.FillMode = canvas.ImageFillContain
 			s.qr.ScaleMode = canvas.ImageScalePixels
 			s.qr.SetMinSize(fyne.NewSquareSize(20 * theme.TextSize()))
+			s.qrTrust = st.TrustSentence()
 			hint := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "On the other device: scan it with the camera and copy the text, " +
-				"or save a photo of it; then ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up."}
+				"or save a photo of it; then ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up. " + s.qrTrust}
 			d := dialog.NewCustom("Self-service set-up", "Close", container.NewBorder(nil, hint, nil, nil, s.qr), s.c.win)
 			d.SetOnClosed(func() { s.qr = nil })
-			d.Resize(fyne.NewSize(28*theme.TextSize(), 34*theme.TextSize()))
+			d.Resize(fyne.NewSize(28*theme.TextSize(), 36*theme.TextSize()))
 			d.Show()
 		})
 	})
@@ -319,6 +489,8 @@ func (s *selfServiceCard) onImport() {
 		s.port.SetText(portText(st.Port))
 		s.database.SetText(st.Database)
 		s.login.SetText(st.Login)
+		s.confirmed = st
+		s.showIdentity()
 		s.say(widget.SuccessImportance, msg)
 	})
 }
@@ -332,6 +504,7 @@ type importSetup struct {
 	password *widget.Entry
 	open     *widget.Button
 	save     *widget.Button
+	trust    *widget.Label // what the set-up pasted or opened will trust
 	note     *widget.Label
 }
 
@@ -340,6 +513,14 @@ type importSetup struct {
 func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn func(func()), done func(app.SelfServiceSetup, string)) *importSetup {
 	im := &importSetup{}
 	im.text = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapBreak, PlaceHolder: "resetdesk-self-service://…"}
+	im.trust = &widget.Label{Wrapping: fyne.TextWrapWord}
+	im.text.OnChanged = func(text string) {
+		if st, err := app.ParseSelfServiceSetup(text); err == nil {
+			im.trust.SetText("Server " + st.Host + ": " + lowerFirst(st.TrustSentence()))
+		} else {
+			im.trust.SetText("")
+		}
+	}
 	im.password = &widget.Entry{Password: true, PlaceHolder: "Only if the set-up leaves it out"}
 	im.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	im.open = &widget.Button{Text: "Open a file…", Icon: theme.FolderOpenIcon(), OnTapped: func() {
@@ -388,12 +569,20 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 	}}
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Paste the set-up line the office sent you (what a phone's camera reads from the QR code), " +
 		"or open the set-up file or a picture of the QR code."}
-	content := container.NewVBox(intro, im.text, im.open, widget.NewLabel("Self-service login's password"), im.password, im.note)
+	content := container.NewVBox(intro, im.text, im.open, im.trust, widget.NewLabel("Self-service login's password"), im.password, im.note)
 	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { im.dlg.Hide() }}
 	im.dlg = dialog.NewCustomWithoutButtons("Import self-service set-up", container.NewBorder(nil, container.NewHBox(cancel, im.save), nil, nil, content), win)
 	im.dlg.Resize(fyne.NewSize(min(30*theme.TextSize(), win.Canvas().Size().Width), content.MinSize().Height+6*theme.TextSize()))
 	im.dlg.Show()
 	return im
+}
+
+// lowerFirst puts a sentence after a colon.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // readSetupFile returns the set-up text of an exported file, or of a

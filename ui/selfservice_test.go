@@ -406,11 +406,11 @@ func TestSettingsSelfServiceExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		line, err := s.exported(withSecret)
+		st, err := s.exported(withSecret, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.writeExport(wc, line, withSecret)
+		s.writeExport(wc, st, withSecret)
 		raw, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

@@ -35,7 +35,13 @@ type tlsFront struct {
 
 func startTLSFront(t *testing.T, target string) *tlsFront {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return startTLSFrontOn(t, "127.0.0.1", target)
+}
+
+// startTLSFrontOn is startTLSFront listening on ip.
+func startTLSFrontOn(t *testing.T, ip, target string) *tlsFront {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +98,13 @@ func (f *tlsFront) useNewCertificate(t *testing.T) string {
 		pairs[i] = fmt.Sprintf("%02X", b)
 	}
 	return strings.Join(pairs, ":")
+}
+
+// useCertificate gives the front cert, such as one an office CA issued.
+func (f *tlsFront) useCertificate(cert tls.Certificate) {
+	f.mu.Lock()
+	f.cert = cert
+	f.mu.Unlock()
 }
 
 func (f *tlsFront) relay(c net.Conn) {
