@@ -249,7 +249,7 @@ func ParseTargetLines(r io.Reader) ([]Target, []RowError, error) {
 			if strings.Contains(target, "@") {
 				email = target
 			}
-			bad = append(bad, RowError{Line: rec.line, Email: email, Message: msg})
+			bad = append(bad, RowError{Line: rec.line, Email: email, Message: msg, Value: target})
 			continue
 		}
 		seen[strings.ToLower(target)] = rec.line
@@ -495,46 +495,88 @@ func isDigits(s string) bool {
 }
 
 // resultsHeader is the first line of WriteResultsCSV.
-var resultsHeader = []string{"zuid", "email", "name", "result", "reason", "delivery"}
+var resultsHeader = []string{"zuid", "email", "name", "result", "reason", "delivery", "line", "explanation"}
 
-// WriteResultsCSV writes the results of a reset as CSV, one row per user under
-// the header zuid,email,name,result,reason,delivery: email is the user's login
-// (a mobile number for users without email), reason the skip reason's code,
-// delivery the state of the message ("failed: " and the server's words when it
-// failed). It never writes a password. Cells a spreadsheet would run as a
-// formula (starting with = + - @, tab or CR) get a leading single quote, as
-// OWASP advises against CSV injection. Lines end in CRLF, as RFC 4180 and
-// Excel expect, and the file starts with a UTF-8 byte order mark: without
-// one, Excel on Windows reads the file in the ANSI code page and "Zoë"
-// becomes "ZoÃ«". The importers skip the mark, so the file reads back.
-func WriteResultsCSV(w io.Writer, results []ResetResult) error {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+// UnusedRow is a row of an attached bulk reset file that named nobody the
+// reset could take: the line, the email or zuid it held ("" when it could
+// not be read), the reason's code (bad_row, or not_found for a user the
+// organization lacks, the codes of reset --json) and the sentence the
+// admin was shown.
+type UnusedRow struct {
+	Line    int
+	Value   string
+	Reason  string
+	Message string
+}
+
+// The codes of UnusedRow.Reason.
+const (
+	UnusedBadRow   = "bad_row"
+	UnusedNotFound = "not_found"
+)
+
+// WriteResultsCSV writes the results of a reset as CSV, one row per user
+// under the header zuid,email,name,result,reason,delivery,line,explanation:
+// email is the user's login (a mobile number for users without email),
+// reason the skip reason's code and explanation its sentence, delivery the
+// state of the message ("failed: " and the server's words when it failed),
+// line the line of the attached file that named the user (lines, by zuid;
+// blank for users added otherwise). The rows of that file that named
+// nobody follow, as skipped rows with their line, so that the file keeps
+// everything that was asked: read back as a bulk reset file, they are
+// refused again by line. It never writes a password.
+//
+// Cells a spreadsheet would run as a formula (starting with = + - @, tab or
+// CR) get a leading single quote, as OWASP advises against CSV injection.
+// Lines end in CRLF, as RFC 4180 and Excel expect, and the file starts with
+// a UTF-8 byte order mark: without one, Excel on Windows reads the file in
+// the ANSI code page and "Zoë" becomes "ZoÃ«". The importers skip the mark,
+// so the file reads back.
+func WriteResultsCSV(w io.Writer, results []ResetResult, lines map[int64]int, unused []UnusedRow) error {
+	failed := func(err error) error {
 		return &Error{Code: EINTERNAL, Message: "Could not write the results file.", Err: err}
+	}
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return failed(err)
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(resultsHeader); err != nil {
-		return &Error{Code: EINTERNAL, Message: "Could not write the results file.", Err: err}
+		return failed(err)
 	}
-	for _, r := range results {
-		rec := []string{
-			strconv.FormatInt(r.User.ID, 10),
-			r.User.Login(),
-			r.User.DisplayName,
-			string(r.Outcome),
-			string(r.Reason),
-			deliveryText(r.Delivery),
-		}
+	write := func(rec []string) error {
 		for i := range rec {
 			rec[i] = escapeFormula(rec[i])
 		}
-		if err := cw.Write(rec); err != nil {
-			return &Error{Code: EINTERNAL, Message: "Could not write the results file.", Err: err}
+		return cw.Write(rec)
+	}
+	for _, r := range results {
+		line, explanation := "", ""
+		if n := lines[r.User.ID]; n > 0 {
+			line = strconv.Itoa(n)
+		}
+		if r.Outcome != OutcomeReset {
+			explanation = r.Reason.Sentence()
+		}
+		rec := []string{strconv.FormatInt(r.User.ID, 10), r.User.Login(), r.User.DisplayName,
+			string(r.Outcome), string(r.Reason), deliveryText(r.Delivery), line, explanation}
+		if err := write(rec); err != nil {
+			return failed(err)
+		}
+	}
+	for _, u := range unused {
+		zuid, email := "", u.Value
+		if isDigits(u.Value) {
+			zuid, email = u.Value, ""
+		}
+		rec := []string{zuid, email, "", string(OutcomeSkipped), u.Reason, "", strconv.Itoa(u.Line), u.Message}
+		if err := write(rec); err != nil {
+			return failed(err)
 		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return &Error{Code: EINTERNAL, Message: "Could not write the results file.", Err: err}
+		return failed(err)
 	}
 	return nil
 }

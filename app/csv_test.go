@@ -340,15 +340,15 @@ func TestParseTargetsCSV(t *testing.T) {
 			name:    "headerless mixed",
 			in:      "101\nann@example.com\nnot an address\n",
 			want:    []string{"101", "ann@example.com"},
-			wantBad: []RowError{{Line: 3, Message: `The email "not an address" is not a valid address.`}},
+			wantBad: []RowError{{Line: 3, Message: `The email "not an address" is not a valid address.`, Value: "not an address"}},
 		},
 		{
 			name: "duplicates",
 			in:   "email\nann@example.com\nANN@example.com\nbob@example.com\nann@example.com\n",
 			want: []string{"ann@example.com", "bob@example.com"},
 			wantBad: []RowError{
-				{Line: 3, Email: "ANN@example.com", Message: "The user ANN@example.com is already on line 2."},
-				{Line: 5, Email: "ann@example.com", Message: "The user ann@example.com is already on line 2."},
+				{Line: 3, Email: "ANN@example.com", Message: "The user ANN@example.com is already on line 2.", Value: "ANN@example.com"},
+				{Line: 5, Email: "ann@example.com", Message: "The user ann@example.com is already on line 2.", Value: "ann@example.com"},
 			},
 		},
 		{
@@ -356,11 +356,11 @@ func TestParseTargetsCSV(t *testing.T) {
 			in:   "zuid\n12a\n0\n-5\n99999999999999999999\n101\n101\n",
 			want: []string{"101"},
 			wantBad: []RowError{
-				{Line: 2, Message: `The zuid "12a" is not valid: a zuid is a positive number.`},
-				{Line: 3, Message: `The zuid "0" is not valid: a zuid is a positive number.`},
-				{Line: 4, Message: `The zuid "-5" is not valid: a zuid is a positive number.`},
-				{Line: 5, Message: `The zuid "99999999999999999999" is not valid: a zuid is a positive number.`},
-				{Line: 7, Message: "The user 101 is already on line 6."},
+				{Line: 2, Message: `The zuid "12a" is not valid: a zuid is a positive number.`, Value: "12a"},
+				{Line: 3, Message: `The zuid "0" is not valid: a zuid is a positive number.`, Value: "0"},
+				{Line: 4, Message: `The zuid "-5" is not valid: a zuid is a positive number.`, Value: "-5"},
+				{Line: 5, Message: `The zuid "99999999999999999999" is not valid: a zuid is a positive number.`, Value: "99999999999999999999"},
+				{Line: 7, Message: "The user 101 is already on line 6.", Value: "101"},
 			},
 		},
 		{
@@ -407,6 +407,9 @@ func TestParseTargetLines(t *testing.T) {
 	if err != nil || len(bad) != 1 || len(got) != 2 || got[0] != (Target{Login: "ann@example.com", Line: 2}) || got[1] != (Target{Login: "101", Line: 4}) {
 		t.Fatalf("ParseTargetLines = %+v, %+v, %v", got, bad, err)
 	}
+	if bad[0].Value != "not an address" {
+		t.Errorf("the bad row's value is %q", bad[0].Value)
+	}
 }
 
 func TestParseTargetsCSVLimit(t *testing.T) {
@@ -452,16 +455,27 @@ func resultsForTest() []ResetResult {
 
 func TestWriteResultsCSV(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteResultsCSV(&buf, resultsForTest()); err != nil {
+	lines := map[int64]int{101: 2, 104: 5}
+	unused := []UnusedRow{
+		{Line: 3, Value: "not an address", Reason: UnusedBadRow, Message: `The email "not an address" is not a valid address.`},
+		{Line: 4, Value: "=nobody@example.com", Reason: UnusedNotFound, Message: `No user "=nobody@example.com" in this organization.`},
+		{Line: 6, Value: "999", Reason: UnusedNotFound, Message: `No user "999" in this organization.`},
+		{Line: 7, Reason: UnusedBadRow, Message: "The line contains a NUL byte: the file may be damaged, or not a text file."},
+	}
+	if err := WriteResultsCSV(&buf, resultsForTest(), lines, unused); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	want := "\uFEFFzuid,email,name,result,reason,delivery\r\n" +
-		"101,ann@example.com,Ann Smith,reset,,sent\r\n" +
-		"102,bob@example.com,'=cmd|' /C calc'!A0,skipped,not_confirmed,\r\n" +
-		"103,'+447700900123,'@SUM(1+1),skipped,mobile_primary,\r\n" +
-		"104,dee@example.com,\"Smith, \"\"Dee\"\"\",reset,,failed: 550 5.1.1 <dee@example.com>: mailbox unavailable\r\n" +
-		"105,'-eve@example.com,'\tEve,reset,,pending\r\n"
+	want := "\uFEFFzuid,email,name,result,reason,delivery,line,explanation\r\n" +
+		"101,ann@example.com,Ann Smith,reset,,sent,2,\r\n" +
+		"102,bob@example.com,'=cmd|' /C calc'!A0,skipped,not_confirmed,,,The user has not confirmed their account yet. Only confirmed users can be reset.\r\n" +
+		"103,'+447700900123,'@SUM(1+1),skipped,mobile_primary,,," + SkipMobilePrimary.Sentence() + "\r\n" +
+		"104,dee@example.com,\"Smith, \"\"Dee\"\"\",reset,,failed: 550 5.1.1 <dee@example.com>: mailbox unavailable,5,\r\n" +
+		"105,'-eve@example.com,'\tEve,reset,,pending,,\r\n" +
+		",not an address,,skipped,bad_row,,3,\"The email \"\"not an address\"\" is not a valid address.\"\r\n" +
+		",'=nobody@example.com,,skipped,not_found,,4,\"No user \"\"=nobody@example.com\"\" in this organization.\"\r\n" +
+		"999,,,skipped,not_found,,6,\"No user \"\"999\"\" in this organization.\"\r\n" +
+		",,,skipped,bad_row,,7,\"The line contains a NUL byte: the file may be damaged, or not a text file.\"\r\n"
 	if out != want {
 		t.Errorf("WriteResultsCSV wrote\n%q\nwant\n%q", out, want)
 	}
@@ -470,10 +484,12 @@ func TestWriteResultsCSV(t *testing.T) {
 			t.Errorf("WriteResultsCSV wrote the password of user %d", r.User.ID)
 		}
 	}
-	// What we write, reset --file reads back: by zuid.
+	// What we write, reset --file reads back: the users by zuid, then
+	// the rows that named nobody as they were (the directory will not know
+	// the unknown ones), and the unreadable ones refused again.
 	got, bad, err := ParseTargetsCSV(&buf)
-	if err != nil || len(bad) != 0 || !slices.Equal(got, []string{"101", "102", "103", "104", "105"}) {
-		t.Errorf("ParseTargetsCSV(results) = %q, %+v, %v; want the five zuids", got, bad, err)
+	if err != nil || !slices.Equal(got, []string{"101", "102", "103", "104", "105", "'=nobody@example.com", "999"}) || len(bad) != 2 {
+		t.Errorf("ParseTargetsCSV(results) = %q, %+v, %v; want the five zuids, the two unknown users and two bad rows", got, bad, err)
 	}
 }
 
@@ -639,14 +655,15 @@ func FuzzWriteResultsCSV(f *testing.F) {
 			Password: "never-written-secret",
 		}}
 		var buf bytes.Buffer
-		if err := WriteResultsCSV(&buf, results); err != nil {
+		unused := []UnusedRow{{Line: 2, Value: email, Reason: UnusedNotFound, Message: lastError}}
+		if err := WriteResultsCSV(&buf, results, map[int64]int{7: 3}, unused); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(&buf).ReadAll()
-		if err != nil || len(recs) != 2 || len(recs[1]) != 6 {
-			t.Fatalf("the output is not a header and one row of six cells: %q, %v", recs, err)
+		if err != nil || len(recs) != 3 || len(recs[1]) != 8 || len(recs[2]) != 8 {
+			t.Fatalf("the output is not a header and two rows of eight cells: %q, %v", recs, err)
 		}
-		for _, cell := range recs[1] {
+		for _, cell := range append(recs[1], recs[2]...) {
 			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
 				t.Errorf("cell %q starts a formula", cell)
 			}

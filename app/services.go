@@ -22,6 +22,9 @@ type RowError struct {
 	Line    int
 	Email   string
 	Message string
+	// Value is, in a bulk reset file, the email or zuid the row held as
+	// it was typed; "" when it could not be read.
+	Value string
 }
 
 // ImportResult says what an import did.

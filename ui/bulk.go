@@ -3,7 +3,9 @@ package ui
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,8 +38,12 @@ type bulkReset struct {
 	addBox   *fyne.Container
 	attach   *widget.Button
 	notes    *widget.Label // users that could not be added, by line
-	form     *fyne.Container
-	body     *fyne.Container // form or results
+	// lines are the attached files' line of each user they named, and
+	// unused the rows that named nobody: the results list and save both.
+	lines  map[int64]int
+	unused []app.UnusedRow
+	form   *fyne.Container
+	body   *fyne.Container // form or results
 
 	resultBox *fyne.Container
 	summary   *widget.Label
@@ -94,7 +100,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	// the edge read "sen…". A long name or reason ends in "…" and shows
 	// whole under the table once its row is chosen.
 	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{14, 6, 16, 10.5, 10},
-		func() int { return len(b.results) }, b.resultCell)
+		func() int { return len(b.results) + len(b.unused) }, b.resultCell)
 	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults}
 	b.copyAll = &widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll}
@@ -271,6 +277,7 @@ func (b *bulkReset) applyAttached(targets []app.Target, bad []app.RowError, err 
 	var notes []string
 	for _, e := range bad {
 		notes = append(notes, fmt.Sprintf("Line %d: %s", e.Line, e.Message))
+		b.unused = append(b.unused, app.UnusedRow{Line: e.Line, Value: e.Value, Reason: app.UnusedBadRow, Message: e.Message})
 	}
 	logins := make([]string, len(targets))
 	for i, t := range targets {
@@ -278,14 +285,22 @@ func (b *bulkReset) applyAttached(targets []app.Target, bad []app.RowError, err 
 	}
 	var found []app.User
 	users := b.c.users.users
+	if b.lines == nil {
+		b.lines = make(map[int64]int)
+	}
 	for k, i := range users.find(logins) {
 		if i >= 0 {
-			found = append(found, users.user(i))
+			u := users.user(i)
+			found = append(found, u)
+			b.lines[u.ID] = targets[k].Line
 		} else {
 			notes = append(notes, fmt.Sprintf("Line %d: no user %q in this organization.", targets[k].Line, logins[k]))
+			b.unused = append(b.unused, app.UnusedRow{Line: targets[k].Line, Value: logins[k], Reason: app.UnusedNotFound,
+				Message: fmt.Sprintf("No user %q in this organization.", logins[k])})
 		}
 	}
 	sort.SliceStable(notes, func(i, j int) bool { return lineOf(notes[i]) < lineOf(notes[j]) })
+	sort.SliceStable(b.unused, func(i, j int) bool { return b.unused[i].Line < b.unused[j].Line })
 	b.addUsers(found)
 	b.showNotes(notes)
 }
@@ -311,6 +326,9 @@ func (b *bulkReset) apply(d resetDone) {
 		}
 	}
 	text := fmt.Sprintf("%d reset, %d skipped.", reset, len(d.results)-reset)
+	if n := len(b.unused); n > 0 {
+		text += fmt.Sprintf(" %s of the attached file named nobody: they follow the users, by line.", plural(n, "line"))
+	}
 	if d.err != nil {
 		text += " " + app.ErrorMessage(d.err)
 	}
@@ -331,8 +349,12 @@ func (b *bulkReset) apply(d resetDone) {
 	}
 }
 
-// resultCell is one cell of the results table.
+// resultCell is one cell of the results table: the users' results, then
+// the rows of the attached files that named nobody.
 func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
+	if row >= len(b.results) {
+		return unusedCell(b.unused[row-len(b.results)], col)
+	}
 	r := b.results[row]
 	switch col {
 	case 0:
@@ -359,6 +381,24 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 	return "", widget.MediumImportance
 }
 
+// unusedCell is one cell of a row of an attached file that named nobody.
+func unusedCell(u app.UnusedRow, col int) (string, widget.Importance) {
+	switch col {
+	case 0:
+		if u.Value == "" {
+			return fmt.Sprintf("Line %d", u.Line), widget.MediumImportance
+		}
+		return fmt.Sprintf("Line %d: %s", u.Line, u.Value), widget.MediumImportance
+	case 1:
+		return "Skipped", widget.WarningImportance
+	case 2:
+		return u.Message, widget.MediumImportance
+	case 3:
+		return "None sent", widget.LowImportance
+	}
+	return "", widget.MediumImportance
+}
+
 // onSave writes the results as CSV; passwords are never written.
 func (b *bulkReset) onSave() {
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
@@ -370,9 +410,9 @@ func (b *bulkReset) onSave() {
 			return // cancelled
 		}
 		// Written off the Fyne goroutine: the folder may be a slow share.
-		results := append([]app.ResetResult(nil), b.results...)
+		results, lines, unused := append([]app.ResetResult(nil), b.results...), maps.Clone(b.lines), slices.Clone(b.unused)
 		b.c.spawn(func() {
-			err := app.WriteResultsCSV(wc, results)
+			err := app.WriteResultsCSV(wc, results, lines, unused)
 			if cerr := wc.Close(); err == nil {
 				err = cerr
 			}
@@ -392,7 +432,9 @@ func (b *bulkReset) onSave() {
 	d.Show()
 }
 
-func (b *bulkReset) saveResults(w io.Writer) error { return app.WriteResultsCSV(w, b.results) }
+func (b *bulkReset) saveResults(w io.Writer) error {
+	return app.WriteResultsCSV(w, b.results, b.lines, b.unused)
+}
 
 // onCloseResults closes the results, after asking when passwords the admin
 // must hand over were neither emailed nor copied: closing throws them

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image/png"
@@ -661,6 +662,40 @@ func TestBulkAddByNameAndFile(t *testing.T) {
 	equal(t, "the zuid taken", len(b.users), 2)
 	equal(t, "bad rows by line", b.notes.Text,
 		"Line 2: The email \"not an address\" is not a valid address.\nLine 4: no user \"nobody@acme.example\" in this organization.")
+
+	// The rows that named nobody follow the users in the results, and in
+	// the saved file, with their line and why: nothing the file asked for
+	// is lost.
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	if !b.resultBox.Visible() {
+		t.Fatalf("no results: %q", b.status.Text)
+	}
+	if !strings.Contains(b.summary.Text, "2 lines of the attached file named nobody") {
+		t.Errorf("summary: %q", b.summary.Text)
+	}
+	equal(t, "rows", b.table.rows(), 4)
+	for i, want := range [][3]string{
+		{"Line 2: not an address", "Skipped", `The email "not an address" is not a valid address.`},
+		{"Line 4: nobody@acme.example", "Skipped", `No user "nobody@acme.example" in this organization.`},
+	} {
+		for col := range want {
+			equal(t, fmt.Sprintf("row %d col %d", 2+i, col), b.table.text(2+i, col), want[col])
+		}
+	}
+	var buf bytes.Buffer
+	if err := b.saveResults(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("%d,bob@acme.example,Bob Brown,reset,,sent,3,\r\n", bob.ID),
+		",not an address,,skipped,bad_row,,2,\"The email \"\"not an address\"\" is not a valid address.\"\r\n",
+		",nobody@acme.example,,skipped,not_found,,4,\"No user \"\"nobody@acme.example\"\" in this organization.\"\r\n",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("the saved file lacks %q:\n%s", want, buf.String())
+		}
+	}
 }
 
 // 1.12: for a user who signs in with a mobile number, the dialog says in
