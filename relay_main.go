@@ -16,6 +16,12 @@ import (
 // runRelay runs `resetdesk relay`: the relay login of dsn sends through m
 // (the mail server of the environment), woken by LISTEN, until ctx ends.
 func runRelay(ctx context.Context, dsn string, m app.Mailer, logger *log.Logger, poll time.Duration) error {
+	return runRelayWith(ctx, dsn, m, logger, relay.Relay{Poll: poll})
+}
+
+// runRelayWith is runRelay with the relay's timings (Poll, MaxAttempts,
+// Backoff) taken from tune; its other fields are filled in here.
+func runRelayWith(ctx context.Context, dsn string, m app.Mailer, logger *log.Logger, tune relay.Relay) error {
 	if !app.MailReady(m) {
 		return app.Errorf(app.EINVALID, "The relay sends through the office's mail server: set RESETDESK_SMTP_URL (and RESETDESK_MAIL_FROM).")
 	}
@@ -45,8 +51,9 @@ func runRelay(ctx context.Context, dsn string, m app.Mailer, logger *log.Logger,
 		}
 	}()
 	host, _ := os.Hostname()
-	r := &relay.Relay{Queue: db, Mail: m, Wake: wake, Instance: host + ":" + strconv.Itoa(os.Getpid()), Poll: poll,
-		Log: func(format string, args ...any) { logger.Print(app.Redact(fmt.Sprintf(format, args...))) }}
+	r := &tune
+	r.Queue, r.Mail, r.Wake, r.Instance = db, m, wake, host+":"+strconv.Itoa(os.Getpid())
+	r.Log = func(format string, args ...any) { logger.Print(app.Redact(fmt.Sprintf(format, args...))) }
 	logger.Printf("sending the outbox of %s", db.Server())
 	return r.Run(ctx)
 }

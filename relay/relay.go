@@ -56,55 +56,93 @@ type Relay struct {
 	Backoff func(n int) time.Duration
 	// Log receives one line per event, without secrets; nil: nothing.
 	Log func(format string, args ...any)
+
+	retryAt time.Time // when the soonest message this relay put back is due; zero: none
 }
 
-// Run sends what is queued, then waits for a wake-up or the next poll, and
-// says it is alive every Poll. A database or mail server that is down is
-// waited for. It returns nil when ctx ends; a message being sent then is
-// finished and recorded first.
+// Run sends what is queued, then waits for a wake-up, the next poll or the
+// next retry it scheduled, and says it is alive every time it looks. A
+// database or mail server that is down is waited for: the database is
+// tried again after 1 s, doubling up to Poll. It returns nil when ctx ends;
+// a message being sent then is finished and recorded first.
 func (r *Relay) Run(ctx context.Context) error {
 	poll := r.Poll
 	if poll <= 0 {
 		poll = 10 * time.Second
 	}
-	tick := time.NewTicker(poll)
-	defer tick.Stop()
-	down := false
+	wait := time.NewTimer(poll)
+	defer wait.Stop()
+	down := time.Duration(0) // how long to wait before trying a database that is down
 	for {
 		err := r.Queue.RelayHeartbeat(ctx, r.Instance)
 		if err == nil {
 			err = r.drain(ctx)
 		}
 		if ctx.Err() != nil {
+			r.logf("stopped")
 			return nil
 		}
+		next := poll
 		switch {
-		case err != nil && !down:
-			r.logf("the database is not answering, retrying every %s: %s", poll, app.ErrorMessage(err))
-			down = true
-		case err == nil && down:
+		case err != nil && down == 0:
+			r.logf("the database is not answering, trying again: %s", app.ErrorMessage(err))
+			down = min(time.Second, poll)
+			next = down
+		case err != nil:
+			down = min(2*down, poll)
+			next = down
+		case down > 0:
 			r.logf("the database answers again")
-			down = false
+			down = 0
 		}
+		if !r.retryAt.IsZero() {
+			next = min(next, max(time.Until(r.retryAt), 0))
+		}
+		wait.Reset(next)
 		select {
 		case <-ctx.Done():
+			r.logf("stopped")
 			return nil
 		case <-r.Wake:
-		case <-tick.C:
+		case <-wait.C:
 		}
 	}
 }
 
 // drain sends due messages until none is left or ctx ends.
 func (r *Relay) drain(ctx context.Context) error {
+	if !r.retryAt.IsZero() && !r.retryAt.After(time.Now()) {
+		r.retryAt = time.Time{} // due now: this drain takes it
+	}
 	for ctx.Err() == nil {
 		// The send itself is not cut short by ctx: a message begun is
 		// finished and its outcome recorded.
+		var out data.RelayOutcome
 		more, err := r.Queue.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
-			return r.send(context.WithoutCancel(ctx), m)
+			stopping := context.AfterFunc(ctx, func() {
+				r.logf("stopping once delivery %d is sent and recorded", m.Notice.DeliveryID)
+			})
+			defer stopping()
+			begun := time.Now()
+			out = r.send(context.WithoutCancel(ctx), m)
+			// The database counts the wait from its transaction's start,
+			// before the send: without the send's own time, a send slower
+			// than the backoff (a server that times out) would leave the
+			// message due at once, and the oldest message would be tried
+			// over and over while the others wait behind it.
+			if out.Status == app.DeliveryPending {
+				out.RetryAfter += time.Since(begun)
+			}
+			return out
 		})
 		if err != nil || !more {
 			return err
+		}
+		if out.Status == app.DeliveryPending {
+			// Counted from the commit: never before the database's due time.
+			if at := time.Now().Add(out.RetryAfter); r.retryAt.IsZero() || at.Before(r.retryAt) {
+				r.retryAt = at
+			}
 		}
 	}
 	return nil

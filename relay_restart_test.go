@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/localpg"
+	"resetdesk/mail"
+	"resetdesk/mail/postfixtest"
+	"resetdesk/relay"
+)
+
+// TestRelaySurvivesPostgresRestart restarts the relay's PostgreSQL (a
+// private one: pg_ctl stop and start, same data and port) under a running
+// relay that polls only once an hour, so that only its LISTEN connection
+// can wake it. A message queued before the restart, one queued as the
+// server comes back (before the relay has noticed), and two queued after
+// it has listened again all reach the mailbox once, and the relay's
+// heartbeat carries on, without the relay being started again.
+func TestRelaySurvivesPostgresRestart(t *testing.T) {
+	if _, err := exec.LookPath("runuser"); err != nil && os.Geteuid() == 0 {
+		t.Fatal("runuser is missing: the test's PostgreSQL runs as the postgres OS user")
+	}
+	dir, err := os.MkdirTemp("/var/tmp", "resetdesk-relay-restart-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ctx := context.Background()
+	c, err := localpg.Start(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+	pw := make([]byte, 12)
+	rand.Read(pw)
+	info, err := data.SeedDemo(ctx, c.SuperURL(), data.DemoOptions{Password: hex.EncodeToString(pw)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	super, err := sql.Open("postgres", strings.Replace(c.SuperURL(), "/postgres?", "/"+info.Database+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close()
+	emails := []string{"before@acme.test", "during@acme.test", "after1@acme.test", "after2@acme.test"}
+	for _, e := range emails {
+		if _, err := super.Exec(`INSERT INTO resetdesk.users (org_id, display_name, primary_email, status)
+		                         SELECT id, $1::text, $1::text, 'confirmed' FROM resetdesk.orgs`, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := super.Exec(`UPDATE resetdesk.orgs SET mail_relay = true`); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := postfixtest.Start(t)
+	pool, err := mail.LoadCAFile(srv.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mail.NewMailer(mail.Config{Host: "localhost", Port: srv.Port(), TLS: mail.TLSStartTLS,
+		Username: srv.Username, Password: srv.Password, From: "ResetDesk <noreply@acme.test>", RootCAs: pool, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() {
+		done <- runRelayWith(rctx, info.RelayURL, m, log.New(&logs, "", 0), relay.Relay{Poll: time.Hour})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the relay ended with %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("the relay did not stop within 30 s of its signal")
+		}
+		t.Logf("the relay's log:\n%s", logs.String())
+	}()
+
+	// waitFor polls the server (reconnecting as needed) until q is true.
+	waitFor := func(what, q string, args ...any) {
+		t.Helper()
+		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			var ok bool
+			err := super.QueryRow(q, args...).Scan(&ok)
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 90 s, still not %s (%v); the relay's log:\n%s", what, err, logs.String())
+			}
+		}
+	}
+	listening := func() {
+		t.Helper()
+		waitFor("listening", `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND query LIKE 'LISTEN %')`, info.RelayRole)
+	}
+	// reset makes a one-time reset as the helpdesk user, on a connection
+	// made for it, from a device with no mail settings.
+	reset := func(email string) {
+		t.Helper()
+		db, err := data.Open(ctx, info.HelpdeskURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		u, err := db.UserByLogin(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := relayReset(t, db, []app.User{u}, app.DefaultResetOptions())[0].Delivery; d.Status != app.DeliveryQueued {
+			t.Fatalf("the reset of %s: %+v", email, d)
+		}
+	}
+	sent := func(email string) {
+		t.Helper()
+		waitFor(email+"'s message sent", `SELECT coalesce((SELECT status = 'sent' FROM resetdesk.mail_deliveries
+		                                    WHERE to_address = $1 ORDER BY id DESC LIMIT 1), false)`, email)
+	}
+
+	listening()
+	reset("before@acme.test")
+	sent("before@acme.test")
+
+	pgCtl(t, dir, "-m", "fast", "stop")
+	// -l: without it the new server would write to pg_ctl's output, a pipe
+	// that this test reads to its end, which then never comes.
+	pgCtl(t, dir, "-l", filepath.Join(dir, "server.log"), "start")
+	var restarted time.Time
+	if err := super.QueryRow(`SELECT now()`).Scan(&restarted); err != nil {
+		t.Fatal(err)
+	}
+	reset("during@acme.test")
+	sent("during@acme.test")
+	listening()
+	for _, e := range []string{"after1@acme.test", "after2@acme.test"} {
+		reset(e)
+		sent(e)
+	}
+	waitFor("seen since the restart", `SELECT max(seen_at) > $1 FROM resetdesk.relay_heartbeats WHERE db_role = $2`, restarted, info.RelayRole)
+
+	got := messagesTo(srv.Messages())
+	for _, e := range emails {
+		if len(got[e]) != 1 {
+			t.Errorf("%s received %d messages, want 1", e, len(got[e]))
+		}
+	}
+}
