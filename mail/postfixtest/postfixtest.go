@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/big"
 	"net"
 	"os"
@@ -34,6 +35,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -64,6 +66,9 @@ type Server struct {
 
 	dovecot     *exec.Cmd
 	dovecotDone chan struct{} // closed when the dovecot master has exited
+
+	mu      sync.Mutex
+	refused map[string]string // RefuseRecipient's table: address → answer
 }
 
 // Start starts the servers and stops them at t's cleanup. Without the
@@ -122,6 +127,7 @@ func Start(t testing.TB) *Server {
 	must(os.Chown(passwd, 0, ids.dovecotGID)) // Dovecot's auth process runs as dovecot
 	must(os.WriteFile(filepath.Join(dir, "dovecot", "dovecot.conf"), []byte(dovecotConf(dir)), 0o644))
 	must(writeConf(filepath.Join(s.confDir, "main.cf"), mainCF(dir, ids)))
+	must(os.WriteFile(filepath.Join(s.confDir, "recipient_access"), nil, 0o644))
 
 	t.Cleanup(func() {
 		if err := s.stopPostfix(); err != nil {
@@ -438,7 +444,9 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = private/auth
 smtpd_sasl_security_options = noanonymous
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
-smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+# RefuseRecipient's answers come first, for logged-in clients too.
+smtpd_recipient_restrictions = check_recipient_access texthash:%[1]s/conf/recipient_access,
+    permit_sasl_authenticated, reject
 smtpd_helo_required = yes
 smtpd_peername_lookup = no
 smtpd_error_sleep_time = 0
@@ -559,6 +567,61 @@ func (s *Server) startPostfix() error {
 			return fmt.Errorf("nothing answers on %s: %w", s.Addr(), err)
 		}
 		time.Sleep(pollEvery)
+	}
+}
+
+// StopPostfix stops Postfix as a crash or an administrator would: its port
+// refuses connections until StartPostfix. Dovecot stays up. Mail accepted
+// before is already in the maildir or the queue, which a start carries on.
+func (s *Server) StopPostfix(t testing.TB) {
+	t.Helper()
+	if err := s.stopPostfix(); err != nil {
+		t.Fatalf("postfixtest: %v", err)
+	}
+}
+
+// StartPostfix starts a stopped Postfix again on the same port, and waits
+// until the port answers.
+func (s *Server) StartPostfix(t testing.TB) {
+	t.Helper()
+	if s.masterRunning() {
+		return
+	}
+	if err := s.startPostfix(); err != nil {
+		t.Fatalf("postfixtest: could not start Postfix again: %v\n%s", err, s.log())
+	}
+}
+
+// RefuseRecipient makes Postfix answer RCPT TO addr with reply, a full SMTP
+// answer such as "450 4.2.1 Mailbox busy, try again later" (for now) or
+// "550 5.1.1 No such mailbox" (for good); "" accepts addr again. smtpd
+// reads the table when it starts, so a running Postfix is restarted: the
+// next connection gets the new answer, whatever the old processes cached.
+func (s *Server) RefuseRecipient(t testing.TB, addr, reply string) {
+	t.Helper()
+	if strings.ContainsAny(addr+reply, "\r\n") || strings.ContainsAny(addr, " \t") || addr == "" {
+		t.Fatalf("postfixtest: RefuseRecipient(%q, %q): one address and one line", addr, reply)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]string{}
+	}
+	if reply == "" {
+		delete(s.refused, addr)
+	} else {
+		s.refused[addr] = reply
+	}
+	var b strings.Builder
+	for _, a := range slices.Sorted(maps.Keys(s.refused)) {
+		fmt.Fprintf(&b, "%s %s\n", a, s.refused[a])
+	}
+	if err := os.WriteFile(filepath.Join(s.confDir, "recipient_access"), []byte(b.String()), 0o644); err != nil {
+		t.Fatalf("postfixtest: %v", err)
+	}
+	if s.masterRunning() {
+		s.StopPostfix(t)
+		s.StartPostfix(t)
 	}
 }
 
