@@ -16,6 +16,8 @@ import (
 	"resetdesk/data/pgtest"
 	"resetdesk/mail"
 	"resetdesk/mail/postfixtest"
+	"resetdesk/relay"
+	"resetdesk/ui/cli"
 )
 
 // relayFixture is an org with the office mail relay on, a relay login, and
@@ -79,10 +81,16 @@ func (f *relayFixture) startRelay(t *testing.T, m app.Mailer) (stop func()) {
 // startRelayPolling is startRelay with the poll period given (0: 10 s).
 func (f *relayFixture) startRelayPolling(t *testing.T, m app.Mailer, poll time.Duration) (stop func()) {
 	t.Helper()
+	return f.startRelayTuned(t, m, relay.Relay{Poll: poll})
+}
+
+// startRelayTuned is startRelay with the relay's timings of tune.
+func (f *relayFixture) startRelayTuned(t *testing.T, m app.Mailer, tune relay.Relay) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- runRelay(ctx, f.relayURL, m, log.New(&logs, "relay: ", 0), poll) }()
+	go func() { done <- runRelayWith(ctx, f.relayURL, m, log.New(&logs, "relay: ", 0), tune) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -97,6 +105,9 @@ func (f *relayFixture) startRelayPolling(t *testing.T, m app.Mailer, poll time.D
 			}
 			if strings.Contains(logs.String(), f.srv.Password) {
 				t.Errorf("the relay's log holds the SMTP password")
+			}
+			if t.Failed() {
+				t.Logf("the relay's log:\n%s", logs.String())
 			}
 		})
 	}
@@ -382,5 +393,155 @@ func TestRelayCutOffMidBatch(t *testing.T) {
 	var sent int
 	if err := f.super.QueryRow(`SELECT count(*) FROM resetdesk.mail_deliveries WHERE status = 'sent'`).Scan(&sent); err != nil || sent != len(emails) {
 		t.Fatalf("%d sent, want %d (%v)", sent, len(emails), err)
+	}
+}
+
+// TestRelayAddByOwner: the owner makes the relay's login with `resetdesk
+// relay add` on their own connection (no DBA at hand), turns the relay on
+// with `policy set`, and that login then sends a command-line reset's code,
+// which the user completes with. An admin may not make a relay login, nor
+// may a name be used twice. scripts/test-pg-versions runs this on every
+// supported server (PostgreSQL 16 changed what CREATEROLE may do).
+func TestRelayAddByOwner(t *testing.T) {
+	f := newFixture(t)
+	login := f.prefix + "_relay"
+	out := mustRun(t, 0, f.owner, f.password+"\n", "relay", "add", login)
+	if !strings.Contains(out, "added mail relay login "+login) {
+		t.Fatalf("relay add said: %s", out)
+	}
+	code, _, errOut := run(t, f.admin, f.password+"\n", "relay", "add", f.prefix+"_relay2")
+	if code != cli.ExitError || !strings.Contains(errOut, "Only the owner") {
+		t.Fatalf("an admin added a relay login: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = run(t, f.owner, f.password+"\n", "relay", "add", login)
+	if code != cli.ExitError || !strings.Contains(errOut, "already exists") {
+		t.Fatalf("adding %s twice: exit %d, %s", login, code, errOut)
+	}
+	if n := f.count(t, `SELECT count(*) FROM pg_roles WHERE rolname = $1`, f.prefix+"_relay2"); n != 0 {
+		t.Fatal("the refused login exists")
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'add_relay_login' AND actor = $1`, f.prefix+"_owner"); n != 1 {
+		t.Fatal("the audit does not say the owner added the relay login")
+	}
+
+	mustRun(t, 0, f.owner, "", "policy", "set", "mail_relay=true")
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\n"))
+	mustRun(t, 0, f.admin, "", "reset", "alex@acme.test")
+	if n := len(f.sink.Messages()); n != 0 {
+		t.Fatalf("%d messages went out with the relay on and no relay running", n)
+	}
+	m, err := mailerFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var logs syncBuffer
+	go func() {
+		done <- runRelay(ctx, pgtest.RoleURL(t, f.super, login, f.password), m, log.New(&logs, "", 0), time.Hour)
+	}()
+	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE status = 'pending'`) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("the owner's relay login sent nothing in 60 s; its log:\n%s", logs.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("the relay ended with %v; its log:\n%s", err, logs.String())
+	}
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE status = 'sent' AND via_relay`); n != 1 {
+		t.Fatalf("%d messages sent by the relay, want 1; its log:\n%s", n, logs.String())
+	}
+	pw := "a-relay-mailed-passphrase"
+	mustRun(t, 0, f.enduser, f.lastCode(t, "alex@acme.test")+"\n"+pw+"\n"+pw+"\n", "complete-reset", "--email", "alex@acme.test")
+}
+
+// delivery is the latest message to addr as the database has it.
+func (f *relayFixture) delivery(t *testing.T, addr string) (status string, attempts int, lastError string) {
+	t.Helper()
+	err := f.super.QueryRow(`SELECT status, attempts, coalesce(last_error, '') FROM resetdesk.mail_deliveries
+	                          WHERE to_address = $1 ORDER BY id DESC LIMIT 1`, addr).Scan(&status, &attempts, &lastError)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, attempts, lastError
+}
+
+// waitDelivery waits until ok holds for the latest message to addr.
+func (f *relayFixture) waitDelivery(t *testing.T, addr, what string, ok func(status string, attempts int, lastError string) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		status, attempts, lastError := f.delivery(t, addr)
+		if ok(status, attempts, lastError) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s the message to %s is still not %s: %s after %d attempts, %q", addr, what, status, attempts, lastError)
+		}
+	}
+}
+
+// TestRelayRetriesWhileTheMailServerDefers: a relay that polls once an
+// hour tries again by itself, after its backoff, a message Postfix turns
+// away for now (450), and one queued while Postfix is stopped; the admin
+// sees them waiting with the server's words; once Postfix takes mail again
+// each goes out once, and the retried code works. A recipient refused for
+// good (550) fails at its first try, in Postfix's words.
+func TestRelayRetriesWhileTheMailServerDefers(t *testing.T) {
+	f := newRelayFixture(t)
+	ctx := context.Background()
+	users := f.addUsers(t, "pat@acme.test", "quinn@acme.test", "gone@acme.test")
+	f.srv.RefuseRecipient(t, "pat@acme.test", "450 4.2.1 Mailbox busy, try again later")
+	f.srv.RefuseRecipient(t, "gone@acme.test", "550 5.1.1 No such mailbox here")
+	f.startRelayTuned(t, f.mailer(t, f.srv.Password), relay.Relay{Poll: time.Hour, MaxAttempts: 1000,
+		Backoff: func(int) time.Duration { return 300 * time.Millisecond }})
+
+	relayReset(t, f.o.Helpdesk, users[:1], app.DefaultResetOptions())
+	f.waitDelivery(t, "pat@acme.test", "tried twice", func(status string, attempts int, lastError string) bool {
+		return status == "pending" && attempts >= 2 && strings.HasPrefix(lastError, "450 4.2.1") &&
+			strings.Contains(lastError, "Mailbox busy, try again later")
+	})
+	ds, err := f.o.Helpdesk.Deliveries(ctx, app.DeliveryFilter{UserID: users[0].ID})
+	if err != nil || len(ds) != 1 || ds[0].Status != app.DeliveryQueued || !strings.Contains(ds[0].LastError, "450") {
+		t.Fatalf("the admin's view of the deferred message: %+v %v", ds, err)
+	}
+	relayReset(t, f.o.Helpdesk, users[2:], app.DefaultResetOptions())
+	f.waitDelivery(t, "gone@acme.test", "failed", func(status string, attempts int, lastError string) bool {
+		return status != "pending"
+	})
+	if status, attempts, lastError := f.delivery(t, "gone@acme.test"); status != "failed" || attempts != 1 ||
+		!strings.HasPrefix(lastError, "550 5.1.1") || !strings.Contains(lastError, "No such mailbox here") {
+		t.Fatalf("the refused recipient's message: %s after %d attempts, %q", status, attempts, lastError)
+	}
+
+	f.srv.StopPostfix(t)
+	relayReset(t, f.o.Helpdesk, users[1:2], app.DefaultResetOptions())
+	f.waitDelivery(t, "quinn@acme.test", "tried with Postfix down", func(status string, attempts int, lastError string) bool {
+		return status == "pending" && attempts >= 1 && strings.Contains(lastError, "Could not reach the mail server")
+	})
+	st, err := f.o.Owner.RelayStatus(ctx)
+	if err != nil || st.Waiting != 2 || st.Oldest.IsZero() || st.LastSeen.IsZero() {
+		t.Fatalf("relay status while Postfix is down: %+v %v", st, err)
+	}
+	f.srv.RefuseRecipient(t, "pat@acme.test", "")
+	f.srv.StartPostfix(t)
+	f.waitSettled(t)
+
+	got := messagesTo(f.srv.Messages())
+	for _, e := range []string{"pat@acme.test", "quinn@acme.test"} {
+		if status, _, _ := f.delivery(t, e); status != "sent" || len(got[e]) != 1 {
+			t.Errorf("%s: %s, %d messages in the mailbox; want sent, 1", e, status, len(got[e]))
+		}
+	}
+	if len(got["gone@acme.test"]) != 0 {
+		t.Errorf("the refused recipient got %d messages", len(got["gone@acme.test"]))
+	}
+	if t.Failed() {
+		return
+	}
+	code := mailedSecret(t, got["pat@acme.test"][0])
+	if s, err := f.o.EndUser.CompleteReset(ctx, "pat@acme.test", app.HashCode(code), testPasswordHash(t)); err != nil || s != app.CompletionOK {
+		t.Fatalf("pat completes with the code of the retried message: %s %v", s, err)
 	}
 }
