@@ -834,3 +834,56 @@ func storyShot(t *testing.T, name string, c fyne.Canvas) {
 		t.Fatal(err)
 	}
 }
+
+// 1.28: a second file's preview starts at the left, where the Line column
+// is: a preview left scrolled to the right looked as if it had no line
+// numbers.
+func TestImportPreviewStartsAtTheLeft(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(800, 600))
+	f.c.show(screenImport)
+	s := f.c.imports
+	c := f.d.win.Canvas()
+	lineHeader := func() (visible bool) {
+		c.Capture() // lays the table's cells out
+		left := fyne.CurrentApp().Driver().AbsolutePositionForObject(s.preview).X
+		for _, l := range labelsOn(c.Content(), "Line") {
+			x := fyne.CurrentApp().Driver().AbsolutePositionForObject(l).X
+			if x >= left && x < left+s.preview.Size().Width {
+				return true
+			}
+		}
+		return false
+	}
+	s.onFile("first.csv", strings.NewReader("email,name\nfrank@acme.example,Frank Fox\nnot-an-email,Bad Row\n"))
+	equal(t, "Line in view at first", lineHeader(), true)
+	s.preview.ScrollToTrailing()
+	equal(t, "Line out of view, scrolled to the Problem column", lineHeader(), false)
+
+	s.onFile("second.csv", strings.NewReader("email,name\ngina@acme.example,Gina Gray\n"))
+	equal(t, "Line in view for the second file", lineHeader(), true)
+	equal(t, "its line number", s.preview.text(0, 0), "2")
+}
+
+// labelsOn are the shown labels reading text under o, in rendered widgets
+// too.
+func labelsOn(o fyne.CanvasObject, text string) []*widget.Label {
+	if !o.Visible() {
+		return nil
+	}
+	if l, ok := o.(*widget.Label); ok && l.Text == text {
+		return []*widget.Label{l}
+	}
+	var children []fyne.CanvasObject
+	switch o := o.(type) {
+	case *fyne.Container:
+		children = o.Objects
+	case fyne.Widget:
+		children = test.WidgetRenderer(o).Objects()
+	}
+	var out []*widget.Label
+	for _, ch := range children {
+		out = append(out, labelsOn(ch, text)...)
+	}
+	return out
+}
