@@ -25,7 +25,7 @@
 //	slip.go          the printable slips (PDF) after a reset
 //	import.go        importing users from CSV, with a preview
 //	mail.go          the Mail view: deliveries and Resend
-//	mailserver.go    the mail server form (direct mode): Settings and the phone's
+//	mailserver.go    the mail server form (direct mode): Settings and the phone
 //	relayhealth.go   the office mail relay's health in a sentence (Settings,
 //	                 Mail, the phone)
 //	audit.go         the Audit view
@@ -41,4 +41,6 @@
 //	mobile_users.go  the phone's users page and user page
 //	mobile_reset.go  the phone's Reset Password page (the form on a page)
 //	mobile_share.go  the phone's outcome page and SHARE
+//	mobile_mail.go   the phone's Mail page: the relay's health, or this
+//	                 phone's mail server (the form of mailserver.go)
 package ui

@@ -43,7 +43,7 @@ func newMailScreen(c *console) *mailScreen {
 	s.table = newTextTable([]string{"Time", "To", "Kind", "State", "Server's words"}, []float32{10.5, 16, 11, 11, 40},
 		func() int { return len(s.deliveries) }, s.cell)
 	s.table.onRow = s.onSelect
-	s.relay = newRelayStatusLine(c.signedIn)
+	s.relay = newRelayStatusLine(c.signedIn, false)
 	s.relay.refresh.Hide() // Refresh beside it reloads both
 	s.relay.view.Hide()
 	top := container.NewVBox(s.relay.view, container.NewBorder(nil, nil, nil, container.NewHBox(s.resend, s.refresh), s.note), s.loading, s.banner.view)

@@ -39,7 +39,9 @@ type mailServerForm struct {
 	testNote     *widget.Label
 }
 
-func newMailServerForm(s *signedIn, b Backend, prefs fyne.Preferences, hasKeychain bool) *mailServerForm {
+// newMailServerForm makes the form; touch is a phone's, whose narrow
+// entries scroll their text.
+func newMailServerForm(s *signedIn, b Backend, prefs fyne.Preferences, hasKeychain, touch bool) *mailServerForm {
 	f := &mailServerForm{s: s, backend: b, prefs: prefs}
 	saved := LoadSMTPSettings(prefs, nil)
 	f.smtpHost = &widget.Entry{Text: saved.Host, PlaceHolder: "mail.office.example"}
@@ -59,17 +61,16 @@ func newMailServerForm(s *signedIn, b Backend, prefs fyne.Preferences, hasKeycha
 	f.testTo = &widget.Entry{Text: s.actor.User.PrimaryEmail, PlaceHolder: "Send a test message to"}
 	f.testSend = &widget.Button{Text: "Send test message", Icon: theme.MailSendIcon(), OnTapped: f.onSendTest}
 	f.testNote = &widget.Label{Wrapping: fyne.TextWrapWord}
-	// Single-line entries without their own scrolling: an entry under the
-	// pointer would otherwise take the mouse wheel, and a page of entries
-	// would hardly move.
-	for _, e := range f.entries() {
-		e.Scroll = container.ScrollNone
+	// On a desktop, single-line entries without their own scrolling: an
+	// entry under the pointer would otherwise take the mouse wheel, and a
+	// page of entries would hardly move. Such an entry is as wide as its
+	// text, too wide for a phone, which has no wheel.
+	if !touch {
+		for _, e := range []*widget.Entry{f.smtpHost, f.smtpPort, f.smtpUser, f.smtpPassword, f.smtpFrom, f.smtpCAFile, f.testTo} {
+			e.Scroll = container.ScrollNone
+		}
 	}
 	return f
-}
-
-func (f *mailServerForm) entries() []*widget.Entry {
-	return []*widget.Entry{f.smtpHost, f.smtpPort, f.smtpUser, f.smtpPassword, f.smtpFrom, f.smtpCAFile, f.testTo}
 }
 
 // items are the form's fields, wrapped by wrap (finger-tall on a phone).

@@ -58,6 +58,7 @@ type Mobile struct {
 	lastReset    *mobileResetPage
 	lastOutcome  *mobileOutcomePage
 	lastHandOver *endUserForm
+	lastMail     *mobileMailPage
 }
 
 // mobileOptions are what tests change beside options: the platform, how a
@@ -177,7 +178,7 @@ func (m *Mobile) signOut() {
 func (m *Mobile) forget() {
 	m.signedIn = nil
 	m.nav, m.home, m.users, m.offices = nil, nil, nil, nil
-	m.lastUser, m.lastReset, m.lastOutcome, m.lastHandOver = nil, nil, nil, nil
+	m.lastUser, m.lastReset, m.lastOutcome, m.lastHandOver, m.lastMail = nil, nil, nil, nil, nil
 }
 
 // switchOffice closes the session open and opens session s, its pages
@@ -403,6 +404,7 @@ type mobileHome struct {
 	page    *mobilePage
 	entry   *widget.Button // the users entry: in the top bar on iOS, floating on Android
 	count   *widget.Label
+	mail    *widget.Button // the Mail page: the relay's health, or this phone's mail server
 	signOut *widget.Button
 }
 
@@ -410,6 +412,7 @@ func newMobileHome(m *Mobile) *mobileHome {
 	h := &mobileHome{m: m}
 	h.count = &widget.Label{Alignment: fyne.TextAlignCenter}
 	h.signOut = &widget.Button{Text: "Sign out", Icon: theme.LogoutIcon(), Importance: widget.LowImportance, OnTapped: m.onSignOut}
+	h.mail = newMobileMailEntry(m)
 	where := "Users at the bottom right"
 	h.page = &mobilePage{title: m.org.Name}
 	if m.opts.platform == platformIOS {
@@ -432,7 +435,7 @@ func newMobileHome(m *Mobile) *mobileHome {
 		&widget.Label{Text: "Signed in as " + who, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
 		h.count,
 		&widget.Label{Text: "Tap " + where + " to find a user and reset their password.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
-		container.NewCenter(finger(h.signOut)),
+		container.NewCenter(container.NewHBox(finger(h.mail), finger(h.signOut))),
 	)
 	h.page.content = container.NewVScroll(container.NewPadded(body))
 	return h

@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
@@ -34,24 +35,46 @@ type mobileResetPage struct {
 
 	reset         *widget.Button
 	confirmDialog *dialog.CustomDialog // the pop-up, once opened
+	// Without the office mail relay and without a mail server on this
+	// phone, why a reset that mails cannot go, and the way to Mail.
+	mailMissing *widget.Label
+	openMail    *widget.Button
+	mailBox     *fyne.Container
 }
 
 func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 	r := &mobileResetPage{m: m, user: u}
 	r.reset = &widget.Button{Text: "Reset Password", Importance: widget.HighImportance, OnTapped: r.onReset}
+	r.mailMissing = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
+	r.openMail = &widget.Button{Text: "Open Mail settings", Icon: theme.MailComposeIcon(), OnTapped: r.onOpenMail}
+	r.mailBox = container.NewVBox(r.mailMissing, finger(r.openMail))
+	r.mailBox.Hide()
 	r.resetForm = newResetForm(m.signedIn, m.win, resetFormSpec{
 		words: phoneWords, users: []app.User{u}, start: mobileDefaultOptions(m, u), touch: true, generate: m.opts.generate,
 		onCancel: r.onCancel, onResult: r.apply, onReady: r.onReady, handOver: true,
 	})
 	who := &widget.Label{Text: u.DisplayName + " (" + u.Login() + ")", TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	body := container.NewVBox(who, r.fields)
-	content := container.NewBorder(nil, container.NewPadded(finger(r.reset)), nil, nil, container.NewVScroll(container.NewPadded(body)))
+	content := container.NewBorder(nil, container.NewPadded(container.NewVBox(r.mailBox, finger(r.reset))), nil, nil,
+		container.NewVScroll(container.NewPadded(body)))
 	r.page = &mobilePage{title: "Reset Password", content: content, onLeave: r.forget}
+	r.refresh() // now that the page is whole: whether its mail can go
 	return r
 }
 
-// onReady holds Reset Password back while the form says why it can't.
+// onReady holds Reset Password back while the form says why it can't, or
+// while what it would mail has no way out of this phone.
 func (r *mobileResetPage) onReady(ready bool) {
+	if r.resetForm != nil { // nil while the form is being made: it asks again once made
+		why := phoneMailMissing(r.m, r.opts())
+		r.mailMissing.SetText(why)
+		if why != "" {
+			r.mailBox.Show()
+			ready = false
+		} else {
+			r.mailBox.Hide()
+		}
+	}
 	if ready {
 		r.reset.Enable()
 	} else {
@@ -71,6 +94,11 @@ func (r *mobileResetPage) onReset() {
 	r.confirmDialog.Resize(fyne.NewSize(popUpWidth(r.m.win), 0))
 	r.confirmDialog.Show()
 	r.focus()
+}
+
+// onOpenMail opens the Mail page; back here, the form looks again.
+func (r *mobileResetPage) onOpenMail() {
+	r.m.openMail(r.refresh)
 }
 
 func (r *mobileResetPage) onCancel() {

@@ -1,9 +1,16 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -216,4 +223,275 @@ func TestRelaySwitchIsTheOwners(t *testing.T) {
 	}
 	d.console.show(screenSettings)
 	equal(t, "disabled for an admin", d.console.settings.mailRelay.Disabled(), true)
+}
+
+// followingMailer sends through the backend's mailer of the moment, as
+// main's mail.Switch does: a server saved on the phone's Mail page is used
+// by the next reset.
+type followingMailer struct{ b *testBackend }
+
+func (m followingMailer) Send(ctx context.Context, notices []app.Notice) []error {
+	errs, _ := app.SendCounted(ctx, m.b.currentMailer(), notices)
+	return errs
+}
+
+func (m followingMailer) Configured() bool { return m.b.currentMailer() != nil }
+
+// barePhone signs dir in on a phone whose backend has no mail server and no
+// keychain, as a phone fresh from the store.
+func barePhone(t *testing.T, f *fixture, dir app.Directory) (*Mobile, *testBackend) {
+	t.Helper()
+	b := &testBackend{t: t}
+	sess := Session{Directory: dir, Resetter: &app.Resetter{Dir: dir, Mail: followingMailer{b}}}
+	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword,
+		openURL: func(*url.URL) error { return nil }}
+	m := newMobile(f.app, b, &sess, o)
+	if m.nav == nil {
+		t.Fatalf("the phone is not signed in: %s", m.signIn.status.Text)
+	}
+	return m, b
+}
+
+// confirmOnPhone taps Reset Password, types the admin's password in the
+// pop-up and confirms; it returns the outcome page.
+func confirmOnPhone(t *testing.T, m *Mobile, r *mobileResetPage, password string) *mobileOutcomePage {
+	t.Helper()
+	test.Tap(r.reset)
+	if r.confirmDialog == nil {
+		t.Fatalf("Reset Password opened no pop-up; the page says %q", r.mailMissing.Text)
+	}
+	test.Type(r.verify, password)
+	test.Tap(r.confirm)
+	if m.lastOutcome == nil || m.nav.top() != m.lastOutcome.page {
+		t.Fatalf("no outcome: %q", r.status.Text)
+	}
+	return m.lastOutcome
+}
+
+// messageTo is the text part, decoded, of the newest message the sink got
+// for to.
+func messageTo(t *testing.T, f *fixture, to string) string {
+	t.Helper()
+	msgs := f.sink.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To[0] != to {
+			continue
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(msgs[i].Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := multipart.NewReader(msg.Body, params["boundary"]).NextPart() // text/plain, quoted-printable undone
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(text)
+	}
+	t.Fatalf("no message to %s", to)
+	return ""
+}
+
+// mailedCode finds a one-time password in a message.
+var mailedCode = regexp.MustCompile(`\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b`)
+
+// Issue 12's phone story: with the office mail relay on, every reset works
+// from a phone that has no mail settings at all. The owner sets and emails
+// Alice's password; the helpdesk (one-time passwords only) resets Bob. No
+// relay runs yet: both say queued, and the phone's Mail page shows them
+// waiting. A relay comes and sends both; Bob's code finishes his reset
+// and Alice's mailed password is the one set.
+func TestPhoneStoryRelayWithoutMailSettings(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	owner, _ := barePhone(t, f, f.o.Owner)
+	sent := len(f.sink.Messages())
+
+	// The Mail page: the relay's health, no mail server form.
+	test.Tap(owner.home.mail)
+	mp := owner.lastMail
+	equal(t, "Mail page", owner.nav.top(), mp.page)
+	equal(t, "no server form with the relay on", mp.server == nil, true)
+	equal(t, "relay health", mp.relay.text.Text, "The mail relay has never run here; nothing waiting. "+
+		"Start resetdesk relay near the database (the README's \"office mail relay\" says how).")
+	test.Tap(owner.nav.back)
+
+	// The owner: Alice's password set and emailed.
+	p := newMobileUserPage(owner, f.users["alice@acme.example"])
+	owner.nav.push(p.page)
+	test.Tap(p.reset)
+	r := owner.lastReset
+	equal(t, "set password", r.modeNow(), app.ModeSetPassword)
+	test.Tap(r.emailPassword)
+	equal(t, "email ticked", r.emailPassword.Checked, true)
+	equal(t, "no mail settings asked for", r.mailBox.Visible(), false)
+	equal(t, "Reset Password offered", r.reset.Disabled(), false)
+	alicePassword := r.password.Text
+	o := confirmOnPhone(t, owner, r, f.o.Password)
+	equal(t, "Alice's outcome", o.outcome.Text, "The password of Alice Anders was reset.")
+	equal(t, "Alice's mail", o.delivery.Text, "New password to alice@acme.example: "+queuedSentence+".")
+
+	// The helpdesk: Bob's one-time password.
+	helpdesk, _ := barePhone(t, f, f.o.Helpdesk)
+	hp := newMobileUserPage(helpdesk, f.users["bob@acme.example"])
+	helpdesk.nav.push(hp.page)
+	test.Tap(hp.reset)
+	hr := helpdesk.lastReset
+	equal(t, "one-time", hr.modeNow(), app.ModeOneTime)
+	equal(t, "no mail settings asked for", hr.mailBox.Visible(), false)
+	o = confirmOnPhone(t, helpdesk, hr, f.o.Password)
+	equal(t, "Bob's mail", o.delivery.Text, "One-time password to bob@acme.example: "+queuedSentence+".")
+	equal(t, "nothing sent yet", len(f.sink.Messages()), sent)
+
+	// The phone's Mail page shows them waiting.
+	helpdesk.nav.popTo(helpdesk.home.page)
+	test.Tap(helpdesk.home.mail)
+	matches(t, "waiting", helpdesk.lastMail.relay.text.Text,
+		`The mail relay has never run here; 2 messages waiting, the oldest for \d+ seconds?\. They go out once it runs\. .*`)
+
+	// A relay comes and sends both.
+	rl := newTestRelay(t, f.o)
+	rl.start(f.backend.currentMailer())
+	rl.waitSent()
+	equal(t, "both sent", len(f.sink.Messages()), sent+2)
+	test.Tap(helpdesk.lastMail.relay.refresh)
+	matches(t, "sent", helpdesk.lastMail.relay.text.Text, justSeen+`; nothing waiting\.`)
+
+	// The mailed password is the one set.
+	if !strings.Contains(messageTo(t, f, "alice@acme.example"), alicePassword) {
+		t.Errorf("the relay's mail to Alice lacks the password set on the phone")
+	}
+	if !f.passwordWorks(t, "alice@acme.example", alicePassword) {
+		t.Error("Alice's mailed password does not work")
+	}
+	// Bob finishes with the code in his mail, as at "I have a one-time
+	// password".
+	code := mailedCode.FindString(messageTo(t, f, "bob@acme.example"))
+	if code == "" {
+		t.Fatal("no one-time password in Bob's mail")
+	}
+	self, err := data.Open(context.Background(), f.o.EndUserURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer self.Close()
+	const good = "Seven-quiet-harbour-lights"
+	done, err := app.CompleteReset(context.Background(), self, app.SelfServiceRequest{Login: "bob@acme.example", Secret: code,
+		NewPassword: good, Again: good})
+	if err != nil || done != app.CompletionOK {
+		t.Fatalf("Bob completing with the relay's code: %s %v", done, err)
+	}
+	if !f.passwordWorks(t, "bob@acme.example", good) {
+		t.Error("Bob's new password does not work")
+	}
+}
+
+// With the relay off, a phone without mail settings says why a reset that
+// mails cannot go and opens its Mail page, the desktop's fields; with no
+// keychain it says the password cannot be remembered. Saved, the reset
+// goes out.
+func TestPhoneStoryMailSettingsWithoutRelay(t *testing.T) {
+	f := newFixture(t)
+	helpdesk, b := barePhone(t, f, f.o.Helpdesk)
+	p := newMobileUserPage(helpdesk, f.users["bob@acme.example"])
+	helpdesk.nav.push(p.page)
+	test.Tap(p.reset)
+	r := helpdesk.lastReset
+	equal(t, "why", r.mailMissing.Text, "A one-time password reaches the user only by email, and this phone has no mail server to send it: "+
+		"set one up in Mail settings. (With the office mail relay on, the owner's choice, phones need no mail settings.)")
+	equal(t, "shown", r.mailBox.Visible(), true)
+	equal(t, "Reset Password held back", r.reset.Disabled(), true)
+	test.Tap(r.reset)
+	equal(t, "no pop-up", r.confirmDialog == nil, true)
+
+	test.Tap(r.openMail)
+	mp := helpdesk.lastMail
+	equal(t, "Mail page", helpdesk.nav.top(), mp.page)
+	s := mp.server
+	if s == nil {
+		t.Fatal("no mail server form with the relay off")
+	}
+	equal(t, "no route yet", s.mailRoute.Text, "No mail server yet: one-time passwords cannot be sent until one is saved here.")
+	equal(t, "no keychain, said plainly", mp.keychain.Text, phoneNoKeychain)
+	equal(t, "in warning", mp.keychain.Importance, widget.WarningImportance)
+	equal(t, "password placeholder", s.smtpPassword.PlaceHolder, "Not kept: no keychain here")
+	for _, item := range []struct {
+		e    *widget.Entry
+		text string
+	}{{s.smtpHost, "127.0.0.1"}, {s.smtpPort, "0"}} {
+		item.e.SetText(item.text)
+	}
+	test.Tap(s.smtpSave)
+	equal(t, "bad port", s.smtpNote.Text, "The mail server's port must be a number between 1 and 65535.")
+	host, port, _ := strings.Cut(f.sink.Addr(), ":")
+	s.smtpHost.SetText(host)
+	s.smtpPort.SetText(port)
+	s.smtpTLS.SetSelected("none")
+	s.smtpUser.SetText("helpdesk")
+	test.Type(s.smtpPassword, "smtp-Secret-4711")
+	s.smtpFrom.SetText("ResetDesk <noreply@acme.test>")
+	test.Tap(s.smtpSave)
+	equal(t, "saved, not kept", s.smtpNote.Text, "Saved. The password is used until ResetDesk closes. "+noKeychainSentence)
+	equal(t, "password field emptied", s.smtpPassword.Text, "")
+	equal(t, "route", s.mailRoute.Text, "Mail now goes to "+f.sink.Addr()+". Saving a server below replaces it; Send test message with the host empty tries the one in use.")
+	prefs := f.app.Preferences()
+	equal(t, "host kept", prefs.String(PrefSMTPHost), host)
+	for _, k := range []string{PrefSMTPHost, PrefSMTPPort, PrefSMTPTLS, PrefSMTPUsername, PrefSMTPFrom, PrefSMTPCAFile} {
+		if strings.Contains(prefs.String(k), "smtp-Secret-4711") {
+			t.Errorf("the SMTP password is in preference %s", k)
+		}
+	}
+	sent := len(f.sink.Messages())
+	s.testTo.SetText("helpdesk@acme.example")
+	test.Tap(s.testSend)
+	equal(t, "test", s.testNote.Text, "The mail server accepted the test message to helpdesk@acme.example.")
+	equal(t, "test arrived", len(f.sink.Messages()), sent+1)
+
+	// Back on the reset page: nothing holds it back, and it goes out.
+	test.Tap(helpdesk.nav.back)
+	equal(t, "back on the reset page", helpdesk.nav.top(), r.page)
+	equal(t, "password forgotten on leaving", s.smtpPassword.Text, "")
+	equal(t, "nothing asked", r.mailBox.Visible(), false)
+	equal(t, "Reset Password offered", r.reset.Disabled(), false)
+	o := confirmOnPhone(t, helpdesk, r, f.o.Password)
+	equal(t, "sent", o.delivery.Text, "One-time password to bob@acme.example: sent.")
+
+	// The owner's phone with a keychain: emailing a set password needs the
+	// server too, unticking it does not; the password is kept.
+	b.mu.Lock()
+	b.mailer, b.route = nil, ""
+	b.mu.Unlock()
+	owner, ob := barePhone(t, f, f.o.Owner)
+	kc := &memKeychain{secrets: map[string]string{}}
+	ob.keychain = kc
+	op := newMobileUserPage(owner, f.users["alice@acme.example"])
+	owner.nav.push(op.page)
+	test.Tap(op.reset)
+	or := owner.lastReset
+	equal(t, "nothing to mail yet", or.mailBox.Visible(), false)
+	test.Tap(or.emailPassword)
+	equal(t, "emailing needs a server", or.mailMissing.Text, "Emailing the new password needs a mail server, and this phone has none: "+
+		"set one up in Mail settings, or untick the email and hand the password over.")
+	equal(t, "held back", or.reset.Disabled(), true)
+	test.Tap(or.openMail)
+	omp := owner.lastMail
+	equal(t, "keychain", omp.keychain.Text, phoneKeychain)
+	equal(t, "placeholder", omp.server.smtpPassword.PlaceHolder, "Kept in the keychain")
+	omp.server.smtpHost.SetText(host)
+	omp.server.smtpPort.SetText(port)
+	omp.server.smtpTLS.SetSelected("none")
+	omp.server.smtpUser.SetText("olivia")
+	test.Type(omp.server.smtpPassword, "smtp-Secret-0815")
+	test.Tap(omp.server.smtpSave)
+	equal(t, "saved", omp.server.smtpNote.Text, "Saved.")
+	equal(t, "in the keychain", kc.secrets[KeychainService+"/smtp:olivia@"+host], "smtp-Secret-0815")
+	test.Tap(owner.nav.back)
+	equal(t, "ready", or.reset.Disabled(), false)
 }

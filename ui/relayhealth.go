@@ -101,11 +101,16 @@ type relayStatusLine struct {
 	view    *fyne.Container
 }
 
-func newRelayStatusLine(s *signedIn) *relayStatusLine {
+// newRelayStatusLine makes the line; touch makes Refresh a thumb's size.
+func newRelayStatusLine(s *signedIn, touch bool) *relayStatusLine {
 	r := &relayStatusLine{s: s}
 	r.text = &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Asking the database about the mail relay…"}
 	r.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: r.reload}
-	r.view = container.NewBorder(nil, nil, nil, r.refresh, r.text)
+	var refresh fyne.CanvasObject = r.refresh
+	if touch {
+		refresh = fingerSquare(r.refresh)
+	}
+	r.view = container.NewBorder(nil, nil, nil, refresh, r.text)
 	return r
 }
 

@@ -82,13 +82,13 @@ func newSettingsScreen(c *console) *settingsScreen {
 		Selected: labelOf(themeChoices, c.prefs.StringWithFallback(PrefTheme, ThemeSystem), "System")}
 	s.theme.OnChanged = s.onTheme
 
-	s.mailServerForm = newMailServerForm(c.signedIn, c.d.backend, c.prefs, c.d.backend.Keychain() != nil)
+	s.mailServerForm = newMailServerForm(c.signedIn, c.d.backend, c.prefs, c.d.backend.Keychain() != nil, false)
 	s.afterTest = func() {
 		if c.mail != nil {
 			c.mail.reload()
 		}
 	}
-	s.relay = newRelayStatusLine(c.signedIn)
+	s.relay = newRelayStatusLine(c.signedIn, false)
 
 	s.maySet = &widget.Check{Text: "Admins may set passwords"}
 	s.maySetNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
