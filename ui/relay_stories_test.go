@@ -306,11 +306,17 @@ var mailedCode = regexp.MustCompile(`\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b`)
 // from a phone that has no mail settings at all. The owner sets and emails
 // Alice's password; the helpdesk (one-time passwords only) resets Bob. No
 // relay runs yet: both say queued, and the phone's Mail page shows them
-// waiting. A relay comes and sends both; Bob's code finishes his reset
+// waiting. The relay starts and sends both; Bob's code finishes his reset
 // and Alice's mailed password is the one set.
 func TestPhoneStoryRelayWithoutMailSettings(t *testing.T) {
 	f := newFixture(t)
 	f.o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	// The office's relay is set up (its login made, its key registered for
+	// emailed passwords to be sealed to) but not running.
+	rl := newTestRelay(t, f.o)
+	if err := rl.db.RegisterRelayKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	owner, _ := barePhone(t, f, f.o.Owner)
 	sent := len(f.sink.Messages())
 
@@ -356,8 +362,7 @@ func TestPhoneStoryRelayWithoutMailSettings(t *testing.T) {
 	matches(t, "waiting", helpdesk.lastMail.relay.text.Text,
 		`The mail relay has never run here; 2 messages waiting, the oldest for \d+ seconds?\. They go out once it runs\. .*`)
 
-	// A relay comes and sends both.
-	rl := newTestRelay(t, f.o)
+	// The relay starts and sends both.
 	rl.start(f.backend.currentMailer())
 	rl.waitSent()
 	equal(t, "both sent", len(f.sink.Messages()), sent+2)
