@@ -405,15 +405,25 @@ func TestRelayCutOffMidBatch(t *testing.T) {
 func TestRelayAddByOwner(t *testing.T) {
 	f := newFixture(t)
 	login := f.prefix + "_relay"
-	out := mustRun(t, 0, f.owner, f.password+"\n", "relay", "add", login)
+	// The relay's sealing key is made from its password, and every console
+	// reads the public half: a short one is refused before anything is made.
+	code, _, errOut := run(t, f.owner, "Short-relay-pass-2026\n", "relay", "add", login)
+	if code != cli.ExitError || !strings.Contains(errOut, "at least 24 characters") {
+		t.Fatalf("relay add took a 21-character password: exit %d, %s", code, errOut)
+	}
+	if n := f.count(t, `SELECT count(*) FROM pg_roles WHERE rolname = $1`, login); n != 0 {
+		t.Fatal("the refused relay login exists")
+	}
+	relayPassword := "q7Vx2LmR9sTe4WbN8cKa1ZpD"
+	out := mustRun(t, 0, f.owner, relayPassword+"\n", "relay", "add", login)
 	if !strings.Contains(out, "added mail relay login "+login) {
 		t.Fatalf("relay add said: %s", out)
 	}
-	code, _, errOut := run(t, f.admin, f.password+"\n", "relay", "add", f.prefix+"_relay2")
+	code, _, errOut = run(t, f.admin, relayPassword+"\n", "relay", "add", f.prefix+"_relay2")
 	if code != cli.ExitError || !strings.Contains(errOut, "Only the owner") {
 		t.Fatalf("an admin added a relay login: exit %d, %s", code, errOut)
 	}
-	code, _, errOut = run(t, f.owner, f.password+"\n", "relay", "add", login)
+	code, _, errOut = run(t, f.owner, relayPassword+"\n", "relay", "add", login)
 	if code != cli.ExitError || !strings.Contains(errOut, "already exists") {
 		t.Fatalf("adding %s twice: exit %d, %s", login, code, errOut)
 	}
@@ -438,7 +448,7 @@ func TestRelayAddByOwner(t *testing.T) {
 	done := make(chan error, 1)
 	var logs syncBuffer
 	go func() {
-		done <- runRelay(ctx, pgtest.RoleURL(t, f.super, login, f.password), m, log.New(&logs, "", 0), time.Hour)
+		done <- runRelay(ctx, pgtest.RoleURL(t, f.super, login, relayPassword), m, log.New(&logs, "", 0), time.Hour)
 	}()
 	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE status = 'pending'`) > 0; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {

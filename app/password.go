@@ -154,6 +154,22 @@ func CheckPassword(pw string, minLen int, context ...string) error {
 	return nil
 }
 
+// MinRelayPasswordLength is the shortest database password `resetdesk relay
+// add` takes. The relay's sealing key is made from that password, and its
+// public half is readable by every console login, so a guessable password
+// could be found offline: a relay's password is a machine's, typed once
+// into its service file, and can be long.
+const MinRelayPasswordLength = 24
+
+// CheckRelayPassword is CheckPassword for a relay login's password: at least
+// MinRelayPasswordLength characters, and not containing the login.
+func CheckRelayPassword(pw, login string) error {
+	if utf8.RuneCountInString(pw) < MinRelayPasswordLength {
+		return Errorf(EINVALID, "A mail relay's password must have at least %d characters: its key is made from it. Make one with `openssl rand -base64 24`.", MinRelayPasswordLength)
+	}
+	return CheckPassword(pw, MinRelayPasswordLength, login)
+}
+
 // isCommonPassword reports whether lower (a lowercase password) is a blocklist
 // entry, such an entry repeated or cut short, or either with only digits and
 // symbols after it.

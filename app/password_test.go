@@ -467,3 +467,19 @@ func TestOneTimeCodesAreUniform(t *testing.T) {
 		t.Fatalf("chi-square %.1f: the characters are not evenly drawn %v", chi, counts)
 	}
 }
+
+func TestCheckRelayPassword(t *testing.T) {
+	for _, c := range []struct {
+		pw, want string
+	}{
+		{"Short-relay-pass-2026", "at least 24 characters"},
+		{"mailrelay-mailrelay-mailrelay", "user's name"},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "repeats"},
+		{"q7Vx2LmR9sTe4WbN8cKa1ZpD", ""},
+	} {
+		err := CheckRelayPassword(c.pw, "mailrelay")
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("CheckRelayPassword(%q) = %v, want %q", c.pw, err, c.want)
+		}
+	}
+}

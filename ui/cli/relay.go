@@ -35,6 +35,9 @@ func runRelayAdd(ctx context.Context, env Env, args []string) int {
 	if l.Password, err = readSecret(env, bufio.NewReader(env.Stdin), "Database password for "+l.LoginRole+": "); err != nil {
 		return fail(env, err)
 	}
+	if err := app.CheckRelayPassword(l.Password, l.LoginRole); err != nil {
+		return fail(env, err)
+	}
 	sp, closer, err := selfServiceProvisioner(ctx, env)
 	if err != nil {
 		return fail(env, err)
