@@ -295,7 +295,9 @@ func (f *endUserForm) connection() (SelfServiceConn, error) {
 		return nil, app.Errorf(app.EINVALID, "Self-service is not set up on this computer.")
 	}
 	if s.Password == "" {
-		s.Password = selfServicePassword(f.backend.Keychain(), s)
+		if s.Password = selfServicePassword(f.backend.Keychain(), s); s.Password == "" {
+			return nil, errPasswordForgotten
+		}
 	}
 	c, err := f.backend.OpenSelfService(context.Background(), s)
 	if err != nil {
@@ -304,6 +306,12 @@ func (f *endUserForm) connection() (SelfServiceConn, error) {
 	f.conn = c
 	return c, nil
 }
+
+// errPasswordForgotten: the set-up is saved, but not the self-service
+// login's password, which a device without a keychain (a phone) keeps only
+// while ResetDesk runs.
+var errPasswordForgotten = app.Errorf(app.EINVALID, "This device keeps the self-service login's password only while ResetDesk runs "+
+	"(it has no keychain to keep it in), so it is gone now and nothing changed. Import the set-up again from the office's file or QR code.")
 
 // drop closes the connection after a failure, so that the next try opens
 // a new one.
@@ -400,6 +408,9 @@ func (f *endUserForm) apply(kind endUserKind, status app.CompletionStatus, err e
 	f.busy.Hide()
 	f.submit.Enable()
 	if err != nil {
+		if err == errPasswordForgotten {
+			f.importer.Show()
+		}
 		f.showError(endUserError(err))
 		return
 	}

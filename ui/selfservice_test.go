@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -448,7 +449,9 @@ func TestEndUserFormUsesTheSessionsLogin(t *testing.T) {
 }
 
 // A phone has no keychain go-keyring reaches: the imported set-up works
-// for this run, its password kept in memory only, and says so.
+// for this run, its password kept in memory only, and says so. Nothing in
+// the preferences holds the password. After a restart the device says
+// the password is gone and offers the import again.
 func TestSelfServiceWithoutKeychain(t *testing.T) {
 	f := newFixture(t)
 	f.backend.keychain = nil
@@ -469,4 +472,36 @@ func TestSelfServiceWithoutKeychain(t *testing.T) {
 	fillEndUser(e, "alice@acme.example", code, good, good)
 	test.Tap(e.submit)
 	equal(t, "done", e.doneBox.Visible(), true)
+	prefs, ok := f.app.Preferences().(interface{ ReadValues(func(map[string]any)) })
+	if !ok {
+		t.Fatalf("cannot read the preferences: %T", f.app.Preferences())
+	}
+	n := 0
+	prefs.ReadValues(func(values map[string]any) {
+		for k, v := range values {
+			n++
+			if strings.Contains(fmt.Sprint(v), pw) {
+				t.Errorf("the preference %s holds the password", k)
+			}
+		}
+	})
+	if n < 4 {
+		t.Errorf("only %d preferences: the set-up was not saved", n)
+	}
+
+	// ResetDesk closed and opened again: the password is gone.
+	selfServiceSecrets.Delete(selfServiceKeychainUser(setup))
+	test.Tap(e.doneBack)
+	test.Tap(f.d.signIn.endUserCode)
+	e = f.d.endUser
+	equal(t, "set up", e.notSetUp.Visible(), false)
+	fillEndUser(e, "bob@acme.example", "ABCDE-FGHJK", good, good)
+	test.Tap(e.submit)
+	equal(t, "forgotten", e.status.Text, app.ErrorMessage(errPasswordForgotten))
+	equal(t, "import offered", e.importer.Visible(), true)
+	test.Tap(e.importer)
+	e.imported.text.SetText(setup.Encode(true))
+	test.Tap(e.imported.save)
+	test.Tap(e.submit)
+	equal(t, "works again", e.status.Text, app.CompletionInvalid.Sentence())
 }
