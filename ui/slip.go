@@ -168,11 +168,31 @@ func removeSlips() {
 	slipFiles.paths = nil
 }
 
+// deviceIsMobile reports whether ResetDesk runs on a phone or a tablet.
+// A test plays one, since Fyne's test driver is a desktop.
+var deviceIsMobile = func() bool { return fyne.CurrentDevice().IsMobile() }
+
+// errNoSlipOnMobile: a phone or tablet makes no slip. Fyne 2.7 opens a URL
+// there with Android's ACTION_VIEW intent or iOS's UIApplication openURL.
+// Neither can show a file in ResetDesk's private storage: Android refuses
+// a file:// URI for any app built for API 24 or later (fyne package targets
+// 36), and another app could not read the app's cache anyway; iOS opens no
+// sandboxed file that way. Both return no error, so the admin would be
+// told a viewer opened a slip that never showed. A PDF saved where a viewer
+// can read it (Downloads, a cloud folder) would leave the password at rest
+// on the device long after the reset. The phone hands a password over with
+// SHARE instead (a QR code to scan, a message, an email).
+var errNoSlipOnMobile = app.Errorf(app.EUNAVAILABLE, "A phone or tablet cannot print a slip: its PDF viewer cannot open a file that only ResetDesk may read, "+
+	"and a slip saved where it could would leave the password on the device. Hand the password over from the screen, or print the slip on a desktop computer.")
+
 // printSlips makes the slips of results, writes them and opens them in the
 // system's viewer with open (the app's OpenURL). Slow (the PDF, the file):
 // off the Fyne goroutine; open is called inside fyne.Do. It returns a
 // sentence for the admin.
 func printSlips(org app.Org, results []app.ResetResult, now time.Time, open func(*url.URL) error) (string, error) {
+	if deviceIsMobile() {
+		return "", errNoSlipOnMobile
+	}
 	pdf, err := makeSlips(org, slipResults(results), now)
 	if err != nil {
 		return "", err

@@ -96,3 +96,24 @@ func TestPrintSlipFile(t *testing.T) {
 		t.Errorf("the slip is still there after closing: %v", err)
 	}
 }
+
+// A tablet shows the desktop's reset dialog, but cannot show a slip: it
+// says so, and writes no file that would hold the password.
+func TestPrintSlipOnMobile(t *testing.T) {
+	test.NewTempApp(t)
+	old := deviceIsMobile
+	deviceIsMobile = func() bool { return true }
+	t.Cleanup(func() { deviceIsMobile = old })
+	var opened *url.URL
+	results := []app.ResetResult{{User: app.User{DisplayName: "Bob Brown", PrimaryEmail: "bob@acme.example"}, Outcome: app.OutcomeReset, Password: "secret-Password-1"}}
+	msg, err := printSlips(app.Org{Name: "Acme"}, results, fixedNow, func(u *url.URL) error { opened = u; return nil })
+	if err != errNoSlipOnMobile || msg != "" || opened != nil {
+		t.Fatalf("on a tablet: %q %v, opened %v", msg, err, opened)
+	}
+	slipFiles.Lock()
+	n := len(slipFiles.paths)
+	slipFiles.Unlock()
+	if n != 0 {
+		t.Errorf("%d slip files written", n)
+	}
+}
