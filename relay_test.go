@@ -283,8 +283,54 @@ func TestRelaySMTPRefusal(t *testing.T) {
 	}
 }
 
+// meetingMailer sends through m, but holds each relay's first message until
+// every relay of the meeting holds one: the relays then provably work at
+// the same time, each with a message the others skipped.
+type meetingMailer struct {
+	m       app.Mailer
+	meeting *meeting
+	once    sync.Once
+	mu      sync.Mutex
+	sent    int
+}
+
+type meeting struct {
+	mu      sync.Mutex
+	want    int
+	arrived int
+	all     chan struct{}
+}
+
+func (k *meetingMailer) Send(ctx context.Context, notices []app.Notice) []error {
+	k.once.Do(func() {
+		mt := k.meeting
+		mt.mu.Lock()
+		if mt.arrived++; mt.arrived == mt.want {
+			close(mt.all)
+		}
+		mt.mu.Unlock()
+		select {
+		case <-mt.all:
+		case <-time.After(60 * time.Second): // the test then fails: too few senders
+		}
+	})
+	errs := k.m.Send(ctx, notices)
+	k.mu.Lock()
+	k.sent++
+	k.mu.Unlock()
+	return errs
+}
+
+func (k *meetingMailer) count() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.sent
+}
+
 // TestTwoRelaysSendEachMessageOnce: two relays drain one bulk reset
-// together; every user gets exactly one message.
+// together, each holding a message at the same moment; every user gets
+// exactly one message in the mailbox, each row was sent at its first try,
+// and both relays sent some.
 func TestTwoRelaysSendEachMessageOnce(t *testing.T) {
 	f := newRelayFixture(t)
 	var emails []string
@@ -293,18 +339,32 @@ func TestTwoRelaysSendEachMessageOnce(t *testing.T) {
 	}
 	users := f.addUsers(t, emails...)
 	relayReset(t, f.o.Helpdesk, users, app.DefaultResetOptions())
-	f.startRelay(t, f.mailer(t, f.srv.Password))
-	f.startRelay(t, f.mailer(t, f.srv.Password))
+	mt := &meeting{want: 2, all: make(chan struct{})}
+	a := &meetingMailer{m: f.mailer(t, f.srv.Password), meeting: mt}
+	b := &meetingMailer{m: f.mailer(t, f.srv.Password), meeting: mt}
+	f.startRelay(t, a)
+	f.startRelay(t, b)
 	f.waitSettled(t)
+	select {
+	case <-mt.all:
+	default:
+		t.Fatal("the two relays never held a message each at the same time")
+	}
 	got := messagesTo(f.srv.Messages())
 	for _, e := range emails {
 		if len(got[e]) != 1 {
 			t.Errorf("%s received %d messages, want 1", e, len(got[e]))
 		}
 	}
+	if len(got) != len(emails) {
+		t.Errorf("the mailbox holds mail for %d addresses, want %d", len(got), len(emails))
+	}
 	var sent int
 	if err := f.super.QueryRow(`SELECT count(*) FROM resetdesk.mail_deliveries WHERE status = 'sent' AND attempts = 1`).Scan(&sent); err != nil || sent != len(emails) {
 		t.Fatalf("%d rows sent on the first attempt, want %d (%v)", sent, len(emails), err)
+	}
+	if a.count() == 0 || b.count() == 0 || a.count()+b.count() != len(emails) {
+		t.Fatalf("the relays sent %d and %d messages, want %d between them, some each", a.count(), b.count(), len(emails))
 	}
 }
 
