@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,7 +29,11 @@ func TestMain(m *testing.M) {
 				break
 			}
 		}
-		os.Exit(cli.Run(context.Background(), args, cliEnv(os.Getenv("DATABASE_URL"))))
+		// As main does: SIGTERM and Ctrl-C end the command's context.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Run(ctx, args, cliEnv(os.Getenv("DATABASE_URL")))
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

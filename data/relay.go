@@ -214,7 +214,11 @@ func (d *DB) RelayOne(ctx context.Context, send func(RelayMessage) RelayOutcome)
 	if err != nil {
 		return false, err
 	}
-	tx, err := d.db.BeginTxx(ctx, nil)
+	// Not bound to ctx: database/sql rolls a transaction back the moment
+	// its context ends, and a relay stopped (SIGTERM) while the mail server
+	// takes a message must still commit that it went. ctx still cuts short
+	// the wait for the next message below.
+	tx, err := d.db.BeginTxx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return false, fmt.Errorf("data: relay: %w", d.mapErr(err))
 	}

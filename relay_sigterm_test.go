@@ -1,0 +1,165 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"resetdesk/data/pgtest"
+)
+
+// relayProcess is `resetdesk relay` running as a process of its own.
+type relayProcess struct {
+	cmd    *exec.Cmd
+	stderr syncBuffer
+	done   chan error
+}
+
+// startRelayProcess starts `resetdesk relay` with dsn and the environment's
+// mail server (RESETDESK_SMTP_URL), as systemd would.
+func startRelayProcess(t *testing.T, dsn string) *relayProcess {
+	t.Helper()
+	p := &relayProcess{done: make(chan error, 1)}
+	p.cmd = exec.Command(os.Args[0], "-test.run=^$", "--", "relay")
+	p.cmd.Env = []string{"RESETDESK_TEST_CLI=1", "DATABASE_URL=" + dsn, "LANG=C.UTF-8"}
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "DATABASE_URL", "RESETDESK_TEST_CLI":
+		default:
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
+	p.cmd.Stderr = &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+// waitLog waits until the relay has logged want.
+func (p *relayProcess) waitLog(t *testing.T, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(p.stderr.String(), want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s the relay has not logged %q; it logged:\n%s", want, p.stderr.String())
+		}
+	}
+}
+
+// stop sends SIGTERM and waits for the process to end: exit status 0.
+func (p *relayProcess) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.wait(t)
+}
+
+func (p *relayProcess) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		p.done <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("the relay ended with %v; it logged:\n%s", err, p.stderr.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the relay did not end within 60 s of SIGTERM; it logged:\n%s", p.stderr.String())
+	}
+}
+
+// TestRelayStopsOnSIGTERM runs `resetdesk relay` as a process and sends it
+// SIGTERM while the mail server is in the middle of taking a message: the
+// relay finishes that message and records it sent, starts no other, and
+// exits 0. Started again, it sends the message that was left, and nothing
+// goes out twice.
+func TestRelayStopsOnSIGTERM(t *testing.T) {
+	f := newFixture(t)
+	login := f.prefix + "_relay"
+	mustRun(t, 0, f.owner, f.password+"\n", "relay", "add", login)
+	mustRun(t, 0, f.owner, "", "policy", "set", "mail_relay=true")
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\nblake@acme.test,Blake,confirmed\n"))
+	mustRun(t, 0, f.admin, "", "reset", "alex@acme.test", "blake@acme.test")
+	if n := f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'pending'`); n != 2 {
+		t.Fatalf("%d messages queued for the relay, want 2", n)
+	}
+
+	// The sink holds the first message at RCPT TO until the test lets go.
+	arrived, release := make(chan string, 1), make(chan struct{})
+	var taken atomic.Bool
+	f.sink.SetReject(func(rcpt string) *gosmtp.SMTPError {
+		if taken.CompareAndSwap(false, true) {
+			arrived <- rcpt
+			<-release
+		}
+		return nil
+	})
+	relayURL := pgtest.RoleURL(t, f.super, login, f.password)
+	p := startRelayProcess(t, relayURL)
+	var held string
+	select {
+	case held = <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no message reached the mail server in 60 s; the relay logged:\n%s", p.stderr.String())
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLog(t, "stopping once delivery")
+	close(release)
+	p.wait(t)
+	if !strings.Contains(p.stderr.String(), "stopped") {
+		t.Errorf("the relay did not say it stopped:\n%s", p.stderr.String())
+	}
+	msgs := f.sink.Messages()
+	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0] != held {
+		t.Fatalf("after SIGTERM the mail server holds %d messages, want the one to %s", len(msgs), held)
+	}
+	if code := mailedSecret(t, msgs[0].Data); code == "" || strings.Contains(p.stderr.String(), code) {
+		t.Fatalf("the mailed code is missing (%q) or in the relay's log:\n%s", code, p.stderr.String())
+	}
+	rows := func() string {
+		t.Helper()
+		var s string
+		if err := f.db.QueryRow(`SELECT string_agg(to_address || ' ' || status || ' ' || attempts, ', ' ORDER BY to_address)
+		                           FROM resetdesk.mail_deliveries WHERE via_relay`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	other := map[string]string{"alex@acme.test": "blake@acme.test", "blake@acme.test": "alex@acme.test"}[held]
+	want := map[string]string{held: held + " sent 1", other: other + " pending 0"}
+	if got := rows(); got != want["alex@acme.test"]+", "+want["blake@acme.test"] {
+		t.Fatalf("after SIGTERM the outbox is %q, want the held message sent and the other untouched", got)
+	}
+
+	// Started again, it sends the one left, and the held one not again.
+	p = startRelayProcess(t, relayURL)
+	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'pending'`) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted relay sent nothing in 60 s; it logged:\n%s", p.stderr.String())
+		}
+	}
+	p.stop(t)
+	got := map[string]int{}
+	for _, m := range f.sink.Messages() {
+		got[strings.Join(m.To, ",")]++
+	}
+	if len(got) != 2 || got["alex@acme.test"] != 1 || got["blake@acme.test"] != 1 {
+		t.Fatalf("messages per recipient after both runs: %v, want one each", got)
+	}
+	if r := rows(); r != "alex@acme.test sent 1, blake@acme.test sent 1" {
+		t.Fatalf("the outbox after both runs: %q", r)
+	}
+}
