@@ -30,10 +30,14 @@ func runRelayWith(ctx context.Context, dsn string, m app.Mailer, logger *log.Log
 		return err
 	}
 	defer db.Close()
-	// Before anything else, so that a relay that cannot make its key (no
-	// password to make it from) says so at once.
-	if err := db.RegisterRelayKey(ctx); err != nil {
+	// Before anything else, so that a relay without a key says so at once.
+	keyed, err := db.RegisterRelayKey(ctx)
+	if err != nil {
 		return err
+	}
+	if !keyed {
+		logger.Print("this relay signed in without a password, so it has no key: it sends one-time passwords and notices, " +
+			"but emailed set passwords cannot be sealed to it (give its password in DATABASE_URL or PGPASSWORD)")
 	}
 	l, err := data.ListenOutbox(dsn, data.Trust{})
 	if err != nil {

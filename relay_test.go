@@ -46,7 +46,7 @@ func newRelayFixture(t *testing.T) *relayFixture {
 		t.Fatal(err)
 	}
 	defer rdb.Close()
-	if err := rdb.RegisterRelayKey(ctx); err != nil {
+	if keyed, err := rdb.RegisterRelayKey(ctx); err != nil || !keyed {
 		t.Fatalf("the relay registers its key: %v", err)
 	}
 	if f.super, err = sql.Open("postgres", f.o.SuperURL); err != nil {

@@ -271,7 +271,7 @@ func BenchmarkRoundTrips(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer rdb.Close()
-		if err := rdb.RegisterRelayKey(ctx); err != nil {
+		if keyed, err := rdb.RegisterRelayKey(ctx); err != nil || !keyed {
 			b.Fatal(err)
 		}
 		db, err := data.Open(ctx, ownerURL)

@@ -332,6 +332,10 @@ func relayKeyFromPassword(role, password string) (*relayKey, error) {
 // open puts the password sealed for this relay into m, or says why it
 // cannot be sent.
 func (k *relayKey) open(sealedHex string, m *RelayMessage) RelayOutcome {
+	if k == nil {
+		return RelayOutcome{Status: app.DeliveryFailed,
+			Error: "This relay signed in without a password, so it has no key to open an emailed password with. Resend, or hand the password over."}
+	}
 	sealed, err := hex.DecodeString(sealedHex)
 	var pw []byte
 	ok := false
@@ -379,22 +383,24 @@ func (s *relayState) sealKeys() []sealKey {
 
 // RegisterRelayKey makes this relay login's key pair from the password it
 // signed in with and registers the public key (migration 0020), so that
-// admins' clients can seal emailed passwords to it. RelayOne does it before
-// its first message; `resetdesk relay` does it as it starts, to fail early.
-// EINVALID when the connection has no password to make the key from.
-func (d *DB) RegisterRelayKey(ctx context.Context) error {
-	_, err := d.relayIdentity(ctx)
-	return err
+// admins' clients can seal emailed passwords to it, and says whether it
+// did. RelayOne and RelayHeartbeat do it on their first call; `resetdesk
+// relay` does it as it starts, to say at once what a relay signed in
+// without a password (peer or certificate authentication) cannot do: it
+// has no key, so emailed set passwords are refused at the reset until a
+// relay with one has started; codes and notices go out as ever.
+func (d *DB) RegisterRelayKey(ctx context.Context) (bool, error) {
+	k, err := d.relayIdentity(ctx)
+	return k != nil, err
 }
 
+// relayIdentity is this relay's key pair, made and registered on the first
+// call; nil when the connection has no password to make it from.
 func (d *DB) relayIdentity(ctx context.Context) (*relayKey, error) {
 	d.relay.mu.Lock()
 	defer d.relay.mu.Unlock()
-	if d.relay.key != nil {
+	if d.relay.key != nil || d.cfg.Password == "" {
 		return d.relay.key, nil
-	}
-	if d.cfg.Password == "" {
-		return nil, app.Errorf(app.EINVALID, "The relay makes its sealing key from its database password, and this connection has none: give the relay login's password in DATABASE_URL or PGPASSWORD.")
 	}
 	k, err := relayKeyFromPassword(d.cfg.User, d.cfg.Password)
 	if err != nil {

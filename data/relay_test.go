@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -46,7 +49,7 @@ func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
 	id := addUser(t, o, "victim@acme.test", "confirmed")
 	relay, relayURL := relayLogin(t, o, "relay")
-	if err := relay.RegisterRelayKey(ctx); err != nil {
+	if keyed, err := relay.RegisterRelayKey(ctx); err != nil || !keyed {
 		t.Fatalf("the relay registers its key: %v", err)
 	}
 	hana := asRole(t, o.HelpdeskURL)
@@ -340,11 +343,11 @@ func TestRelaySealsEmailedPasswords(t *testing.T) {
 		t.Fatalf("the refused reset changed something: hash %v -> %v, %d deliveries", before, after, deliveries)
 	}
 
-	if err := relayA.RegisterRelayKey(ctx); err != nil {
+	if keyed, err := relayA.RegisterRelayKey(ctx); err != nil || !keyed {
 		t.Fatal(err)
 	}
 	relayB, _ := relayLogin(t, o, "relay_b")
-	if err := relayB.RegisterRelayKey(ctx); err != nil {
+	if keyed, err := relayB.RegisterRelayKey(ctx); err != nil || !keyed {
 		t.Fatal(err)
 	}
 	res, err := reset()
@@ -422,7 +425,7 @@ func TestRelaySealsEmailedPasswords(t *testing.T) {
 		if b3, err = data.Open(ctx, pgtest.RoleURL(t, o.SuperURL, o.Prefix+"_relay_b", "a-third-Pass-of-b-2026")); err != nil {
 			t.Fatal(err)
 		}
-		if err := b3.RegisterRelayKey(ctx); err != nil {
+		if keyed, err := b3.RegisterRelayKey(ctx); err != nil || !keyed {
 			t.Fatal(err)
 		}
 	}}
@@ -457,3 +460,65 @@ func (k *keyChangingDir) QueuePasswordMails(ctx context.Context, ids []int64, pa
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestRelayWithoutPasswordSendsCodes: a relay that signs in without a
+// password in its address (here from a password file, as peer or
+// certificate authentication would) has no key. It still makes and sends
+// codes; an emailed set password is refused at the reset, since no relay
+// could open it.
+func TestRelayWithoutPasswordSendsCodes(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	addUser(t, o, "pat@acme.test", "confirmed")
+	_, withPassword := relayLogin(t, o, "relay")
+	u, err := url.Parse(withPassword)
+	if err != nil {
+		t.Fatal("the relay's URL does not parse")
+	}
+	passfile := filepath.Join(t.TempDir(), "pgpass")
+	line := strings.Join([]string{u.Hostname(), u.Port(), strings.TrimPrefix(u.Path, "/"), o.Prefix + "_relay", o.Password}, ":")
+	if err := os.WriteFile(passfile, []byte(line+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(o.Prefix + "_relay")
+	q := u.Query()
+	q.Set("passfile", passfile)
+	u.RawQuery = q.Encode()
+	relay, err := data.Open(ctx, u.String())
+	if err != nil {
+		t.Fatalf("sign in with the password file: %v", err)
+	}
+	defer relay.Close()
+	if keyed, err := relay.RegisterRelayKey(ctx); err != nil || keyed {
+		t.Fatalf("a relay without a password registered a key: %v %v", keyed, err)
+	}
+
+	pat, err := o.Owner.UserByLogin(ctx, "pat@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, org, err := o.Owner.Actor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := app.Resetter{Dir: o.Owner}
+	_, err = r.Reset(ctx, app.ResetRequest{Actor: actor, Org: org, Users: []app.User{pat},
+		Options: app.ResetOptions{Mode: app.ModeSetPassword, EmailPassword: true}})
+	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), "not set up yet") {
+		t.Fatalf("an emailed password with only a keyless relay: %v", err)
+	}
+	if _, err := r.Reset(ctx, app.ResetRequest{Actor: actor, Org: org, Users: []app.User{pat}, Options: app.DefaultResetOptions()}); err != nil {
+		t.Fatal(err)
+	}
+	var code string
+	if more, err := relay.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
+		code = m.Notice.Secret
+		return data.RelayOutcome{Status: app.DeliverySent}
+	}); err != nil || !more {
+		t.Fatalf("the keyless relay: %v %v", more, err)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "pat@acme.test", app.HashCode(code), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("pat completes with the keyless relay's code: %s %v", s, err)
+	}
+}

@@ -314,7 +314,7 @@ func TestPhoneStoryRelayWithoutMailSettings(t *testing.T) {
 	// The office's relay is set up (its login made, its key registered for
 	// emailed passwords to be sealed to) but not running.
 	rl := newTestRelay(t, f.o)
-	if err := rl.db.RegisterRelayKey(context.Background()); err != nil {
+	if keyed, err := rl.db.RegisterRelayKey(context.Background()); err != nil || !keyed {
 		t.Fatal(err)
 	}
 	owner, _ := barePhone(t, f, f.o.Owner)
