@@ -250,6 +250,7 @@ type mobileNav struct {
 	actions  *fyne.Container
 	body     *fyne.Container
 	bottom   *fyne.Container
+	edge     *edgeSwipe // iOS: a swipe from the left edge goes back
 }
 
 func newMobileNav(platform string) *mobileNav {
@@ -265,7 +266,9 @@ func newMobileNav(platform string) *mobileNav {
 	// The spacers centre the title's line in the finger-tall bar.
 	title := container.NewVBox(layout.NewSpacer(), n.title, layout.NewSpacer())
 	bar := container.New(fingerLayout{}, container.NewBorder(nil, nil, fingerSquare(n.back), n.actions, title))
-	n.view = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), n.bottom, nil, nil, n.body)
+	n.edge = newEdgeSwipe(platform, n.onBack)
+	n.view = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), n.bottom, nil, nil,
+		container.NewStack(n.body, container.NewBorder(nil, nil, n.edge, nil)))
 	return n
 }
 
@@ -324,6 +327,7 @@ func (n *mobileNav) show() {
 	} else {
 		n.back.Hide()
 	}
+	n.edge.setActive(len(n.pages) > 1)
 	n.title.SetText(p.title)
 	n.actions.Objects = p.actions
 	n.body.Objects = []fyne.CanvasObject{p.content}

@@ -887,3 +887,43 @@ func labelsOn(o fyne.CanvasObject, text string) []*widget.Label {
 	}
 	return out
 }
+
+// 2.1 (iOS): a swipe from the left edge goes back a page, as the drivers
+// deliver it: the drag goes to the topmost Draggable where it starts. A
+// short, a vertical or a mid-screen drag does not; a tap at the edge
+// still reaches what is under the strip; Android leaves the edge to the
+// system's Back.
+func TestMobileSwipeBack(t *testing.T) {
+	f := newMobileFixture(t, platformIOS, nil)
+	m := f.m
+	c := m.win.Canvas()
+	h := c.Size().Height
+	// test.Drag finds the object to drag as Fyne's drivers do: the
+	// topmost Draggable under the point, then Dragged and DragEnd.
+	swipe := func(from fyne.Position, dx, dy float32) { test.Drag(c, from, dx, dy) }
+	edge := fyne.NewPos(6, h/2) // the window pads its content by 4
+
+	equal(t, "no strip on the home page", m.nav.edge.Visible(), false)
+	p := f.openUser(t, "alice@acme.example")
+	test.Tap(p.reset)
+	equal(t, "reset page", m.nav.top(), m.lastReset.page)
+	swipe(edge, 40, 0)
+	equal(t, "a short drag stays", m.nav.top(), m.lastReset.page)
+	swipe(edge, 60, 200)
+	equal(t, "a vertical drag stays", m.nav.top(), m.lastReset.page)
+	swipe(fyne.NewPos(c.Size().Width/2, h/2), 150, 0)
+	equal(t, "a drag mid-screen stays", m.nav.top(), m.lastReset.page)
+	swipe(edge, 160, 10)
+	equal(t, "a swipe from the edge goes back to the user", m.nav.top(), p.page)
+	swipe(edge, 200, 0)
+	equal(t, "and again to the list", m.nav.top(), m.users.page)
+
+	// A tap at the very edge still reaches the list's row under the strip.
+	m.users.list.UnselectAll()
+	test.TapCanvas(c, fyne.NewPos(6, fyne.CurrentApp().Driver().AbsolutePositionForObject(m.users.list).Y+20))
+	equal(t, "the row under the strip opened", m.nav.top(), m.lastUser.page)
+
+	a := newMobileFixture(t, platformAndroid, nil)
+	a.openUser(t, "alice@acme.example")
+	equal(t, "Android: no strip", a.m.nav.edge.Visible(), false)
+}
