@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"strings"
@@ -79,6 +81,20 @@ func (p *relayProcess) wait(t *testing.T) {
 	}
 }
 
+// addRelay makes the relay's login with `resetdesk relay add` as the owner
+// (a random password of 24 characters, as the README has it made) and
+// turns the relay on; it returns the login and its connection URL.
+func (f *fixture) addRelay(t *testing.T) (login, url string) {
+	t.Helper()
+	login = f.prefix + "_relay"
+	b := make([]byte, 18)
+	rand.Read(b)
+	password := base64.StdEncoding.EncodeToString(b)
+	mustRun(t, 0, f.owner, password+"\n", "relay", "add", login)
+	mustRun(t, 0, f.owner, "", "policy", "set", "mail_relay=true")
+	return login, pgtest.RoleURL(t, f.super, login, password)
+}
+
 // TestRelayStopsOnSIGTERM runs `resetdesk relay` as a process and sends it
 // SIGTERM while the mail server is in the middle of taking a message: the
 // relay finishes that message and records it sent, starts no other, and
@@ -86,9 +102,7 @@ func (p *relayProcess) wait(t *testing.T) {
 // goes out twice.
 func TestRelayStopsOnSIGTERM(t *testing.T) {
 	f := newFixture(t)
-	login := f.prefix + "_relay"
-	mustRun(t, 0, f.owner, f.password+"\n", "relay", "add", login)
-	mustRun(t, 0, f.owner, "", "policy", "set", "mail_relay=true")
+	_, relayURL := f.addRelay(t)
 	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\nblake@acme.test,Blake,confirmed\n"))
 	mustRun(t, 0, f.admin, "", "reset", "alex@acme.test", "blake@acme.test")
 	if n := f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'pending'`); n != 2 {
@@ -105,7 +119,6 @@ func TestRelayStopsOnSIGTERM(t *testing.T) {
 		}
 		return nil
 	})
-	relayURL := pgtest.RoleURL(t, f.super, login, f.password)
 	p := startRelayProcess(t, relayURL)
 	var held string
 	select {
@@ -163,3 +176,4 @@ func TestRelayStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("the outbox after both runs: %q", r)
 	}
 }
+
