@@ -177,3 +177,80 @@ func TestRelayStopsOnSIGTERM(t *testing.T) {
 	}
 }
 
+// TestRelayKilledMidBatch kills `resetdesk relay` (SIGKILL, no chance to
+// clean up) while the mail server holds the third message of a batch of
+// five at RCPT TO. PostgreSQL lets go of the message with the dead
+// connection; a relay started again sends the three left, and every user
+// has exactly one message, whose code works.
+func TestRelayKilledMidBatch(t *testing.T) {
+	f := newFixture(t)
+	login, relayURL := f.addRelay(t)
+	var csv strings.Builder
+	csv.WriteString("email,name,status\n")
+	emails := []string{"ann@acme.test", "ben@acme.test", "cam@acme.test", "dee@acme.test", "eve@acme.test"}
+	for _, e := range emails {
+		csv.WriteString(e + "," + e + ",confirmed\n")
+	}
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", csv.String()))
+	mustRun(t, 0, f.admin, "", append([]string{"reset"}, emails...)...)
+
+	arrived, release := make(chan string, 1), make(chan struct{})
+	var n atomic.Int32
+	f.sink.SetReject(func(rcpt string) *gosmtp.SMTPError {
+		if n.Add(1) == 3 {
+			arrived <- rcpt
+			<-release
+		}
+		return nil
+	})
+	defer close(release)
+	p := startRelayProcess(t, relayURL)
+	var held string
+	select {
+	case held = <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the third message never reached the mail server; the relay logged:\n%s", p.stderr.String())
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-p.done; err == nil {
+		t.Fatal("the killed relay exited 0")
+	}
+	p.done <- nil
+	if got := len(f.sink.Messages()); got != 2 {
+		t.Fatalf("%d messages reached the mail server before the kill, want 2", got)
+	}
+	if sent := f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'sent'`); sent != 2 {
+		t.Fatalf("%d messages recorded sent before the kill, want 2", sent)
+	}
+	// PostgreSQL ends the dead relay's session, and with it the lock on
+	// the held message.
+	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM pg_stat_activity WHERE usename = $1`, login) > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the killed relay's session is still open after 60 s")
+		}
+	}
+
+	p = startRelayProcess(t, relayURL)
+	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'pending'`) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay started again sent nothing in 60 s; it logged:\n%s", p.stderr.String())
+		}
+	}
+	p.stop(t)
+	got := map[string]int{}
+	for _, m := range f.sink.Messages() {
+		got[strings.Join(m.To, ",")]++
+	}
+	for _, e := range emails {
+		if got[e] != 1 {
+			t.Errorf("%s received %d messages, want 1 (all: %v)", e, got[e], got)
+		}
+	}
+	if sent := f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'sent' AND attempts = 1`); sent != len(emails) {
+		t.Errorf("%d messages recorded sent at their first try, want %d", sent, len(emails))
+	}
+	pw := "a-passphrase-after-the-kill"
+	mustRun(t, 0, f.enduser, f.lastCode(t, held)+"\n"+pw+"\n"+pw+"\n", "complete-reset", "--email", held)
+}
