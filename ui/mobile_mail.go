@@ -59,6 +59,9 @@ func newMobileMailPage(m *Mobile, onLeave func()) *mobileMailPage {
 		if p.server != nil {
 			p.server.smtpPassword.SetText("")
 		}
+		if p.relay != nil {
+			p.relay.stop()
+		}
 		if onLeave != nil {
 			onLeave()
 		}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -499,4 +500,42 @@ func TestPhoneStoryMailSettingsWithoutRelay(t *testing.T) {
 	equal(t, "in the keychain", kc.secrets[KeychainService+"/smtp:olivia@"+host], "smtp-Secret-0815")
 	test.Tap(owner.nav.back)
 	equal(t, "ready", or.reset.Disabled(), false)
+}
+
+// countingRelayDir counts how often the relay's health is read.
+type countingRelayDir struct {
+	*data.DB
+	reads atomic.Int32
+}
+
+func (d *countingRelayDir) RelayStatus(ctx context.Context) (app.RelayStatus, error) {
+	d.reads.Add(1)
+	return d.DB.RelayStatus(ctx)
+}
+
+// A health line left open reads the relay's health again every poll, so
+// that "last seen 3 seconds ago" never stays up for an hour, and stops
+// once its page is gone.
+func TestRelayLineRereads(t *testing.T) {
+	f := newFixture(t)
+	dir := &countingRelayDir{DB: f.o.Owner}
+	// Work runs inline, as in every test: here on the timer's goroutine,
+	// the one goroutine that touches the line after it is made.
+	opts := testOptions()
+	opts.poll = time.Millisecond
+	actor, org, err := dir.Actor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSignedIn(f.app, Session{Directory: dir}, actor, org, opts)
+	defer s.cancel()
+	line := newRelayStatusLine(s, true)
+	deadline := time.Now().Add(30 * time.Second)
+	for dir.reads.Load() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the line read the relay's health %d times in 30 s with a poll of 1 ms", dir.reads.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	line.stop()
 }

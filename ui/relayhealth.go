@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -99,6 +100,7 @@ type relayStatusLine struct {
 	text    *widget.Label
 	refresh *widget.Button
 	view    *fyne.Container
+	stopped atomic.Bool // its page went away: no more reloads
 }
 
 // newRelayStatusLine makes the line; touch makes Refresh a thumb's size.
@@ -111,8 +113,36 @@ func newRelayStatusLine(s *signedIn, touch bool) *relayStatusLine {
 		refresh = fingerSquare(r.refresh)
 	}
 	r.view = container.NewBorder(nil, nil, nil, refresh, r.text)
+	r.watch()
 	return r
 }
+
+// watch reloads the line every options.poll while it shows, until its
+// session ends or stop: "last seen 3 seconds ago" must not stay on a
+// screen left open for an hour. Tests (poll 0) reload by hand.
+func (r *relayStatusLine) watch() {
+	poll := r.s.opts.poll
+	if poll <= 0 {
+		return
+	}
+	time.AfterFunc(poll, func() {
+		if r.s.ctx.Err() != nil {
+			return
+		}
+		fyne.Do(func() {
+			if r.stopped.Load() {
+				return
+			}
+			if r.view.Visible() && !r.refresh.Disabled() {
+				r.reload()
+			}
+			r.watch()
+		})
+	})
+}
+
+// stop ends the reloads: the page showing the line went away.
+func (r *relayStatusLine) stop() { r.stopped.Store(true) }
 
 // reload asks the database off the Fyne goroutine.
 func (r *relayStatusLine) reload() {

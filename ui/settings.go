@@ -167,9 +167,11 @@ func (s *settingsScreen) showMailMode() {
 	if s.c.org.MailRelay {
 		s.smtpBox.Hide()
 		s.relayBox.Show()
+		s.relay.view.Show()
 		s.relay.reload()
 	} else {
 		s.relayBox.Hide()
+		s.relay.view.Hide() // and not reloaded while hidden
 		s.smtpBox.Show()
 	}
 }
