@@ -46,8 +46,12 @@ func runRelayWith(ctx context.Context, dsn string, m app.Mailer, logger *log.Log
 	defer l.Close()
 	wake := make(chan struct{}, 1)
 	go func() {
-		// A nil notification means the listener reconnected: look anyway.
-		for range l.Notify {
+		// A nil notification means the listener reconnected: look anyway,
+		// for what a reset queued while nobody listened.
+		for n := range l.Notify {
+			if n == nil {
+				logger.Printf("listening for queued mail again")
+			}
 			select {
 			case wake <- struct{}{}:
 			default:

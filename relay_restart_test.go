@@ -155,6 +155,9 @@ func TestRelaySurvivesPostgresRestart(t *testing.T) {
 		reset(e)
 		sent(e)
 	}
+	if !strings.Contains(logs.String(), "listening for queued mail again") {
+		t.Errorf("the relay did not say it listens again:\n%s", logs.String())
+	}
 	waitFor("seen since the restart", `SELECT max(seen_at) > $1 FROM resetdesk.relay_heartbeats WHERE db_role = $2`, restarted, info.RelayRole)
 
 	got := messagesTo(srv.Messages())
