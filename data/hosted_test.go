@@ -192,3 +192,90 @@ func TestHostedSetupSaysWhatIsMissing(t *testing.T) {
 		t.Fatalf("a refused setup left %d schemas (%v)", schemas, err)
 	}
 }
+
+// TestHostedSetupByANonOwner: a DBA that may create in the database but
+// does not own it cannot close it to PUBLIC itself. Setup says how, in SQL
+// a superuser runs as it stands, without shutting the DBA, the console or
+// the owner's later self-service logins out; then only they connect.
+func TestHostedSetupByANonOwner(t *testing.T) {
+	ctx := context.Background()
+	super, prefix := pgtest.NewDatabase(t)
+	sdb, err := sql.Open("postgres", super)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := sdb.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	master, pw := prefix+"_master", "Master-"+prefix+"-pass"
+	exec("CREATE ROLE " + master + " LOGIN CREATEROLE PASSWORD " + pq.QuoteLiteral(pw))
+	exec("GRANT CREATE ON DATABASE " + prefix + "_db TO " + master)
+	t.Cleanup(func() {
+		db, err := sql.Open("postgres", super)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec("DROP OWNED BY " + master + " CASCADE"); err != nil {
+			t.Error(err)
+		}
+	})
+	a, err := data.OpenAdmin(ctx, pgtest.RoleURL(t, super, master, pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	opts := data.SetupOptions{OrgName: "Tenant", OwnerEmail: "owen@tenant.test", OwnerRole: prefix + "_owner", OwnerPassword: pw}
+	res, err := a.Setup(ctx, opts)
+	if err != nil { // PostgreSQL 16 and later: the ADMIN option on groups made by another role
+		for _, line := range strings.Split(app.ErrorMessage(err), "\n") {
+			if line = strings.TrimSpace(line); strings.HasPrefix(line, "GRANT ") {
+				exec(line)
+			}
+		}
+		if res, err = a.Setup(ctx, opts); err != nil {
+			t.Fatalf("setup after the grants it asked for: %v", err)
+		}
+	}
+	advice := strings.Join(res.Advice, "\n")
+	if !strings.Contains(advice, "REVOKE CONNECT, TEMPORARY ON DATABASE "+prefix+"_db FROM PUBLIC;") {
+		t.Fatalf("a setup that could not close the database gave no such advice: %q", res.Advice)
+	}
+	for _, line := range res.Advice {
+		exec(line)
+	}
+	if res, err := a.Setup(ctx, opts); err != nil || len(res.Advice) != 0 {
+		t.Fatalf("setup again, after the advice: %q, %v", res.Advice, err)
+	}
+	owner, err := data.Open(ctx, pgtest.RoleURL(t, super, prefix+"_owner", pw))
+	if err != nil {
+		t.Fatalf("the owner after the advice: %v", err)
+	}
+	defer owner.Close()
+	if err := owner.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: prefix + "_kiosk", Password: pw}); err != nil {
+		t.Fatal(err)
+	}
+	kiosk, err := data.Open(ctx, pgtest.RoleURL(t, super, prefix+"_kiosk", pw))
+	if err != nil {
+		t.Fatalf("a self-service login the owner made after the advice: %v", err)
+	}
+	defer kiosk.Close()
+	if _, err := kiosk.PasswordRules(ctx, "anyone@tenant.test"); err != nil {
+		t.Fatal(err)
+	}
+	exec("CREATE ROLE " + prefix + "_outsider LOGIN PASSWORD " + pq.QuoteLiteral(pw))
+	outsider, err := sql.Open("postgres", pgtest.RoleURL(t, super, prefix+"_outsider", pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outsider.Close()
+	var pqe *pq.Error
+	if err := outsider.Ping(); !errors.As(err, &pqe) || pqe.Code != "42501" {
+		t.Fatalf("an outsider after the advice: %v", err)
+	}
+}

@@ -109,17 +109,34 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	if err := tx.GetContext(ctx, &open, stillOpen); err != nil {
 		return nil, a.mapErr(err)
 	}
-	var advice []string
+	// A DBA that does not own the database grants nothing on it either
+	// (a warning too): whoever lacks CONNECT, once PUBLIC has none, is
+	// named. While PUBLIC has it, everyone is, the DBA first: the
+	// superuser's REVOKE would end its own way in.
+	connectFor := append([]string{roleConsole}, names...)
 	if open.Connect || open.Temp {
-		// The superuser's REVOKE also ends the DBA's own way in, unless it
-		// owns the database: the grants come first.
-		advice = append(advice, "GRANT CONNECT ON DATABASE "+db+" TO "+quoteIdent(me.name)+";",
-			"GRANT CONNECT ON DATABASE "+db+" TO resetdesk_console;")
-		for _, s := range stmts {
-			if strings.HasPrefix(s, "GRANT CONNECT") {
-				advice = append(advice, s)
-			}
+		connectFor = append([]string{me.name}, connectFor...)
+	}
+	var advice []string
+	for _, g := range connectFor {
+		var ok bool
+		if err := tx.GetContext(ctx, &ok, `SELECT has_database_privilege($1, current_database(), 'CONNECT')`, g); err != nil {
+			return nil, a.mapErr(err)
 		}
+		if !ok || open.Connect {
+			advice = append(advice, "GRANT CONNECT ON DATABASE "+db+" TO "+quoteIdent(g)+";")
+		}
+	}
+	// The owner's self-service and relay logins get CONNECT from the
+	// provisioner (0014, 0018).
+	var option bool
+	if err := tx.GetContext(ctx, &option, `SELECT has_database_privilege($1, current_database(), 'CONNECT WITH GRANT OPTION')`, roleProvisioner); err != nil {
+		return nil, a.mapErr(err)
+	}
+	if !option {
+		advice = append(advice, "GRANT CONNECT ON DATABASE "+db+" TO "+roleProvisioner+" WITH GRANT OPTION;")
+	}
+	if open.Connect || open.Temp {
 		advice = append(advice, "REVOKE CONNECT, TEMPORARY ON DATABASE "+db+" FROM PUBLIC;")
 	}
 	if open.LargeObject {

@@ -230,7 +230,12 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	}
 	// The owner's self-service logins (0014) may connect to this database
 	// only: the provisioner grants them CONNECT on it, and nothing more.
-	const grantDBOption = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_provisioner WITH GRANT OPTION', current_database())`
+	// Once it may, it is not granted again: a DBA that is no owner holds
+	// the grant option through the provisioner, and cannot grant it back.
+	const grantDBOption = `
+		SELECT CASE WHEN has_database_privilege('resetdesk_provisioner', current_database(), 'CONNECT WITH GRANT OPTION') THEN 'SELECT 1'
+		            ELSE format('GRANT CONNECT ON DATABASE %I TO resetdesk_provisioner WITH GRANT OPTION', current_database()) END
+		  FROM pg_roles WHERE rolname = 'resetdesk_provisioner'`
 	var option string
 	if err := tx.GetContext(ctx, &option, grantDBOption); err != nil {
 		return a.mapErr(err)
