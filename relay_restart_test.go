@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +28,9 @@ import (
 // can wake it. A message queued before the restart, one queued as the
 // server comes back (before the relay has noticed), and two queued after
 // it has listened again all reach the mailbox once, and the relay's
-// heartbeat carries on, without the relay being started again.
+// heartbeat carries on, without the relay being started again. Then the
+// server stops while a message is with Postfix: that one goes out again
+// once the server is back (at least once), and only its new code works.
 func TestRelaySurvivesPostgresRestart(t *testing.T) {
 	if _, err := exec.LookPath("runuser"); err != nil && os.Geteuid() == 0 {
 		t.Fatal("runuser is missing: the test's PostgreSQL runs as the postgres OS user")
@@ -55,7 +58,7 @@ func TestRelaySurvivesPostgresRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer super.Close()
-	emails := []string{"before@acme.test", "during@acme.test", "after1@acme.test", "after2@acme.test"}
+	emails := []string{"before@acme.test", "during@acme.test", "after1@acme.test", "after2@acme.test", "inflight@acme.test"}
 	for _, e := range emails {
 		if _, err := super.Exec(`INSERT INTO resetdesk.users (org_id, display_name, primary_email, status)
 		                         SELECT id, $1::text, $1::text, 'confirmed' FROM resetdesk.orgs`, e); err != nil {
@@ -76,11 +79,12 @@ func TestRelaySurvivesPostgresRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gm := &gateMailer{m: m}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	var logs syncBuffer
 	go func() {
-		done <- runRelayWith(rctx, info.RelayURL, m, log.New(&logs, "", 0), relay.Relay{Poll: time.Hour})
+		done <- runRelayWith(rctx, info.RelayURL, gm, log.New(&logs, "", 0), relay.Relay{Poll: time.Hour})
 	}()
 	defer func() {
 		cancel()
@@ -160,10 +164,77 @@ func TestRelaySurvivesPostgresRestart(t *testing.T) {
 	}
 	waitFor("seen since the restart", `SELECT max(seen_at) > $1 FROM resetdesk.relay_heartbeats WHERE db_role = $2`, restarted, info.RelayRole)
 
+	// The server stops while the relay sends: Postfix takes the message,
+	// the record of it is lost with the connection, and the relay, trying
+	// the database again until it answers, sends it again with a new code
+	// (at least once), the only one that works.
+	arrived, release := gm.arm()
+	reset("inflight@acme.test")
+	select {
+	case <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the relay took no message in 60 s; its log:\n%s", logs.String())
+	}
+	pgCtl(t, dir, "-m", "fast", "stop")
+	close(release)
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(logs.String(), "the database is not answering"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay never found the database gone; its log:\n%s", logs.String())
+		}
+	}
+	pgCtl(t, dir, "-l", filepath.Join(dir, "server.log"), "start")
+	sent("inflight@acme.test")
+	if !strings.Contains(logs.String(), "the database answers again") {
+		t.Errorf("the relay did not say the database answers again:\n%s", logs.String())
+	}
+
 	got := messagesTo(srv.Messages())
-	for _, e := range emails {
+	for _, e := range emails[:4] {
 		if len(got[e]) != 1 {
 			t.Errorf("%s received %d messages, want 1", e, len(got[e]))
 		}
 	}
+	if n := len(got["inflight@acme.test"]); n != 2 {
+		t.Fatalf("the message in flight as the server stopped went out %d times, want 2 (at least once)", n)
+	}
+	self, err := data.Open(ctx, info.SelfServiceURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer self.Close()
+	first, second := mailedSecret(t, got["inflight@acme.test"][0]), mailedSecret(t, got["inflight@acme.test"][1])
+	if s, err := self.CompleteReset(ctx, "inflight@acme.test", app.HashCode(first), testPasswordHash(t)); err != nil || s == app.CompletionOK {
+		t.Fatalf("the code whose record was lost: %s %v", s, err)
+	}
+	if s, err := self.CompleteReset(ctx, "inflight@acme.test", app.HashCode(second), testPasswordHash(t)); err != nil || s != app.CompletionOK {
+		t.Fatalf("the code sent again: %s %v", s, err)
+	}
+}
+
+// gateMailer sends through m; once armed, it holds the next message until
+// released, having said that it holds one.
+type gateMailer struct {
+	m       app.Mailer
+	mu      sync.Mutex
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func (g *gateMailer) arm() (arrived, release chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.arrived, g.release = make(chan struct{}), make(chan struct{})
+	return g.arrived, g.release
+}
+
+func (g *gateMailer) Send(ctx context.Context, notices []app.Notice) []error {
+	g.mu.Lock()
+	arrived, release := g.arrived, g.release
+	g.arrived, g.release = nil, nil
+	g.mu.Unlock()
+	if arrived != nil {
+		close(arrived)
+		<-release
+	}
+	return g.m.Send(ctx, notices)
 }

@@ -75,6 +75,10 @@ func (r *Relay) Run(ctx context.Context) error {
 	down := time.Duration(0) // how long to wait before trying a database that is down
 	for {
 		err := r.Queue.RelayHeartbeat(ctx, r.Instance)
+		if err == nil && down > 0 {
+			r.logf("the database answers again")
+			down = 0
+		}
 		if err == nil {
 			err = r.drain(ctx)
 		}
@@ -91,9 +95,6 @@ func (r *Relay) Run(ctx context.Context) error {
 		case err != nil:
 			down = min(2*down, poll)
 			next = down
-		case down > 0:
-			r.logf("the database answers again")
-			down = 0
 		}
 		if !r.retryAt.IsZero() {
 			next = min(next, max(time.Until(r.retryAt), 0))
