@@ -119,7 +119,8 @@ type selfServiceCard struct {
 	database    *widget.Entry
 	login       *widget.Entry
 	password    *widget.Entry
-	identity    *widget.Label // how exports prove the server
+	identity    *widget.Label  // how exports prove the server
+	forget      *widget.Button // drops an identity confirmed or saved here
 	save        *widget.Button
 	withSecret  *widget.Check
 	exportFile  *widget.Button
@@ -156,6 +157,7 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 	s.login = &widget.Entry{Text: saved.Login, PlaceHolder: "The login `resetdesk self-service add` made"}
 	s.password = &widget.Entry{Password: true, PlaceHolder: "Kept in the keychain"}
 	s.identity = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.forget = &widget.Button{Text: "Forget this identity", Importance: widget.LowImportance, OnTapped: s.onForget}
 	s.host.OnChanged = func(string) { s.showIdentity() }
 	s.port.OnChanged = func(string) { s.showIdentity() }
 	s.save = &widget.Button{Text: "Save and test", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSave}
@@ -170,7 +172,7 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 		{Text: "Database", Widget: s.database},
 		{Text: "Self-service login", Widget: s.login},
 		{Text: "Its password", Widget: s.password},
-		{Text: "Server identity", Widget: s.identity},
+		{Text: "Server identity", Widget: container.NewVBox(s.identity, container.NewHBox(s.forget))},
 	}}
 	s.showIdentity()
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Users finish a reset on this computer's sign-in screen " +
@@ -240,17 +242,29 @@ func sameServer(host string, port int, host2 string, port2 int) bool {
 	return host != "" && strings.EqualFold(host, host2) && port == port2
 }
 
-// identitySource says where the identity for st's server comes from:
-// confirmed here (or saved), the owner's own profile, or nowhere.
+// identitySource says where the identity for st's server comes from: the
+// owner's own profile, which proved the server at this sign-in (so a
+// certificate the owner pinned again after a renewal wins over an older
+// saved one); else one confirmed (or saved) here; else nowhere.
 func (s *selfServiceCard) identitySource(st app.SelfServiceSetup) (confirmed bool, owner Profile, ok bool) {
-	if s.confirmed.HasIdentity() && sameServer(st.Host, st.Port, s.confirmed.Host, s.confirmed.Port) {
-		return true, Profile{}, true
-	}
 	p := s.ownerProfile()
 	if sameServer(st.Host, st.Port, p.Host, p.Port) && ((p.TLS == TLSPinned && p.Pin != "") || (p.TLS != TLSPinned && p.CAFile != "")) {
 		return false, p, true
 	}
+	if s.confirmed.HasIdentity() && sameServer(st.Host, st.Port, s.confirmed.Host, s.confirmed.Port) {
+		return true, Profile{}, true
+	}
 	return false, Profile{}, false
+}
+
+// onForget drops the identity confirmed or saved here, for a server whose
+// certificate was replaced: Save and test then shows the new one to confirm.
+func (s *selfServiceCard) onForget() {
+	s.confirmed = app.SelfServiceSetup{}
+	s.c.prefs.SetString(PrefSelfServicePin, "")
+	s.c.prefs.SetString(PrefSelfServiceCA, "")
+	s.showIdentity()
+	s.say(widget.MediumImportance, "Forgotten. Save and test shows the server's certificate for you to confirm.")
 }
 
 // showIdentity says how exports of the set-up in the form will prove its
@@ -259,9 +273,11 @@ func (s *selfServiceCard) showIdentity() {
 	st := app.SelfServiceSetup{Host: strings.TrimSpace(s.host.Text)}
 	st.Port, _ = strconv.Atoi(strings.TrimSpace(s.port.Text))
 	confirmed, p, ok := s.identitySource(st)
+	s.forget.Hide()
 	switch {
 	case confirmed:
 		s.identity.SetText(s.confirmed.TrustSentence() + " Exports carry it.")
+		s.forget.Show()
 	case ok && p.TLS == TLSPinned:
 		s.identity.SetText("The certificate pinned at your own sign-in (SHA-256 " + p.Pin + "). Exports carry its fingerprint.")
 	case ok:

@@ -324,6 +324,28 @@ func TestSettingsConfirmsTheServersCertificate(t *testing.T) {
 	if err != nil || st.Pin != pin || st.Password != "" {
 		t.Errorf("the QR code's set-up: %+v %v", st, err)
 	}
+
+	// The server's certificate is replaced: the pin refuses it, until the
+	// owner forgets the pin and confirms the new certificate.
+	renewed := front.useNewCertificate(t)
+	s.password.SetText(mustPassword(t, f.o.EndUserURL))
+	s.confirmDlg = nil
+	test.Tap(s.save)
+	if s.confirmDlg != nil || !strings.Contains(s.note.Text, "shows a certificate other than the one this self-service set-up trusts") {
+		t.Fatalf("renewed: %q", s.note.Text)
+	}
+	equal(t, "forget offered", s.forget.Visible(), true)
+	test.Tap(s.forget)
+	equal(t, "forgotten", loadSelfServiceSetup(f.app.Preferences()).Pin, "")
+	equal(t, "forget gone", s.forget.Visible(), false)
+	s.password.SetText(mustPassword(t, f.o.EndUserURL))
+	test.Tap(s.save)
+	if s.confirmDlg == nil {
+		t.Fatalf("no certificate to confirm after forgetting: %q", s.note.Text)
+	}
+	s.confirmDlg.Confirm()
+	equal(t, "saved again", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
+	equal(t, "new pin saved", loadSelfServiceSetup(f.app.Preferences()).Pin, renewed)
 }
 
 func mustPassword(t *testing.T, raw string) string {
