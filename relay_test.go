@@ -615,3 +615,34 @@ func TestRelayRetriesWhileTheMailServerDefers(t *testing.T) {
 		t.Fatalf("pat completes with the code of the retried message: %s %v", s, err)
 	}
 }
+
+// TestRelayGivesUpOnAMailServerThatStaysDown: with Postfix stopped, the
+// relay tries a message as often as it may (two tries here), then records
+// it failed in words that name the server; Resend, once Postfix is back,
+// goes out once and its code works.
+func TestRelayGivesUpOnAMailServerThatStaysDown(t *testing.T) {
+	f := newRelayFixture(t)
+	ctx := context.Background()
+	users := f.addUsers(t, "pat@acme.test")
+	f.srv.StopPostfix(t)
+	f.startRelayTuned(t, f.mailer(t, f.srv.Password), relay.Relay{Poll: time.Hour, MaxAttempts: 2,
+		Backoff: func(int) time.Duration { return 200 * time.Millisecond }})
+	first := relayReset(t, f.o.Helpdesk, users, app.DefaultResetOptions())[0].Delivery
+	f.waitDelivery(t, "pat@acme.test", "failed", func(status string, _ int, _ string) bool { return status != "pending" })
+	ds, err := f.o.Helpdesk.Deliveries(ctx, app.DeliveryFilter{UserID: users[0].ID})
+	if err != nil || len(ds) != 1 || ds[0].ID != first.ID || ds[0].Status != app.DeliveryFailed || ds[0].Attempts != 2 ||
+		!strings.Contains(ds[0].LastError, "Could not reach the mail server at localhost:") {
+		t.Fatalf("after two tries with Postfix down: %+v %v", ds, err)
+	}
+
+	f.srv.StartPostfix(t)
+	relayReset(t, f.o.Helpdesk, users, app.DefaultResetOptions()) // Resend
+	f.waitSettled(t)
+	got := messagesTo(f.srv.Messages())["pat@acme.test"]
+	if len(got) != 1 {
+		t.Fatalf("%d messages for pat after Resend, want 1", len(got))
+	}
+	if s, err := f.o.EndUser.CompleteReset(ctx, "pat@acme.test", app.HashCode(mailedSecret(t, got[0])), testPasswordHash(t)); err != nil || s != app.CompletionOK {
+		t.Fatalf("pat completes with the resent code: %s %v", s, err)
+	}
+}
