@@ -126,6 +126,7 @@ type resetForm struct {
 	verifiedBy    *widget.Select
 	reason        *widget.Entry
 	verify        *verifyEntry
+	verifyEye     *widget.Button // on a phone: shows or hides the admin's password
 	status        *widget.Label
 	progress      *widget.ProgressBar
 	confirm       *widget.Button
@@ -184,6 +185,11 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 			spec.onCancel()
 		}
 	})
+	if spec.touch {
+		// Fyne's eye in a password field is 36 pt wide: a thumb's one.
+		f.verifyEye = &widget.Button{Icon: theme.VisibilityOffIcon(), Importance: widget.LowImportance, OnTapped: f.onVerifyEye}
+		f.verify.ActionItem = fingerSquare(f.verifyEye)
+	}
 	f.status = &widget.Label{Wrapping: fyne.TextWrapWord}
 	f.status.Hide()
 	f.progress = &widget.ProgressBar{}
@@ -456,6 +462,17 @@ func (f *resetForm) onPlain() {
 func (f *resetForm) onReveal(show bool) {
 	f.password.Password = !show
 	f.password.Refresh()
+}
+
+// onVerifyEye shows or hides the admin's password as typed.
+func (f *resetForm) onVerifyEye() {
+	f.verify.Password = !f.verify.Password
+	if f.verify.Password {
+		f.verifyEye.SetIcon(theme.VisibilityOffIcon())
+	} else {
+		f.verifyEye.SetIcon(theme.VisibilityIcon())
+	}
+	f.verify.Refresh()
 }
 
 // onPasswordChanged shows whether the password passes the policy; an

@@ -804,6 +804,19 @@ func TestMobileResetAt320(t *testing.T) {
 	r.page.content.(*fyne.Container).Objects[0].(*container.Scroll).ScrollToBottom()
 	storyShot(t, "mobile-reset-320-options", c)
 
+	// So are the verification pop-up's eye and buttons.
+	test.Tap(r.reset)
+	for name, o := range map[string]fyne.CanvasObject{"eye": r.verifyEye, "cancel": r.cancel, "confirm": r.confirm} {
+		if s := o.Size(); s.Height < 44 || s.Width < 44 {
+			t.Errorf("pop-up %s is %v", name, s)
+		}
+	}
+	test.Tap(r.verifyEye)
+	equal(t, "the eye shows the password", r.verify.Password, false)
+	test.Tap(r.verifyEye)
+	equal(t, "and hides it", r.verify.Password, true)
+	r.onCancel()
+
 	// The sign-out question's buttons are a thumb's size too.
 	m.nav.popTo(m.home.page)
 	test.Tap(m.home.signOut)
