@@ -646,3 +646,44 @@ func TestRelayGivesUpOnAMailServerThatStaysDown(t *testing.T) {
 		t.Fatalf("pat completes with the resent code: %s %v", s, err)
 	}
 }
+
+// TestRelaySaysAliveWhileSending: a relay busy with a slow mail server (the
+// message held at the mail server's door) still says it is alive, so that
+// Settings does not call a relay that is sending a bulk reset down.
+func TestRelaySaysAliveWhileSending(t *testing.T) {
+	f := newRelayFixture(t)
+	users := f.addUsers(t, "pat@acme.test")
+	gm := &gateMailer{m: f.mailer(t, f.srv.Password)}
+	arrived, release := gm.arm()
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(release) }) }
+	defer letGo()
+	f.startRelayTuned(t, gm, relay.Relay{Poll: 200 * time.Millisecond})
+	relayReset(t, f.o.Helpdesk, users, app.DefaultResetOptions())
+	select {
+	case <-arrived:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the relay took no message in 60 s")
+	}
+	var began time.Time
+	if err := f.super.QueryRow(`SELECT now()`).Scan(&began); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var alive bool
+		if err := f.super.QueryRow(`SELECT coalesce(max(seen_at) > $1, false) FROM resetdesk.relay_heartbeats`, began).Scan(&alive); err != nil {
+			t.Fatal(err)
+		}
+		if alive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the relay said nothing for 30 s while it was sending (its poll is 200 ms)")
+		}
+	}
+	letGo()
+	f.waitSettled(t)
+	if got := messagesTo(f.srv.Messages())["pat@acme.test"]; len(got) != 1 {
+		t.Fatalf("%d messages for pat, want 1", len(got))
+	}
+}

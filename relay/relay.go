@@ -25,6 +25,7 @@ package relay
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"resetdesk/app"
@@ -61,15 +62,34 @@ type Relay struct {
 }
 
 // Run sends what is queued, then waits for a wake-up, the next poll or the
-// next retry it scheduled, and says it is alive every time it looks. A
-// database or mail server that is down is waited for: the database is
-// tried again after 1 s, doubling up to Poll. It returns nil when ctx ends;
-// a message being sent then is finished and recorded first.
+// next retry it scheduled. It says it is alive every time it looks and
+// every Poll besides, sending or not: a bulk reset of 300 messages, or a
+// mail server that takes its time, must not make the relay look down in
+// Settings. A database or mail server that is down is waited for: the
+// database is tried again after 1 s, doubling up to Poll. It returns nil
+// when ctx ends; a message being sent then is finished and recorded first.
 func (r *Relay) Run(ctx context.Context) error {
 	poll := r.Poll
 	if poll <= 0 {
 		poll = 10 * time.Second
 	}
+	var beats sync.WaitGroup
+	defer beats.Wait()
+	beatCtx, stopBeats := context.WithCancel(ctx)
+	defer stopBeats()
+	beats.Go(func() {
+		t := time.NewTicker(poll)
+		defer t.Stop()
+		for {
+			select {
+			case <-beatCtx.Done():
+				return
+			case <-t.C:
+				// Errors show in the loop below, which probes the database.
+				_ = r.Queue.RelayHeartbeat(beatCtx, r.Instance)
+			}
+		}
+	})
 	wait := time.NewTimer(poll)
 	defer wait.Stop()
 	down := time.Duration(0) // how long to wait before trying a database that is down
