@@ -39,7 +39,8 @@ type mobileOutcomePage struct {
 	shareCopy    *widget.Button
 	shareQR      *widget.Button
 	shareNote    *widget.Label
-	qr           *canvas.Image // the QR code page's image, while it shows
+	qr           *canvas.Image   // the QR code page's image, while it shows
+	follow       *queuedFollower // a message queued for the office mail relay, until it is sent
 }
 
 func newMobileOutcomePage(m *Mobile, opts app.ResetOptions, res app.ResetResult, recordErr error) *mobileOutcomePage {
@@ -56,6 +57,7 @@ func newMobileOutcomePage(m *Mobile, opts app.ResetOptions, res app.ResetResult,
 	outcome, delivery, expiry := outcomeTexts(res, recordErr)
 	o.outcome.SetText(outcome)
 	o.delivery.SetText(delivery)
+	o.follow = followQueued(m.signedIn, res.User.ID, res.Delivery, o.delivery.SetText)
 	o.expiry.SetText(expiry)
 	if expiry == "" {
 		o.expiry.Hide()
@@ -77,6 +79,7 @@ func (o *mobileOutcomePage) onDone() {
 
 // forget drops the password when the page goes away: it lives only here.
 func (o *mobileOutcomePage) forget() {
+	o.follow.stop()
 	o.result.Password = ""
 	o.secret.SetText("")
 	o.qr = nil

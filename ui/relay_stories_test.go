@@ -539,3 +539,63 @@ func TestRelayLineRereads(t *testing.T) {
 	}
 	line.stop()
 }
+
+// With the relay running, an outcome that said queued says sent once the
+// relay has sent it, on the desktop's dialog and the phone's outcome page.
+func TestOutcomeFollowsTheRelay(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	f.c.org.MailRelay = true
+	rl := newTestRelay(t, f.o)
+	rl.start(f.backend.currentMailer())
+
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	equal(t, "queued first", r.delivery.Text, "One-time password to alice@acme.example: "+queuedSentence+".")
+
+	phone, _ := barePhone(t, f, f.o.Helpdesk)
+	p := newMobileUserPage(phone, f.users["bob@acme.example"])
+	phone.nav.push(p.page)
+	test.Tap(p.reset)
+	o := confirmOnPhone(t, phone, phone.lastReset, f.o.Password)
+	equal(t, "phone: queued first", o.delivery.Text, "One-time password to bob@acme.example: "+queuedSentence+".")
+
+	rl.waitSent()
+	equal(t, "dialog follows", r.follow.check(), true)
+	equal(t, "dialog: sent", r.delivery.Text, "One-time password to alice@acme.example: sent.")
+	equal(t, "phone follows", o.follow.check(), true)
+	equal(t, "phone: sent", o.delivery.Text, "One-time password to bob@acme.example: sent.")
+
+	// Closed, nothing is shown any more.
+	r.onClose()
+	r.delivery.SetText("closed")
+	r.follow.check()
+	equal(t, "after close", r.delivery.Text, "closed")
+}
+
+// The follower asks by itself, without a test calling check, while its
+// session polls.
+func TestQueuedFollowerAsksByItself(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	f.c.org.MailRelay = true
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	r.follow.stop()
+	opts := testOptions()
+	opts.poll = time.Millisecond
+	s := newSignedIn(f.app, Session{Directory: f.o.Owner}, f.c.actor, f.c.org, opts)
+	defer s.cancel()
+	shown := make(chan string, 1)
+	followQueued(s, r.result.User.ID, r.result.Delivery, func(sentence string) { shown <- sentence })
+	rl := newTestRelay(t, f.o)
+	rl.start(f.backend.currentMailer())
+	select {
+	case got := <-shown:
+		equal(t, "shown", got, "One-time password to alice@acme.example: sent.")
+	case <-time.After(60 * time.Second):
+		t.Fatal("the follower showed nothing within 60 s of the relay starting")
+	}
+}

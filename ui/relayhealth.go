@@ -173,3 +173,65 @@ func loadRelayStatus(s *signedIn) (app.RelayStatus, error) {
 	}
 	return q.RelayStatus(s.ctx)
 }
+
+// queuedFollower turns an outcome's "queued for the office mail relay, not
+// sent yet" into what became of the message once the relay has sent it or
+// given up, usually a second later. It asks after 1, 2, 4, 8 and 16 s
+// (every session whose options poll; tests call check themselves); past
+// that, Mail and the user's profile tell the rest.
+type queuedFollower struct {
+	s       *signedIn
+	userID  int64
+	d       app.Delivery
+	show    func(sentence string) // on the Fyne goroutine
+	stopped atomic.Bool
+}
+
+// followQueued follows d, the message a reset of userID queued, and hands
+// show its sentence once settled. Anything but a queued message is not
+// followed.
+func followQueued(s *signedIn, userID int64, d app.Delivery, show func(string)) *queuedFollower {
+	f := &queuedFollower{s: s, userID: userID, d: d, show: show}
+	if d.Status == app.DeliveryQueued && d.ID != 0 && s.opts.poll > 0 {
+		f.after(time.Second)
+	}
+	return f
+}
+
+func (f *queuedFollower) after(wait time.Duration) {
+	time.AfterFunc(wait, func() {
+		if f.stopped.Load() || f.s.ctx.Err() != nil {
+			return
+		}
+		if !f.check() && wait < 16*time.Second {
+			f.after(2 * wait)
+		}
+	})
+}
+
+// check reads the message's state once, off the Fyne goroutine, and shows
+// it if the relay has settled it; it reports whether it had.
+func (f *queuedFollower) check() bool {
+	ds, err := f.s.sess.Directory.Deliveries(f.s.ctx, app.DeliveryFilter{UserID: f.userID, Limit: 20})
+	if err != nil {
+		return false // the next try, or Mail, will tell
+	}
+	for _, d := range ds {
+		if d.ID == f.d.ID && d.Status != app.DeliveryQueued {
+			fyne.Do(func() {
+				if !f.stopped.Load() {
+					f.show(deliverySentence(d))
+				}
+			})
+			return true
+		}
+	}
+	return false
+}
+
+// stop ends the following: the outcome went away.
+func (f *queuedFollower) stop() {
+	if f != nil {
+		f.stopped.Store(true)
+	}
+}

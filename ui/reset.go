@@ -37,6 +37,7 @@ type resetDialog struct {
 	scroll  *container.Scroll
 	buttons *fyne.Container
 	result  app.ResetResult
+	follow  *queuedFollower // a message queued for the office mail relay, until it is sent
 }
 
 // openResetDialog shows the reset dialog for u.
@@ -116,6 +117,10 @@ func (r *resetDialog) apply(d resetDone) {
 	outcome, delivery, expiry := outcomeTexts(r.result, d.err)
 	r.outcome.SetText(outcome)
 	r.delivery.SetText(delivery)
+	r.follow = followQueued(r.c.signedIn, r.result.User.ID, r.result.Delivery, func(sentence string) {
+		r.delivery.SetText(sentence)
+		r.relayout()
+	})
 	r.expiry.SetText(expiry)
 	if expiry == "" {
 		r.expiry.Hide()
@@ -179,6 +184,7 @@ func (r *resetDialog) onCopy() {
 
 func (r *resetDialog) onClose() {
 	r.forget()
+	r.follow.stop()
 	if r.handOverForm != nil {
 		r.handOverForm.handOver.temp = ""
 	}
