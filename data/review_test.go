@@ -1,0 +1,82 @@
+package data_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/pgtest"
+)
+
+// heldTx is a transaction of url's login left open on purpose, with the
+// login's idle-in-transaction timeout switched off first: a session
+// default (ALTER ROLE ... SET) binds nobody, any login may SET it.
+func heldTx(t *testing.T, url string) *sql.Tx {
+	t.Helper()
+	db := asRole(t, url)
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`SET idle_in_transaction_session_timeout = 0`); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	return tx
+}
+
+// TestHeldCodeDoesNotStallTheRelay: a self-service login (its password is
+// on every office PC and phone) types a wrong code for pat in a
+// transaction it never ends. Pat's code row stays locked; the relay sends
+// the other users' codes meanwhile instead of waiting on pat's, and sends
+// pat's once the lock is gone.
+func TestHeldCodeDoesNotStallTheRelay(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	pat := addUser(t, o, "pat@acme.test", "confirmed")
+	kim := addUser(t, o, "kim@acme.test", "confirmed")
+	relay, _ := relayLogin(t, o, "relay")
+	if _, err := o.Helpdesk.ApplyReset(ctx, otpBatch(pat)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Helpdesk.ApplyReset(ctx, otpBatch(kim)); err != nil {
+		t.Fatal(err)
+	}
+
+	kiosk := heldTx(t, o.EndUserURL)
+	var s string
+	if err := kiosk.QueryRow(`SELECT resetdesk.complete_reset('pat@acme.test', repeat('0', 64), $1)`, testHash).Scan(&s); err != nil || s != "invalid" {
+		t.Fatalf("the kiosk's wrong code for pat: %s %v", s, err)
+	}
+
+	sent := map[string]string{}
+	send := func(m data.RelayMessage) data.RelayOutcome {
+		sent[m.Notice.To] = m.Notice.Secret
+		return data.RelayOutcome{Status: app.DeliverySent}
+	}
+	for i := 0; i < 3 && sent["kim@acme.test"] == ""; i++ {
+		if _, err := relay.RelayOne(ctx, send); err != nil {
+			t.Fatalf("relay round %d, with pat's code held: %v", i+1, err)
+		}
+	}
+	if sent["kim@acme.test"] == "" || sent["pat@acme.test"] != "" {
+		t.Fatalf("with pat's code held the relay sent %v: want kim's code only", sent)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "kim@acme.test", app.HashCode(sent["kim@acme.test"]), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("kim completes with the relay's code: %s %v", s, err)
+	}
+
+	if err := kiosk.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if more, err := relay.RelayOne(ctx, send); err != nil || !more || sent["pat@acme.test"] == "" {
+		t.Fatalf("pat's code once the kiosk let go: %v %v %v", more, err, sent)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "pat@acme.test", app.HashCode(sent["pat@acme.test"]), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("pat completes with the relay's code: %s %v", s, err)
+	}
+}
