@@ -260,13 +260,18 @@ func TestHostedSetupByANonOwner(t *testing.T) {
 	if err := owner.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: prefix + "_kiosk", Password: pw}); err != nil {
 		t.Fatal(err)
 	}
-	kiosk, err := data.Open(ctx, pgtest.RoleURL(t, super, prefix+"_kiosk", pw))
-	if err != nil {
-		t.Fatalf("a self-service login the owner made after the advice: %v", err)
-	}
-	defer kiosk.Close()
-	if _, err := kiosk.PasswordRules(ctx, "anyone@tenant.test"); err != nil {
+	if err := a.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: prefix + "_kiosk2", Password: pw}); err != nil {
 		t.Fatal(err)
+	}
+	for _, k := range []string{"_kiosk", "_kiosk2"} { // the owner's, the DBA's
+		kiosk, err := data.Open(ctx, pgtest.RoleURL(t, super, prefix+k, pw))
+		if err != nil {
+			t.Fatalf("a self-service login made after the advice: %v", err)
+		}
+		defer kiosk.Close()
+		if _, err := kiosk.PasswordRules(ctx, "anyone@tenant.test"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	exec("CREATE ROLE " + prefix + "_outsider LOGIN PASSWORD " + pq.QuoteLiteral(pw))
 	outsider, err := sql.Open("postgres", pgtest.RoleURL(t, super, prefix+"_outsider", pw))
