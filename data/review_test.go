@@ -80,3 +80,38 @@ func TestHeldCodeDoesNotStallTheRelay(t *testing.T) {
 		t.Fatalf("pat completes with the relay's code: %s %v", s, err)
 	}
 }
+
+// TestRolledBackGuessesCount: a self-service login that rolls back each
+// wrong code (BEGIN; complete_reset; ROLLBACK, as psql runs it) left no
+// trace, so neither its 10 per login nor the 500 over all limited it. Every
+// call now spends from a budget that no rollback refunds: about 500 calls
+// in 15 minutes over all self-service logins, the same bound as the "500
+// in all" limit; past it even the right code answers limited.
+func TestRolledBackGuessesCount(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID)); err != nil { // code ABCDE-FGHJK
+		t.Fatal(err)
+	}
+	rogue := asRole(t, o.EndUserURL)
+	answers := map[string]int{}
+	for _, guess := range pgtest.NearMisses("ABCDE-FGHJK", 600, true) {
+		tx, err := rogue.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s string
+		if err := tx.QueryRow(`SELECT resetdesk.complete_reset('vic@acme.test', $1, $2)`, app.HashCode(guess), testHash).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		tx.Rollback()
+		answers[s]++
+	}
+	if answers["invalid"] > 501 || answers["limited"] == 0 {
+		t.Fatalf("600 wrong codes, each rolled back: %v; want at most 501 tried, the rest limited", answers)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionLimited {
+		t.Fatalf("the right code after the budget was spent: %s %v, want limited", s, err)
+	}
+}
