@@ -130,16 +130,22 @@ func (s *signInScreen) offer(p Profile, hint string) {
 	for _, saved := range loadProfiles(s.fyneApp.Preferences()) {
 		if saved.Host == p.Host && saved.Port == p.Port && saved.Database == p.Database && saved.Role == p.Role {
 			s.profiles.SetSelected(saved.Name)
-			s.status.Importance = widget.MediumImportance
-			s.status.SetText(hint)
+			s.showHint(hint)
 			return
 		}
 	}
 	s.profiles.SetSelected(newProfileChoice)
 	s.fill(p)
+	s.showHint(hint)
+}
+
+// showHint puts hint under the form. It may wrap to several lines: the
+// column grows with it, so that the end user's buttons below stay within
+// the page's scrolling.
+func (s *signInScreen) showHint(hint string) {
 	s.status.Importance = widget.MediumImportance
 	s.status.SetText(hint)
-	s.box.Refresh() // the hint may wrap: the form below must move down
+	s.relayout()
 }
 
 // fill puts p in the form, with the password field empty.

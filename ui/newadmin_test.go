@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+)
+
+// Stories for what trying the app as a brand-new office admin found on
+// the demo with the office mail relay (notes/newadmin/findings.md); each
+// names its item.
+
+// C: signing out of the demo shows its long hint (the password, where the
+// mail lands, "choose I have a one-time password below"); the end user's
+// buttons under it can still be reached in the first window's size.
+func TestSignInAfterDemoReachesTheEndUserButtons(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(1100, 720))
+	u := mustURL(t, f.o.OwnerURL)
+	port, _ := strconv.Atoi(u.Port())
+	f.c.sess.Again = Profile{Name: "Demo: Acme Test", Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"),
+		Role: u.User.Username(), Temporary: true}
+	f.c.sess.AgainHint = "The demo's console roles (demo_owner and the other admins) all have the password northwind-demo. " +
+		"To finish a one-time reset as the user would, choose \"I have a one-time password\" below and type the code " +
+		"from the newest mail in /home/someone/.cache/resetdesk/demo-mail."
+	f.c.onSignOut()
+	f.c.confirmSignOut.Confirm()
+	s := f.d.signIn
+	s.view.(*container.Scroll).ScrollToBottom()
+	winH := f.d.win.Canvas().Size().Height
+	for _, b := range []fyne.CanvasObject{s.endUserCode, s.endUserTemporary} {
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		if !b.Visible() || pos.Y+b.Size().Height > winH+0.5 || b.Size().Height < 1 {
+			t.Errorf("end user's button at y %v, %v tall: below the window (%v tall) after scrolling to the bottom", pos.Y, b.Size().Height, winH)
+		}
+	}
+	test.Tap(s.endUserCode)
+	if f.d.endUser == nil {
+		t.Fatal(`"I have a one-time password" opened nothing`)
+	}
+}
