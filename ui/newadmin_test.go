@@ -43,3 +43,32 @@ func TestSignInAfterDemoReachesTheEndUserButtons(t *testing.T) {
 		t.Fatal(`"I have a one-time password" opened nothing`)
 	}
 }
+
+// E: a mistyped password at sign-in after the demo shows the refusal in
+// place of the demo's hint; once the admin types again, the hint (with the
+// demo's password) is back, and a right password signs in.
+func TestSignInHintComesBackAfterARefusal(t *testing.T) {
+	f := newFixture(t)
+	u := mustURL(t, f.o.OwnerURL)
+	port, _ := strconv.Atoi(u.Port())
+	const hint = "The demo's console roles all have the password northwind-demo."
+	f.c.sess.Again = Profile{Name: "Demo: Acme Test", Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"),
+		Role: u.User.Username(), Temporary: true}
+	f.c.sess.AgainHint = hint
+	f.c.onSignOut()
+	f.c.confirmSignOut.Confirm()
+	s := f.d.signIn
+	equal(t, "hint after sign-out", s.status.Text, hint)
+	test.Type(s.password, "not-the-password")
+	test.Tap(s.signIn)
+	if s.status.Text == hint || !strings.Contains(s.status.Text, "refused the password") {
+		t.Fatalf("a wrong password says %q", s.status.Text)
+	}
+	s.password.SetText("")
+	equal(t, "hint back once the admin types again", s.status.Text, hint)
+	test.Type(s.password, f.o.Password)
+	test.Tap(s.signIn)
+	if f.d.console == nil {
+		t.Fatalf("not signed in: %s", s.status.Text)
+	}
+}

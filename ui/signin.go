@@ -46,6 +46,7 @@ type signInScreen struct {
 	busy      *fyne.Container
 	buttonRow *fyne.Container // Sign in; a phone makes it a full-width, finger-tall bar
 	once      Profile         // the temporary profile offered, not to be saved
+	hint      string          // what the session left said (the demo's password), shown again after a refusal
 
 	// The end user's way in: a user with a one-time or temporary password
 	// sets their own password (selfservice.go). onEndUser is set by the shell.
@@ -120,6 +121,10 @@ func (s *signInScreen) showEndUser(kind endUserKind) {
 // offer fills the form with how to sign in to a session just left, unless
 // a saved profile already says so, with hint under it.
 func (s *signInScreen) offer(p Profile, hint string) {
+	if s.hint != "" && s.status.Text == s.hint {
+		s.status.SetText("") // the last session's hint is not this one's
+	}
+	s.hint = ""
 	if p.Host == "" {
 		return
 	}
@@ -143,6 +148,7 @@ func (s *signInScreen) offer(p Profile, hint string) {
 // column grows with it, so that the end user's buttons below stay within
 // the page's scrolling.
 func (s *signInScreen) showHint(hint string) {
+	s.hint = hint
 	s.status.Importance = widget.MediumImportance
 	s.status.SetText(hint)
 	s.relayout()
@@ -330,11 +336,17 @@ func (s *signInScreen) apply(p Profile, r signInResult) {
 	}
 }
 
-// clearError takes a refusal away once the form changes; a hint stays.
+// clearError takes a refusal away once the form changes, and brings back
+// the hint it covered: the demo's password is what a mistyped one needs.
 func (s *signInScreen) clearError() {
-	if s.status.Importance == widget.DangerImportance && s.status.Text != "" {
-		s.status.SetText("")
+	if s.status.Importance != widget.DangerImportance || s.status.Text == "" {
+		return
 	}
+	if s.hint != "" {
+		s.showHint(s.hint)
+		return
+	}
+	s.status.SetText("")
 }
 
 // showError shows err's sentence under the form.
