@@ -82,6 +82,9 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", container.NewBorder(nil, r.buttons, nil, nil, r.scroll), c.win)
 	r.fit()
 	r.dlg.Show()
+	// Again, now that it is laid out: a wrapped note (a bouncing address)
+	// counts its lines only once it knows its width.
+	r.fit()
 	r.focus()
 	c.lastReset = r
 	return r

@@ -940,3 +940,18 @@ func TestMobileSwipeBack(t *testing.T) {
 	a.openUser(t, "alice@acme.example")
 	equal(t, "Android: no strip", a.m.nav.edge.Visible(), false)
 }
+
+// 1.8, found re-checking it under Xvfb: with the bounce note's three lines
+// the dialog still holds the admin's password field in view, without
+// scrolling, in a window with room for it.
+func TestResetDialogHoldsItsNote(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(1100, 720))
+	f.o.Exec(t, `UPDATE resetdesk.users SET primary_email_undeliverable = true, secondary_email = 'bob.home@elsewhere.example' WHERE primary_email = 'bob@acme.example'`)
+	r := openResetDialog(f.c, f.user(t, "bob@acme.example"))
+	f.d.win.Canvas().Capture()
+	equal(t, "the note shows", r.skipNote.Visible(), true)
+	if view, content := r.scroll.Size().Height, r.scroll.Content.MinSize().Height; content > view {
+		t.Errorf("the form needs %v pt and the dialog shows %v: the password field is below the edge", content, view)
+	}
+}
