@@ -72,3 +72,25 @@ func TestSignInHintComesBackAfterARefusal(t *testing.T) {
 		t.Fatalf("not signed in: %s", s.status.Text)
 	}
 }
+
+// D: the end user's form says a refused password's reason once, in red,
+// not again in the policy line above it; the policy line speaks to the
+// user ("your name"), and comes back with the next keystroke.
+func TestEndUserRefusalSaysItOnce(t *testing.T) {
+	f := newFixture(t)
+	f.setUpSelfService(t)
+	code := f.resetOneTime(t, "alice@acme.example")
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	const short = "The password is too short: use at least 15 characters."
+	fillEndUser(e, "alice@acme.example", code, "short1", "short1")
+	equal(t, "policy line while typing", e.strength.Text, short)
+	test.Tap(e.submit)
+	equal(t, "refusal", e.status.Text, short)
+	equal(t, "refusal shows", e.status.Visible(), true)
+	equal(t, "policy line gives way to the refusal", e.strength.Visible(), false)
+	test.Type(e.password, "-alice-in-wonderland")
+	equal(t, "policy line back", e.strength.Visible(), true)
+	equal(t, "in the user's words", e.strength.Text, "The password contains your name or email address: choose one that does not.")
+}

@@ -236,7 +236,7 @@ func (f *endUserForm) onLoginChanged() {
 }
 
 // onPasswordChanged shows the policy line as the user types: the same one
-// an admin sees when setting a password.
+// an admin sees when setting a password, in the user's own words.
 func (f *endUserForm) onPasswordChanged() {
 	f.clearError()
 	if f.password.Text == "" {
@@ -244,11 +244,21 @@ func (f *endUserForm) onPasswordChanged() {
 		return
 	}
 	if ho := f.handOver; ho != nil { // the admin's session knows the org's rules and the user's name
-		showStrength(f.strength, f.password.Text, ho.s.org.MinPasswordLength, ho.user)
+		f.showStrength(ho.s.org.MinPasswordLength, ho.user)
 		return
 	}
 	f.loadRules()
-	showStrength(f.strength, f.password.Text, f.rules.MinLength, app.User{PrimaryEmail: strings.TrimSpace(f.login.Text)})
+	f.showStrength(f.rules.MinLength, app.User{PrimaryEmail: strings.TrimSpace(f.login.Text)})
+}
+
+// showStrength shows the policy line for what is typed, to the user
+// themselves: "your name", where an admin reads "the user's name".
+func (f *endUserForm) showStrength(minLen int, u app.User) {
+	showStrength(f.strength, f.password.Text, minLen, u)
+	if own := strings.Replace(f.strength.Text, "the user's name or email address", "your name or email address", 1); own != f.strength.Text {
+		f.strength.SetText(own)
+	}
+	f.strength.Show()
 }
 
 // loadRules asks the directory for the password rules once, off the Fyne
@@ -276,7 +286,7 @@ func (f *endUserForm) loadRules() {
 			}
 			f.rules = rules
 			if f.password.Text != "" {
-				showStrength(f.strength, f.password.Text, rules.MinLength, app.User{PrimaryEmail: strings.TrimSpace(f.login.Text)})
+				f.showStrength(rules.MinLength, app.User{PrimaryEmail: strings.TrimSpace(f.login.Text)})
 			}
 		})
 	})
@@ -514,6 +524,9 @@ func (f *endUserForm) clearError() {
 func (f *endUserForm) showError(err error) {
 	f.status.Importance = widget.DangerImportance
 	f.status.SetText(app.ErrorMessage(err))
+	if f.strength.Text == f.status.Text {
+		f.strength.Hide() // the refusal says it: once is enough, until the next keystroke
+	}
 	f.status.Show()
 	f.box.Refresh()
 }

@@ -128,7 +128,7 @@ func TestStoryEndUserOneTimePassword(t *testing.T) {
 	fillEndUser(e, "alice@acme.example", code, "short", "")
 	equal(t, "short", e.strength.Text, "The password is too short: use at least 15 characters.")
 	test.Type(e.password, "-alice-in-wonderland")
-	equal(t, "name", e.strength.Text, "The password contains the user's name or email address: choose one that does not.")
+	equal(t, "name", e.strength.Text, "The password contains your name or email address: choose one that does not.")
 
 	invalid := app.CompletionInvalid.Sentence()
 	cases := []struct {
