@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+
+	"resetdesk/app"
 )
 
 // Stories for what trying the app as a brand-new office admin found on
@@ -93,4 +95,45 @@ func TestEndUserRefusalSaysItOnce(t *testing.T) {
 	test.Type(e.password, "-alice-in-wonderland")
 	equal(t, "policy line back", e.strength.Visible(), true)
 	equal(t, "in the user's words", e.strength.Text, "The password contains your name or email address: choose one that does not.")
+}
+
+// M: the owner saved a self-service set-up in the demo's Settings on a
+// computer without a keychain; after ResetDesk started again its password
+// is gone, but the demo's session brings its own self-service login for
+// the same database: a user can still finish a one-time reset.
+func TestDemoEndUserOutlivesASetUpWithoutItsPassword(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = nil
+	u := mustURL(t, f.o.EndUserURL)
+	port, _ := strconv.Atoi(u.Port())
+	pw, _ := u.User.Password()
+	demo := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	f.d.selfService = demo // what the demo's session carries
+	saved := demo
+	saved.Login, saved.Password = "frontdesk", ""
+	saveSelfServiceSetup(f.app.Preferences(), saved) // an earlier run's, its password gone with that run
+	code := f.resetOneTime(t, "alice@acme.example")
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	const good = "Purple-kettle-drums-at-noon"
+	fillEndUser(e, "alice@acme.example", code, good, good)
+	test.Tap(e.submit)
+	equal(t, "refusal", e.status.Text, "")
+	equal(t, "done", e.doneBox.Visible(), true)
+	if !f.passwordWorks(t, "alice@acme.example", good) {
+		t.Error("the new password does not work")
+	}
+
+	// Another database's set-up is not swapped for the demo's: it says
+	// its password is gone.
+	other := saved
+	other.Database = "elsewhere"
+	saveSelfServiceSetup(f.app.Preferences(), other)
+	test.Tap(e.doneBack)
+	test.Tap(f.d.signIn.endUserCode)
+	e = f.d.endUser
+	fillEndUser(e, "alice@acme.example", "AAAAA-BBBBB", good+"!", good+"!")
+	test.Tap(e.submit)
+	equal(t, "another database", e.status.Text, app.ErrorMessage(errPasswordForgotten))
 }

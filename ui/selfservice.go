@@ -305,9 +305,17 @@ func (f *endUserForm) connection() (SelfServiceConn, error) {
 		return nil, app.Errorf(app.EINVALID, "Self-service is not set up on this computer.")
 	}
 	if s.Password == "" {
-		if s.Password = selfServicePassword(f.backend.Keychain(), s); s.Password == "" {
-			return nil, errPasswordForgotten
-		}
+		s.Password = selfServicePassword(f.backend.Keychain(), s)
+	}
+	if s.Password == "" && f.fallback.Password != "" && s.Database == f.fallback.Database &&
+		sameServer(s.Host, s.Port, f.fallback.Host, f.fallback.Port) {
+		// The demo: a set-up saved in an earlier run lost its password
+		// (no keychain), but this session brought a login of its own
+		// for the same database.
+		s = f.fallback
+	}
+	if s.Password == "" {
+		return nil, errPasswordForgotten
 	}
 	c, err := f.backend.OpenSelfService(context.Background(), s)
 	if err != nil {
