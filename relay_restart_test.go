@@ -184,8 +184,8 @@ func TestRelaySurvivesPostgresRestart(t *testing.T) {
 	}
 	pgCtl(t, dir, "-l", filepath.Join(dir, "server.log"), "start")
 	sent("inflight@acme.test")
-	if !strings.Contains(logs.String(), "the database answers again") {
-		t.Errorf("the relay did not say the database answers again:\n%s", logs.String())
+	if !strings.Contains(logs.String(), "the outbox can be read again") {
+		t.Errorf("the relay did not say the outbox can be read again:\n%s", logs.String())
 	}
 
 	got := messagesTo(srv.Messages())

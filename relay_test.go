@@ -687,3 +687,52 @@ func TestRelaySaysAliveWhileSending(t *testing.T) {
 		t.Fatalf("%d messages for pat, want 1", len(got))
 	}
 }
+
+// TestRelayWaitsForItsLoginToBeMended: a relay whose login stops being a
+// registered relay while it runs says so in the database's words, not that
+// the database is down, keeps trying, and sends what waited once the
+// login is registered again.
+func TestRelayWaitsForItsLoginToBeMended(t *testing.T) {
+	f := newRelayFixture(t)
+	users := f.addUsers(t, "pat@acme.test")
+	role := f.o.Prefix + "_relay"
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runRelayWith(ctx, f.relayURL, f.mailer(t, f.srv.Password), log.New(&logs, "", 0), relay.Relay{Poll: 200 * time.Millisecond})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("the relay ended with %v", err)
+		}
+		if t.Failed() {
+			t.Logf("the relay's log:\n%s", logs.String())
+		}
+	}()
+	waitLog := func(want string) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); !strings.Contains(logs.String(), want); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 60 s the relay has not logged %q", want)
+			}
+		}
+	}
+	waitLog("sending the outbox")
+	f.o.Exec(t, `DELETE FROM resetdesk.relay_logins WHERE db_role = $1`, role)
+	relayReset(t, f.o.Helpdesk, users, app.DefaultResetOptions())
+	waitLog("the outbox cannot be read, trying again: The role " + role + " is not a mail relay of this database")
+	if strings.Contains(logs.String(), "not answering") {
+		t.Errorf("the relay called a refusal the database not answering")
+	}
+	if status, attempts, _ := f.delivery(t, "pat@acme.test"); status != "pending" || attempts != 0 {
+		t.Fatalf("the message while the relay may not take it: %s after %d attempts", status, attempts)
+	}
+	f.o.Exec(t, `INSERT INTO resetdesk.relay_logins (db_role) VALUES ($1)`, role)
+	f.waitSettled(t)
+	waitLog("the outbox can be read again")
+	if got := messagesTo(f.srv.Messages())["pat@acme.test"]; len(got) != 1 {
+		t.Fatalf("%d messages for pat, want 1", len(got))
+	}
+}

@@ -96,7 +96,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	for {
 		err := r.Queue.RelayHeartbeat(ctx, r.Instance)
 		if err == nil && down > 0 {
-			r.logf("the database answers again")
+			r.logf("the outbox can be read again")
 			down = 0
 		}
 		if err == nil {
@@ -109,7 +109,13 @@ func (r *Relay) Run(ctx context.Context) error {
 		next := poll
 		switch {
 		case err != nil && down == 0:
-			r.logf("the database is not answering, trying again: %s", app.ErrorMessage(err))
+			// Unreachable, or refused: a login no longer registered as a
+			// relay, say, which its owner can mend while this one waits.
+			what := "the outbox cannot be read"
+			if app.ErrorCode(err) == app.EUNAVAILABLE {
+				what = "the database is not answering"
+			}
+			r.logf("%s, trying again: %s", what, app.ErrorMessage(err))
 			down = min(time.Second, poll)
 			next = down
 		case err != nil:
