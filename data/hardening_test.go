@@ -414,9 +414,11 @@ func TestPassdbServesOnlyWhomItShould(t *testing.T) {
 	wantSQLState(t, err, "42501")
 }
 
-// TestNoLoginStallsAReset (S4): a login that holds a lock on a user's code
-// (an open transaction around complete_reset) delays the admin's reset of
-// that user by seconds, not forever, and the admin reads why.
+// TestNoLoginStallsAReset (S4): a self-service login that holds a
+// transaction open around complete_reset holds nothing a reset needs
+// (0025): the admin's reset of that user goes through at once. Another
+// admin's reset of the user left open delays it by seconds, not forever,
+// and the admin reads why.
 func TestNoLoginStallsAReset(t *testing.T) {
 	o := pgtest.NewOrg(t)
 	ctx := context.Background()
@@ -434,11 +436,25 @@ func TestNoLoginStallsAReset(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, err = o.Admin.ApplyReset(ctx, otpBatch(id))
-	if app.ErrorCode(err) != app.EUNAVAILABLE || !strings.Contains(app.ErrorMessage(err), "Another session is holding") {
-		t.Fatalf("the admin's reset while a login holds the code: %v (%s)", err, app.ErrorMessage(err))
+	if _, err := o.Admin.ApplyReset(ctx, otpBatch(id)); err != nil {
+		t.Fatalf("the admin's reset while a self-service login holds a transaction: %v", err)
 	}
 	holder.Rollback()
+
+	other, err := asRole(t, o.OwnerURL).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.ExecContext(ctx, `SELECT 1 FROM resetdesk.reset_passwords(ARRAY[$1::bigint], 'one_time_password',
+	        ARRAY[NULL::text], ARRAY[repeat('0', 64)], false, false, false, false)`, id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = o.Admin.ApplyReset(ctx, otpBatch(id))
+	if app.ErrorCode(err) != app.EUNAVAILABLE || !strings.Contains(app.ErrorMessage(err), "Another session is holding") {
+		t.Fatalf("the admin's reset while the owner's holds the user: %v (%s)", err, app.ErrorMessage(err))
+	}
+	other.Rollback()
 	if _, err := o.Admin.ApplyReset(context.Background(), otpBatch(id)); err != nil {
 		t.Fatalf("after the holder let go: %v", err)
 	}

@@ -219,7 +219,9 @@ func TestSelfServiceAnswersRevealNothing(t *testing.T) {
 		t.Fatalf("the 21st failure for one login: %s", s)
 	}
 
-	// Another session holds alex's code: the answer is busy, at once.
+	// Another session holds alex's code row: a wrong code does not need it
+	// (0025) and answers invalid at once. Another self-service attempt at
+	// the code, left open, holds its turn: the answer is busy, at once.
 	tx, err := rawDB(t, o.SuperURL).BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +229,15 @@ func TestSelfServiceAnswersRevealNothing(t *testing.T) {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM resetdesk.one_time_passwords WHERE user_id = $1 AND used_at IS NULL AND voided_at IS NULL FOR UPDATE`, u.ID); err != nil {
 		t.Fatal(err)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "alex@acme.test", wrong, testHash); err != nil || s != app.CompletionInvalid {
+		t.Fatalf("a wrong code while the code's row is held: %s %v", s, err)
+	}
+	tx.Rollback()
+	other := heldTx(t, o.EndUserURL)
+	var first string
+	if err := other.QueryRow(`SELECT resetdesk.complete_reset('alex@acme.test', $1, $2)`, wrong, testHash).Scan(&first); err != nil || first != "invalid" {
+		t.Fatalf("the attempt left open: %s %v", first, err)
 	}
 	start := time.Now()
 	s, err := o.EndUser.CompleteReset(ctx, "alex@acme.test", wrong, testHash)
