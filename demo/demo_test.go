@@ -38,7 +38,9 @@ func TestDemoResetThroughRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	begin := time.Now()
 	st, err := Start(ctx, dir)
+	started := time.Since(begin)
 	if err != nil {
 		t.Fatalf("start the demo: %v", err)
 	}
@@ -88,7 +90,9 @@ func TestDemoResetThroughRelay(t *testing.T) {
 	}
 
 	// The relay mails it to the demo's folder and records it sent.
+	queued := time.Now()
 	code := waitForCode(t, st.MailDir, target.PrimaryEmail)
+	mailed := time.Since(queued)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ds, err := owner.Deliveries(ctx, app.DeliveryFilter{UserID: target.ID, Limit: 1})
@@ -96,6 +100,8 @@ func TestDemoResetThroughRelay(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(ds) == 1 && ds[0].Status == app.DeliverySent {
+			t.Logf("demo start (cluster, seed, sink, relay) %v; reset's commit to the .eml in the demo's folder %v, to recorded sent %v",
+				started.Round(time.Millisecond), mailed.Round(time.Millisecond), time.Since(queued).Round(time.Millisecond))
 			break
 		}
 		if time.Now().After(deadline) {
