@@ -165,3 +165,34 @@ func TestHeldCodeDoesNotBlockResets(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnsCannotBeTaken: attempts at one code take turns by an advisory
+// lock (0025). Advisory locks are open to every login, so their keys must
+// not be guessable: an admin who takes, for the whole of its session, every
+// key an attempt at vic's code could plausibly use does not make vic's
+// completion answer busy.
+func TestTurnsCannotBeTaken(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var otp int64
+	if err := superDB(t, o).QueryRow(`SELECT max(id) FROM resetdesk.one_time_passwords`).Scan(&otp); err != nil {
+		t.Fatal(err)
+	}
+	admin := asRole(t, o.AdminURL)
+	admin.SetMaxOpenConns(1)
+	var n int
+	if err := admin.QueryRow(`SELECT count(*) FROM (SELECT pg_advisory_lock(k, i::integer)
+	        FROM unnest(ARRAY[1380205361, 1380205362]) k, generate_series($1::bigint - 5, $1::bigint + 5) i) x`, otp).Scan(&n); err != nil || n != 22 {
+		t.Fatalf("the admin takes the keys: %d %v", n, err)
+	}
+	if _, err := admin.Exec(`SELECT pg_advisory_lock($1::bigint)`, otp); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("vic's right code while an admin holds the plausible turns: %s %v", s, err)
+	}
+}
