@@ -113,6 +113,7 @@ func TestDemoEndUserOutlivesASetUpWithoutItsPassword(t *testing.T) {
 	saved.Login, saved.Password = "frontdesk", ""
 	saveSelfServiceSetup(f.app.Preferences(), saved) // an earlier run's, its password gone with that run
 	code := f.resetOneTime(t, "alice@acme.example")
+	bobsCode := f.resetOneTime(t, "bob@acme.example")
 	f.d.signOut()
 	test.Tap(f.d.signIn.endUserCode)
 	e := f.d.endUser
@@ -125,15 +126,34 @@ func TestDemoEndUserOutlivesASetUpWithoutItsPassword(t *testing.T) {
 		t.Error("the new password does not work")
 	}
 
-	// Another database's set-up is not swapped for the demo's: it says
-	// its password is gone.
-	other := saved
-	other.Database = "elsewhere"
+	// A set-up saved in an earlier demo, whose server had another port:
+	// this demo's users finish with this demo's own login.
+	other := demo
+	other.Port, other.Login, other.Password = 1, "frontdesk", ""
 	saveSelfServiceSetup(f.app.Preferences(), other)
 	test.Tap(e.doneBack)
 	test.Tap(f.d.signIn.endUserCode)
 	e = f.d.endUser
-	fillEndUser(e, "alice@acme.example", "AAAAA-BBBBB", good+"!", good+"!")
+	fillEndUser(e, "bob@acme.example", bobsCode, good, good)
 	test.Tap(e.submit)
-	equal(t, "another database", e.status.Text, app.ErrorMessage(errPasswordForgotten))
+	equal(t, "an earlier demo's set-up: refusal", e.status.Text, "")
+	if !f.passwordWorks(t, "bob@acme.example", good) {
+		t.Error("bob's new password does not work")
+	}
+}
+
+// Outside the demo a set-up whose password is gone still says so.
+func TestEndUserSetUpWithoutItsPassword(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = nil
+	u := mustURL(t, f.o.EndUserURL)
+	port, _ := strconv.Atoi(u.Port())
+	saveSelfServiceSetup(f.app.Preferences(), app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: "frontdesk"})
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	const good = "Purple-kettle-drums-at-noon"
+	fillEndUser(e, "alice@acme.example", "AAAAA-BBBBB", good, good)
+	test.Tap(e.submit)
+	equal(t, "password gone", e.status.Text, app.ErrorMessage(errPasswordForgotten))
 }

@@ -196,7 +196,9 @@ func (f *endUserForm) setKind(kind endUserKind, secretItem *widget.FormItem, for
 // else the fallback, with it.
 func (f *endUserForm) setUp() (app.SelfServiceSetup, bool) {
 	s := loadSelfServiceSetup(f.prefs)
-	if s.Host == "" || s.Login == "" {
+	if s.Host == "" || s.Login == "" || (f.fallback.Host != "" && !sameDatabase(s, f.fallback)) {
+		// None saved; or the demo, whose codes are for its own database
+		// (at a new port each run), not for one a set-up was saved for.
 		s = f.fallback
 	}
 	return s, s.Host != "" && s.Login != ""
@@ -307,8 +309,7 @@ func (f *endUserForm) connection() (SelfServiceConn, error) {
 	if s.Password == "" {
 		s.Password = selfServicePassword(f.backend.Keychain(), s)
 	}
-	if s.Password == "" && f.fallback.Password != "" && s.Database == f.fallback.Database &&
-		sameServer(s.Host, s.Port, f.fallback.Host, f.fallback.Port) {
+	if s.Password == "" && f.fallback.Password != "" && sameDatabase(s, f.fallback) {
 		// The demo: a set-up saved in an earlier run lost its password
 		// (no keychain), but this session brought a login of its own
 		// for the same database.
@@ -323,6 +324,11 @@ func (f *endUserForm) connection() (SelfServiceConn, error) {
 	}
 	f.conn = c
 	return c, nil
+}
+
+// sameDatabase reports whether set-ups a and b reach the same database.
+func sameDatabase(a, b app.SelfServiceSetup) bool {
+	return a.Database == b.Database && sameServer(a.Host, a.Port, b.Host, b.Port)
 }
 
 // errPasswordForgotten: the set-up is saved, but not the self-service
