@@ -3,6 +3,8 @@ package data_test
 import (
 	"context"
 	"database/sql"
+	"regexp"
+	"strings"
 	"testing"
 
 	"resetdesk/app"
@@ -194,5 +196,77 @@ func TestTurnsCannotBeTaken(t *testing.T) {
 	}
 	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
 		t.Fatalf("vic's right code while an admin holds the plausible turns: %s %v", s, err)
+	}
+}
+
+// TestFunctionGrantsFollowTheDesign reads every ResetDesk function's
+// EXECUTE grants and settings from the catalog, so that a function added
+// or replaced later keeps the rules of DESIGN section 3: PUBLIC runs only
+// the two address and name checks; the end user's group runs exactly the
+// end user's functions and the relay's group exactly the relay's, and
+// neither shares one with the consoles; every SECURITY DEFINER function
+// fixes its search_path (pg_catalog first, pg_temp last); and every one
+// that a console or the owner calls and that writes waits on a lock for
+// a few seconds at most.
+func TestFunctionGrantsFollowTheDesign(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	rows, err := superDB(t, o).Query(`
+		SELECT p.proname, p.prosecdef, p.provolatile::text, coalesce(array_to_string(p.proconfig, '|'), ''),
+		       coalesce((SELECT string_agg(CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE x.grantee::regrole::text END, ',' ORDER BY 1)
+		                   FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x
+		                  WHERE x.privilege_type = 'EXECUTE' AND x.grantee <> p.proowner), '')
+		  FROM pg_proc p
+		 WHERE p.pronamespace = 'resetdesk'::regnamespace
+		   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+		 ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	in := func(list, name string) bool {
+		for _, g := range strings.Split(list, ",") {
+			if g == name {
+				return true
+			}
+		}
+		return false
+	}
+	endUser := map[string]bool{"complete_reset": true, "change_password": true, "password_policy": true}
+	relay := map[string]bool{"relay_next": true, "relay_done": true, "relay_heartbeat": true, "relay_set_code": true, "relay_register_key": true}
+	public := map[string]bool{"valid_address": true, "valid_name": true}
+	var seen int
+	for rows.Next() {
+		var name, volatility, config, grantees string
+		var definer bool
+		if err := rows.Scan(&name, &definer, &volatility, &config, &grantees); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if in(grantees, "PUBLIC") != public[name] {
+			t.Errorf("%s: PUBLIC may run it: %v (grants %s)", name, in(grantees, "PUBLIC"), grantees)
+		}
+		if in(grantees, "resetdesk_self_service") != endUser[name] {
+			t.Errorf("%s: the end user's group may run it: %v (grants %s)", name, in(grantees, "resetdesk_self_service"), grantees)
+		}
+		if in(grantees, "resetdesk_relay") != relay[name] {
+			t.Errorf("%s: the relay's group may run it: %v (grants %s)", name, in(grantees, "resetdesk_relay"), grantees)
+		}
+		console := in(grantees, "resetdesk_console") || in(grantees, "resetdesk_owner") || in(grantees, "resetdesk_admin")
+		if console && (endUser[name] || relay[name]) {
+			t.Errorf("%s: a console may run an end user's or relay's function (grants %s)", name, grantees)
+		}
+		if definer && !regexp.MustCompile(`(^|\|)search_path=pg_catalog, ([a-z_]+, )*pg_temp(\||$)`).MatchString(config) {
+			t.Errorf("%s: SECURITY DEFINER without a search_path of pg_catalog first, pg_temp last: %q", name, config)
+		}
+		// with_change_tickets writes no table: it only sets a variable.
+		if definer && console && volatility == "v" && name != "with_change_tickets" && !strings.Contains(config, "lock_timeout=") {
+			t.Errorf("%s: a console's function that may wait on a lock has no lock_timeout: %q", name, config)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen < 50 {
+		t.Fatalf("read only %d functions", seen)
 	}
 }
