@@ -270,3 +270,82 @@ func TestFunctionGrantsFollowTheDesign(t *testing.T) {
 		t.Fatalf("read only %d functions", seen)
 	}
 }
+
+// TestSecretsTablesAreNobodys: the tables of wrong guesses (and whether
+// each was near the code), the advisory locks' secret, the relays' keys and
+// sealed passwords, the attempt trail and the codes' near-miss counts are
+// read by no login but through the functions: not a console of any rank,
+// the end user's login, the relay's, nor a stranger the DBA let connect.
+func TestSecretsTablesAreNobodys(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	_, relayURL := relayLogin(t, o, "relay")
+	for _, who := range []struct{ name, url string }{
+		{"owner", o.OwnerURL}, {"admin", o.AdminURL}, {"helpdesk", o.HelpdeskURL}, {"enduser", o.EndUserURL},
+		{"relay", relayURL}, {"stranger", o.StrangerURL},
+	} {
+		db := asRole(t, who.url)
+		for _, q := range []string{
+			`SELECT otp_id, near FROM resetdesk.code_misses`,
+			`SELECT * FROM resetdesk.ticket_misses`,
+			`SELECT secret FROM resetdesk.advisory_secret`,
+			`SELECT near_misses FROM resetdesk.one_time_passwords`,
+			`SELECT code_hash FROM resetdesk.one_time_passwords`,
+			`SELECT * FROM resetdesk.relay_keys`,
+			`SELECT sealed FROM resetdesk.mail_secrets`,
+			`SELECT * FROM resetdesk.self_service_attempts`,
+			`SELECT nextval('resetdesk.self_service_budget')`,
+			`SELECT setval('resetdesk.self_service_budget', 1)`,
+			`SELECT resetdesk.self_service_turn(1, 1)`,
+		} {
+			_, err := db.Exec(q)
+			t.Run(who.name+"/"+q, func(t *testing.T) { wantSQLState(t, err, "42501") })
+		}
+	}
+}
+
+// TestRelayKeysAreTheirOwn: a relay login registers a key for itself only.
+// A second relay registering a key of its choosing leaves the first's key
+// as it was (it gets a sealed copy of its own, as any relay does); no
+// console, end user's login or stranger registers one at all.
+func TestRelayKeysAreTheirOwn(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	a, _ := relayLogin(t, o, "relay_a")
+	_, urlB := relayLogin(t, o, "relay_b")
+	if keyed, err := a.RegisterRelayKey(ctx); err != nil || !keyed {
+		t.Fatalf("relay a registers its key: %v", err)
+	}
+	keys := func() map[string]string {
+		t.Helper()
+		rows, err := asRole(t, o.OwnerURL).Query(`SELECT db_role, public_key FROM resetdesk.relay_public_keys()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var r, k string
+			if err := rows.Scan(&r, &k); err != nil {
+				t.Fatal(err)
+			}
+			out[r] = k
+		}
+		return out
+	}
+	before := keys()
+	chosen := strings.Repeat("ab", 32)
+	if _, err := asRole(t, urlB).Exec(`SELECT resetdesk.relay_register_key($1)`, chosen); err != nil {
+		t.Fatalf("relay b registers a key it chose: %v", err)
+	}
+	after := keys()
+	if after[o.Prefix+"_relay_a"] != before[o.Prefix+"_relay_a"] || after[o.Prefix+"_relay_b"] != chosen || len(after) != 2 {
+		t.Fatalf("keys before %v, after relay b's registration %v", before, after)
+	}
+	for _, url := range []string{o.OwnerURL, o.AdminURL, o.HelpdeskURL, o.EndUserURL, o.StrangerURL} {
+		_, err := asRole(t, url).Exec(`SELECT resetdesk.relay_register_key($1)`, chosen)
+		wantSQLState(t, err, "42501")
+	}
+	if got := keys(); len(got) != 2 || got[o.Prefix+"_relay_a"] != before[o.Prefix+"_relay_a"] {
+		t.Fatalf("keys after the others tried: %v", got)
+	}
+}
