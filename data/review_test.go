@@ -349,3 +349,26 @@ func TestRelayKeysAreTheirOwn(t *testing.T) {
 		t.Fatalf("keys after the others tried: %v", got)
 	}
 }
+
+// TestLoginSpellingsShareALimit: the typed login's limit counts every
+// spelling that names the same user (case, spaces around it) as one, so
+// respelling the login buys a guesser no more tries.
+func TestLoginSpellingsShareALimit(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID)); err != nil {
+		t.Fatal(err)
+	}
+	spellings := []string{"vic@acme.test", "VIC@ACME.TEST", " vic@acme.test", "Vic@Acme.Test  ", "vIc@aCmE.tEsT"}
+	for i, guess := range pgtest.NearMisses("ABCDE-FGHJK", 10, true) {
+		if s, err := o.EndUser.CompleteReset(ctx, spellings[i%len(spellings)], app.HashCode(guess), testHash); err != nil || s != app.CompletionInvalid {
+			t.Fatalf("wrong code %d as %q: %s %v", i+1, spellings[i%len(spellings)], s, err)
+		}
+	}
+	for _, login := range spellings {
+		if s, err := o.EndUser.CompleteReset(ctx, login, app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionLimited {
+			t.Fatalf("the right code as %q after 10 wrong ones in other spellings: %s %v, want limited", login, s, err)
+		}
+	}
+}
