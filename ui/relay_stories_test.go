@@ -70,6 +70,21 @@ func (r *testRelay) start(m app.Mailer) {
 	done := make(chan error, 1)
 	rl := &relay.Relay{Queue: r.db, Mail: m, Instance: "ui test", Poll: 20 * time.Millisecond}
 	go func() { done <- rl.Run(ctx) }()
+	// Running means seen: wait for its first heartbeat.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var seen bool
+		if err := r.super.QueryRow(`SELECT EXISTS (SELECT 1 FROM resetdesk.relay_heartbeats WHERE instance = 'ui test')`).Scan(&seen); err != nil {
+			r.t.Fatal(err)
+		}
+		if seen {
+			break
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatal("the relay said nothing for 30 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	var once sync.Once
 	r.stop = func() {
 		once.Do(func() {
@@ -153,7 +168,8 @@ func TestStoryRelayOnDesktop(t *testing.T) {
 	test.Type(r.verify, f.o.Password)
 	test.Tap(r.confirm)
 	equal(t, "outcome", r.outcome.Text, "The password of Alice Anders was reset.")
-	equal(t, "delivery", r.delivery.Text, "One-time password to alice@acme.example: "+queuedSentence+".")
+	equal(t, "delivery", r.delivery.Text, "One-time password to alice@acme.example: "+queuedSentence+". "+
+		"No mail relay has run here yet: it waits until one does.")
 	r.onClose()
 
 	// And the bulk results.
@@ -203,6 +219,13 @@ func TestStoryRelayOnDesktop(t *testing.T) {
 	s.relay.reload()
 	equal(t, "down", s.relay.text.Text, "The mail relay was last seen 10 minutes ago and seems to be down; nothing waiting.")
 	equal(t, "down: danger", s.relay.text.Importance, widget.DangerImportance)
+	// A reset now says its mail waits, and why.
+	r = openResetDialog(f.c, f.users["alice@acme.example"])
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	equal(t, "while the relay is down", r.delivery.Text, "One-time password to alice@acme.example: "+queuedSentence+". "+
+		"The mail relay was last seen 10 minutes ago: it waits until the relay is back.")
+	r.onClose()
 
 	// The owner turns it off: the mail server form is back.
 	test.Tap(s.mailRelay)
@@ -343,7 +366,8 @@ func TestPhoneStoryRelayWithoutMailSettings(t *testing.T) {
 	alicePassword := r.password.Text
 	o := confirmOnPhone(t, owner, r, f.o.Password)
 	equal(t, "Alice's outcome", o.outcome.Text, "The password of Alice Anders was reset.")
-	equal(t, "Alice's mail", o.delivery.Text, "New password to alice@acme.example: "+queuedSentence+".")
+	equal(t, "Alice's mail", o.delivery.Text, "New password to alice@acme.example: "+queuedSentence+". "+
+		"No mail relay has run here yet: it waits until one does.")
 
 	// The helpdesk: Bob's one-time password.
 	helpdesk, _ := barePhone(t, f, f.o.Helpdesk)
@@ -354,7 +378,8 @@ func TestPhoneStoryRelayWithoutMailSettings(t *testing.T) {
 	equal(t, "one-time", hr.modeNow(), app.ModeOneTime)
 	equal(t, "no mail settings asked for", hr.mailBox.Visible(), false)
 	o = confirmOnPhone(t, helpdesk, hr, f.o.Password)
-	equal(t, "Bob's mail", o.delivery.Text, "One-time password to bob@acme.example: "+queuedSentence+".")
+	equal(t, "Bob's mail", o.delivery.Text, "One-time password to bob@acme.example: "+queuedSentence+". "+
+		"No mail relay has run here yet: it waits until one does.")
 	equal(t, "nothing sent yet", len(f.sink.Messages()), sent)
 
 	// The phone's Mail page shows them waiting.
@@ -588,8 +613,11 @@ func TestQueuedFollowerAsksByItself(t *testing.T) {
 	opts.poll = time.Millisecond
 	s := newSignedIn(f.app, Session{Directory: f.o.Owner}, f.c.actor, f.c.org, opts)
 	defer s.cancel()
-	shown := make(chan string, 1)
+	shown := make(chan string, 2)
 	followQueued(s, r.result.User.ID, r.result.Delivery, func(sentence string) { shown <- sentence })
+	// No relay has run: the follower says so at once (work runs inline).
+	equal(t, "why it waits", <-shown, "One-time password to alice@acme.example: "+queuedSentence+". "+
+		"No mail relay has run here yet: it waits until one does.")
 	rl := newTestRelay(t, f.o)
 	rl.start(f.backend.currentMailer())
 	select {

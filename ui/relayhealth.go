@@ -185,17 +185,46 @@ type queuedFollower struct {
 	d       app.Delivery
 	show    func(sentence string) // on the Fyne goroutine
 	stopped atomic.Bool
+	settled atomic.Bool // the relay sent or failed it: the down note is stale
 }
 
 // followQueued follows d, the message a reset of userID queued, and hands
-// show its sentence once settled. Anything but a queued message is not
-// followed.
+// show its sentence once settled. First, if the relay is down or never
+// ran, show gets the queued sentence with why it waits. Anything but a
+// queued message is not followed.
 func followQueued(s *signedIn, userID int64, d app.Delivery, show func(string)) *queuedFollower {
 	f := &queuedFollower{s: s, userID: userID, d: d, show: show}
-	if d.Status == app.DeliveryQueued && d.ID != 0 && s.opts.poll > 0 {
+	if d.Status != app.DeliveryQueued || d.ID == 0 {
+		return f
+	}
+	s.spawn(func() {
+		st, err := loadRelayStatus(s)
+		if note := relayDownNote(st, err, time.Now()); note != "" {
+			fyne.Do(func() {
+				if !f.stopped.Load() && !f.settled.Load() {
+					show(deliverySentence(d) + " " + note)
+				}
+			})
+		}
+	})
+	if s.opts.poll > 0 {
 		f.after(time.Second)
 	}
 	return f
+}
+
+// relayDownNote says why a queued message waits when the relay is down or
+// never ran; "" while it runs, or when its state cannot be read.
+func relayDownNote(st app.RelayStatus, err error, now time.Time) string {
+	switch {
+	case err != nil:
+		return ""
+	case st.LastSeen.IsZero():
+		return "No mail relay has run here yet: it waits until one does."
+	case now.Sub(st.LastSeen) > relayDownAfter:
+		return "The mail relay was last seen " + agoWords(now.Sub(st.LastSeen)) + ": it waits until the relay is back."
+	}
+	return ""
 }
 
 func (f *queuedFollower) after(wait time.Duration) {
@@ -218,6 +247,7 @@ func (f *queuedFollower) check() bool {
 	}
 	for _, d := range ds {
 		if d.ID == f.d.ID && d.Status != app.DeliveryQueued {
+			f.settled.Store(true)
 			fyne.Do(func() {
 				if !f.stopped.Load() {
 					f.show(deliverySentence(d))
