@@ -44,6 +44,22 @@ func actionLabel(code string) string {
 	return code
 }
 
+// eventLabel names what an event did for the Action column: an end
+// user's refused try is not called their new password.
+func eventLabel(e app.AuditEvent) string {
+	if outcome, _ := e.Details["outcome"].(string); outcome != "" && outcome != "ok" {
+		switch e.Action {
+		case "complete_reset":
+			return "One-time password refused"
+		case "change_password":
+			return "Temporary password refused"
+		case "hand_over":
+			return "User's password refused"
+		}
+	}
+	return actionLabel(e.Action)
+}
+
 // auditScreen shows who did what, newest first, filtered by admin role,
 // user and action. A role without view_audit gets a sentence instead.
 type auditScreen struct {
@@ -283,7 +299,7 @@ func (s *auditScreen) cell(row, col int) (string, widget.Importance) {
 		}
 		return e.Actor, widget.MediumImportance
 	case 2:
-		return actionLabel(e.Action), widget.MediumImportance
+		return eventLabel(e), widget.MediumImportance
 	case 3:
 		if e.TargetUserID == 0 {
 			return "", widget.MediumImportance
@@ -356,7 +372,9 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 			return "The user set a new password with their one-time password", widget.MediumImportance
 		case "wrong_code":
 			if n, ok := d["attempt"].(float64); ok {
-				return fmt.Sprintf("Wrong one-time password (try %d of 5)", int(n)), widget.WarningImportance
+				// Every wrong code counts here, but only near misses use the
+				// code up (5 of them): "of 5" would be wrong.
+				return fmt.Sprintf("Wrong one-time password (%d wrong for this code so far)", int(n)), widget.WarningImportance
 			}
 			return "Wrong one-time password", widget.WarningImportance
 		case "expired":

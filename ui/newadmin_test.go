@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,4 +157,51 @@ func TestEndUserSetUpWithoutItsPassword(t *testing.T) {
 	fillEndUser(e, "alice@acme.example", "AAAAA-BBBBB", good, good)
 	test.Tap(e.submit)
 	equal(t, "password gone", e.status.Text, app.ErrorMessage(errPasswordForgotten))
+}
+
+// P: a user's wrong one-time password shows in Audit as refused, not as
+// "User's new password", and does not count it out of 5: only near misses
+// use a code up.
+func TestAuditSaysARefusedCodeIsRefused(t *testing.T) {
+	f := newFixture(t)
+	setup := f.setUpSelfService(t)
+	code := f.resetOneTime(t, "alice@acme.example")
+	wrong := "AAAAA-BBBBB"
+	if wrong == code {
+		wrong = "CCCCC-DDDDD"
+	}
+	c, err := f.backend.OpenSelfService(context.Background(), setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const good = "Purple-kettle-drums-at-noon"
+	for range 6 {
+		if st, err := app.CompleteReset(context.Background(), c, app.SelfServiceRequest{Login: "alice@acme.example", Secret: wrong, NewPassword: good, Again: good}); err != nil || st == app.CompletionOK {
+			t.Fatalf("a wrong code: %v %v", st, err)
+		}
+	}
+	f.c.show(screenAudit)
+	a := f.c.audit
+	a.reload()
+	var refused int
+	for i, e := range a.events {
+		if e.Action != "complete_reset" {
+			continue
+		}
+		refused++
+		equal(t, "action", a.table.text(i, 2), "One-time password refused")
+		if d := a.table.text(i, 4); strings.Contains(d, "of 5") || !strings.HasPrefix(d, "Wrong one-time password") {
+			t.Errorf("details %q", d)
+		}
+	}
+	equal(t, "refused tries listed", refused, 6)
+	// The right code after six wrong ones still works: they were no near misses
+	// (or, one time in 4,096 each, one was).
+	if st, err := app.CompleteReset(context.Background(), c, app.SelfServiceRequest{Login: "alice@acme.example", Secret: code, NewPassword: good, Again: good}); err != nil {
+		t.Fatal(err)
+	} else if st == app.CompletionOK {
+		a.reload()
+		equal(t, "the right code", a.table.text(0, 2), "User's new password")
+	}
 }

@@ -525,5 +525,5 @@ func auditText(e app.AuditEvent, admins map[string]string) string {
 		by = "the user" // through the self-service login, not an admin
 	}
 	what, _ := describeEvent(e.Action, e.Details)
-	return actionLabel(e.Action) + " by " + by + ": " + what
+	return eventLabel(e) + " by " + by + ": " + what
 }

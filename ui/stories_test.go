@@ -682,7 +682,7 @@ func TestDescribeEvent(t *testing.T) {
 		{"reset_password", map[string]any{"outcome": "skipped"}, "Skipped."},
 		{"reset_password", map[string]any{"outcome": "reset", "mode": "set_password", "force_change": true, "delivery": "password_notice", "batch_size": 3.0},
 			"Reset: password set, must change it at next sign-in, notice sent (no password in it), one of 3"},
-		{"complete_reset", map[string]any{"outcome": "wrong_code", "attempt": 2.0}, "Wrong one-time password (try 2 of 5)"},
+		{"complete_reset", map[string]any{"outcome": "wrong_code", "attempt": 2.0}, "Wrong one-time password (2 wrong for this code so far)"},
 		{"complete_reset", map[string]any{"outcome": "wrong_code"}, "Wrong one-time password"},
 		{"complete_reset", map[string]any{"outcome": "something else"}, "outcome=something else"},
 		{"change_password", map[string]any{"outcome": "wrong_password", "attempt": 3.0, "by": "user"}, "Wrong temporary password (try 3 of 5)"},
