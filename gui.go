@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -24,16 +25,26 @@ import (
 
 // runGUI opens the window: the sign-in screen; with "demo" the private demo
 // stack, signed in as its owner; with DATABASE_URL that session; with
-// "self-service" the end user's forms alone. The shell is chosen here,
-// once: the phone's on a phone, or with -mobile as a phone-sized preview.
+// "self-service" the end user's forms alone. The window's layout follows
+// its width (ui/adaptive.go): the phone flow when narrow, the desktop
+// shells when wide, with finger-sized targets on a phone or tablet.
+// -mobile previews a phone (its size, touch) and -size a window of the
+// size given, a tablet's say; together, a tablet with touch.
 func runGUI(ctx context.Context, args []string) int {
 	mode := ""
 	if len(args) > 0 && (args[0] == "demo" || args[0] == "self-service") {
 		mode, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("resetdesk", flag.ContinueOnError)
-	mobileFlag := fs.Bool("mobile", false, "preview the mobile shell in a phone-sized window")
+	fs.Usage = func() { guiUsage(fs) }
+	mobileFlag := fs.Bool("mobile", false, "preview a phone: a phone-sized window (390x844), finger-sized targets")
+	sizeFlag := fs.String("size", "", "open the window at `WxH` in Fyne's units, e.g. 1024x1366 for an iPad in portrait")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	size, err := parseSize(*sizeFlag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "resetdesk:", err)
 		return 2
 	}
 	tuneMemory()
@@ -54,6 +65,9 @@ func runGUI(ctx context.Context, args []string) int {
 		})
 	}()
 	mobile := *mobileFlag || fyne.CurrentDevice().IsMobile()
+	if *mobileFlag && size.IsZero() {
+		size = ui.PhoneSize()
+	}
 
 	// The signal's context, not the window's: Ctrl+C stops a demo's initdb.
 	var start *ui.Starter
@@ -65,20 +79,40 @@ func runGUI(ctx context.Context, args []string) int {
 			Start: func(context.Context) (ui.Session, error) { return b.openURL(ctx, dsn) }}
 	}
 	var w interface{ ShowAndRun() }
-	switch {
-	case mode == "self-service": // a front-desk PC or a shortcut
+	if mode == "self-service" { // a front-desk PC or a shortcut
 		w = ui.NewSelfService(a, b, mobile)
-	case mobile && start != nil:
-		w = ui.NewMobileStarting(a, b, *start)
-	case mobile:
-		w = ui.NewMobile(a, b)
-	case start != nil:
-		w = ui.NewDesktopStarting(a, b, *start)
-	default:
-		w = ui.NewDesktop(a, b)
+	} else {
+		w = ui.NewWindow(a, b, ui.WindowSpec{Start: start, Size: size, Touch: mobile})
 	}
 	w.ShowAndRun()
 	return 0
+}
+
+// guiUsage is resetdesk -h: the window's flags, and where the commands are.
+func guiUsage(fs *flag.FlagSet) {
+	fmt.Fprint(fs.Output(), `Usage: resetdesk [demo | self-service] [-mobile] [-size WxH]
+
+Opens the app's window. Its layout follows the window's width: below 600
+units wide (or 480 tall) the phone's pages, above it the Spaces or Unified
+shell chosen in Settings. Run "resetdesk help" for the commands.
+
+`)
+	fs.PrintDefaults()
+}
+
+// parseSize reads -size: "" for the default size, else WxH in Fyne's
+// units, each between 200 and 10000.
+func parseSize(s string) (fyne.Size, error) {
+	if s == "" {
+		return fyne.Size{}, nil
+	}
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	w, errW := strconv.Atoi(strings.TrimSpace(ws))
+	h, errH := strconv.Atoi(strings.TrimSpace(hs))
+	if !ok || errW != nil || errH != nil || w < 200 || h < 200 || w > 10000 || h > 10000 {
+		return fyne.Size{}, fmt.Errorf("-size %q: give the width and height in Fyne's units, each from 200 to 10000, as WxH: 1024x1366", s)
+	}
+	return fyne.NewSize(float32(w), float32(h)), nil
 }
 
 // tuneMemory lets the collector run more often than Go's default, for a

@@ -30,11 +30,18 @@ func main() {
 	// they see name the file.
 	app.SetInternalLog(errlog.Open(filepath.Join(cacheDir(), "resetdesk.log"), 1<<20).Record)
 	args := os.Args[1:]
-	if len(args) == 0 || args[0] == "demo" || args[0] == "-mobile" || isSelfServiceWindow(args) {
+	if len(args) == 0 || args[0] == "demo" || isWindowFlag(args[0]) || isSelfServiceWindow(args) {
 		os.Exit(runGUI(ctx, args))
 	}
 	refuseCommandsInGUIBuild()
 	os.Exit(cli.Run(ctx, args, cliEnv(os.Getenv("DATABASE_URL"))))
+}
+
+// isWindowFlag reports whether arg is one of the window's flags: -mobile,
+// -size WxH (either with one dash or two).
+func isWindowFlag(arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	return strings.HasPrefix(arg, "-") && (name == "mobile" || name == "size")
 }
 
 // isSelfServiceWindow reports whether args open the end user's window

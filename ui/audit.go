@@ -148,7 +148,7 @@ func (s *auditScreen) filter() auditQuery {
 		return q
 	}
 	// Part of a name or email: every user it matches, up to a limit.
-	list := s.c.users.users
+	list := s.c.dir.list
 	rows := filterUsers(list, userQuery{text: login, now: s.c.now()}, nil)
 	switch {
 	case len(rows) == 0:
@@ -169,7 +169,7 @@ func (s *auditScreen) filter() auditQuery {
 // actorRole finds the database role the admin filter means: a role as it
 // is, else the one console user whose name holds text.
 func (s *auditScreen) actorRole(text string) (role, problem string) {
-	admins := s.c.users.users.adminNames()
+	admins := s.c.dir.list.adminNames()
 	lower := strings.ToLower(text)
 	for r := range admins {
 		if strings.ToLower(r) == lower {
@@ -264,7 +264,7 @@ func (s *auditScreen) apply(events []app.AuditEvent, err error) {
 	s.loading.Hide()
 	s.filterButton.Enable()
 	s.all = events
-	s.admins = s.c.users.users.adminNames()
+	s.admins = s.c.dir.list.adminNames()
 	if err != nil {
 		s.all, s.events = nil, nil
 		s.table.clearDetail()

@@ -124,6 +124,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.dlg.Resize(bulkDialogSize(c.win.Canvas().Size()))
 	b.addUsers(users)
 	b.dlg.Show()
+	c.d.holdForReset(b.dlg)
 	b.focus()
 	c.lastBulk = b
 	return b
@@ -203,7 +204,7 @@ func (b *bulkReset) onAdd() {
 		return
 	}
 	// A name, or part of one, when it names one user of the list.
-	list := b.c.users.users
+	list := b.c.dir.list
 	switch rows := filterUsers(list, userQuery{text: login, now: b.c.now()}, nil); {
 	case len(rows) == 1:
 		b.added(list.user(int(rows[0])))
@@ -284,7 +285,7 @@ func (b *bulkReset) applyAttached(targets []app.Target, bad []app.RowError, err 
 		logins[i] = t.Login
 	}
 	var found []app.User
-	users := b.c.users.users
+	users := b.c.dir.list
 	if b.lines == nil {
 		b.lines = make(map[int64]int)
 	}

@@ -131,12 +131,23 @@ func (c *console) setLayout(layout string) {
 	c.spaces, c.unified = nil, nil
 	if layout == LayoutUnified {
 		c.unified = newUnifiedShell(c)
-		c.win.SetContent(c.unified.view)
+		c.d.showWide(c.unified.view)
 	} else {
 		c.spaces = newSpacesShell(c)
-		c.win.SetContent(c.spaces.view)
+		c.d.showWide(c.spaces.view)
 	}
 	c.show(current)
+}
+
+// view is the shell showing, nil before the first.
+func (c *console) view() fyne.CanvasObject {
+	switch {
+	case c.spaces != nil:
+		return c.spaces.view
+	case c.unified != nil:
+		return c.unified.view
+	}
+	return nil
 }
 
 // onSignOut asks before it signs out: the button sits beside the search,
@@ -152,24 +163,12 @@ func (c *console) onSignOut() {
 // renewScreens makes every screen but Settings anew, and the shell, after
 // the theme changed. Fyne redraws in the new theme only what the window
 // shows; under the GL driver the screens out of sight, and the list rows
-// waiting in pools, kept the old theme's colours. The loaded users and the
-// selection carry over; the other screens load again when shown.
+// waiting in pools, kept the old theme's colours. The users screen shows
+// the session's list, filters, selection and open user again; the other
+// screens load again when shown.
 func (c *console) renewScreens() {
-	old := c.users
 	c.users = newUsersScreen(c)
-	c.users.selected = old.selected
-	c.users.status.SetSelected(old.status.Selected)
-	c.users.role.SetSelected(old.role.Selected)
-	c.users.lockedOnly.SetChecked(old.lockedOnly.Checked)
-	if old.users != nil {
-		c.users.apply(usersLoad{seq: c.users.loadSeq, users: old.users})
-	}
-	if old.users == nil || old.refresh.Disabled() { // a load was under way: its answer goes to the old screen
-		c.users.reload()
-	}
-	if old.profile != nil {
-		c.users.openProfile(old.profile.user)
-	}
+	c.users.render()
 	for id := range c.built {
 		if id != screenSettings {
 			delete(c.built, id)
@@ -189,7 +188,8 @@ func (c *console) show(id screenID) {
 }
 
 // onSearch filters the users list as the admin types, bringing it forward.
-func (c *console) onSearch(string) {
+func (c *console) onSearch(text string) {
+	c.dir.query.text = text
 	if (c.spaces != nil && c.spaces.current != screenUsers) || (c.unified != nil && c.unified.current != screenUsers) {
 		c.show(screenUsers)
 	}

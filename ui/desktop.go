@@ -7,73 +7,113 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 
 	"resetdesk/app"
 	"resetdesk/icons"
 )
 
-// Desktop is the desktop app's one window: sign in first, then the console.
+// Desktop is the app's one window, on a desktop, a tablet or a phone: sign
+// in first, then the signed-in session in the layout the window's width
+// asks for (adaptive.go): the Spaces or Unified shell (the console) when
+// wide, the phone's pages when narrow. Both layouts show the one session.
 type Desktop struct {
 	app     fyne.App
 	backend Backend
 	win     fyne.Window
 	opts    options
 
+	root   *adaptiveRoot // the window's content: tells the width, holds the layout showing
+	narrow bool          // the phone flow shows (before sign-in: the phone's sign-in)
+	phone  *Mobile       // the phone flow; its pages exist while it shows
+
 	signIn  *signInScreen
 	endUser *endUserForm // the end user's form showing, if any
 	// selfService is the last session's self-service login (the demo's),
 	// for the end user's forms on a computer that has no set-up.
 	selfService app.SelfServiceSetup
-	console     *console // nil until signed in
+	console     *console // nil until signed in; both layouts' session
+	// resetsOpen counts the reset dialogs showing: while one shows, the
+	// layout does not change (adaptive.go).
+	resetsOpen int
 }
 
 // options are what tests change: how work leaves the Fyne goroutine, the
-// clock, and how often an open profile that waits for its user reloads.
+// clock, how often an open profile that waits for its user reloads, and
+// whether the screen is touched rather than pointed at.
 type options struct {
 	spawn   func(func()) // runs slow work; go f() in the app, f() in tests
 	now     func() time.Time
 	openURL func(*url.URL) error // nil: the app's OpenURL (a slip's PDF viewer)
 	poll    time.Duration        // 0: never (tests call poll themselves)
+	// touch makes the wide layout's targets finger-sized: a tablet
+	// (fyne.CurrentDevice().IsMobile()), or the -mobile preview.
+	touch bool
 }
 
 func defaultOptions() options {
 	return options{spawn: func(f func()) { go f() }, now: time.Now, poll: 20 * time.Second}
 }
 
-// NewDesktop returns the desktop window showing the sign-in screen. Call
-// ShowAndRun, or Window().Show() and run the app yourself.
-func NewDesktop(a fyne.App, b Backend) *Desktop {
-	return newDesktop(a, b, nil, defaultOptions())
+// WindowSpec says how the window opens: with a session st makes (the demo,
+// DATABASE_URL) or at the sign-in screen (nil); at Size (zero: the
+// desktop's first size); and Touch for finger-sized targets in the wide
+// layout, which a phone or tablet wants, and the -mobile preview shows.
+type WindowSpec struct {
+	Start *Starter
+	Size  fyne.Size
+	Touch bool
 }
 
-// NewDesktopStarting returns the desktop window signed in with the
-// session st makes, as the demo and DATABASE_URL open: the window says what
-// st does, then becomes the console (a second window, with the first
-// closed under the pointer, crashed Fyne's GLFW driver), or shows the
-// sign-in screen with the reason.
-func NewDesktopStarting(a fyne.App, b Backend, st Starter) *Desktop {
-	return newDesktopStarting(a, b, st, defaultOptions())
+// NewWindow returns the app's window. Call ShowAndRun, or Window().Show()
+// and run the app yourself. Its layout follows its width from then on.
+//
+// Given a Starter, the window says what it does, then shows the signed-in
+// session (a second window, with the first closed under the pointer,
+// crashed Fyne's GLFW driver), or the sign-in screen with the reason.
+func NewWindow(a fyne.App, b Backend, spec WindowSpec) *Desktop {
+	o := defaultMobileOptions(a)
+	o.touch = spec.Touch
+	return startWindow(a, b, spec.Start, o, spec.Size)
 }
 
 func newDesktopStarting(a fyne.App, b Backend, st Starter, o options) *Desktop {
-	return startDesktop(a, b, &st, o)
+	return startWindow(a, b, &st, wideOptions(a, o), fyne.Size{})
 }
 
 func newDesktop(a fyne.App, b Backend, s *Session, o options) *Desktop {
-	return startDesktop(a, b, s.starter(), o)
+	return startWindow(a, b, s.starter(), wideOptions(a, o), fyne.Size{})
 }
 
-func startDesktop(a fyne.App, b Backend, st *Starter, o options) *Desktop {
+// wideOptions are o with the phone flow's defaults, for a window that
+// tests open wide.
+func wideOptions(a fyne.App, o options) mobileOptions {
+	m := defaultMobileOptions(a)
+	m.options = o
+	return m
+}
+
+func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.Size) *Desktop {
 	applyThemePreference(a)
-	d := &Desktop{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}
+	d := &Desktop{app: a, backend: b, opts: o.options, win: a.NewWindow("ResetDesk")}
 	d.win.SetIcon(icons.AppIcon)
-	d.win.Resize(firstWindowSize(userScale(a)))
+	if size.IsZero() {
+		size = firstWindowSize(userScale(a))
+	}
+	d.narrow = isNarrow(size, false)
+	d.phone = newPhone(d, o)
+	d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
+	d.phone.signIn = d.signIn
+	d.root = newAdaptiveRoot(d.onSize)
+	d.win.SetContent(d.root)
+	d.win.Resize(size)
 	d.win.SetOnClosed(d.onClosed)
+	d.win.Canvas().SetOnTypedKey(d.onTypedKey)
 	if st == nil {
 		d.showSignIn()
 	} else {
-		d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
-		resume(*st, d.signIn, d.showSignIn)
+		resume(*st, d.signIn, d.show, d.showSignIn)
 	}
 	return d
 }
@@ -108,40 +148,67 @@ func (d *Desktop) Window() fyne.Window { return d.win }
 // ShowAndRun shows the window and runs the app until it is closed.
 func (d *Desktop) ShowAndRun() { d.win.ShowAndRun() }
 
+// showSignIn shows the sign-in screen, laid out for the width: centred
+// when wide, a scrolling page with a finger-tall Sign in when narrow.
 func (d *Desktop) showSignIn() {
-	if d.signIn == nil {
-		d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
-	}
 	d.signIn.onEndUser = d.showEndUser
 	d.endUser = nil
-	d.win.SetContent(d.signIn.view)
+	if d.narrow {
+		d.signIn.buttonRow.Objects = []fyne.CanvasObject{finger(d.signIn.signIn)}
+		d.signIn.buttonRow.Layout = layout.NewVBoxLayout()
+		d.show(container.NewVScroll(container.NewPadded(d.signIn.box)))
+		d.follow() // an end user's form, closing, may have held the layout
+		return
+	}
+	d.signIn.buttonRow.Objects = []fyne.CanvasObject{d.signIn.signIn}
+	d.signIn.buttonRow.Layout = layout.NewHBoxLayout()
+	d.show(d.signIn.view)
+	d.follow() // an end user's form, closing, may have held the layout
 }
 
-// showEndUser shows the end user's form of kind in place of the sign-in.
+// showEndUser shows the end user's form of kind in place of the sign-in;
+// narrow, its button is a finger-tall bar. The layout stays as it is
+// while the form shows: what the user typed stays where they typed it.
 func (d *Desktop) showEndUser(kind endUserKind) {
 	d.endUser = newEndUserForm(d.backend, d.app.Preferences(), d.win, d.opts.spawn, kind, d.showSignIn)
 	d.endUser.useFallback(d.selfService)
-	d.win.SetContent(d.endUser.view)
+	if d.narrow {
+		d.endUser.forPhone()
+		d.show(container.NewVScroll(container.NewPadded(d.endUser.box)))
+	} else {
+		d.show(d.endUser.view)
+	}
 	d.endUser.focus()
 }
 
-// openConsole shows the console of a signed-in session.
+// openConsole opens a signed-in session: the console, which loads the
+// users, in the layout the width asks for. Narrow, the phone's home page
+// shows first, as the phone app opens.
 func (d *Desktop) openConsole(s Session, actor app.Actor, org app.Org) {
 	if s.SelfService.Host != "" {
 		d.selfService = s.SelfService
 	}
 	d.console = newConsole(d, s, actor, org)
 	d.win.SetTitle(windowTitle(d.console.signedIn))
+	if d.narrow {
+		d.phone.open(d.console, false)
+		return
+	}
 	d.console.showShell()
 }
 
 // switchOffice closes the console open and opens the one of session s,
-// made anew.
+// made anew; narrow, at the phone's users page, where the switch was made.
 func (d *Desktop) switchOffice(s Session, actor app.Actor, org app.Org) {
 	if d.console != nil {
 		d.console.close()
 	}
+	d.phone.forget()
+	d.resetsOpen = 0
 	d.openConsole(s, actor, org)
+	if d.narrow {
+		d.phone.onUsers()
+	}
 }
 
 // signOut closes the session and goes back to the sign-in screen.
@@ -152,6 +219,8 @@ func (d *Desktop) signOut() {
 		again, hint = d.console.end()
 		d.console = nil
 	}
+	d.phone.forget()
+	d.resetsOpen = 0
 	d.win.SetTitle("ResetDesk")
 	d.showSignIn()
 	d.signIn.offer(again, hint)
@@ -164,5 +233,13 @@ func (d *Desktop) onClosed() {
 	}
 	if d.console != nil {
 		d.console.close()
+	}
+}
+
+// onTypedKey gives the phone flow Android's Back key (and Escape) while it
+// shows.
+func (d *Desktop) onTypedKey(k *fyne.KeyEvent) {
+	if d.narrow {
+		d.phone.onTypedKey(k)
 	}
 }

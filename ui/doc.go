@@ -1,5 +1,6 @@
 // Package ui is ResetDesk's Fyne interface: the sign-in screen, the Spaces
-// and Unified desktop shells, the phone shell, and the screens they hold.
+// and Unified desktop shells, the phone flow, and the screens they hold.
+// One window shows them all: its layout follows its width (adaptive.go).
 //
 // It imports only app, icons, Fyne and the standard library; main passes in
 // a Backend that knows PostgreSQL and SMTP. Every call to the directory, the
@@ -9,10 +10,13 @@
 // Which file holds which screen:
 //
 //	backend.go       what main hands in: Backend, Session, Keychain, saved settings
-//	session.go       signedIn: the signed-in session both shells share
-//	signin.go        the sign-in screen (both shells)
+//	session.go       signedIn: the signed-in session both layouts share, with
+//	                 the users, search, filters, selection and user open
+//	signin.go        the sign-in screen (both layouts)
 //	offices.go       switching offices: the menu of saved profiles, the window title
-//	desktop.go       the desktop window: sign in, then the console
+//	desktop.go       the app's window: sign in, then the session
+//	adaptive.go      the layout follows the window's width: breakpoint,
+//	                 switching, a reset holding the layout, touch sizes
 //	console.go       the desktop's screen registry and shell switching
 //	shells.go        the Spaces and Unified frames, and the top bar
 //	users.go         the users screen: list, filters, selection bar
@@ -37,7 +41,7 @@
 //	banner.go        the error banner with Retry that screens share
 //	table.go         the read-only text table with a detail line
 //	theme.go         the app's theme and the light/dark/system choice
-//	mobile.go        the phone window: sign in, the page stack, home
+//	mobile.go        the phone flow: the page stack, home
 //	mobile_users.go  the phone's users page and user page
 //	mobile_reset.go  the phone's Reset Password page (the form on a page)
 //	mobile_share.go  the phone's outcome page and SHARE

@@ -102,7 +102,7 @@ func (s *importScreen) showFile(name string, rows []app.ImportRow, bad []app.Row
 		s.problem.Show()
 	} else {
 		s.problem.Hide()
-		rows, bad = leaveOutKnown(s.c.users.users, rows, bad)
+		rows, bad = leaveOutKnown(s.c.dir.list, rows, bad)
 		s.rows, s.bad = rows, bad
 		for _, row := range rows {
 			s.lines = append(s.lines, previewLine{line: row.Line, row: row})

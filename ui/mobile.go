@@ -24,13 +24,18 @@ const (
 	platformAndroid = "android"
 )
 
-// phoneSize is the window of a mobile preview on a desktop: an iPhone's
-// logical portrait screen. On a phone the window is the screen.
+// phoneSize is the window of a phone preview on a desktop (-mobile): an
+// iPhone's logical portrait screen. On a phone the window is the screen.
 var phoneSize = fyne.NewSize(390, 844)
 
-// Mobile is the phone app's one window: sign in, then a stack of pages
-// (home, users list, a user, Reset Password, the outcome) with a back
-// button, as Zoho One's mobile app resets a password.
+// PhoneSize is the window of the -mobile preview.
+func PhoneSize() fyne.Size { return phoneSize }
+
+// Mobile is the phone flow: a stack of pages (home, users list, a user,
+// Reset Password, the outcome) with a back button, as Zoho One's mobile app
+// resets a password. It shows in the app's window (Desktop) while the
+// window is narrow; its pages exist while it shows, made from the session
+// that both layouts share.
 //
 // container.Navigation (Fyne 2.7) was not used: it has a forward button a
 // phone does not want and no place for a page's own actions in its bar.
@@ -38,15 +43,12 @@ type Mobile struct {
 	app            fyne.App
 	backend        Backend
 	win            fyne.Window
+	host           *Desktop
+	signIn         *signInScreen // the window's
 	confirmSignOut *phoneConfirm
 	opts           mobileOptions
 
-	signIn  *signInScreen
-	endUser *endUserForm // the end user's form showing, if any
-	// selfService is the last session's self-service login (the demo's).
-	selfService app.SelfServiceSetup
-
-	// Set while signed in.
+	// Set while the flow shows a signed-in session.
 	*signedIn
 	nav     *mobileNav
 	home    *mobileHome
@@ -84,76 +86,55 @@ func defaultPlatform() string {
 	return platformAndroid
 }
 
-// NewMobile returns the mobile window showing the sign-in screen. On a
-// desktop (the -mobile preview) the window is phone-sized.
-func NewMobile(a fyne.App, b Backend) *Mobile {
-	return newMobile(a, b, nil, defaultMobileOptions(a))
-}
-
-// NewMobileStarting returns the mobile window signed in with the session
-// st makes, as the demo and DATABASE_URL open.
-func NewMobileStarting(a fyne.App, b Backend, st Starter) *Mobile {
-	return startMobile(a, b, &st, defaultMobileOptions(a))
-}
-
+// newMobile opens the window phone-sized, at the sign-in screen or
+// signed in with s, and returns its phone flow.
 func newMobile(a fyne.App, b Backend, s *Session, o mobileOptions) *Mobile {
-	return startMobile(a, b, s.starter(), o)
+	return startWindow(a, b, s.starter(), o, phoneSize).phone
 }
 
-func startMobile(a fyne.App, b Backend, st *Starter, o mobileOptions) *Mobile {
-	applyThemePreference(a)
-	m := &Mobile{app: a, backend: b, opts: o, win: a.NewWindow("ResetDesk")}
-	m.win.SetIcon(icons.AppIcon)
-	m.win.Resize(phoneSize)
-	m.win.SetOnClosed(m.onClosed)
-	m.win.Canvas().SetOnTypedKey(m.onTypedKey)
-	m.signIn = newSignInScreen(a, b, m.win, o.spawn, m.open)
-	if st == nil {
-		m.showSignIn()
-	} else {
-		resume(*st, m.signIn, m.showSignIn)
-	}
-	return m
+// newPhone makes the phone flow of window d, showing nothing yet.
+func newPhone(d *Desktop, o mobileOptions) *Mobile {
+	return &Mobile{app: d.app, backend: d.backend, win: d.win, host: d, opts: o}
 }
 
-// Window returns the app's window.
-func (m *Mobile) Window() fyne.Window { return m.win }
-
-// ShowAndRun shows the window and runs the app until it is closed.
-func (m *Mobile) ShowAndRun() { m.win.ShowAndRun() }
-
-func (m *Mobile) showSignIn() {
-	m.signIn.onEndUser = m.showEndUser
-	m.endUser = nil
-	m.signIn.buttonRow.Objects = []fyne.CanvasObject{finger(m.signIn.signIn)}
-	m.signIn.buttonRow.Layout = layout.NewVBoxLayout()
-	m.win.SetContent(container.NewVScroll(container.NewPadded(m.signIn.box)))
-}
-
-// showEndUser shows the end user's form of kind in place of the sign-in,
-// its button a finger-tall bar.
-func (m *Mobile) showEndUser(kind endUserKind) {
-	m.endUser = newEndUserForm(m.backend, m.app.Preferences(), m.win, m.opts.spawn, kind, m.showSignIn)
-	m.endUser.useFallback(m.selfService)
-	m.endUser.forPhone()
-	m.win.SetContent(container.NewVScroll(container.NewPadded(m.endUser.box)))
-	m.endUser.focus()
-}
-
-// open shows the home page of a signed-in session and loads the users.
-func (m *Mobile) open(s Session, actor app.Actor, org app.Org) {
-	if s.SelfService.Host != "" {
-		m.selfService = s.SelfService
-	}
-	m.signedIn = newSignedIn(m.app, s, actor, org, m.opts.options)
-	m.win.SetTitle(windowTitle(m.signedIn))
-	m.offices = newOfficeSwitch(m.app, m.backend, m.win, m.signedIn, m.switchOffice)
+// open shows session c in the phone flow: its home page; with atUsers
+// (the window narrowed) the users page above it, and the user open, if
+// any, above that. The list is the session's: shown, not loaded again.
+func (m *Mobile) open(c *console, atUsers bool) {
+	m.forget()
+	m.signedIn = c.signedIn
+	m.offices = newOfficeSwitch(m.app, m.backend, m.win, m.signedIn, m.host.switchOffice)
 	m.nav = newMobileNav(m.opts.platform)
 	m.users = newMobileUsers(m)
 	m.home = newMobileHome(m)
 	m.nav.push(m.home.page)
-	m.win.SetContent(m.nav.view)
-	m.users.reload()
+	if atUsers {
+		m.nav.push(m.users.page)
+		if u, ok := m.openUser(); ok {
+			m.users.open(u)
+		}
+	}
+	m.users.render()
+	m.nav.onShow = m.host.follow
+	m.host.show(m.nav.view)
+}
+
+// holding says whether the page showing holds the layout: any page but
+// home, the users page and a user's. Those are the Reset Password page,
+// its outcome with SHARE, the hand-over, and the Mail page with its mail
+// server form: made anew in another layout, they would lose what was
+// typed, or a password on screen.
+func (m *Mobile) holding() bool {
+	if m.nav == nil {
+		return false
+	}
+	switch top := m.nav.top(); {
+	case top == m.home.page, top == m.users.page:
+		return false
+	case m.lastUser != nil && top == m.lastUser.page:
+		return false
+	}
+	return true
 }
 
 // onSignOut asks, then signs out: a thumb slips.
@@ -166,38 +147,17 @@ func (m *Mobile) onSignOut() {
 }
 
 // signOut ends the session and goes back to the sign-in screen.
-func (m *Mobile) signOut() {
-	again, hint := m.end()
-	m.forget()
-	m.win.SetTitle("ResetDesk")
-	m.showSignIn()
-	m.signIn.offer(again, hint)
-}
+func (m *Mobile) signOut() { m.host.signOut() }
 
-// forget drops the pages of the session that ended.
+// forget drops the pages of the session showing: it ended, or the
+// window went wide.
 func (m *Mobile) forget() {
+	if m.signedIn != nil {
+		delete(m.dir.views, "phone")
+	}
 	m.signedIn = nil
 	m.nav, m.home, m.users, m.offices = nil, nil, nil, nil
 	m.lastUser, m.lastReset, m.lastOutcome, m.lastHandOver, m.lastMail = nil, nil, nil, nil, nil
-}
-
-// switchOffice closes the session open and opens session s, its pages
-// made anew, at its users page: where the switch was made.
-func (m *Mobile) switchOffice(s Session, actor app.Actor, org app.Org) {
-	m.close()
-	m.forget()
-	m.open(s, actor, org)
-	m.onUsers()
-}
-
-func (m *Mobile) onClosed() {
-	removeSlips()
-	if m.endUser != nil {
-		m.endUser.close()
-	}
-	if m.signedIn != nil {
-		m.close()
-	}
 }
 
 // onTypedKey takes Android's Back key (and Escape in the preview): it
@@ -251,6 +211,7 @@ type mobileNav struct {
 	body     *fyne.Container
 	bottom   *fyne.Container
 	edge     *edgeSwipe // iOS: a swipe from the left edge goes back
+	onShow   func()     // after each page change: the window may change layout
 }
 
 func newMobileNav(platform string) *mobileNav {
@@ -336,6 +297,9 @@ func (n *mobileNav) show() {
 		n.bottom.Objects = []fyne.CanvasObject{layout.NewSpacer(), container.NewPadded(p.fab)}
 	}
 	n.view.Refresh()
+	if n.onShow != nil {
+		n.onShow()
+	}
 }
 
 // backLabel is the text of iOS's back button: the page it leads to, or

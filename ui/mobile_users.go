@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -29,12 +30,16 @@ type mobileUsers struct {
 	loading    *fyne.Container
 	banner     *errorBanner
 	list       *widget.List
+	// filters says which of the wide layout's filters narrow the list,
+	// with a button that clears them: the phone has no filters of its own.
+	filters      *fyne.Container
+	filtersNote  *widget.Label
+	clearFilters *widget.Button
 
 	empty     *widget.Label // says why the list is empty, when it is
 	emptyView *fyne.Container
-	users     *userList
-	shown     []int32 // rows of users that match the search
-	loadSeq   int     // drops the answer of a load that a newer one replaced
+	// The users, the search and the user open are the session's (m.dir).
+	shown []int32 // rows of users that match the search
 
 	lastSearch string // of the last refilter
 }
@@ -42,7 +47,7 @@ type mobileUsers struct {
 func newMobileUsers(m *Mobile) *mobileUsers {
 	s := &mobileUsers{m: m}
 	s.search = newBackEntry(func() { m.onTypedKey(&fyne.KeyEvent{Name: mobile.KeyBack}) })
-	s.search.PlaceHolder, s.search.OnChanged = "Search name, email, mobile or zuid", func(string) { s.refilter() }
+	s.search.PlaceHolder, s.search.OnChanged = "Search name, email, mobile or zuid", s.onSearch
 	// A clear button once something is typed: a phone has no quick way to
 	// select the text and delete it.
 	s.clear = &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() { s.search.SetText("") }}
@@ -59,41 +64,46 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
 	s.empty.Hide()
 	s.emptyView = emptyNote(s.empty)
-	top := container.NewVBox(container.NewHBox(finger(m.offices.newButton())), s.search, s.count, s.loading, s.banner.view)
+	s.filtersNote = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
+	s.clearFilters = &widget.Button{Text: "Clear filters", Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: s.onClearFilters}
+	s.filters = container.NewBorder(nil, nil, nil, finger(s.clearFilters), s.filtersNote)
+	s.filters.Hide()
+	top := container.NewVBox(container.NewHBox(finger(m.offices.newButton())), s.search, s.count, s.filters, s.loading, s.banner.view)
 	s.page = &mobilePage{title: "Users", content: container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewStack(s.list, s.emptyView)),
 		actions: []fyne.CanvasObject{fingerSquare(s.refresh)}}
+	m.dir.views["phone"] = s.apply
 	return s
 }
 
-// reload loads every user off the Fyne goroutine.
+// reload loads every user again, off the Fyne goroutine.
 func (s *mobileUsers) reload() {
-	s.loadSeq++
-	seq := s.loadSeq
-	s.loading.Show()
-	s.refresh.Disable()
-	ctx, dir := s.m.ctx, s.m.sess.Directory
-	s.m.opts.spawn(func() {
-		users, err := loadUserList(ctx, dir)
-		fyne.Do(func() { s.apply(usersLoad{seq: seq, users: users, err: err}) })
-	})
+	s.m.loadUsers()
+	s.showLoading()
 }
 
-// apply shows a load's result, unless a newer load was started since.
+// showLoading shows whether a load is under way.
+func (s *mobileUsers) showLoading() {
+	if s.m.dir.loading {
+		s.loading.Show()
+		s.refresh.Disable()
+	} else {
+		s.loading.Hide()
+		s.refresh.Enable()
+	}
+}
+
+// apply shows a load's answer, which the session has kept.
 func (s *mobileUsers) apply(r usersLoad) {
-	if r.seq != s.loadSeq || s.m.users != s {
+	if s.m.users != s {
 		return
 	}
-	s.loading.Hide()
-	s.refresh.Enable()
+	s.showLoading()
 	s.banner.show(r.err)
 	if r.err == nil {
-		s.users = r.users
-		s.m.opts.spawn(func() { releaseLoad(r.users) })
 		s.refilter()
-		s.m.home.count.SetText(fmt.Sprintf("%d users in the directory", s.users.len()))
 		if p := s.m.lastUser; p != nil {
-			if u, ok := s.users.userByID(p.user.ID); ok {
+			if u, ok := s.m.dir.list.userByID(p.user.ID); ok {
 				p.setUser(u)
 			}
 		}
@@ -101,7 +111,52 @@ func (s *mobileUsers) apply(r usersLoad) {
 	s.page.content.Refresh()
 }
 
-// refilter applies the search to the loaded users.
+// render shows the session's list, search and filters as they are now,
+// when the phone flow comes into the window.
+func (s *mobileUsers) render() {
+	s.search.OnChanged = nil // showing what was typed is not typing
+	s.search.SetText(s.m.dir.query.text)
+	s.search.OnChanged = s.onSearch
+	s.lastSearch = s.search.Text // the list keeps its place
+	s.showLoading()
+	s.banner.show(s.m.dir.err)
+	s.refilter()
+	s.page.content.Refresh()
+}
+
+func (s *mobileUsers) onSearch(text string) {
+	s.m.dir.query.text = text
+	s.refilter()
+}
+
+// onClearFilters clears the wide layout's filters, for the whole session.
+func (s *mobileUsers) onClearFilters() {
+	q := &s.m.dir.query
+	q.status, q.role, q.lockedOnly = "", roleAll, false
+	s.refilter()
+	s.page.content.Refresh()
+}
+
+// filtersText names the filters of q that narrow the list, "" for none.
+func filtersText(q userQuery) string {
+	var on []string
+	if q.status != "" {
+		on = append(on, statusChoice(q.status))
+	}
+	if q.role != roleAll {
+		on = append(on, roleChoices[q.role])
+	}
+	if q.lockedOnly {
+		on = append(on, "Locked only")
+	}
+	if len(on) == 0 {
+		return ""
+	}
+	return "Filtered: " + strings.Join(on, ", ")
+}
+
+// refilter applies the search, and the wide layout's filters, to the
+// loaded users.
 func (s *mobileUsers) refilter() {
 	if s.search.Text == "" {
 		s.clear.Hide()
@@ -110,9 +165,21 @@ func (s *mobileUsers) refilter() {
 		s.searchIcon.Hide()
 		s.clear.Show()
 	}
-	s.shown = filterUsers(s.users, userQuery{text: s.search.Text, now: s.m.now()}, s.shown[:0])
-	s.count.SetText(countText(len(s.shown), s.users.len()))
-	showEmpty(s.emptyView, s.empty, len(s.shown), s.users.len(), s.search.Text)
+	q := s.m.dir.query
+	q.now = s.m.now()
+	list := s.m.dir.list
+	s.shown = filterUsers(list, q, s.shown[:0])
+	s.count.SetText(countText(len(s.shown), list.len()))
+	if note := filtersText(q); note != "" {
+		s.filtersNote.SetText(note)
+		s.filters.Show()
+	} else {
+		s.filters.Hide()
+	}
+	if list != nil {
+		s.m.home.count.SetText(fmt.Sprintf("%d users in the directory", list.len()))
+	}
+	showEmpty(s.emptyView, s.empty, len(s.shown), list.len(), s.search.Text)
 	s.list.UnselectAll()
 	s.list.Refresh()
 	if s.search.Text != s.lastSearch { // the first matches, not the old place; a reload keeps it
@@ -124,7 +191,9 @@ func (s *mobileUsers) refilter() {
 func (s *mobileUsers) length() int { return len(s.shown) }
 
 // shownUser is the user at row i.
-func (s *mobileUsers) shownUser(i widget.ListItemID) app.User { return s.users.user(int(s.shown[i])) }
+func (s *mobileUsers) shownUser(i widget.ListItemID) app.User {
+	return s.m.dir.list.user(int(s.shown[i]))
+}
 
 func (s *mobileUsers) createRow() fyne.CanvasObject { return newMobileUserRow() }
 
@@ -142,6 +211,7 @@ func (s *mobileUsers) onSelected(i widget.ListItemID) {
 
 // open pushes u's page.
 func (s *mobileUsers) open(u app.User) {
+	s.m.dir.open = u.ID
 	p := newMobileUserPage(s.m, u)
 	s.m.lastUser = p
 	s.m.nav.push(p.page)
@@ -260,7 +330,11 @@ func newMobileUserPage(m *Mobile, u app.User) *mobileUserPage {
 	p.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
 	body := container.NewVBox(p.name, p.details.form, p.skipNote, finger(p.reset))
-	p.page = &mobilePage{title: "User", content: container.NewVScroll(container.NewPadded(body))}
+	p.page = &mobilePage{title: "User", content: container.NewVScroll(container.NewPadded(body)), onLeave: func() {
+		if m.signedIn != nil && m.dir.open == u.ID {
+			m.dir.open = 0 // gone back: no user is open
+		}
+	}}
 	p.setUser(u)
 	return p
 }

@@ -120,7 +120,7 @@ func TestStorySwitchOfficesOnDesktop(t *testing.T) {
 
 	test.Type(c.search, "alice")
 	alice := c.users.shownUser(0)
-	c.users.selected[alice.ID] = true
+	c.dir.selected[alice.ID] = true
 	c.users.openProfile(alice)
 	c.show(screenMail)
 	c.show(screenUsers)
@@ -145,12 +145,12 @@ func TestStorySwitchOfficesOnDesktop(t *testing.T) {
 	equal(t, "office button", b.offices.button.Text, "Branch Test")
 	equal(t, "org", b.org.Name, "Branch Test")
 	equal(t, "search", b.search.Text, "")
-	equal(t, "selection", len(b.users.selected), 0)
+	equal(t, "selection", len(b.dir.selected), 0)
 	equal(t, "no profile open", b.users.profile == nil, true)
 	equal(t, "mail made anew", b.mail == nil, true)
 	equal(t, "no dialog left", d.win.Canvas().Overlays().Top() == nil, true)
-	onlyBranch(t, b.users.users)
-	equal(t, "rows", b.users.list.Length(), b.users.users.len())
+	onlyBranch(t, b.dir.list)
+	equal(t, "rows", b.users.list.Length(), b.dir.list.len())
 	equal(t, "last profile", a.Preferences().String(PrefLastProfile), "Branch Test")
 	if _, err := f.kc.Get(KeychainService, f.branch.keychainUser()); err == nil {
 		t.Error("a typed password went into the keychain unasked")
@@ -167,7 +167,7 @@ func TestStorySwitchOfficesOnDesktop(t *testing.T) {
 	if d.console.unified == nil {
 		t.Error("the switch left the Unified shell")
 	}
-	if _, ok := d.console.users.users.userByID(alice.ID); !ok {
+	if _, ok := d.console.dir.list.userByID(alice.ID); !ok {
 		t.Error("HQ's users are not listed again")
 	}
 
@@ -224,7 +224,7 @@ func TestSwitchOfficeWaitsForReset(t *testing.T) {
 	}
 	equal(t, "no console", f.d.console == nil, true)
 	equal(t, "title", f.d.win.Title(), "ResetDesk")
-	equal(t, "sign-in screen", f.d.win.Content(), f.d.signIn.view)
+	equal(t, "sign-in screen", f.d.showing(), f.d.signIn.view)
 
 	d := newDesktop(f.app, f.backend, &Session{Directory: f.o.Owner, Resetter: c.sess.Resetter}, testOptions())
 	d.console.offices.choose(f.branch)
@@ -267,7 +267,7 @@ func TestStorySwitchOfficesOnPhone(t *testing.T) {
 	equal(t, "home names the branch", m.home.page.title, "Branch Test")
 	equal(t, "no user open", m.lastUser == nil, true)
 	equal(t, "search", m.users.search.Text, "")
-	onlyBranch(t, m.users.users)
-	equal(t, "rows", m.users.list.Length(), m.users.users.len())
+	onlyBranch(t, m.dir.list)
+	equal(t, "rows", m.users.list.Length(), m.dir.list.len())
 	equal(t, "office button", m.offices.button.Text, "Branch Test")
 }

@@ -272,7 +272,7 @@ func (p *profileScreen) apply(r profileLoad) {
 	for _, d := range r.deliveries {
 		p.lines = append(p.lines, activityLine{at: d.CreatedAt, text: "Mail: " + kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d)})
 	}
-	admins := p.c.users.users.adminNames()
+	admins := p.c.dir.list.adminNames()
 	for _, e := range r.events {
 		p.lines = append(p.lines, activityLine{at: e.At, text: auditText(e, admins)})
 	}

@@ -85,6 +85,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	// Again, now that it is laid out: a wrapped note (a bouncing address)
 	// counts its lines only once it knows its width.
 	r.fit()
+	c.d.holdForReset(r.dlg)
 	r.focus()
 	c.lastReset = r
 	return r

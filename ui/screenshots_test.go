@@ -157,8 +157,8 @@ func TestScreenshots(t *testing.T) {
 	inPick := map[int64]bool{}
 	for _, k := range want {
 		n := 0
-		for i := range u.users.len() {
-			x := u.users.user(i)
+		for i := range u.c.dir.list.len() {
+			x := u.c.dir.list.user(i)
 			if n < k.n && !x.IsConsoleUser() && !inPick[x.ID] && k.ok(x) {
 				picked = append(picked, x)
 				inPick[x.ID] = true
@@ -273,12 +273,11 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	mo := mobileOptions{options: options{spawn: func(f func()) { f() }, now: time.Now}, platform: platformAndroid,
 		openURL: func(*url.URL) error { return nil }, generate: app.GeneratePassword}
 	m := newMobile(a, b, &sess, mo)
-	mw := m.win
 	phone := fyne.NewSize(390, 844)
-	mshot := func(name string) {
+	winShot := func(mw fyne.Window, size fyne.Size, name string) {
 		t.Helper()
-		mw.Resize(phone.SubtractWidthHeight(1, 1))
-		mw.Resize(phone)
+		mw.Resize(size.SubtractWidthHeight(1, 1))
+		mw.Resize(size)
 		mw.Canvas().Capture()
 		relabel(mw.Canvas())
 		img := mw.Canvas().Capture()
@@ -292,6 +291,7 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 		f.Close()
 		t.Logf("%s/%s.png: %dx%d", out, name, img.Bounds().Dx(), img.Bounds().Dy())
 	}
+	mshot := func(name string) { t.Helper(); winShot(m.win, phone, name) }
 	// Mail: the demo's relay, seen moments ago; the phone needs no mail
 	// settings.
 	test.Tap(m.home.mail)
@@ -318,6 +318,30 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 		t.Fatalf("no outcome: %s", mr.status.Text)
 	}
 	mshot("mobile_share")
+
+	// A tablet: an iPad in portrait (touch) shows the Spaces shell with
+	// finger-sized targets; in a narrow split view, the phone flow.
+	a.Preferences().SetString(PrefLayout, LayoutSpaces)
+	to := mo
+	to.platform, to.touch = platformIOS, true
+	ipad := fyne.NewSize(1024, 1366)
+	tab := startWindow(a, b, &Starter{What: "Opening the directory…", Start: func(context.Context) (Session, error) { return sess, nil }}, to, ipad)
+	if tab.console == nil || tab.narrow {
+		t.Fatalf("the tablet shows no shell: %s", tab.signIn.status.Text)
+	}
+	tab.console.users.status.SetSelected("Confirmed")
+	for i := range 3 {
+		tab.console.users.onRowChecked(tab.console.users.shownUser(2*i+1).ID, true)
+	}
+	tab.console.users.list.Refresh()
+	winShot(tab.win, ipad, "tablet")
+	split := fyne.NewSize(507, 1366)
+	tab.win.Resize(split)
+	if !tab.narrow {
+		t.Fatal("the tablet's split view shows the shell")
+	}
+	winShot(tab.win, split, "tablet_split")
+	tab.win.Close()
 
 	// The end user's half: this computer set up for self-service with the
 	// demo's self-service login (Settings), then, signed out, the user
@@ -383,7 +407,7 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 
 	m.signOut()
 	test.Tap(m.signIn.endUserTemporary)
-	me := m.endUser
+	me := m.host.endUser
 	test.Type(me.login, "someone@northwind.example")
 	test.Type(me.password, "short")
 	mshot("mobile_enduser")

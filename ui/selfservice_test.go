@@ -112,7 +112,7 @@ func TestStoryEndUserOneTimePassword(t *testing.T) {
 	equal(t, "entry offered", f.d.signIn.endUserCode.Visible(), true)
 	test.Tap(f.d.signIn.endUserCode)
 	e := f.d.endUser
-	if e == nil || f.d.win.Content() != e.view {
+	if e == nil || f.d.showing() != e.view {
 		t.Fatal("the end user's form does not show")
 	}
 	equal(t, "title", e.title.Text, endUserCodeLabel)
@@ -171,7 +171,7 @@ func TestStoryEndUserOneTimePassword(t *testing.T) {
 	}
 	// The code is used: the same again is refused.
 	test.Tap(e.doneBack)
-	if f.d.win.Content() != f.d.signIn.view {
+	if f.d.showing() != f.d.signIn.view {
 		t.Error("Done does not go back to the sign-in screen")
 	}
 	test.Tap(f.d.signIn.endUserCode)
@@ -307,7 +307,7 @@ func TestStoryEndUserOnPhone(t *testing.T) {
 	code := f.resetOneTime(t, "alice@acme.example")
 	f.m.signOut()
 	test.Tap(f.m.signIn.endUserCode)
-	e := f.m.endUser
+	e := f.m.host.endUser
 	if e == nil {
 		t.Fatal("no end user's form")
 	}
@@ -322,7 +322,7 @@ func TestStoryEndUserOnPhone(t *testing.T) {
 		t.Error("the new password does not work")
 	}
 	test.Tap(e.doneBack)
-	equal(t, "back at sign-in", f.m.endUser == nil, true)
+	equal(t, "back at sign-in", f.m.host.endUser == nil, true)
 }
 
 // `resetdesk self-service`: the forms alone; Done clears them for the next

@@ -24,11 +24,86 @@ type signedIn struct {
 	opts   options
 	clip   *secretClipboard
 	resets int // resets under way: switching offices waits for them
+	dir    usersState
+}
+
+// usersState is the directory as the admin works on it: the users loaded,
+// the search and filters, the bulk selection and the user open. It lives
+// in the session, not in a screen, because the window shows it in two
+// layouts: the wide one's users screen and the phone's pages render it,
+// and crossing the breakpoint shows it again without a load and without
+// copying it from one to the other.
+type usersState struct {
+	list     *userList // nil until the first load answers
+	loading  bool
+	err      error // of the last load
+	seq      int   // of the latest load: the answer of an older one is dropped
+	loads    int   // loads started, which the stories count
+	query    userQuery
+	selected map[int64]bool
+	open     int64 // the user whose profile (wide) or page (phone) is open; 0 for none
+	// views are the screens that show the list, by layout ("wide",
+	// "phone"): each is told of a load's answer. A screen made anew
+	// replaces its layout's.
+	views map[string]func(usersLoad)
 }
 
 func newSignedIn(a fyne.App, s Session, actor app.Actor, org app.Org, o options) *signedIn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o, clip: &secretClipboard{clip: a.Clipboard()}}
+	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o, clip: &secretClipboard{clip: a.Clipboard()},
+		dir: usersState{selected: map[int64]bool{}, views: map[string]func(usersLoad){}}}
+}
+
+// usersLoad is the answer of loading the users.
+type usersLoad struct {
+	seq   int
+	users *userList
+	err   error
+}
+
+// loadUsers loads every user of the org off the Fyne goroutine; the
+// answer goes to the session, then to the screens that show it.
+func (s *signedIn) loadUsers() {
+	s.dir.seq++
+	s.dir.loads++
+	s.dir.loading = true
+	seq := s.dir.seq
+	ctx, dir := s.ctx, s.sess.Directory
+	s.spawn(func() {
+		users, err := loadUserList(ctx, dir)
+		fyne.Do(func() { s.usersLoaded(usersLoad{seq: seq, users: users, err: err}) })
+	})
+}
+
+// usersLoaded keeps a load's answer, unless a newer load was started
+// since, and tells the screens. A selected user who is gone leaves the
+// selection.
+func (s *signedIn) usersLoaded(r usersLoad) {
+	if r.seq != s.dir.seq {
+		return
+	}
+	s.dir.loading = false
+	s.dir.err = r.err
+	if r.err == nil {
+		s.dir.list = r.users
+		s.spawn(func() { releaseLoad(r.users) })
+		for id := range s.dir.selected {
+			if _, ok := r.users.indexOf(id); !ok {
+				delete(s.dir.selected, id)
+			}
+		}
+	}
+	for _, show := range s.dir.views {
+		show(r)
+	}
+}
+
+// openUser is the user open, if they are loaded.
+func (s *signedIn) openUser() (app.User, bool) {
+	if s.dir.open == 0 {
+		return app.User{}, false
+	}
+	return s.dir.list.userByID(s.dir.open)
 }
 
 // spawn runs work off the Fyne goroutine.
@@ -97,11 +172,11 @@ func (s *Session) starter() *Starter {
 	return &Starter{What: "Opening the directory…", Start: func(context.Context) (Session, error) { return sess, nil }}
 }
 
-// resume opens the session st makes: the window says what is happening
-// while the session is made and its actor read, off the Fyne goroutine;
-// then the shell opens, or the sign-in screen shows the error.
-func resume(st Starter, in *signInScreen, showSignIn func()) {
-	in.win.SetContent(in.busyView(st.What))
+// resume opens the session st makes: the window (through show) says what
+// is happening while the session is made and its actor read, off the Fyne
+// goroutine; then the shell opens, or the sign-in screen shows the error.
+func resume(st Starter, in *signInScreen, show func(fyne.CanvasObject), showSignIn func()) {
+	show(in.busyView(st.What))
 	in.spawn(func() {
 		s, err := st.Start(context.Background())
 		var actor app.Actor

@@ -153,7 +153,7 @@ func TestStoryBulkResetSelection(t *testing.T) {
 	test.Tap(b.confirm)
 
 	equal(t, "summary", b.summary.Text, "2 reset, 1 skipped.")
-	equal(t, "selection cleared", len(u.selected), 0)
+	equal(t, "selection cleared", len(u.c.dir.selected), 0)
 	equal(t, "selection bar gone", u.selectionBar.Visible(), false)
 	for i, want := range []struct{ user, result, reason string }{
 		{"Alice Anders (alice@acme.example)", "Reset", ""},
@@ -206,13 +206,13 @@ func TestStoryImportWithBadRow(t *testing.T) {
 		t.Errorf("the bad row has no message")
 	}
 	equal(t, "button", s.importNo.Text, "Import 2 users")
-	before := f.c.users.users.len()
+	before := f.c.dir.list.len()
 	users, _ := f.o.Owner.Users(context.Background(), app.UserFilter{})
 	equal(t, "nothing written by the preview", len(users), before)
 
 	test.Tap(s.importNo)
 	equal(t, "summary", s.summary.Text, "Imported 2 users.")
-	equal(t, "list reloaded", f.c.users.users.len(), before+2)
+	equal(t, "list reloaded", f.c.dir.list.len(), before+2)
 	if _, err := f.o.Owner.UserByLogin(context.Background(), "not-an-email"); app.ErrorCode(err) != app.ENOTFOUND {
 		t.Errorf("bad row was written: %v", err)
 	}
@@ -233,7 +233,7 @@ func TestStoryLayoutSwitch(t *testing.T) {
 	s := f.c.settings
 	s.layout.SetSelected("Unified")
 	equal(t, "unified shell", f.c.unified != nil && f.c.spaces == nil, true)
-	equal(t, "window shows it", f.d.win.Content(), f.c.unified.view)
+	equal(t, "window shows it", f.d.showing(), f.c.unified.view)
 	equal(t, "still on settings", f.c.unified.current, screenSettings)
 	equal(t, "remembered", f.app.Preferences().String(PrefLayout), LayoutUnified)
 
@@ -560,7 +560,8 @@ func TestSignOutOffersTheSession(t *testing.T) {
 func TestThemeChangeRenewsScreens(t *testing.T) {
 	f := newFixture(t)
 	old := f.c.users
-	loaded := old.users.len()
+	loaded := f.c.dir.list.len()
+	loads := f.c.dir.loads
 	old.onRowChecked(f.users["bob@acme.example"].ID, true)
 	old.status.SetSelected("Confirmed")
 	old.openProfile(f.users["alice@acme.example"])
@@ -571,13 +572,14 @@ func TestThemeChangeRenewsScreens(t *testing.T) {
 	if f.c.users == old {
 		t.Fatal("the users screen was kept")
 	}
-	equal(t, "users carried over", f.c.users.users.len(), loaded)
+	equal(t, "users carried over", f.c.dir.list.len(), loaded)
+	equal(t, "not loaded again", f.c.dir.loads, loads)
 	equal(t, "filter carried over", f.c.users.status.Selected, "Confirmed")
 	equal(t, "rows shown", f.c.users.list.Length(), len(old.shown))
 	if f.c.users.profile == nil || f.c.users.profile.user.ID != f.users["alice@acme.example"].ID {
 		t.Error("the open profile was not carried over")
 	}
-	equal(t, "selection kept", f.c.users.selected[f.users["bob@acme.example"].ID], true)
+	equal(t, "selection kept", f.c.dir.selected[f.users["bob@acme.example"].ID], true)
 	equal(t, "mail screen dropped", f.c.mail == nil, true)
 	equal(t, "still on Settings", f.c.spaces.current, screenSettings)
 	f.c.show(screenMail)

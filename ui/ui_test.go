@@ -151,8 +151,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	d.win.Resize(fyne.NewSize(1000, 640))
 	f := &fixture{o: o, app: a, backend: b, sink: s, d: d, c: d.console, users: map[string]app.User{}}
-	for i := range f.c.users.users.len() {
-		u := f.c.users.users.user(i)
+	for i := range f.c.dir.list.len() {
+		u := f.c.dir.list.user(i)
 		f.users[u.PrimaryEmail] = u
 	}
 	return f

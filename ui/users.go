@@ -68,10 +68,9 @@ type usersScreen struct {
 	resetSelected *widget.Button
 	clearSelected *widget.Button
 
-	users    *userList
-	shown    []int32 // rows of users that pass the filters
-	selected map[int64]bool
-	loadSeq  int // drops the answer of a load that a newer one replaced
+	// The users, the filters, the selection and the user open are the
+	// session's (c.dir): this screen shows them.
+	shown []int32 // rows of users that pass the filters
 
 	lastQuery userQuery // of the last refilter, without its clock
 
@@ -79,10 +78,11 @@ type usersScreen struct {
 }
 
 func newUsersScreen(c *console) *usersScreen {
-	s := &usersScreen{c: c, selected: map[int64]bool{}}
-	s.status = &widget.Select{Options: statusChoices, Selected: statusChoices[0], OnChanged: func(string) { s.refilter() }}
-	s.role = &widget.Select{Options: roleChoices, Selected: roleChoices[0], OnChanged: func(string) { s.refilter() }}
-	s.lockedOnly = &widget.Check{Text: "Locked only", OnChanged: func(bool) { s.refilter() }}
+	s := &usersScreen{c: c}
+	q := c.dir.query
+	s.status = &widget.Select{Options: statusChoices, Selected: statusChoice(q.status), OnChanged: s.onStatus}
+	s.role = &widget.Select{Options: roleChoices, Selected: roleChoices[q.role], OnChanged: s.onRole}
+	s.lockedOnly = &widget.Check{Text: "Locked only", Checked: q.lockedOnly, OnChanged: s.onLockedOnly}
 	s.selectAll = &widget.Check{Text: "Select all", OnChanged: s.onSelectAll}
 	s.count = &widget.Label{}
 	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
@@ -109,61 +109,47 @@ func newUsersScreen(c *console) *usersScreen {
 	s.emptyView = emptyNote(s.empty)
 	s.listView = container.NewBorder(top, s.selectionBar, nil, nil, container.NewStack(s.list, s.emptyView))
 	s.view = container.NewStack(s.listView)
+	c.dir.views["wide"] = s.apply
 	return s
 }
 
-// usersLoad is the result of loading the users.
-type usersLoad struct {
-	seq   int
-	users *userList
-	err   error
+// reload loads every user of the org again, off the Fyne goroutine.
+func (s *usersScreen) reload() {
+	s.c.loadUsers()
+	s.showLoading()
 }
 
-// reload loads every user of the org off the Fyne goroutine.
-func (s *usersScreen) reload() {
-	s.loadSeq++
-	seq := s.loadSeq
+// showLoading shows whether a load is under way.
+func (s *usersScreen) showLoading() {
+	if !s.c.dir.loading {
+		s.loading.Stop()
+		s.loading.Hide()
+		s.refresh.Enable()
+		return
+	}
 	s.loading.Show()
 	s.loading.Start()
 	s.refresh.Disable()
-	if s.users.len() == 0 {
+	if s.c.dir.list.len() == 0 {
 		s.count.SetText("Loading users…")
 	}
-	s.c.spawn(func() {
-		r := s.load(seq)
-		fyne.Do(func() { s.apply(r) })
-	})
 }
 
-// load reads the users. No widgets here.
-func (s *usersScreen) load(seq int) usersLoad {
-	users, err := loadUserList(s.c.ctx, s.c.sess.Directory)
-	return usersLoad{seq: seq, users: users, err: err}
-}
-
-// apply shows a load's result, unless a newer load was started since.
+// apply shows a load's answer, which the session has kept. While the
+// phone flow shows, it waits: render shows the answer when the shell comes
+// back, and 100,000 users are not filtered twice meanwhile.
 func (s *usersScreen) apply(r usersLoad) {
-	if r.seq != s.loadSeq {
+	if s.c.d.narrow {
 		return
 	}
 	defer s.listView.Refresh() // the banner comes and goes
-	s.loading.Stop()
-	s.loading.Hide()
-	s.refresh.Enable()
+	s.showLoading()
 	s.banner.show(r.err)
 	if r.err != nil {
-		s.count.SetText(countText(len(s.shown), s.users.len()))
+		s.count.SetText(countText(len(s.shown), s.c.dir.list.len()))
 		return
 	}
-	s.users = r.users
-	s.c.spawn(func() { releaseLoad(r.users) })
-	for id := range s.selected {
-		if _, ok := s.users.indexOf(id); !ok {
-			delete(s.selected, id)
-		}
-	}
 	s.refilter()
-	s.showSelection()
 	if s.profile != nil {
 		if u, ok := s.userByID(s.profile.user.ID); ok {
 			s.profile.setUser(u)
@@ -173,32 +159,73 @@ func (s *usersScreen) apply(r usersLoad) {
 	}
 }
 
-// query is what the filters above the list say now.
+// render shows the session's state as it is now, when the wide layout
+// comes back: the filters, the list, the selection and the user open.
+// The profile of the user open is made anew (and loads their activity);
+// the list is not loaded again.
+func (s *usersScreen) render() {
+	q := s.c.dir.query
+	s.status.SetSelected(statusChoice(q.status))
+	s.role.SetSelected(roleChoices[q.role])
+	s.lockedOnly.SetChecked(q.lockedOnly)
+	s.showLoading()
+	s.banner.show(s.c.dir.err)
+	s.refilter()
+	if u, ok := s.c.openUser(); ok {
+		if s.profile == nil || s.profile.user.ID != u.ID {
+			s.openProfile(u)
+		}
+	} else {
+		s.showList()
+	}
+}
+
+// statusChoice is the status filter's label for st ("" for all).
+func statusChoice(st app.Status) string {
+	switch st {
+	case app.StatusInvited:
+		return "Invited"
+	case app.StatusConfirmed:
+		return "Confirmed"
+	case app.StatusDeactivated:
+		return "Deactivated"
+	}
+	return statusChoices[0]
+}
+
+func (s *usersScreen) onStatus(label string) {
+	s.c.dir.query.status = ""
+	for _, st := range []app.Status{app.StatusInvited, app.StatusConfirmed, app.StatusDeactivated} {
+		if statusChoice(st) == label {
+			s.c.dir.query.status = st
+		}
+	}
+	s.refilter()
+}
+
+func (s *usersScreen) onRole(label string) {
+	s.c.dir.query.role = roleFilter(max(0, slices.Index(roleChoices, label)))
+	s.refilter()
+}
+
+func (s *usersScreen) onLockedOnly(on bool) {
+	s.c.dir.query.lockedOnly = on
+	s.refilter()
+}
+
+// query is what the search and the filters say now.
 func (s *usersScreen) query() userQuery {
-	q := userQuery{text: s.c.search.Text, lockedOnly: s.lockedOnly.Checked, now: s.c.now()}
-	switch s.status.Selected {
-	case "Invited":
-		q.status = app.StatusInvited
-	case "Confirmed":
-		q.status = app.StatusConfirmed
-	case "Deactivated":
-		q.status = app.StatusDeactivated
-	}
-	switch s.role.Selected {
-	case "Admins":
-		q.role = roleAdmins
-	case "Members":
-		q.role = roleMembers
-	}
+	q := s.c.dir.query
+	q.now = s.c.now()
 	return q
 }
 
 // refilter applies the search and filters to the loaded users.
 func (s *usersScreen) refilter() {
 	q := s.query()
-	s.shown = filterUsers(s.users, q, s.shown[:0])
-	s.count.SetText(countText(len(s.shown), s.users.len()))
-	showEmpty(s.emptyView, s.empty, len(s.shown), s.users.len(), q.text)
+	s.shown = filterUsers(s.c.dir.list, q, s.shown[:0])
+	s.count.SetText(countText(len(s.shown), s.c.dir.list.len()))
+	showEmpty(s.emptyView, s.empty, len(s.shown), s.c.dir.list.len(), q.text)
 	s.list.UnselectAll()
 	s.list.Refresh()
 	s.showSelection() // the filters may hide some of it, or show it all
@@ -212,13 +239,17 @@ func (s *usersScreen) refilter() {
 }
 
 // userByID returns a loaded user.
-func (s *usersScreen) userByID(id int64) (app.User, bool) { return s.users.userByID(id) }
+func (s *usersScreen) userByID(id int64) (app.User, bool) { return s.c.dir.list.userByID(id) }
 
 // userByLogin finds a loaded user by email, mobile number or zuid.
-func (s *usersScreen) userByLogin(login string) (app.User, bool) { return s.users.userByLogin(login) }
+func (s *usersScreen) userByLogin(login string) (app.User, bool) {
+	return s.c.dir.list.userByLogin(login)
+}
 
 // shownUser is the user at row i of the list.
-func (s *usersScreen) shownUser(i widget.ListItemID) app.User { return s.users.user(int(s.shown[i])) }
+func (s *usersScreen) shownUser(i widget.ListItemID) app.User {
+	return s.c.dir.list.user(int(s.shown[i]))
+}
 
 func (s *usersScreen) length() int { return len(s.shown) }
 
@@ -226,7 +257,7 @@ func (s *usersScreen) createRow() fyne.CanvasObject { return newUserRow(s) }
 
 func (s *usersScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	u := s.shownUser(i)
-	o.(*userRow).set(u, s.selected[u.ID], s.c.now())
+	o.(*userRow).set(u, s.c.dir.selected[u.ID], s.c.now())
 }
 
 // onRowSelected opens the profile of the tapped row.
@@ -240,9 +271,9 @@ func (s *usersScreen) onRowSelected(i widget.ListItemID) {
 // onRowChecked adds the user to the bulk selection or takes them out.
 func (s *usersScreen) onRowChecked(id int64, checked bool) {
 	if checked {
-		s.selected[id] = true
+		s.c.dir.selected[id] = true
 	} else {
-		delete(s.selected, id)
+		delete(s.c.dir.selected, id)
 	}
 	s.showSelection()
 }
@@ -252,15 +283,16 @@ func (s *usersScreen) showSelection() {
 	s.selectAll.OnChanged = nil
 	s.selectAll.SetChecked(len(s.shown) > 0 && shown == len(s.shown))
 	s.selectAll.OnChanged = s.onSelectAll
-	if len(s.selected) == 0 {
+	selected := s.c.dir.selected
+	if len(selected) == 0 {
 		if s.selectionBar.Visible() {
 			s.selectionBar.Hide()
 			s.listView.Refresh()
 		}
 		return
 	}
-	text := fmt.Sprintf("%d selected", len(s.selected))
-	if hidden := len(s.selected) - shown; hidden > 0 {
+	text := fmt.Sprintf("%d selected", len(selected))
+	if hidden := len(selected) - shown; hidden > 0 {
 		// Reset Password takes them too: say so while they are out of sight.
 		text += fmt.Sprintf(" (%d hidden by the filters)", hidden)
 	}
@@ -276,16 +308,17 @@ func (s *usersScreen) showSelection() {
 // small selection costs little over a large list.
 func (s *usersScreen) shownSelected() int {
 	n := 0
-	if len(s.selected) > len(s.shown) {
+	list, selected := s.c.dir.list, s.c.dir.selected
+	if len(selected) > len(s.shown) {
 		for _, i := range s.shown {
-			if s.selected[s.users.rows[i].id] {
+			if selected[list.rows[i].id] {
 				n++
 			}
 		}
 		return n
 	}
-	for id := range s.selected {
-		if i, ok := s.users.indexOf(id); ok {
+	for id := range selected {
+		if i, ok := list.indexOf(id); ok {
 			if _, found := slices.BinarySearch(s.shown, int32(i)); found {
 				n++
 			}
@@ -298,10 +331,10 @@ func (s *usersScreen) shownSelected() int {
 // the filters hide keep their ticks.
 func (s *usersScreen) onSelectAll(on bool) {
 	for _, i := range s.shown {
-		if id := s.users.rows[i].id; on {
-			s.selected[id] = true
+		if id := s.c.dir.list.rows[i].id; on {
+			s.c.dir.selected[id] = true
 		} else {
-			delete(s.selected, id)
+			delete(s.c.dir.selected, id)
 		}
 	}
 	s.showSelection()
@@ -309,7 +342,7 @@ func (s *usersScreen) onSelectAll(on bool) {
 }
 
 func (s *usersScreen) onClearSelection() {
-	clear(s.selected)
+	clear(s.c.dir.selected)
 	s.showSelection()
 	s.list.Refresh()
 }
@@ -317,9 +350,10 @@ func (s *usersScreen) onClearSelection() {
 // selectedUsers returns the selection in list order.
 func (s *usersScreen) selectedUsers() []app.User {
 	var out []app.User
-	for i := range s.users.len() {
-		if s.selected[s.users.rows[i].id] {
-			out = append(out, s.users.user(i))
+	list := s.c.dir.list
+	for i := range list.len() {
+		if s.c.dir.selected[list.rows[i].id] {
+			out = append(out, list.user(i))
 		}
 	}
 	return out
@@ -343,6 +377,7 @@ func (s *usersScreen) rowMenu(u app.User) *fyne.Menu {
 
 // openProfile shows u's profile in place of the list.
 func (s *usersScreen) openProfile(u app.User) {
+	s.c.dir.open = u.ID
 	s.profile = newProfileScreen(s.c, u)
 	s.view.Objects = []fyne.CanvasObject{s.profile.view}
 	s.view.Refresh()
@@ -351,6 +386,7 @@ func (s *usersScreen) openProfile(u app.User) {
 
 // showList goes back from a profile to the list.
 func (s *usersScreen) showList() {
+	s.c.dir.open = 0
 	if s.profile == nil {
 		return
 	}

@@ -109,14 +109,14 @@ func TestMobileSearchScrollsUpAndRefreshes(t *testing.T) {
 	m := f.m
 	test.Tap(m.home.entry)
 	s := m.users
-	before := s.users.len()
+	before := m.dir.list.len()
 	test.Type(s.search, "extra")
 	equal(t, "not loaded yet", s.list.Length(), 0)
 	if len(m.nav.top().actions) == 0 {
 		t.Fatal("the users page has no actions")
 	}
 	test.Tap(s.refresh)
-	equal(t, "loaded", s.users.len(), before+20)
+	equal(t, "loaded", m.dir.list.len(), before+20)
 	equal(t, "found", s.list.Length(), 20)
 	if w := s.refresh.Size(); w.Width < 44 || w.Height < 44 {
 		t.Errorf("refresh is %v, want at least 44x44", w)
@@ -138,7 +138,7 @@ func TestMobileLongOrgName(t *testing.T) {
 	f := newMobileFixture(t, platformIOS, nil)
 	m := f.m
 	m.org.Name = "Northwind Traders International Holdings Ltd"
-	m.open(m.sess, m.actor, m.org)
+	m.open(m.host.console, false)
 	m.win.Resize(fyne.NewSize(360, 640))
 	equal(t, "window keeps its width", m.win.Canvas().Size().Width, float32(360))
 	test.Tap(m.home.entry)
@@ -170,7 +170,7 @@ func TestSelectAllAndHiddenSelection(t *testing.T) {
 	u.role.SetSelected("Members")
 	members := u.list.Length()
 	test.Tap(u.selectAll)
-	equal(t, "all members ticked", len(u.selected), members)
+	equal(t, "all members ticked", len(u.c.dir.selected), members)
 	equal(t, "bar", u.selectedLabel.Text, fmt.Sprintf("%d selected", members))
 	equal(t, "a row is ticked", rowFor(t, f.d.win, f.users["bob@acme.example"].ID).check.Checked, true)
 
@@ -184,14 +184,14 @@ func TestSelectAllAndHiddenSelection(t *testing.T) {
 	equal(t, "one unticked: select all off", u.selectAll.Checked, false)
 	test.Tap(u.selectAll)
 	test.Tap(u.selectAll)
-	equal(t, "untick all", len(u.selected), 0)
+	equal(t, "untick all", len(u.c.dir.selected), 0)
 	equal(t, "bar gone", u.selectionBar.Visible(), false)
 
 	// Only the rows shown: a search narrows what Select all takes.
 	test.Type(f.c.search, "alice")
 	test.Tap(u.selectAll)
-	equal(t, "only Alice", len(u.selected), 1)
-	equal(t, "Alice", u.selected[f.users["alice@acme.example"].ID], true)
+	equal(t, "only Alice", len(u.c.dir.selected), 1)
+	equal(t, "Alice", u.c.dir.selected[f.users["alice@acme.example"].ID], true)
 }
 
 // 4.1: the admin icon names itself on hover and opens the admin panel's
@@ -427,7 +427,7 @@ func TestMobileSearchClearAndZuid(t *testing.T) {
 	equal(t, "clear shown", s.clear.Visible(), true)
 	test.Tap(s.clear)
 	equal(t, "cleared", s.search.Text, "")
-	equal(t, "everyone again", s.list.Length(), s.users.len())
+	equal(t, "everyone again", s.list.Length(), f.m.dir.list.len())
 	p := f.openUser(t, "bob@acme.example")
 	equal(t, "zuid", p.details.values[5].Text, strconv.FormatInt(f.users["bob@acme.example"].ID, 10))
 }
@@ -502,7 +502,7 @@ func TestStartingInTheSameWindow(t *testing.T) {
 	}}, testOptions())
 	equal(t, "no console", failed.console == nil, true)
 	equal(t, "the reason", failed.signIn.status.Text, "ResetDesk's demo needs the PostgreSQL server.")
-	equal(t, "the sign-in form to use instead", failed.win.Content(), failed.signIn.view)
+	equal(t, "the sign-in form to use instead", failed.showing(), failed.signIn.view)
 }
 
 // 1.5: closing bulk results whose passwords were neither emailed nor

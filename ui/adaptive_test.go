@@ -1,0 +1,326 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"resetdesk/app"
+)
+
+// Sizes the stories resize the window to.
+var (
+	wideSize   = fyne.NewSize(1000, 640)
+	narrowSize = fyne.NewSize(420, 800)
+	tabletSize = fyne.NewSize(1024, 1366) // an iPad in portrait
+)
+
+// phoneShows says whether the window shows the phone flow of the session
+// open, at page p.
+func phoneShows(t *testing.T, d *Desktop, p *mobilePage) {
+	t.Helper()
+	m := d.phone
+	if !d.narrow || m.nav == nil || d.showing() != m.nav.view {
+		t.Fatalf("the phone flow does not show: narrow %v, showing %T", d.narrow, d.showing())
+	}
+	if top := m.nav.top(); top != p {
+		t.Fatalf("phone page %q, want %q", top.title, p.title)
+	}
+}
+
+// wideShows says whether the window shows the console's shell.
+func wideShows(t *testing.T, d *Desktop) {
+	t.Helper()
+	if d.narrow || d.console == nil || d.showing() != d.console.view() || d.phone.nav != nil {
+		t.Fatalf("the wide layout does not show: narrow %v, showing %T", d.narrow, d.showing())
+	}
+}
+
+// The admin narrows the window with a search typed, a role filter, two
+// users ticked and Alice's profile open: the phone flow shows Alice's page
+// over the users page, the search and the filter say the same, and the
+// list was not loaded again. On the phone they go back, search again and
+// open Bob; widened, the window shows Bob's profile in the shell they
+// chose, with that search, the filter and the ticks. No load either way.
+func TestStoryResizeKeepsState(t *testing.T) {
+	f := newFixture(t)
+	d, c := f.d, f.c
+	alice, bob := f.users["alice@acme.example"], f.users["bob@acme.example"]
+	test.Type(c.search, "acme")
+	c.users.role.SetSelected("Members")
+	c.users.onRowChecked(alice.ID, true)
+	c.users.onRowChecked(bob.ID, true)
+	c.users.openProfile(alice)
+	loads := c.dir.loads
+	rows := c.users.list.Length()
+
+	d.win.Resize(narrowSize)
+	m := d.phone
+	phoneShows(t, d, m.lastUser.page)
+	equal(t, "the same session", m.signedIn, c.signedIn)
+	equal(t, "Alice open", m.lastUser.user.ID, alice.ID)
+	equal(t, "under it, the users page", m.nav.pages[len(m.nav.pages)-2], m.users.page)
+	equal(t, "search", m.users.search.Text, "acme")
+	equal(t, "the same rows", m.users.list.Length(), rows)
+	equal(t, "the filter said", m.users.filters.Visible(), true)
+	equal(t, "filter named", m.users.filtersNote.Text, "Filtered: Members")
+	equal(t, "not loaded again", c.dir.loads, loads)
+
+	m.nav.onBack()
+	equal(t, "no user open", c.dir.open, int64(0))
+	m.users.search.SetText("")
+	test.Type(m.users.search, "bob")
+	equal(t, "one match", m.users.list.Length(), 1)
+	m.users.list.Select(0)
+	phoneShows(t, d, m.lastUser.page)
+
+	d.win.Resize(wideSize)
+	wideShows(t, d)
+	equal(t, "Spaces", c.spaces != nil, true)
+	equal(t, "on Users", c.spaces.current, screenUsers)
+	equal(t, "search", c.search.Text, "bob")
+	equal(t, "filter", c.users.role.Selected, "Members")
+	if p := c.users.profile; p == nil || p.user.ID != bob.ID {
+		t.Fatalf("Bob's profile is not open: %v", p)
+	}
+	equal(t, "two ticked", len(c.dir.selected), 2)
+	equal(t, "the bar says so", c.users.selectedLabel.Text, "2 selected (1 hidden by the filters)")
+	equal(t, "not loaded again", c.dir.loads, loads)
+
+	// Back on the list, the search shows Bob alone, as on the phone.
+	c.users.showList()
+	equal(t, "rows", c.users.list.Length(), 1)
+	equal(t, "Bob", c.users.shownUser(0).ID, bob.ID)
+}
+
+// The Unified shell comes back as the Unified shell, on the screen it
+// was left on; the phone's Clear filters clears them for the shell too.
+func TestStoryResizeUnified(t *testing.T) {
+	f := newFixture(t)
+	d, c := f.d, f.c
+	c.setLayout(LayoutUnified)
+	c.show(screenMail)
+	c.users.lockedOnly.SetChecked(true)
+	loads := c.dir.loads
+
+	d.win.Resize(narrowSize)
+	m := d.phone
+	phoneShows(t, d, m.users.page)
+	equal(t, "locked only", m.users.list.Length(), 1)
+	equal(t, "filter named", m.users.filtersNote.Text, "Filtered: Locked only")
+	test.Tap(m.users.clearFilters)
+	equal(t, "cleared", m.users.filters.Visible(), false)
+	equal(t, "everyone", m.users.list.Length(), c.dir.list.len())
+
+	d.win.Resize(wideSize)
+	wideShows(t, d)
+	equal(t, "Unified", c.unified != nil, true)
+	equal(t, "still on Mail", c.unified.current, screenMail)
+	equal(t, "filter cleared", c.users.lockedOnly.Checked, false)
+	equal(t, "not loaded again", c.dir.loads, loads)
+}
+
+// A window resting on the breakpoint does not flap: narrowing switches
+// below breakpoint, widening only from breakpoint+hysteresis; a window too
+// short for the shells (a phone on its side) shows the phone flow too.
+// The layout follows the content's size: the window's, less its padding.
+func TestLayoutHysteresis(t *testing.T) {
+	f := newFixture(t)
+	d := f.d
+	pad := 2 * theme.Padding()
+	for _, step := range []struct {
+		w, h   float32
+		narrow bool
+	}{
+		{breakpoint + pad + 1, 640, false},
+		{breakpoint + pad - 1, 640, true},
+		{breakpoint + pad + 1, 640, true},
+		{breakpoint + hysteresis + pad - 1, 640, true},
+		{breakpoint + hysteresis + pad, 640, false},
+		{breakpoint + pad, 640, false},
+		{844, 390, true}, // a phone on its side
+		{844, compactHeight + hysteresis + pad - 1, true},
+		{844, compactHeight + hysteresis + pad, false},
+	} {
+		d.win.Resize(fyne.NewSize(step.w, step.h))
+		if d.narrow != step.narrow {
+			t.Fatalf("at %vx%v narrow = %v, want %v", step.w, step.h, d.narrow, step.narrow)
+		}
+	}
+	if d.console == nil {
+		t.Fatal("the session ended")
+	}
+}
+
+// A reset dialog holds the wide layout while it is open: narrowed, the
+// window keeps the dialog and what was typed in it, and switches once the
+// dialog closes. On the phone, the Reset Password page (and then the
+// outcome) holds the phone flow the same way: widening waits until the
+// admin leaves the page.
+func TestStoryResetHoldsLayout(t *testing.T) {
+	f := newFixture(t)
+	d, c := f.d, f.c
+	alice := f.users["alice@acme.example"]
+	r := openResetDialog(c, alice)
+	test.Type(r.verify, "half typed")
+
+	d.win.Resize(narrowSize)
+	wideShows(t, d)
+	equal(t, "dialog kept", c.lastReset, r)
+	equal(t, "typed kept", r.verify.Text, "half typed")
+	test.Tap(r.cancel)
+	phoneShows(t, d, d.phone.users.page)
+
+	// On the phone: Alice, Reset Password, then the window widens.
+	m := d.phone
+	m.users.open(alice)
+	test.Tap(m.lastUser.reset)
+	page := m.lastReset
+	equal(t, "reset page", m.nav.top(), page.page)
+	password := page.password.Text
+	d.win.Resize(wideSize)
+	phoneShows(t, d, page.page)
+	equal(t, "password kept", page.password.Text, password)
+
+	// A real reset, then the outcome with SHARE: still held.
+	test.Tap(page.reset)
+	test.Type(page.verify, f.o.Password)
+	test.Tap(page.confirm)
+	o := m.lastOutcome
+	if o == nil {
+		t.Fatalf("no outcome: %q", page.status.Text)
+	}
+	phoneShows(t, d, o.page)
+	equal(t, "outcome", o.outcome.Text, "The password of Alice Anders was reset.")
+
+	// Done: the layout catches up with the width at once.
+	test.Tap(o.done)
+	wideShows(t, d)
+	equal(t, "the password left with its page", o.secret.Text, "")
+	equal(t, "no user open after Done", c.users.profile == nil, true)
+}
+
+// A load under way when the window narrows answers to the phone flow.
+func TestStoryLoadAnswersAfterResize(t *testing.T) {
+	f := newFixture(t)
+	d, c := f.d, f.c
+	var queued []func()
+	c.signedIn.opts.spawn = func(work func()) { queued = append(queued, work) }
+	f.o.Exec(t, `UPDATE resetdesk.users SET display_name = 'Alice Renamed' WHERE primary_email = 'alice@acme.example'`)
+	c.users.reload()
+	equal(t, "wide shows loading", c.users.loading.Visible(), true)
+
+	d.win.Resize(narrowSize)
+	m := d.phone
+	phoneShows(t, d, m.users.page)
+	equal(t, "phone shows loading", m.users.loading.Visible(), true)
+	for len(queued) > 0 {
+		work := queued[0]
+		queued = queued[1:]
+		work()
+	}
+	equal(t, "loaded", m.users.loading.Visible(), false)
+	found := false
+	for i := range m.users.list.Length() {
+		found = found || m.users.shownUser(i).DisplayName == "Alice Renamed"
+	}
+	equal(t, "the new name on the phone", found, true)
+}
+
+// Before signing in, the sign-in screen follows the width too, and keeps
+// what was typed.
+func TestSignInFollowsWidth(t *testing.T) {
+	f := newFixture(t)
+	a := test.NewTempApp(t)
+	d := newDesktop(a, f.backend, nil, testOptions())
+	d.win.Resize(wideSize)
+	equal(t, "centred", d.showing(), d.signIn.view)
+	d.signIn.host.SetText("db.acme.example")
+	d.win.Resize(narrowSize)
+	if _, ok := d.showing().(*container.Scroll); !ok || d.showing() == d.signIn.view {
+		t.Fatalf("narrow sign-in shows %T", d.showing())
+	}
+	if h := d.signIn.signIn.Size().Height; h < fingerSize() {
+		t.Errorf("Sign in is %v tall, want a finger's %v", h, fingerSize())
+	}
+	equal(t, "typed kept", d.signIn.host.Text, "db.acme.example")
+	d.win.Resize(wideSize)
+	equal(t, "centred again", d.showing(), d.signIn.view)
+
+	// An end user's form holds the layout while it shows; back at the
+	// sign-in, the window takes the width's.
+	test.Tap(d.signIn.endUserCode)
+	e := d.endUser
+	equal(t, "the end user's form", d.showing(), e.view)
+	test.Type(e.login, "bob@acme.example")
+	d.win.Resize(narrowSize)
+	equal(t, "held", d.showing(), e.view)
+	equal(t, "typed kept", e.login.Text, "bob@acme.example")
+	test.Tap(e.back)
+	equal(t, "narrow sign-in", d.narrow, true)
+	if _, ok := d.showing().(*container.Scroll); !ok || d.showing() == d.signIn.view {
+		t.Fatalf("back from the form shows %T", d.showing())
+	}
+}
+
+// A tablet (touch) wide enough gets the Spaces shell with targets of 44
+// units or more; in a narrow split it gets the phone flow, whose users
+// entry sits where the platform puts it.
+func TestStoryTablet(t *testing.T) {
+	for _, platform := range []string{platformIOS, platformAndroid} {
+		t.Run(platform, func(t *testing.T) {
+			f := newFixture(t)
+			o := mobileOptions{options: testOptions(), platform: platform, generate: app.GeneratePassword}
+			o.touch = true
+			sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter}
+			d := startWindow(f.app, f.backend, sess.starter(), o, tabletSize)
+			wideShows(t, d)
+			c := d.console
+			test.Type(c.search, "b")
+			targets := map[string]fyne.CanvasObject{
+				"refresh": c.users.refresh, "status filter": c.users.status, "locked only": c.users.lockedOnly,
+				"search": c.search, "office": c.offices.button, "admin icon": c.spaces.admin,
+			}
+			for _, o := range test.LaidOutObjects(d.win.Content()) {
+				if r, ok := o.(*userRow); ok && r.Visible() {
+					targets["row"], targets["row menu"], targets["row check"] = r, r.more, r.check
+					break
+				}
+			}
+			if len(targets) != 9 {
+				t.Fatalf("no row laid out")
+			}
+			for name, o := range targets {
+				if h := o.Size().Height; h < 44 {
+					t.Errorf("%s is %v tall, want 44 or more", name, h)
+				}
+			}
+
+			// Split view: the phone flow, at the users page; back home, the
+			// users entry is where the platform puts it.
+			d.win.Resize(fyne.NewSize(507, 1366))
+			m := d.phone
+			phoneShows(t, d, m.users.page)
+			equal(t, "search kept", m.users.search.Text, "b")
+			m.nav.onBack()
+			win := d.win.Canvas().Size()
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(m.home.entry)
+			size := m.home.entry.Size()
+			if right := win.Width - (pos.X + size.Width); right > fingerSize() {
+				t.Errorf("entry is %v from the right edge", right)
+			}
+			top := pos.Y < fingerSize()
+			bottom := win.Height-(pos.Y+size.Height) < fingerSize()
+			if platform == platformIOS && !top || platform == platformAndroid && !bottom {
+				t.Errorf("entry at %v size %v in a %v window", pos, size, win)
+			}
+			if !strings.Contains(m.home.count.Text, "users in the directory") {
+				t.Errorf("home count = %q", m.home.count.Text)
+			}
+		})
+	}
+}
