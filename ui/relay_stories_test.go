@@ -149,7 +149,7 @@ func TestStoryRelayOnDesktop(t *testing.T) {
 
 	test.Tap(s.mailRelay)
 	test.Tap(s.policiesSave)
-	equal(t, "saved", s.policiesNote.Text, "Saved.")
+	equal(t, "saved", s.policiesNote.Text, "Saved. Resets' mail now waits for the office mail relay: Mail, above, says how it is doing.")
 	equal(t, "the session's org", f.c.org.MailRelay, true)
 	_, org, err := f.o.Owner.Actor(context.Background())
 	if err != nil {
@@ -231,6 +231,7 @@ func TestStoryRelayOnDesktop(t *testing.T) {
 	test.Tap(s.mailRelay)
 	test.Tap(s.policiesSave)
 	equal(t, "off", f.c.org.MailRelay, false)
+	equal(t, "saved off", s.policiesNote.Text, "Saved.")
 	equal(t, "mail server form back", s.smtpBox.Visible(), true)
 	equal(t, "relay health gone", s.relayBox.Visible(), false)
 	m.reload()

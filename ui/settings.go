@@ -252,6 +252,9 @@ func (s *settingsScreen) onSavePolicies() {
 			s.c.org = o
 			s.policiesNote.SetText("Saved.")
 			if relayChanged {
+				if o.MailRelay {
+					s.policiesNote.SetText("Saved. Resets' mail now waits for the office mail relay: Mail, above, says how it is doing.")
+				}
 				s.showMailMode()
 				if s.c.mail != nil {
 					s.c.mail.reload()
