@@ -955,3 +955,24 @@ func TestResetDialogHoldsItsNote(t *testing.T) {
 		t.Errorf("the form needs %v pt and the dialog shows %v: the password field is below the edge", content, view)
 	}
 }
+
+// 2.8 on the desktop: the reset form's options, wrapping checkboxes now,
+// still take the keyboard as Fyne's did: Tab reaches them in order and
+// Space ticks the one focused.
+func TestResetOptionsTakeTheKeyboard(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	c := f.d.win.Canvas()
+	c.Focus(r.reveal)
+	equal(t, "focused", c.Focused(), fyne.Focusable(r.reveal))
+	test.FocusNext(c)
+	equal(t, "Tab goes to the next option", c.Focused(), fyne.Focusable(r.plain))
+	test.FocusNext(c)
+	equal(t, "and the next", c.Focused(), fyne.Focusable(r.forceChange))
+	was := r.forceChange.Checked
+	c.Focused().TypedRune(' ')
+	equal(t, "Space ticks it", r.forceChange.Checked, !was)
+	r.onClose()
+}
