@@ -205,3 +205,28 @@ func TestAuditSaysARefusedCodeIsRefused(t *testing.T) {
 		equal(t, "the right code", a.table.text(0, 2), "User's new password")
 	}
 }
+
+// F: on the admin's dialog, the user's form grows with a refusal: "Close
+// without a new password" stays in view, not below the dialog's scroll,
+// while the window has room.
+func TestHandOverRefusalKeepsCloseInView(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(1100, 720))
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	test.Tap(r.resetForm.handOver)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	h := r.handOverForm
+	if h == nil {
+		t.Fatalf("no hand-over form: %q", r.status.Text)
+	}
+	test.Type(h.password, "Copper-Kettle-Morning-9")
+	test.Type(h.again, "Copper-Kettle-Morning-8")
+	test.Tap(h.submit)
+	equal(t, "refusal", h.status.Text, "The two new passwords differ: type the same password twice.")
+	if need, has := r.scroll.Content.MinSize().Height, r.scroll.Size().Height; need > has+0.5 {
+		t.Errorf("the user's form needs %v, the dialog shows %v: 'Close without a new password' is below the scroll", need, has)
+	}
+}

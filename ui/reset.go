@@ -149,6 +149,7 @@ func (r *resetDialog) showHandOver() {
 	temp := r.result.Password
 	r.result.Password = ""
 	r.handOverForm = newHandOverForm(r.c.signedIn, r.c.win, r.user, temp, r.onClose)
+	r.handOverForm.onGrow = r.relayout
 	r.form.Hide()
 	r.cancel.Hide()
 	r.confirm.Hide()

@@ -45,6 +45,9 @@ type endUserForm struct {
 	backend Backend
 	prefs   fyne.Preferences
 	onBack  func() // back to the sign-in screen; nil where there is none
+	// onGrow, where set, sizes what frames the form again after a line
+	// came or went (the admin's reset dialog around a hand-over).
+	onGrow func()
 
 	view fyne.CanvasObject // centred, for a desktop window
 	box  *fyne.Container   // the form alone, for a phone's scrolling page
@@ -256,6 +259,9 @@ func (f *endUserForm) onPasswordChanged() {
 // showStrength shows the policy line for what is typed, to the user
 // themselves: "your name", where an admin reads "the user's name".
 func (f *endUserForm) showStrength(minLen int, u app.User) {
+	if f.strength.Text == "" || !f.strength.Visible() {
+		defer f.grown() // a line more
+	}
 	showStrength(f.strength, f.password.Text, minLen, u)
 	if own := strings.Replace(f.strength.Text, "the user's name or email address", "your name or email address", 1); own != f.strength.Text {
 		f.strength.SetText(own)
@@ -532,6 +538,15 @@ func (f *endUserForm) clearError() {
 	if f.status.Text != "" {
 		f.status.SetText("")
 		f.status.Hide()
+		f.grown()
+	}
+}
+
+// grown lays the form out again after a line came or went.
+func (f *endUserForm) grown() {
+	f.box.Refresh()
+	if f.onGrow != nil {
+		f.onGrow()
 	}
 }
 
@@ -542,7 +557,7 @@ func (f *endUserForm) showError(err error) {
 		f.strength.Hide() // the refusal says it: once is enough, until the next keystroke
 	}
 	f.status.Show()
-	f.box.Refresh()
+	f.grown()
 }
 
 // focus puts the cursor in the first field, so that the user can type at
