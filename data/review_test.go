@@ -372,3 +372,28 @@ func TestLoginSpellingsShareALimit(t *testing.T) {
 		}
 	}
 }
+
+// TestKioskCannotShieldAnAdmin: a self-service login types a wrong code for
+// an admin's login in a transaction it never ends (the audit row of that
+// attempt names the admin). The owner still removes the admin from the
+// console at once, and the admin's login can no longer act as one.
+func TestKioskCannotShieldAnAdmin(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	adam, err := o.Owner.UserByLogin(ctx, "admin@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kiosk := heldTx(t, o.EndUserURL)
+	var s string
+	if err := kiosk.QueryRow(`SELECT resetdesk.complete_reset('admin@acme.test', repeat('0', 64), $1)`, testHash).Scan(&s); err != nil || s != "invalid" {
+		t.Fatalf("the kiosk's wrong code for the admin: %s %v", s, err)
+	}
+	if err := o.Owner.RemoveConsoleUser(ctx, adam.ID); err != nil {
+		t.Fatalf("the owner removes the admin while a kiosk holds a transaction naming them: %v", err)
+	}
+	if _, err := asRole(t, o.AdminURL).Exec(`SELECT * FROM resetdesk.reset_passwords(ARRAY[1::bigint], 'one_time_password',
+	        ARRAY[NULL::text], ARRAY[repeat('0', 64)], false, false, false, false)`); err == nil {
+		t.Fatal("the removed admin still resets")
+	}
+}
