@@ -349,7 +349,7 @@ func TestMobileSignOutAndIn(t *testing.T) {
 	test.Tap(s.signIn)
 	equal(t, "asked for the password", s.status.Text, "Enter the password of role "+u.User.Username()+".")
 	test.Type(s.password, f.o.Password)
-	equal(t, "refusal gone once typing", s.status.Text, "")
+	equal(t, "the refusal gives way to the demo's hint once typing", s.status.Text, "The demo's password is on its first line.")
 	test.Tap(s.signIn)
 	if f.m.nav == nil {
 		t.Fatalf("not signed in: %s", s.status.Text)
