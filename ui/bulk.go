@@ -326,7 +326,9 @@ func (b *bulkReset) apply(d resetDone) {
 			reset++
 		}
 	}
-	text := fmt.Sprintf("%d reset, %d skipped.", reset, len(d.results)-reset)
+	// The file's lines that named nobody are rows marked Skipped too: the
+	// count says so, or "0 skipped" would sit above two of them.
+	text := fmt.Sprintf("%d reset, %d skipped.", reset, len(d.results)-reset+len(b.unused))
 	if n := len(b.unused); n > 0 {
 		text += fmt.Sprintf(" %s of the attached file named nobody: they follow the users, by line.", plural(n, "line"))
 	}

@@ -671,9 +671,7 @@ func TestBulkAddByNameAndFile(t *testing.T) {
 	if !b.resultBox.Visible() {
 		t.Fatalf("no results: %q", b.status.Text)
 	}
-	if !strings.Contains(b.summary.Text, "2 lines of the attached file named nobody") {
-		t.Errorf("summary: %q", b.summary.Text)
-	}
+	equal(t, "summary", b.summary.Text, "2 reset, 2 skipped. 2 lines of the attached file named nobody: they follow the users, by line.")
 	equal(t, "rows", b.table.rows(), 4)
 	for i, want := range [][3]string{
 		{"Line 2: not an address", "Skipped", `The email "not an address" is not a valid address.`},
