@@ -268,8 +268,8 @@ func TestSignInFollowsWidth(t *testing.T) {
 }
 
 // A tablet (touch) wide enough gets the Spaces shell with targets of 44
-// units or more; in a narrow split it gets the phone flow, whose users
-// entry sits where the platform puts it.
+// units or more, in the reset dialog too; in a narrow split it gets the
+// phone flow, whose users entry sits where the platform puts it.
 func TestStoryTablet(t *testing.T) {
 	for _, platform := range []string{platformIOS, platformAndroid} {
 		t.Run(platform, func(t *testing.T) {
@@ -294,11 +294,14 @@ func TestStoryTablet(t *testing.T) {
 			if len(targets) != 9 {
 				t.Fatalf("no row laid out")
 			}
+			r := openResetDialog(c, f.users["alice@acme.example"])
+			targets["dialog's confirm"], targets["dialog's cancel"], targets["dialog's password"] = r.confirm, r.cancel, r.verify
 			for name, o := range targets {
 				if h := o.Size().Height; h < 44 {
 					t.Errorf("%s is %v tall, want 44 or more", name, h)
 				}
 			}
+			test.Tap(r.cancel)
 
 			// Split view: the phone flow, at the users page; back home, the
 			// users entry is where the platform puts it.

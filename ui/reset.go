@@ -79,7 +79,11 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 
 	r.scroll = container.NewVScroll(container.NewStack(r.form, r.outcomeBox))
 	r.buttons = container.NewHBox(r.cancel, r.confirm, r.close)
-	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", container.NewBorder(nil, r.buttons, nil, nil, r.scroll), c.win)
+	var content fyne.CanvasObject = container.NewBorder(nil, r.buttons, nil, nil, r.scroll)
+	if c.d.opts.touch { // a tablet: the dialog is not under the shell's theme
+		content = touchSized(content)
+	}
+	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", content, c.win)
 	r.fit()
 	r.dlg.Show()
 	// Again, now that it is laid out: a wrapped note (a bouncing address)
