@@ -64,7 +64,7 @@ func newAdminsCard(c *console) *adminsCard {
 	a.name = &widget.Entry{PlaceHolder: "Optional"}
 	a.role = &widget.Select{Options: []string{app.RoleAdmin}, Selected: app.RoleAdmin}
 	a.password = &widget.Entry{Password: true, PlaceHolder: "At least 12 characters; tell them in person"}
-	a.promote = &widget.Check{Text: "They are already in the directory: make that member a console user, keeping their details"}
+	a.promote = &widget.Check{Text: "Already in the directory"}
 	a.add = &widget.Button{Text: "Add console user", Icon: theme.ContentAddIcon(), OnTapped: a.onAdd}
 	a.roleName = &widget.Entry{PlaceHolder: "helpdesk"}
 	a.rolePerms = map[app.Permission]*widget.Check{}
@@ -83,7 +83,7 @@ func newAdminsCard(c *console) *adminsCard {
 		{Text: "Name", Widget: a.name},
 		{Text: "Role", Widget: a.role},
 		{Text: "Database password", Widget: a.password},
-		{Text: "", Widget: a.promote},
+		{Text: "", Widget: a.promote, HintText: "Make that member a console user, keeping their details"},
 	}}
 	roleForm := &widget.Form{Items: []*widget.FormItem{
 		{Text: "Custom role", Widget: a.roleName},

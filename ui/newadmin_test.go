@@ -230,3 +230,18 @@ func TestHandOverRefusalKeepsCloseInView(t *testing.T) {
 		t.Errorf("the user's form needs %v, the dialog shows %v: 'Close without a new password' is below the scroll", need, has)
 	}
 }
+
+// Q: at FYNE_SCALE=1.5 the first window is 733x480 pt (1100x720 pixels);
+// every console screen fits it, so the window never widens by itself when
+// the admin opens Audit or Settings.
+func TestConsoleScreensFitTheFirstWindowAtScale15(t *testing.T) {
+	f := newFixture(t)
+	size := firstWindowSize(1.5)
+	f.d.win.Resize(size)
+	for _, id := range []screenID{screenUsers, screenAudit, screenMail, screenSettings} {
+		f.c.show(id)
+		if w := f.d.win.Content().MinSize().Width; w > size.Width+0.5 {
+			t.Errorf("%s needs %v pt wide, the window is %v", id, w, size.Width)
+		}
+	}
+}

@@ -97,7 +97,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 	s.otpMinutes = &widget.Entry{}
 	s.tempHours = &widget.Entry{}
 	s.minLength = &widget.Entry{}
-	s.sso = &widget.Check{Text: "The organization signs in through SSO (no email resets)"}
+	s.sso = &widget.Check{Text: "Users sign in through SSO"}
 	s.mailRelay = &widget.Check{Text: "Send mail through the office mail relay"}
 	s.relayNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: relaySwitchNote}
 	s.policiesSave = &widget.Button{Text: "Save policies", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSavePolicies}
@@ -137,7 +137,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 		{Text: "One-time password valid (minutes)", Widget: s.otpMinutes},
 		{Text: "Temporary password valid (hours)", Widget: s.tempHours},
 		{Text: "Minimum password length", Widget: s.minLength},
-		{Text: "", Widget: s.sso},
+		{Text: "", Widget: s.sso, HintText: "No email resets: the identity provider handles passwords"},
 		{Text: "", Widget: s.mailRelay},
 		{Text: "", Widget: s.relayNote},
 	}}
