@@ -7,8 +7,11 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 )
@@ -244,4 +247,29 @@ func TestConsoleScreensFitTheFirstWindowAtScale15(t *testing.T) {
 			t.Errorf("%s needs %v pt wide, the window is %v", id, w, size.Width)
 		}
 	}
+}
+
+// O: the sign-out question is a sentence and two buttons, without Fyne's
+// large question mark drawn under its last words.
+func TestSignOutQuestionHasNoIconUnderItsWords(t *testing.T) {
+	f := newFixture(t)
+	f.c.onSignOut()
+	overlay := f.d.win.Canvas().Overlays().Top()
+	if overlay == nil {
+		t.Fatal("no question")
+	}
+	var sentence bool
+	for _, o := range test.LaidOutObjects(overlay) {
+		switch x := o.(type) {
+		case *canvas.Image:
+			if x.Resource != nil && x.Resource.Name() == theme.QuestionIcon().Name() {
+				t.Error("the question mark is drawn behind the sentence")
+			}
+		case *widget.Label:
+			sentence = sentence || x.Text == f.c.signOutQuestion()
+		}
+	}
+	equal(t, "the sentence shows", sentence, true)
+	f.c.confirmSignOut.Confirm()
+	equal(t, "signed out", f.d.console == nil, true)
 }

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 )
@@ -144,13 +145,14 @@ func (s *signedIn) signOutQuestion() string {
 // askSignOut asks before signing out: the button sits where a slip of the
 // pointer or the thumb lands. signOut runs on "Sign out".
 func (s *signedIn) askSignOut(win fyne.Window, signOut func()) *dialog.ConfirmDialog {
-	d := dialog.NewConfirm("Sign out", s.signOutQuestion(),
+	// A custom confirm: Fyne's own draws a large question mark behind the
+	// sentence, under its last words.
+	d := dialog.NewCustomConfirm("Sign out", "Sign out", "Cancel", widget.NewLabel(s.signOutQuestion()),
 		func(ok bool) {
 			if ok {
 				signOut()
 			}
 		}, win)
-	d.SetConfirmText("Sign out")
 	d.Show()
 	return d
 }
