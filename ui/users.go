@@ -180,17 +180,13 @@ func (s *usersScreen) render() {
 	}
 }
 
-// statusChoice is the status filter's label for st ("" for all).
+// statusChoice is the status filter's label for st ("" for all): the
+// status as the screens name it.
 func statusChoice(st app.Status) string {
-	switch st {
-	case app.StatusInvited:
-		return "Invited"
-	case app.StatusConfirmed:
-		return "Confirmed"
-	case app.StatusDeactivated:
-		return "Deactivated"
+	if st == "" {
+		return statusChoices[0]
 	}
-	return statusChoices[0]
+	return statusLabel(st)
 }
 
 func (s *usersScreen) onStatus(label string) {
