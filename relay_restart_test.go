@@ -2,12 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"log"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,7 +11,6 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
-	"resetdesk/data/localpg"
 	"resetdesk/mail"
 	"resetdesk/mail/postfixtest"
 	"resetdesk/relay"
@@ -32,32 +26,8 @@ import (
 // server stops while a message is with Postfix: that one goes out again
 // once the server is back (at least once), and only its new code works.
 func TestRelaySurvivesPostgresRestart(t *testing.T) {
-	if _, err := exec.LookPath("runuser"); err != nil && os.Geteuid() == 0 {
-		t.Fatal("runuser is missing: the test's PostgreSQL runs as the postgres OS user")
-	}
-	dir, err := os.MkdirTemp("/var/tmp", "resetdesk-relay-restart-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	ctx := context.Background()
-	c, err := localpg.Start(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Stop() })
-	pw := make([]byte, 12)
-	rand.Read(pw)
-	info, err := data.SeedDemo(ctx, c.SuperURL(), data.DemoOptions{Password: hex.EncodeToString(pw)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	super, err := sql.Open("postgres", strings.Replace(c.SuperURL(), "/postgres?", "/"+info.Database+"?", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer super.Close()
+	dir, info, super := stoppableDemo(t, "resetdesk-relay-restart-")
 	emails := []string{"before@acme.test", "during@acme.test", "after1@acme.test", "after2@acme.test", "inflight@acme.test"}
 	for _, e := range emails {
 		if _, err := super.Exec(`INSERT INTO resetdesk.users (org_id, display_name, primary_email, status)

@@ -41,23 +41,30 @@ func pgCtl(t *testing.T, dir string, args ...string) {
 	}
 }
 
-// TestDatabaseStoppedMidBatch stops the PostgreSQL server while a bulk reset
-// waits inside it: nothing of the batch remains, the admin reads a
-// sentence, and when the server is back the same connection pool runs the
-// same batch without the app being restarted.
-func TestDatabaseStoppedMidBatch(t *testing.T) {
+// stoppableDemo starts a private PostgreSQL server, in a new folder under
+// /var/tmp named by prefix, and seeds the demo in it: a test may stop and
+// start this server with pgCtl on dir, which the shared test server must
+// never be. super is its superuser, in the demo's database. Like the other
+// server tests, it fails under CI when the server cannot be started, and
+// skips elsewhere.
+func stoppableDemo(t *testing.T, prefix string) (dir string, info data.DemoInfo, super *sql.DB) {
+	t.Helper()
 	if _, err := exec.LookPath("runuser"); err != nil && os.Geteuid() == 0 {
 		if os.Getenv("CI") != "" {
 			t.Fatal("runuser is missing: CI runs as root and needs it to start PostgreSQL (util-linux)")
 		}
 		t.Skip("runuser is missing")
 	}
-	dir, err := os.MkdirTemp("/var/tmp", "resetdesk-stop-")
+	// The server runs as the postgres OS user, which must reach the
+	// folder: /var/tmp, not t.TempDir.
+	dir, err := os.MkdirTemp("/var/tmp", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(dir, 0o755)
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	c, err := localpg.Start(ctx, dir)
 	if err != nil {
@@ -68,11 +75,26 @@ func TestDatabaseStoppedMidBatch(t *testing.T) {
 	}
 	t.Cleanup(func() { c.Stop() })
 	pw := make([]byte, 12)
-	rand.Read(pw)
-	info, err := data.SeedDemo(ctx, c.SuperURL(), data.DemoOptions{Password: hex.EncodeToString(pw)})
+	rand.Read(pw) // never fails: see crypto/rand
+	info, err = data.SeedDemo(ctx, c.SuperURL(), data.DemoOptions{Password: hex.EncodeToString(pw)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	super, err = sql.Open("postgres", strings.Replace(c.SuperURL(), "/postgres?", "/"+info.Database+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { super.Close() })
+	return dir, info, super
+}
+
+// TestDatabaseStoppedMidBatch stops the PostgreSQL server while a bulk reset
+// waits inside it: nothing of the batch remains, the admin reads a
+// sentence, and when the server is back the same connection pool runs the
+// same batch without the app being restarted.
+func TestDatabaseStoppedMidBatch(t *testing.T) {
+	ctx := context.Background()
+	dir, info, super := stoppableDemo(t, "resetdesk-stop-")
 	db, err := data.Open(ctx, info.OwnerURL)
 	if err != nil {
 		t.Fatal(err)
@@ -98,11 +120,6 @@ func TestDatabaseStoppedMidBatch(t *testing.T) {
 	if len(batch.Targets) < 200 {
 		t.Fatalf("only %d eligible demo users", len(batch.Targets))
 	}
-	super, err := sql.Open("postgres", strings.Replace(c.SuperURL(), "/postgres?", "/"+info.Database+"?", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer super.Close()
 	counts := func() string {
 		t.Helper()
 		var s string
