@@ -39,25 +39,11 @@ func runRelayWith(ctx context.Context, dsn string, m app.Mailer, logger *log.Log
 		logger.Print("this relay signed in without a password, so it has no key: it sends one-time passwords and notices, " +
 			"but emailed set passwords cannot be sealed to it (give its password in DATABASE_URL or PGPASSWORD)")
 	}
-	l, err := data.ListenOutbox(dsn, data.Trust{})
+	wake, stop, err := relay.Listen(dsn, func() { logger.Printf("listening for queued mail again") })
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	wake := make(chan struct{}, 1)
-	go func() {
-		// A nil notification means the listener reconnected: look anyway,
-		// for what a reset queued while nobody listened.
-		for n := range l.Notify {
-			if n == nil {
-				logger.Printf("listening for queued mail again")
-			}
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	defer stop()
 	host, _ := os.Hostname()
 	r := &tune
 	r.Queue, r.Mail, r.Wake, r.Instance = db, m, wake, host+":"+strconv.Itoa(os.Getpid())

@@ -105,21 +105,11 @@ func (s *Stack) startRelay(ctx context.Context) error {
 		return err
 	}
 	s.closers = append(s.closers, db.Close)
-	l, err := data.ListenOutbox(s.RelayURL, data.Trust{})
+	wake, stop, err := relay.Listen(s.RelayURL, nil)
 	if err != nil {
 		return err
 	}
-	s.closers = append(s.closers, l.Close)
-	wake := make(chan struct{}, 1)
-	go func() {
-		// A nil notification means the listener reconnected: look anyway.
-		for range l.Notify {
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	s.closers = append(s.closers, stop)
 	// The relay outlives Start's ctx (the command line's signal context
 	// ends only at exit): Close stops it and waits for the message it may
 	// be sending.
