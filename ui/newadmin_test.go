@@ -273,3 +273,23 @@ func TestSignOutQuestionHasNoIconUnderItsWords(t *testing.T) {
 	f.c.confirmSignOut.Confirm()
 	equal(t, "signed out", f.d.console == nil, true)
 }
+
+// R: a refused admin password leaves the field empty and focused, so the
+// password typed again is not added after the refused one (each such try
+// was refused too and brought the lock nearer); the right one then resets.
+func TestWrongAdminPasswordEmptiesTheField(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	test.Type(r.verify, "not-my-password")
+	test.Tap(r.confirm)
+	if !strings.HasPrefix(r.status.Text, "That is not your password") {
+		t.Fatalf("refusal: %q", r.status.Text)
+	}
+	equal(t, "field emptied", r.verify.Text, "")
+	equal(t, "field focused", f.d.win.Canvas().Focused() == fyne.Focusable(r.verify), true)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	if !r.outcomeBox.Visible() {
+		t.Fatalf("the right password did not reset: %q", r.status.Text)
+	}
+}

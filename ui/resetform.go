@@ -547,6 +547,12 @@ func (f *resetForm) apply(d resetDone) {
 		msg := app.ErrorMessage(d.err)
 		// Locked: Confirm stays off, the database would refuse each try.
 		f.locked = strings.HasPrefix(msg, "Resets are locked")
+		if app.ErrorCode(d.err) == app.EUNAUTHORIZED && strings.HasPrefix(msg, "That is not your password") {
+			// Typed again, the password would land after the refused one
+			// and be refused too, a try lost each time.
+			f.verify.SetText("")
+			f.focus()
+		}
 		f.say(msg, widget.DangerImportance)
 		f.refresh()
 		return
