@@ -222,20 +222,28 @@ func BenchmarkRoundTrips(b *testing.B) {
 		})
 	})
 
-	b.Run("app confirm to outcome", func(b *testing.B) {
+	// signedInFor is the owner's session over the slow link, as the reset
+	// dialog has it once signed in, with login's user loaded.
+	signedInFor := func(b *testing.B, login string) (*data.DB, app.Actor, app.Org, app.User) {
+		b.Helper()
 		db, err := data.Open(ctx, ownerURL)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer db.Close()
+		b.Cleanup(func() { db.Close() })
 		actor, org, err := db.Actor(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		user, err := db.UserByLogin(ctx, "member2@acme.test")
+		user, err := db.UserByLogin(ctx, login)
 		if err != nil {
 			b.Fatal(err)
 		}
+		return db, actor, org, user
+	}
+
+	b.Run("app confirm to outcome", func(b *testing.B) {
+		db, actor, org, user := signedInFor(b, "member2@acme.test")
 		cfg, err := mail.ParseURL("smtp://" + s.Addr() + "?tls=none")
 		if err != nil {
 			b.Fatal(err)
@@ -272,21 +280,9 @@ func BenchmarkRoundTrips(b *testing.B) {
 		}
 		defer rdb.Close()
 		if keyed, err := rdb.RegisterRelayKey(ctx); err != nil || !keyed {
-			b.Fatal(err)
+			b.Fatalf("the relay's key: registered %v, %v", keyed, err)
 		}
-		db, err := data.Open(ctx, ownerURL)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer db.Close()
-		actor, org, err := db.Actor(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		user, err := db.UserByLogin(ctx, "member3@acme.test")
-		if err != nil {
-			b.Fatal(err)
-		}
+		db, actor, org, user := signedInFor(b, "member3@acme.test")
 		r := &app.Resetter{Dir: db}
 		req := app.ResetRequest{Actor: actor, Org: org, Users: []app.User{user},
 			Options: app.ResetOptions{Mode: app.ModeSetPassword, EmailPassword: true, ForceChange: true, ClearMobileSessions: true}}
