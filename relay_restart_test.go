@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -11,7 +10,6 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
-	"resetdesk/mail"
 	"resetdesk/mail/postfixtest"
 	"resetdesk/relay"
 )
@@ -40,34 +38,8 @@ func TestRelaySurvivesPostgresRestart(t *testing.T) {
 	}
 
 	srv := postfixtest.Start(t)
-	pool, err := mail.LoadCAFile(srv.CAFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := mail.NewMailer(mail.Config{Host: "localhost", Port: srv.Port(), TLS: mail.TLSStartTLS,
-		Username: srv.Username, Password: srv.Password, From: "ResetDesk <noreply@acme.test>", RootCAs: pool, Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gm := &gateMailer{m: m}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	var logs syncBuffer
-	go func() {
-		done <- runRelayWith(rctx, info.RelayURL, gm, log.New(&logs, "", 0), relay.Relay{Poll: time.Hour})
-	}()
-	defer func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the relay ended with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("the relay did not stop within 30 s of its signal")
-		}
-		t.Logf("the relay's log:\n%s", logs.String())
-	}()
+	gm := &gateMailer{m: postfixMailer(t, srv, srv.Password)}
+	logs, _ := startRelayAt(t, info.RelayURL, gm, relay.Relay{Poll: time.Hour}, srv.Password)
 
 	// waitFor polls the server (reconnecting as needed) until q is true.
 	waitFor := func(what, q string, args ...any) {

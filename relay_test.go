@@ -59,12 +59,18 @@ func newRelayFixture(t *testing.T) *relayFixture {
 // mailer is the office's mail server as the relay's environment names it.
 func (f *relayFixture) mailer(t *testing.T, password string) *mail.Mailer {
 	t.Helper()
-	pool, err := mail.LoadCAFile(f.srv.CAFile())
+	return postfixMailer(t, f.srv, password)
+}
+
+// postfixMailer sends through srv as its user, with password.
+func postfixMailer(t *testing.T, srv *postfixtest.Server, password string) *mail.Mailer {
+	t.Helper()
+	pool, err := mail.LoadCAFile(srv.CAFile())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mail.NewMailer(mail.Config{Host: "localhost", Port: f.srv.Port(), TLS: mail.TLSStartTLS,
-		Username: f.srv.Username, Password: password, From: "ResetDesk <noreply@acme.test>",
+	m, err := mail.NewMailer(mail.Config{Host: "localhost", Port: srv.Port(), TLS: mail.TLSStartTLS,
+		Username: srv.Username, Password: password, From: "ResetDesk <noreply@acme.test>",
 		RootCAs: pool, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -87,10 +93,22 @@ func (f *relayFixture) startRelayPolling(t *testing.T, m app.Mailer, poll time.D
 // startRelayTuned is startRelay with the relay's timings of tune.
 func (f *relayFixture) startRelayTuned(t *testing.T, m app.Mailer, tune relay.Relay) (stop func()) {
 	t.Helper()
+	_, stop = startRelayAt(t, f.relayURL, m, tune, f.srv.Password)
+	return stop
+}
+
+// startRelayAt runs `resetdesk relay` for relayURL in this process, with
+// the relay's timings of tune, until the returned stop is called (as
+// SIGTERM would end it) or the test ends. stop waits for it to finish, and
+// fails the test if it ended with an error, took over 30 s, or logged
+// smtpPassword; logs is what it has logged so far, shown when the test
+// failed.
+func startRelayAt(t *testing.T, relayURL string, m app.Mailer, tune relay.Relay, smtpPassword string) (logs *syncBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	logs = &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- runRelayWith(ctx, f.relayURL, m, log.New(&logs, "relay: ", 0), tune) }()
+	go func() { done <- runRelayWith(ctx, relayURL, m, log.New(logs, "relay: ", 0), tune) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
@@ -103,7 +121,7 @@ func (f *relayFixture) startRelayTuned(t *testing.T, m app.Mailer, tune relay.Re
 			case <-time.After(30 * time.Second):
 				t.Errorf("the relay did not stop within 30 s of its signal")
 			}
-			if strings.Contains(logs.String(), f.srv.Password) {
+			if strings.Contains(logs.String(), smtpPassword) {
 				t.Errorf("the relay's log holds the SMTP password")
 			}
 			if t.Failed() {
@@ -112,7 +130,7 @@ func (f *relayFixture) startRelayTuned(t *testing.T, m app.Mailer, tune relay.Re
 		})
 	}
 	t.Cleanup(stop)
-	return stop
+	return logs, stop
 }
 
 // waitSettled waits until no relay message of the org is pending.
@@ -696,21 +714,7 @@ func TestRelayWaitsForItsLoginToBeMended(t *testing.T) {
 	f := newRelayFixture(t)
 	users := f.addUsers(t, "pat@acme.test")
 	role := f.o.Prefix + "_relay"
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runRelayWith(ctx, f.relayURL, f.mailer(t, f.srv.Password), log.New(&logs, "", 0), relay.Relay{Poll: 200 * time.Millisecond})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("the relay ended with %v", err)
-		}
-		if t.Failed() {
-			t.Logf("the relay's log:\n%s", logs.String())
-		}
-	}()
+	logs, _ := startRelayAt(t, f.relayURL, f.mailer(t, f.srv.Password), relay.Relay{Poll: 200 * time.Millisecond}, f.srv.Password)
 	waitLog := func(want string) {
 		t.Helper()
 		for deadline := time.Now().Add(60 * time.Second); !strings.Contains(logs.String(), want); time.Sleep(20 * time.Millisecond) {
