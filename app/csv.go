@@ -158,11 +158,11 @@ func importRow(rec csvRecord, cols map[string]int, emails, mobiles map[string]in
 	case "", RoleMember:
 		row.Role = RoleMember
 	case RoleOwner, RoleAdmin:
-		return ImportRow{}, "Owners and admins can't be imported. Add admins with `resetdesk admin add`."
+		return ImportRow{}, "Owners and admins can't be imported: add them as console users (Settings, Console users and roles; or `resetdesk admin add`)."
 	default:
 		// Custom roles carry console access, which needs a database login:
 		// `resetdesk admin add --custom-role` gives both.
-		return ImportRow{}, "The role " + strconv.Quote(row.Role) + " can't be imported: imported users are members. Give a custom role with `resetdesk admin add --custom-role`."
+		return ImportRow{}, "The role " + strconv.Quote(row.Role) + " can't be imported: imported users are members. Give a custom role to a console user (Settings, Console users and roles; or `resetdesk admin add --custom-role`)."
 	}
 	if row.Status == "" {
 		row.Status = StatusInvited
