@@ -337,7 +337,7 @@ func (b *bulkReset) apply(d resetDone) {
 	}
 	b.outcome, b.savedNote, b.copiedNote, b.slipNote = text, "", "", ""
 	b.showSummary()
-	if reset == 0 {
+	if reset == 0 || deviceIsMobile() {
 		b.slips.Hide()
 	}
 	if b.handOver() != "" {

@@ -192,3 +192,31 @@ func TestPrintSlipFromResets(t *testing.T) {
 	}
 	removeSlips()
 }
+
+// A tablet shows the desktop's dialogs, but a slip cannot be printed
+// there (errNoSlipOnMobile), so neither dialog offers it.
+func TestNoPrintSlipOnATablet(t *testing.T) {
+	f := newFixture(t)
+	old := deviceIsMobile
+	deviceIsMobile = func() bool { return true }
+	t.Cleanup(func() { deviceIsMobile = old })
+	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	r.emailPassword.SetChecked(false)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	equal(t, "reset", r.result.Outcome, app.OutcomeReset)
+	equal(t, "password shown", r.secretBox.Visible(), true)
+	equal(t, "dialog's Print slip", r.printSlip.Visible(), false)
+	r.onClose()
+
+	f.c.users.onRowChecked(f.users["bob@acme.example"].ID, true)
+	test.Tap(f.c.users.resetSelected)
+	b := f.c.lastBulk
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	if !strings.Contains(b.summary.Text, "1 reset") {
+		t.Fatalf("bulk summary: %q", b.summary.Text)
+	}
+	equal(t, "bulk's Print slips", b.slips.Visible(), false)
+}

@@ -139,7 +139,7 @@ func (r *resetDialog) apply(d resetDone) {
 	} else {
 		r.secretBox.Hide()
 	}
-	if r.result.Outcome != app.OutcomeReset {
+	if r.result.Outcome != app.OutcomeReset || deviceIsMobile() {
 		r.printSlip.Hide()
 	}
 	r.relayout()
