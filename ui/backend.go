@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -80,8 +81,25 @@ type Keychain interface {
 // KeychainService is the service name under which ResetDesk keeps secrets.
 const KeychainService = "ResetDesk"
 
-// noKeychainSentence is shown when a secret could not be saved.
+// noKeychainSentence is shown when a secret could not be saved because
+// there is no keychain.
 const noKeychainSentence = "Not saved: this system has no keychain."
+
+// keepInKeychain stores password in kc under user. It returns "" when the
+// keychain took it, else the sentence that says it was not saved and why:
+// there is no keychain, or the keychain refused it (locked, or access
+// denied), whose own words go to the error log. Slow: a keychain may ask
+// the user first, so this runs off the Fyne goroutine.
+func keepInKeychain(kc Keychain, user, password string) string {
+	if kc == nil {
+		return noKeychainSentence
+	}
+	if err := kc.Set(KeychainService, user, password); err != nil {
+		return app.ErrorMessage(&app.Error{Code: app.EINTERNAL, Message: "Not saved: the keychain refused it.",
+			Err: fmt.Errorf("ui: keychain: save %s: %w", user, err)})
+	}
+	return ""
+}
 
 // Profile is a saved database connection. It holds no password: that lives
 // in the keychain, if anywhere. TLS, CAFile and Pin say how a server off this

@@ -143,8 +143,8 @@ func (f *mailServerForm) onSaveSMTP() {
 		err := b.ConfigureMail(st)
 		note := ""
 		if err == nil && typed {
-			if kc := b.Keychain(); kc == nil || kc.Set(KeychainService, st.keychainUser(), st.Password) != nil {
-				note = " The password is used until ResetDesk closes. " + noKeychainSentence
+			if kept := keepInKeychain(b.Keychain(), st.keychainUser(), st.Password); kept != "" {
+				note = " The password is used until ResetDesk closes. " + kept
 			}
 		}
 		fyne.Do(func() {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -76,6 +77,43 @@ func TestInternalErrorLeavesItsCauseInTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	if log := string(body); !strings.Contains(log, `invalid URL escape "%zz"`) || strings.Contains(log, password) {
+		t.Fatalf("log = %q", log)
+	}
+}
+
+// refusingKeychain is a keychain that is there but takes nothing: locked,
+// or its access denied.
+type refusingKeychain struct{ memKeychain }
+
+func (refusingKeychain) Set(service, user, pw string) error {
+	return errors.New("the keyring daemon denied access")
+}
+
+// A password the keychain does not take says why: no keychain, or the
+// keychain's refusal, whose words go to the log without the password.
+func TestKeepInKeychainSaysWhy(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "resetdesk.log")
+	app.SetInternalLog(errlog.Open(logPath, 1<<16).Record)
+	t.Cleanup(func() { app.SetInternalLog(nil) })
+	const password = "s3cret-Pass"
+	kept := &memKeychain{secrets: map[string]string{}}
+	for _, c := range []struct {
+		name string
+		kc   Keychain
+		want string
+	}{
+		{"kept", kept, ""},
+		{"no keychain", nil, noKeychainSentence},
+		{"refused", &refusingKeychain{}, "Not saved: the keychain refused it. What went wrong is written in " + logPath + ", for whoever supports ResetDesk."},
+	} {
+		equal(t, c.name, keepInKeychain(c.kc, "olivia@db.office.example", password), c.want)
+	}
+	equal(t, "kept password", kept.secrets[KeychainService+"/olivia@db.office.example"], password)
+	body, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := string(body); !strings.Contains(log, "the keyring daemon denied access") || strings.Contains(log, password) {
 		t.Fatalf("log = %q", log)
 	}
 }

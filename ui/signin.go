@@ -300,12 +300,8 @@ func signInWork(b Backend, p Profile, password string, remember bool) signInResu
 	}
 	kc := b.Keychain()
 	switch {
-	case remember && kc == nil:
-		r.keychain = noKeychainSentence
 	case remember:
-		if err := kc.Set(KeychainService, p.keychainUser(), password); err != nil {
-			r.keychain = noKeychainSentence
-		}
+		r.keychain = keepInKeychain(kc, p.keychainUser(), password)
 	case kc != nil:
 		_ = kc.Delete(KeychainService, p.keychainUser()) // nothing saved is fine
 	}
