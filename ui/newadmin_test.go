@@ -293,3 +293,37 @@ func TestWrongAdminPasswordEmptiesTheField(t *testing.T) {
 		t.Fatalf("the right password did not reset: %q", r.status.Text)
 	}
 }
+
+// T: after "Import set-up…" works, the form no longer shows the refusal
+// that sent the user there ("…Import the set-up again…") but what the
+// import did; the next try reaches the database.
+func TestImportSetUpClearsTheRefusal(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = nil
+	u := mustURL(t, f.o.EndUserURL)
+	port, _ := strconv.Atoi(u.Port())
+	pw, _ := u.User.Password()
+	setup := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	saved := setup
+	saved.Password = ""
+	saveSelfServiceSetup(f.app.Preferences(), saved) // an earlier run's: its password is gone
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	const good = "Purple-kettle-drums-at-noon"
+	fillEndUser(e, "bob@acme.example", "ABCDE-FGHJK", good, good)
+	test.Tap(e.submit)
+	equal(t, "forgotten", e.status.Text, app.ErrorMessage(errPasswordForgotten))
+	test.Tap(e.importer)
+	e.imported.text.SetText(setup.Encode(true))
+	test.Tap(e.imported.save)
+	t.Cleanup(func() { selfServiceSecrets.Delete(selfServiceKeychainUser(setup)) })
+	if e.status.Text == app.ErrorMessage(errPasswordForgotten) || e.status.Importance == widget.DangerImportance {
+		t.Errorf("after the import the form still says %q", e.status.Text)
+	}
+	if !strings.Contains(e.status.Text, "Self-service works on this device") {
+		t.Errorf("the import's sentence is not shown: %q", e.status.Text)
+	}
+	test.Tap(e.submit)
+	equal(t, "the database answers", e.status.Text, app.CompletionInvalid.Sentence())
+}

@@ -229,9 +229,16 @@ func (f *endUserForm) showSetUp() {
 
 // onImport takes a set-up exported by the office's ResetDesk.
 func (f *endUserForm) onImport() {
-	f.imported = showImportSetup(f.backend, f.prefs, f.win, f.spawn, func(app.SelfServiceSetup, string) {
+	f.imported = showImportSetup(f.backend, f.prefs, f.win, f.spawn, func(_ app.SelfServiceSetup, msg string) {
+		f.drop() // a connection of the set-up before, if any
 		f.showSetUp()
 		f.rulesAsked = false
+		// The refusal that sent the user here ("Import the set-up again")
+		// is over: say what the import did instead.
+		f.status.Importance = widget.MediumImportance
+		f.status.SetText(msg)
+		f.status.Show()
+		f.grown()
 	})
 }
 
