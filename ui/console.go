@@ -174,6 +174,9 @@ func (c *console) renewScreens() {
 			delete(c.built, id)
 		}
 	}
+	if c.mail != nil {
+		c.mail.relay.stop() // else its line reloads every poll until sign-out
+	}
 	c.imports, c.mail, c.audit = nil, nil, nil
 	c.setLayout(c.layout)
 }
