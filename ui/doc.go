@@ -24,6 +24,7 @@
 //	profile.go       one user's profile: details, activity, sessions
 //	resetform.go     the reset form: mode, generator, options, hand-over,
 //	                 admin password; the outcome's sentences
+//	wrapcheck.go     the reset form's checkbox whose label wraps
 //	reset.go         the one-user reset dialog (the form in a dialog)
 //	bulk.go          the bulk reset dialog (the form under a list of users)
 //	slip.go          the printable slips (PDF) after a reset
@@ -47,4 +48,6 @@
 //	mobile_share.go  the phone's outcome page and SHARE
 //	mobile_mail.go   the phone's Mail page: the relay's health, or this
 //	                 phone's mail server (the form of mailserver.go)
+//	mobile_confirm.go  the phone's yes-or-no question with thumb-sized answers
+//	mobile_swipe.go  iOS's swipe from the left edge back a page
 package ui
