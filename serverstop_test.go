@@ -15,6 +15,7 @@ import (
 	"resetdesk/app"
 	"resetdesk/data"
 	"resetdesk/data/localpg"
+	"resetdesk/data/pgtest"
 )
 
 // pgCtl runs pg_ctl on the cluster in dir as the OS user that owns it, the
@@ -41,8 +42,8 @@ func pgCtl(t *testing.T, dir string, args ...string) {
 	}
 }
 
-// stoppableDemo starts a private PostgreSQL server, in a new folder under
-// /var/tmp named by prefix, and seeds the demo in it: a test may stop and
+// stoppableDemo starts a private PostgreSQL server, in a new folder whose
+// name starts with prefix, and seeds the demo in it: a test may stop and
 // start this server with pgCtl on dir, which the shared test server must
 // never be. super is its superuser, in the demo's database. Like the other
 // server tests, it fails under CI when the server cannot be started, and
@@ -55,16 +56,7 @@ func stoppableDemo(t *testing.T, prefix string) (dir string, info data.DemoInfo,
 		}
 		t.Skip("runuser is missing")
 	}
-	// The server runs as the postgres OS user, which must reach the
-	// folder: /var/tmp, not t.TempDir.
-	dir, err := os.MkdirTemp("/var/tmp", prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir = pgtest.ClusterDir(t, prefix)
 	ctx := context.Background()
 	c, err := localpg.Start(ctx, dir)
 	if err != nil {

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"resetdesk/data/pgtest"
 )
 
 // TestSmokeWindowUnderXvfb is the smoke test of the real program: it builds
@@ -74,7 +76,7 @@ func TestSmokeWindowUnderXvfb(t *testing.T) {
 	// The demo puts its cluster under the cache folder. Run as root, the
 	// server runs as the postgres OS user, which must reach that folder:
 	// /var/tmp and a 0755 folder in it, not t.TempDir (0700 parents).
-	cache := smokeCacheDir(t)
+	cache := pgtest.ClusterDir(t, "resetdesk-smoke-")
 	config := t.TempDir()
 	env := []string{"DISPLAY=" + display, "LANG=en_US.UTF-8", "XDG_CACHE_HOME=" + cache, "XDG_CONFIG_HOME=" + config}
 	for _, kv := range os.Environ() {
@@ -341,29 +343,6 @@ func startXvfb(t *testing.T, ctx context.Context) string {
 		t.Fatalf("Xvfb did not start within 15 s\n%s", log.String())
 	}
 	return ""
-}
-
-// smokeCacheDir is a cache folder under /var/tmp that the postgres OS user
-// can reach, removed at cleanup.
-func smokeCacheDir(t *testing.T) string {
-	t.Helper()
-	base := "/var/tmp"
-	if st, err := os.Stat(base); err != nil || !st.IsDir() {
-		base = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(base, "resetdesk-smoke-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("remove %s: %v", dir, err)
-		}
-	})
-	return dir
 }
 
 // demoData is the demo cluster's PGDATA under cache (see gui.go's startDemo

@@ -11,6 +11,7 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
+	"resetdesk/data/pgtest"
 )
 
 // codeRE finds a one-time password in a message.
@@ -24,20 +25,7 @@ var codeRE = regexp.MustCompile(`\b[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}\b`)
 // out. Nothing here mails directly: the window's mailer is not used.
 func TestDemoResetThroughRelay(t *testing.T) {
 	ctx := context.Background()
-	// Run as root, the cluster runs as the postgres OS user, which must
-	// reach the folder: /var/tmp, not t.TempDir.
-	base := "/var/tmp"
-	if st, err := os.Stat(base); err != nil || !st.IsDir() {
-		base = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(base, "resetdesk-demo-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := pgtest.ClusterDir(t, "resetdesk-demo-")
 	begin := time.Now()
 	st, err := Start(ctx, dir)
 	started := time.Since(begin)

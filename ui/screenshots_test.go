@@ -33,6 +33,7 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
+	"resetdesk/data/pgtest"
 	"resetdesk/demo"
 )
 
@@ -58,20 +59,7 @@ func TestScreenshots(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	// Run as root, the demo's server runs as the postgres OS user, which
-	// must reach the folder: /var/tmp, not t.TempDir.
-	base := "/var/tmp"
-	if st, err := os.Stat(base); err != nil || !st.IsDir() {
-		base = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(base, "resetdesk-shots-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := pgtest.ClusterDir(t, "resetdesk-shots-")
 	// The whole demo stack, as `resetdesk demo` starts it: the cluster,
 	// the seed, the sink writing .eml files to the demo's mail folder, and
 	// the office mail relay in-process (the demo org has it on).

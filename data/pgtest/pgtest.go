@@ -60,6 +60,32 @@ func RoleURL(t testing.TB, superURL, role, password string) string {
 	return withDatabase(t, superURL, strings.TrimPrefix(u.Path, "/"), role, password)
 }
 
+// ClusterDir makes a folder for a private PostgreSQL cluster (localpg, the
+// demo), or for a cache folder that will hold one, removed at cleanup. Run as root, the cluster runs as the postgres
+// OS user, which must reach the folder: it is under /var/tmp, not in
+// t.TempDir, where it can (else the system's temporary folder), and
+// readable by all. prefix starts its name.
+func ClusterDir(t testing.TB, prefix string) string {
+	t.Helper()
+	base := "/var/tmp"
+	if st, err := os.Stat(base); err != nil || !st.IsDir() {
+		base = os.TempDir()
+	}
+	dir, err := os.MkdirTemp(base, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Errorf("remove %s: %v", dir, err)
+		}
+	})
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // NewDatabase creates an empty database for this test, dropped at cleanup,
 // and returns its superuser URL and a unique prefix for role names.
 func NewDatabase(t testing.TB) (superURL, prefix string) {
