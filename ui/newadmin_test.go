@@ -156,10 +156,10 @@ func TestEndUserSetUpWithoutItsPassword(t *testing.T) {
 	f.d.signOut()
 	test.Tap(f.d.signIn.endUserCode)
 	e := f.d.endUser
-	const good = "Purple-kettle-drums-at-noon"
-	fillEndUser(e, "alice@acme.example", "AAAAA-BBBBB", good, good)
-	test.Tap(e.submit)
-	equal(t, "password gone", e.status.Text, app.ErrorMessage(errPasswordForgotten))
+	equal(t, "password gone", e.notSetUp.Text, passwordGoneSentence)
+	equal(t, "said at once", e.notSetUp.Visible(), true)
+	equal(t, "import offered", e.importer.Visible(), true)
+	equal(t, "nothing to submit", e.submit.Disabled(), true)
 }
 
 // P: a user's wrong one-time password shows in Audit as refused, not as
@@ -312,8 +312,7 @@ func TestImportSetUpClearsTheRefusal(t *testing.T) {
 	e := f.d.endUser
 	const good = "Purple-kettle-drums-at-noon"
 	fillEndUser(e, "bob@acme.example", "ABCDE-FGHJK", good, good)
-	test.Tap(e.submit)
-	equal(t, "forgotten", e.status.Text, app.ErrorMessage(errPasswordForgotten))
+	equal(t, "forgotten", e.notSetUp.Text, passwordGoneSentence)
 	test.Tap(e.importer)
 	e.imported.text.SetText(setup.Encode(true))
 	test.Tap(e.imported.save)
@@ -324,6 +323,7 @@ func TestImportSetUpClearsTheRefusal(t *testing.T) {
 	if !strings.Contains(e.status.Text, "Self-service works on this device") {
 		t.Errorf("the import's sentence is not shown: %q", e.status.Text)
 	}
+	equal(t, "ready", e.notSetUp.Visible(), false)
 	test.Tap(e.submit)
 	equal(t, "the database answers", e.status.Text, app.CompletionInvalid.Sentence())
 }

@@ -104,9 +104,7 @@ type SelfServiceConn interface {
 func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn func(func()), kind endUserKind, onBack func()) *endUserForm {
 	f := &endUserForm{kind: kind, win: win, spawn: spawn, backend: b, prefs: prefs, onBack: onBack}
 	f.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord}
-	f.notSetUp = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord,
-		Text: "Self-service is not set up on this computer yet. Ask the office to set it up, or to send you its set-up file, " +
-			"and choose Import set-up below."}
+	f.notSetUp = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord, Text: notSetUpSentence}
 	f.importer = &widget.Button{Text: "Import set-up…", Icon: theme.UploadIcon(), OnTapped: f.onImport}
 	f.login = &widget.Entry{PlaceHolder: "you@office.example", OnChanged: func(string) { f.onLoginChanged() }}
 	f.secret = &widget.Entry{}
@@ -215,16 +213,45 @@ func (f *endUserForm) useFallback(s app.SelfServiceSetup) {
 
 // showSetUp says when this computer cannot complete anything yet.
 func (f *endUserForm) showSetUp() {
-	if _, ok := f.setUp(); ok {
+	s, ok := f.setUp()
+	switch {
+	case ok && f.passwordGone(s):
+		// Said before the user types anything, not after.
+		f.notSetUp.SetText(passwordGoneSentence)
+		f.notSetUp.Show()
+		f.importer.Show()
+		f.submit.Disable()
+	case ok:
 		f.notSetUp.Hide()
 		f.importer.Hide()
 		f.submit.Enable()
-	} else {
+	default:
+		f.notSetUp.SetText(notSetUpSentence)
 		f.notSetUp.Show()
 		f.importer.Show()
 		f.submit.Disable()
 	}
 	f.box.Refresh()
+}
+
+const notSetUpSentence = "Self-service is not set up on this computer yet. Ask the office to set it up, or to send you its set-up file, " +
+	"and choose Import set-up below."
+
+const passwordGoneSentence = "This device keeps the self-service login's password only while ResetDesk runs (it has no keychain to keep it in), " +
+	"so it went when ResetDesk last closed. Import the set-up again, from the office's file or QR code, below."
+
+// passwordGone reports whether s is a set-up whose password this device
+// cannot have: none in it, no keychain, none kept for this run, and no
+// demo login for its database. It reads nothing slow: a device with a
+// keychain is asked only when the form connects.
+func (f *endUserForm) passwordGone(s app.SelfServiceSetup) bool {
+	if s.Password != "" || f.backend == nil || f.backend.Keychain() != nil {
+		return false
+	}
+	if _, kept := selfServiceSecrets.Load(selfServiceKeychainUser(s)); kept {
+		return false
+	}
+	return f.fallback.Password == "" || !sameDatabase(s, f.fallback)
 }
 
 // onImport takes a set-up exported by the office's ResetDesk.
