@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 )
 
 // HandOverer is the console's side of a hand-over: after a set-password
@@ -32,8 +31,8 @@ func HandOver(ctx context.Context, h HandOverer, org Org, user User, temp, newPa
 		return "", err
 	}
 	// The console knows the user's name too: it must not be in the password.
-	if err := CheckPassword(newPassword, org.MinPasswordLength, user.PrimaryEmail, user.DisplayName); err != nil {
-		return "", Errorf(EINVALID, "%s", strings.Replace(ErrorMessage(err), "the user's name or email address", "your name or email address", 1))
+	if err := CheckOwnPassword(newPassword, org.MinPasswordLength, user.PrimaryEmail, user.DisplayName); err != nil {
+		return "", err
 	}
 	hash, err := HashPassword(newPassword)
 	if err != nil {

@@ -125,6 +125,18 @@ func effectiveMinLength(minLen int) int {
 // Control characters are refused too: the systems that read the hash (a
 // Dovecot passdb, a VPN) may not let users type them.
 func CheckPassword(pw string, minLen int, context ...string) error {
+	return checkPassword(pw, minLen, "the user's", context)
+}
+
+// CheckOwnPassword is CheckPassword for a password the user chooses for
+// themselves (self-service, a hand-over): its sentences speak to them, of
+// "your name", where an admin reads "the user's name".
+func CheckOwnPassword(pw string, minLen int, context ...string) error {
+	return checkPassword(pw, minLen, "your", context)
+}
+
+// checkPassword is CheckPassword; whose names the user in its sentences.
+func checkPassword(pw string, minLen int, whose string, context []string) error {
 	minLen = effectiveMinLength(minLen)
 	if !utf8.ValidString(pw) {
 		return Errorf(EINVALID, "The password is not valid text: type it again.")
@@ -148,7 +160,7 @@ func CheckPassword(pw string, minLen int, context ...string) error {
 	}
 	for _, word := range contextWords(context) {
 		if strings.Contains(lower, word) {
-			return Errorf(EINVALID, "The password contains the user's name or email address: choose one that does not.")
+			return Errorf(EINVALID, "The password contains %s name or email address: choose one that does not.", whose)
 		}
 	}
 	return nil

@@ -182,6 +182,20 @@ func TestCheckPassword(t *testing.T) {
 	}
 }
 
+// A user choosing their own password reads the same rules, of "your name".
+func TestCheckOwnPassword(t *testing.T) {
+	ctx := []string{"zoe.angstrom@example.com", "Zoë Ångström"}
+	err := CheckOwnPassword("Angstrom was here!", 15, ctx...)
+	if got, want := ErrorMessage(err), "The password contains your name or email address: choose one that does not."; ErrorCode(err) != EINVALID || got != want {
+		t.Errorf("CheckOwnPassword = %v, want %s error %q", err, EINVALID, want)
+	}
+	for _, pw := range []string{"short pass", "password", "correct horse battery staple"} {
+		if own, admins := ErrorMessage(CheckOwnPassword(pw, 15, ctx...)), ErrorMessage(CheckPassword(pw, 15, ctx...)); own != admins {
+			t.Errorf("%q: the user reads %q, an admin %q", pw, own, admins)
+		}
+	}
+}
+
 func TestBlocklist(t *testing.T) {
 	list := blocklist()
 	if len(list) < 300 {

@@ -118,8 +118,8 @@ func (r SelfServiceRequest) check(rules PasswordRules, secretName string) error 
 	case r.NewPassword == r.Secret:
 		return Errorf(EINVALID, "Choose a new password that differs from the %s.", secretName)
 	}
-	if err := CheckPassword(r.NewPassword, rules.MinLength, strings.TrimSpace(r.Login)); err != nil {
-		return Errorf(EINVALID, "%s", strings.Replace(ErrorMessage(err), "the user's name or email address", "your name or email address", 1))
+	if err := CheckOwnPassword(r.NewPassword, rules.MinLength, strings.TrimSpace(r.Login)); err != nil {
+		return err
 	}
 	return nil
 }

@@ -588,7 +588,13 @@ func (f *resetForm) forget() {
 // showStrength puts "Strong: N characters" or why pw is refused in l, and
 // reports whether it passes.
 func showStrength(l *widget.Label, pw string, minLen int, u app.User) bool {
-	if err := app.CheckPassword(pw, minLen, u.PrimaryEmail, u.DisplayName); err != nil {
+	return showChecked(l, pw, app.CheckPassword(pw, minLen, u.PrimaryEmail, u.DisplayName))
+}
+
+// showChecked puts the answer of checking pw in l: why it may not be used
+// (err), or that it is strong. It reports whether it may be used.
+func showChecked(l *widget.Label, pw string, err error) bool {
+	if err != nil {
 		l.Importance = widget.WarningImportance
 		l.SetText(app.ErrorMessage(err))
 		return false

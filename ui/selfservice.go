@@ -296,10 +296,7 @@ func (f *endUserForm) showStrength(minLen int, u app.User) {
 	if f.strength.Text == "" || !f.strength.Visible() {
 		defer f.grown() // a line more
 	}
-	showStrength(f.strength, f.password.Text, minLen, u)
-	if own := strings.Replace(f.strength.Text, "the user's name or email address", "your name or email address", 1); own != f.strength.Text {
-		f.strength.SetText(own)
-	}
+	showChecked(f.strength, f.password.Text, app.CheckOwnPassword(f.password.Text, minLen, u.PrimaryEmail, u.DisplayName))
 	f.strength.Show()
 }
 
