@@ -66,11 +66,11 @@ func selfServiceKeychainUser(s app.SelfServiceSetup) string {
 // checks that it works: it connects and reads the password rules. Slow:
 // off the Fyne goroutine. The sentence says what works or what does not.
 func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceSetup) (string, error) {
-	kc := b.Keychain()
-	inMemory := kc == nil || kc.Set(KeychainService, selfServiceKeychainUser(s), s.Password) != nil
-	if inMemory {
-		// A phone, or a desktop without a Secret Service: the password is
-		// kept for this run only, never written anywhere.
+	notKept := keepInKeychain(b.Keychain(), selfServiceKeychainUser(s), s.Password)
+	if notKept != "" {
+		// A phone, a desktop without a Secret Service, or a keychain that
+		// refused it: the password is kept for this run only, never
+		// written anywhere.
 		selfServiceSecrets.Store(selfServiceKeychainUser(s), s.Password)
 	}
 	saveSelfServiceSetup(prefs, s) // Fyne's preferences take their own lock
@@ -82,8 +82,13 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 	if _, err := c.PasswordRules(context.Background(), s.Login); err != nil {
 		return "", app.Errorf(app.ErrorCode(err), "Saved, but the self-service login is refused: %s", app.ErrorMessage(err))
 	}
-	if inMemory {
+	switch notKept {
+	case "":
+	case noKeychainSentence:
 		return "Self-service works on this device until ResetDesk closes: this system has no keychain, so the self-service login's password is not kept after that. Import the set-up again next time.", nil
+	default:
+		return "Self-service works on this device until ResetDesk closes: the self-service login's password is not kept after that. " +
+			notKept + " Import the set-up again next time.", nil
 	}
 	return "Saved. Self-service works on this computer: the sign-in screen offers it.", nil
 }

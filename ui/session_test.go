@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -116,4 +117,23 @@ func TestKeepInKeychainSaysWhy(t *testing.T) {
 	if log := string(body); !strings.Contains(log, "the keyring daemon denied access") || strings.Contains(log, password) {
 		t.Fatalf("log = %q", log)
 	}
+}
+
+// A keychain that refuses the self-service login's password leaves the
+// set-up working for this run, and says why it will not last.
+func TestSelfServiceKeychainRefuses(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = &refusingKeychain{}
+	u := mustURL(t, f.o.EndUserURL)
+	pw, _ := u.User.Password()
+	port, _ := strconv.Atoi(u.Port())
+	setup := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	msg, err := storeSelfServiceSetup(f.backend, f.app.Preferences(), setup)
+	t.Cleanup(func() { selfServiceSecrets.Delete(selfServiceKeychainUser(setup)) })
+	want := "Self-service works on this device until ResetDesk closes: the self-service login's password is not kept after that. " +
+		"Not saved: the keychain refused it."
+	if err != nil || !strings.HasPrefix(msg, want) || !strings.HasSuffix(msg, " Import the set-up again next time.") {
+		t.Fatalf("%q %v", msg, err)
+	}
+	equal(t, "kept for this run", selfServicePassword(f.backend.keychain, setup), pw)
 }
