@@ -95,6 +95,25 @@ func (f *fixture) addRelay(t *testing.T) (login, url string) {
 	return login, pgtest.RoleURL(t, f.super, login, password)
 }
 
+// relayAgain starts `resetdesk relay` for relayURL again, waits until it
+// has sent or given up on every relay message left, stops it, and counts
+// the messages the mail server received, by recipient, over every run.
+func (f *fixture) relayAgain(t *testing.T, relayURL string) map[string]int {
+	t.Helper()
+	p := startRelayProcess(t, relayURL)
+	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'pending'`) > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay started again sent nothing in 60 s; it logged:\n%s", p.stderr.String())
+		}
+	}
+	p.stop(t)
+	got := map[string]int{}
+	for _, m := range f.sink.Messages() {
+		got[strings.Join(m.To, ",")]++
+	}
+	return got
+}
+
 // TestRelayStopsOnSIGTERM runs `resetdesk relay` as a process and sends it
 // SIGTERM while the mail server is in the middle of taking a message: the
 // relay finishes that message and records it sent, starts no other, and
@@ -158,17 +177,7 @@ func TestRelayStopsOnSIGTERM(t *testing.T) {
 	}
 
 	// Started again, it sends the one left, and the held one not again.
-	p = startRelayProcess(t, relayURL)
-	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'pending'`) > 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the restarted relay sent nothing in 60 s; it logged:\n%s", p.stderr.String())
-		}
-	}
-	p.stop(t)
-	got := map[string]int{}
-	for _, m := range f.sink.Messages() {
-		got[strings.Join(m.To, ",")]++
-	}
+	got := f.relayAgain(t, relayURL)
 	if len(got) != 2 || got["alex@acme.test"] != 1 || got["blake@acme.test"] != 1 {
 		t.Fatalf("messages per recipient after both runs: %v, want one each", got)
 	}
@@ -232,17 +241,7 @@ func TestRelayKilledMidBatch(t *testing.T) {
 		}
 	}
 
-	p = startRelayProcess(t, relayURL)
-	for deadline := time.Now().Add(60 * time.Second); f.count(t, `SELECT count(*) FROM resetdesk.mail_deliveries WHERE via_relay AND status = 'pending'`) > 0; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the relay started again sent nothing in 60 s; it logged:\n%s", p.stderr.String())
-		}
-	}
-	p.stop(t)
-	got := map[string]int{}
-	for _, m := range f.sink.Messages() {
-		got[strings.Join(m.To, ",")]++
-	}
+	got := f.relayAgain(t, relayURL)
 	for _, e := range emails {
 		if got[e] != 1 {
 			t.Errorf("%s received %d messages, want 1 (all: %v)", e, got[e], got)
