@@ -327,3 +327,28 @@ func TestImportSetUpClearsTheRefusal(t *testing.T) {
 	test.Tap(e.submit)
 	equal(t, "the database answers", e.status.Text, app.CompletionInvalid.Sentence())
 }
+
+// U, on a desktop: the keychain answers, off the window's goroutine, that
+// it holds no password for the saved set-up (a desktop without a Secret
+// Service keeps it only for the run): the form says so when it opens.
+func TestKioskSaysAtOnceTheKeychainHasNoPassword(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
+	u := mustURL(t, f.o.EndUserURL)
+	port, _ := strconv.Atoi(u.Port())
+	saveSelfServiceSetup(f.app.Preferences(), app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: "frontdesk"})
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	equal(t, "password gone", e.notSetUp.Text, passwordGoneSentence)
+	equal(t, "said at once", e.notSetUp.Visible(), true)
+	equal(t, "nothing to submit", e.submit.Disabled(), true)
+
+	// With the password in the keychain the form is ready.
+	f.setUpSelfService(t)
+	test.Tap(e.back)
+	test.Tap(f.d.signIn.endUserCode)
+	e = f.d.endUser
+	equal(t, "ready", e.notSetUp.Visible(), false)
+	equal(t, "submit on", e.submit.Disabled(), false)
+}

@@ -216,15 +216,12 @@ func (f *endUserForm) showSetUp() {
 	s, ok := f.setUp()
 	switch {
 	case ok && f.passwordGone(s):
-		// Said before the user types anything, not after.
-		f.notSetUp.SetText(passwordGoneSentence)
-		f.notSetUp.Show()
-		f.importer.Show()
-		f.submit.Disable()
+		f.showPasswordGone()
 	case ok:
 		f.notSetUp.Hide()
 		f.importer.Hide()
 		f.submit.Enable()
+		f.checkKeychain(s)
 	default:
 		f.notSetUp.SetText(notSetUpSentence)
 		f.notSetUp.Show()
@@ -239,6 +236,40 @@ const notSetUpSentence = "Self-service is not set up on this computer yet. Ask t
 
 const passwordGoneSentence = "This device keeps the self-service login's password only while ResetDesk runs (it has no keychain to keep it in), " +
 	"so it went when ResetDesk last closed. Import the set-up again, from the office's file or QR code, below."
+
+// showPasswordGone says, before the user types anything, that the set-up
+// must be imported again.
+func (f *endUserForm) showPasswordGone() {
+	f.notSetUp.SetText(passwordGoneSentence)
+	f.notSetUp.Show()
+	f.importer.Show()
+	f.submit.Disable()
+	f.box.Refresh()
+}
+
+// checkKeychain looks for the password of a set-up saved without it in
+// the keychain, off the Fyne goroutine (a Secret Service can be slow, or
+// absent on a desktop without one), and says at once when it is not there.
+func (f *endUserForm) checkKeychain(s app.SelfServiceSetup) {
+	if s.Password != "" || f.backend == nil || f.backend.Keychain() == nil || f.spawn == nil ||
+		(f.fallback.Password != "" && sameDatabase(s, f.fallback)) {
+		return
+	}
+	kc := f.backend.Keychain()
+	f.spawn(func() {
+		if selfServicePassword(kc, s) != "" {
+			return
+		}
+		fyne.Do(func() {
+			f.mu.Lock()
+			connected := f.conn != nil
+			f.mu.Unlock()
+			if now, ok := f.setUp(); ok && now == s && !connected {
+				f.showPasswordGone()
+			}
+		})
+	})
+}
 
 // passwordGone reports whether s is a set-up whose password this device
 // cannot have: none in it, no keychain, none kept for this run, and no
