@@ -54,3 +54,33 @@ func TestBackendMailRoute(t *testing.T) {
 		t.Fatalf("deliveries %+v, %v", ds, err)
 	}
 }
+
+// -size takes WxH in Fyne's units and refuses anything else with a
+// sentence; -mobile and -size open the window, not a command.
+func TestWindowFlags(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		w, h   float32
+		refuse bool
+	}{
+		{"", 0, 0, false},
+		{"1024x1366", 1024, 1366, false},
+		{" 800 X 600 ", 800, 600, false},
+		{"1024", 0, 0, true},
+		{"1024x", 0, 0, true},
+		{"axb", 0, 0, true},
+		{"100x800", 0, 0, true},
+		{"20000x800", 0, 0, true},
+	} {
+		got, err := parseSize(c.in)
+		if (err != nil) != c.refuse || got.Width != c.w || got.Height != c.h {
+			t.Errorf("parseSize(%q) = %v, %v", c.in, got, err)
+		}
+	}
+	for arg, want := range map[string]bool{"-mobile": true, "--mobile": true, "-size": true, "--size=1024x1366": true,
+		"-size=800x600": true, "size": false, "users": false, "-h": false, "--json": false} {
+		if got := isWindowFlag(arg); got != want {
+			t.Errorf("isWindowFlag(%q) = %v", arg, got)
+		}
+	}
+}
