@@ -93,8 +93,9 @@ func guiUsage(fs *flag.FlagSet) {
 	fmt.Fprint(fs.Output(), `Usage: resetdesk [demo | self-service] [-mobile] [-size WxH]
 
 Opens the app's window. Its layout follows the window's width: below 600
-units wide (or 480 tall) the phone's pages, above it the Spaces or Unified
-shell chosen in Settings. Run "resetdesk help" for the commands.
+units wide (on a touch screen, or 480 tall) the phone's pages, above it
+the Spaces or Unified shell chosen in Settings. Run "resetdesk help" for
+the commands.
 
 `)
 	fs.PrintDefaults()

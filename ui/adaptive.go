@@ -10,12 +10,15 @@ import (
 // breakpoint is the width, in Fyne's units (a phone's or tablet's dp, a
 // desktop's pixels at scale 1), below which the window shows the phone
 // flow: Material's compact width. A window at least this wide, and tall
-// enough (compactHeight), shows the Spaces or Unified shell.
+// enough on a touch screen (compactHeight), shows the Spaces or Unified
+// shell.
 const breakpoint float32 = 600
 
-// compactHeight is the height below which the window shows the phone flow
-// at any width: a phone on its side is 844 wide but 390 tall, and the
-// shells' top bar, filters and list would leave no room for rows.
+// compactHeight is the height below which a touch screen shows the phone
+// flow at any width: a phone on its side is 844 wide but 390 tall, and the
+// shells' top bar, filters and list would leave no room for rows. A
+// desktop window is not held to it: at FYNE_SCALE=1.5 its first size is
+// 480 units tall, and GLFW already keeps it as tall as the shell needs.
 const compactHeight float32 = 480
 
 // hysteresis is how far past a limit the window must go back before the
@@ -24,12 +27,13 @@ const compactHeight float32 = 480
 const hysteresis float32 = 32
 
 // isNarrow says whether a window of size shows the phone flow, given
-// whether it shows it now.
-func isNarrow(size fyne.Size, now bool) bool {
+// whether it shows it now and whether it is a touch screen.
+func isNarrow(size fyne.Size, now, touch bool) bool {
+	width, height := breakpoint, compactHeight
 	if now {
-		return size.Width < breakpoint+hysteresis || size.Height < compactHeight+hysteresis
+		width, height = width+hysteresis, height+hysteresis
 	}
-	return size.Width < breakpoint || size.Height < compactHeight
+	return size.Width < width || touch && size.Height < height
 }
 
 // adaptiveRoot is the window's content for its whole life: it holds the
@@ -144,7 +148,7 @@ func (d *Desktop) follow() {
 	if size.IsZero() {
 		return // not laid out yet
 	}
-	narrow := isNarrow(size, d.narrow)
+	narrow := isNarrow(size, d.narrow, d.opts.touch)
 	if narrow == d.narrow || d.held() {
 		return
 	}

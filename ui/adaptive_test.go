@@ -125,8 +125,9 @@ func TestStoryResizeUnified(t *testing.T) {
 }
 
 // A window resting on the breakpoint does not flap: narrowing switches
-// below breakpoint, widening only from breakpoint+hysteresis; a window too
-// short for the shells (a phone on its side) shows the phone flow too.
+// below breakpoint, widening only from breakpoint+hysteresis; a touch
+// screen too short for the shells (a phone on its side) shows the phone
+// flow too, a desktop window does not.
 // The layout follows the content's size: the window's, less its padding.
 func TestLayoutHysteresis(t *testing.T) {
 	f := newFixture(t)
@@ -142,9 +143,7 @@ func TestLayoutHysteresis(t *testing.T) {
 		{breakpoint + hysteresis + pad - 1, 640, true},
 		{breakpoint + hysteresis + pad, 640, false},
 		{breakpoint + pad, 640, false},
-		{844, 390, true}, // a phone on its side
-		{844, compactHeight + hysteresis + pad - 1, true},
-		{844, compactHeight + hysteresis + pad, false},
+		{844, 390, false}, // a desktop window: as tall as GLFW lets it be
 	} {
 		d.win.Resize(fyne.NewSize(step.w, step.h))
 		if d.narrow != step.narrow {
@@ -153,6 +152,26 @@ func TestLayoutHysteresis(t *testing.T) {
 	}
 	if d.console == nil {
 		t.Fatal("the session ended")
+	}
+
+	// A touch screen that short is a phone on its side.
+	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
+	o.touch = true
+	sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter}
+	phone := startWindow(f.app, f.backend, sess.starter(), o, fyne.NewSize(844, 390))
+	for _, step := range []struct {
+		w, h   float32
+		narrow bool
+	}{
+		{844, 390, true},
+		{844, compactHeight + hysteresis + pad - 1, true},
+		{844, compactHeight + hysteresis + pad, false},
+		{844, compactHeight + pad - 1, true},
+	} {
+		phone.win.Resize(fyne.NewSize(step.w, step.h))
+		if phone.narrow != step.narrow {
+			t.Fatalf("touch at %vx%v narrow = %v, want %v", step.w, step.h, phone.narrow, step.narrow)
+		}
 	}
 }
 

@@ -101,7 +101,7 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	if size.IsZero() {
 		size = firstWindowSize(userScale(a))
 	}
-	d.narrow = isNarrow(size, false)
+	d.narrow = isNarrow(size, false, o.touch)
 	d.phone = newPhone(d, o)
 	d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
 	d.phone.signIn = d.signIn
