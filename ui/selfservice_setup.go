@@ -621,11 +621,16 @@ func readSetupFile(r io.Reader) (string, error) {
 
 // readQR reads the text of the QR code in img.
 func readQR(img image.Image) (string, error) {
+	// A photo needs the finder-pattern search (TRY_HARDER); a picture of
+	// a screen, such as a screenshot of Settings' code, is read straight
+	// off its grid (PURE_BARCODE), which that search misses about one
+	// time in 40.
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err == nil {
-		var res *gozxing.Result
-		if res, err = gozxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}); err == nil {
-			return res.GetText(), nil
+		for _, hint := range []gozxing.DecodeHintType{gozxing.DecodeHintType_TRY_HARDER, gozxing.DecodeHintType_PURE_BARCODE} {
+			if res, err := gozxingqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{hint: true}); err == nil {
+				return res.GetText(), nil
+			}
 		}
 	}
 	return "", app.Errorf(app.EINVALID, "No QR code could be read in that picture: try a sharper, straighter photo, or paste the text instead.")
