@@ -67,7 +67,10 @@ type UserFilter struct {
 // DeliveryFilter narrows the Mail view.
 type DeliveryFilter struct {
 	UserID int64
-	Limit  int
+	// IDs, when set, keeps only these messages: a bulk reset's results
+	// follow their queued mail in one query per look.
+	IDs   []int64
+	Limit int
 }
 
 // AuditFilter narrows the Audit view.

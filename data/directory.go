@@ -484,13 +484,19 @@ const selectDeliveries = `
 	SELECT id, user_id, kind, to_address, status, attempts, last_error, created_at, sent_at, via_relay
 	  FROM resetdesk.mail_deliveries
 	 WHERE ($1 = 0 OR user_id = $1)
+	   AND ($3::bigint[] IS NULL OR id = ANY ($3::bigint[]))
 	 ORDER BY created_at DESC, id DESC
 	 LIMIT $2`
 
-// Deliveries lists messages, newest first.
+// Deliveries lists messages, newest first; with f.IDs only those, however
+// many (the row policies still choose which the actor may see).
 func (d *DB) Deliveries(ctx context.Context, f app.DeliveryFilter) ([]app.Delivery, error) {
 	var rows []deliveryRow
-	if err := d.db.SelectContext(ctx, &rows, selectDeliveries, f.UserID, limit(f.Limit)); err != nil {
+	n, ids := limit(f.Limit), any(nil)
+	if f.IDs != nil {
+		n, ids = max(len(f.IDs), 1), pq.Array(f.IDs)
+	}
+	if err := d.db.SelectContext(ctx, &rows, selectDeliveries, f.UserID, n, ids); err != nil {
 		return nil, fmt.Errorf("data: deliveries: %w", d.mapErr(err))
 	}
 	out := make([]app.Delivery, len(rows))

@@ -55,6 +55,7 @@ type bulkReset struct {
 	close     *widget.Button
 
 	confirmClose *dialog.ConfirmDialog // asks before passwords are thrown away
+	follow       *batchFollower        // mail queued for the office mail relay, until sent
 }
 
 // bulkWords are the desktop's words, for many users.
@@ -346,6 +347,7 @@ func (b *bulkReset) apply(d resetDone) {
 	b.form.Hide()
 	b.resultBox.Show()
 	b.table.Refresh()
+	b.followMail()
 	b.c.reloadAfterReset()
 	if reset > 0 && b.onFinished != nil {
 		b.onFinished()
@@ -462,8 +464,32 @@ func (b *bulkReset) onCloseResults() {
 	b.confirmClose.Show()
 }
 
+// followMail shows each message queued for the office mail relay as sent
+// (or failed) once the relay has done it, in the table and what Save as
+// CSV writes, asking once per look for the whole batch.
+func (b *bulkReset) followMail() {
+	b.follow.stop()
+	ds := make([]app.Delivery, len(b.results))
+	for i, r := range b.results {
+		ds[i] = r.Delivery
+	}
+	b.follow = followQueuedBatch(b.c.signedIn, ds, func(settled []app.Delivery) {
+		byID := make(map[int64]app.Delivery, len(settled))
+		for _, d := range settled {
+			byID[d.ID] = d
+		}
+		for i, r := range b.results {
+			if d, ok := byID[r.Delivery.ID]; ok && r.Delivery.ID != 0 {
+				b.results[i].Delivery = d
+			}
+		}
+		b.table.Refresh()
+	})
+}
+
 func (b *bulkReset) onClose() {
 	b.forget()
+	b.follow.stop()
 	for i := range b.results {
 		b.results[i].Password = ""
 	}

@@ -628,3 +628,81 @@ func TestQueuedFollowerAsksByItself(t *testing.T) {
 		t.Fatal("the follower showed nothing within 60 s of the relay starting")
 	}
 }
+
+// countingDeliveriesDir counts how often messages are read.
+type countingDeliveriesDir struct {
+	*data.DB
+	reads atomic.Int32
+}
+
+func (d *countingDeliveriesDir) Deliveries(ctx context.Context, f app.DeliveryFilter) ([]app.Delivery, error) {
+	d.reads.Add(1)
+	return d.DB.Deliveries(ctx, f)
+}
+
+// A bulk reset's results, queued while no relay runs, say sent once the
+// relay has sent them, in the table and in the saved CSV; one query asks
+// after the whole batch; closed results are followed no more.
+func TestBulkFollowsTheRelay(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	f.c.org.MailRelay = true
+	rl := newTestRelay(t, f.o)
+
+	// One bulk is closed before the relay runs: it must not change after.
+	closed := openBulkReset(f.c, []app.User{f.users["alice@acme.example"]})
+	test.Type(closed.verify, f.o.Password)
+	test.Tap(closed.confirm)
+	equal(t, "closed bulk: queued", closed.table.text(0, 3), queuedSentence)
+	closed.onClose()
+
+	users := []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"], f.users["erin@acme.example"]}
+	b := openBulkReset(f.c, users)
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	equal(t, "summary", b.summary.Text, "3 reset, 0 skipped.")
+	queued := make([]app.Delivery, len(b.results))
+	for i := range 3 {
+		equal(t, "queued", b.table.text(i, 3), queuedSentence)
+		queued[i] = b.results[i].Delivery
+	}
+	csvOf := func() string {
+		var buf bytes.Buffer
+		if err := b.saveResults(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	if got := strings.Count(csvOf(), ",reset,,queued,"); got != 3 {
+		t.Errorf("CSV before the relay runs has %d queued rows:\n%s", got, csvOf())
+	}
+	equal(t, "still queued without a relay", b.follow.check(), false)
+	equal(t, "table unchanged", b.table.text(0, 3), queuedSentence)
+
+	rl.start(f.backend.currentMailer())
+	rl.waitSent()
+
+	// One query for the whole batch.
+	dir := &countingDeliveriesDir{DB: f.o.Owner}
+	s := newSignedIn(f.app, Session{Directory: dir}, f.c.actor, f.c.org, testOptions())
+	defer s.cancel()
+	var got []app.Delivery
+	counter := followQueuedBatch(s, queued, func(ds []app.Delivery) { got = ds })
+	equal(t, "counter settled", counter.check(), true)
+	equal(t, "queries for 3 messages", dir.reads.Load(), int32(1))
+	equal(t, "settled messages", len(got), 3)
+
+	equal(t, "bulk settled", b.follow.check(), true)
+	for i := range 3 {
+		equal(t, "sent", b.table.text(i, 3), "sent")
+	}
+	if got := strings.Count(csvOf(), ",reset,,sent,"); got != 3 {
+		t.Errorf("CSV after the relay sent has %d sent rows:\n%s", got, csvOf())
+	}
+	equal(t, "summary after", b.summary.Text, "3 reset, 0 skipped.")
+
+	// The closed bulk's follower asks but shows nothing.
+	closed.follow.check()
+	equal(t, "closed bulk after", closed.results[0].Delivery.Status, app.DeliveryQueued)
+	b.onClose()
+}

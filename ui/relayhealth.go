@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -261,6 +263,93 @@ func (f *queuedFollower) check() bool {
 
 // stop ends the following: the outcome went away.
 func (f *queuedFollower) stop() {
+	if f != nil {
+		f.stopped.Store(true)
+	}
+}
+
+// batchFollower is queuedFollower for many messages at once, a bulk
+// reset's: each look reads every message still queued in one query, and
+// hands show those the relay has sent or given up. It asks on the same
+// schedule, and stops once none is queued or on stop.
+type batchFollower struct {
+	s       *signedIn
+	show    func(settled []app.Delivery) // on the Fyne goroutine
+	mu      sync.Mutex
+	queued  []int64
+	stopped atomic.Bool
+}
+
+// followQueuedBatch follows the queued messages among ds; nil when none is.
+func followQueuedBatch(s *signedIn, ds []app.Delivery, show func([]app.Delivery)) *batchFollower {
+	var ids []int64
+	for _, d := range ds {
+		if d.Status == app.DeliveryQueued && d.ID != 0 {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	f := &batchFollower{s: s, show: show, queued: ids}
+	if s.opts.poll > 0 {
+		f.after(time.Second)
+	}
+	return f
+}
+
+func (f *batchFollower) after(wait time.Duration) {
+	time.AfterFunc(wait, func() {
+		if f.stopped.Load() || f.s.ctx.Err() != nil {
+			return
+		}
+		if !f.check() && wait < 16*time.Second {
+			f.after(2 * wait)
+		}
+	})
+}
+
+// check reads the messages still queued in one query, off the Fyne
+// goroutine, and shows those settled since; it reports whether none is
+// queued any more.
+func (f *batchFollower) check() bool {
+	if f == nil {
+		return true
+	}
+	f.mu.Lock()
+	ids := slices.Clone(f.queued)
+	f.mu.Unlock()
+	if len(ids) == 0 {
+		return true
+	}
+	ds, err := f.s.sess.Directory.Deliveries(f.s.ctx, app.DeliveryFilter{IDs: ids})
+	if err != nil {
+		return false // the next look, or Mail, will tell
+	}
+	var settled []app.Delivery
+	done := make(map[int64]bool)
+	for _, d := range ds {
+		if d.Status != app.DeliveryQueued {
+			settled = append(settled, d)
+			done[d.ID] = true
+		}
+	}
+	f.mu.Lock()
+	f.queued = slices.DeleteFunc(f.queued, func(id int64) bool { return done[id] })
+	left := len(f.queued)
+	f.mu.Unlock()
+	if len(settled) > 0 {
+		fyne.Do(func() {
+			if !f.stopped.Load() {
+				f.show(settled)
+			}
+		})
+	}
+	return left == 0
+}
+
+// stop ends the following: the results went away.
+func (f *batchFollower) stop() {
 	if f != nil {
 		f.stopped.Store(true)
 	}
