@@ -321,6 +321,16 @@ func TestStoryTablet(t *testing.T) {
 				}
 			}
 			test.Tap(r.cancel)
+			c.users.onRowChecked(f.users["alice@acme.example"].ID, true)
+			test.Tap(c.users.resetSelected)
+			b := c.lastBulk
+			for name, o := range map[string]fyne.CanvasObject{"bulk's confirm": b.confirm, "bulk's cancel": b.cancel, "bulk's password": b.verify, "bulk's add": b.add} {
+				if h := o.Size().Height; h < 44 {
+					t.Errorf("%s is %v tall, want 44 or more", name, h)
+				}
+			}
+			test.Tap(b.cancel)
+			c.users.onRowChecked(f.users["alice@acme.example"].ID, false)
 
 			// Split view: the phone flow, at the users page; back home, the
 			// users entry is where the platform puts it.

@@ -121,7 +121,11 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		container.NewGridWithRows(2, b.targets, options))
 
 	b.body = container.NewStack(b.form, b.resultBox)
-	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", b.body, c.win)
+	var content fyne.CanvasObject = b.body
+	if c.d.opts.touch { // a tablet: the dialog is not under the shell's theme
+		content = touchSized(content)
+	}
+	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", content, c.win)
 	b.dlg.Resize(bulkDialogSize(c.win.Canvas().Size()))
 	b.addUsers(users)
 	b.dlg.Show()
