@@ -264,6 +264,7 @@ type RelayStatus struct {
 	LastSeen time.Time
 	Waiting  int
 	Oldest   time.Time
+	Now      time.Time // the database server's clock as it answered: LastSeen and Oldest are on it
 }
 
 // AuditEvent is one admin action as the database recorded it.

@@ -169,11 +169,12 @@ func (d *DB) RelayStatus(ctx context.Context) (app.RelayStatus, error) {
 		LastSeen sql.NullTime `db:"last_seen"`
 		Waiting  int          `db:"waiting"`
 		Oldest   sql.NullTime `db:"oldest"`
+		Now      time.Time    `db:"server_now"`
 	}
-	if err := d.db.GetContext(ctx, &r, `SELECT last_seen, waiting, oldest FROM resetdesk.relay_status()`); err != nil {
+	if err := d.db.GetContext(ctx, &r, `SELECT last_seen, waiting, oldest, server_now FROM resetdesk.relay_status()`); err != nil {
 		return app.RelayStatus{}, fmt.Errorf("data: relay status: %w", d.mapErr(err))
 	}
-	return app.RelayStatus{LastSeen: r.LastSeen.Time, Waiting: r.Waiting, Oldest: r.Oldest.Time}, nil
+	return app.RelayStatus{LastSeen: r.LastSeen.Time, Waiting: r.Waiting, Oldest: r.Oldest.Time, Now: r.Now}, nil
 }
 
 // RelayMessage is a queued message the relay holds: its notice (secret

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"resetdesk/app"
 	"resetdesk/data"
@@ -520,5 +521,22 @@ func TestRelayWithoutPasswordSendsCodes(t *testing.T) {
 	}
 	if s, err := o.EndUser.CompleteReset(ctx, "pat@acme.test", app.HashCode(code), testHash); err != nil || s != app.CompletionOK {
 		t.Fatalf("pat completes with the keyless relay's code: %s %v", s, err)
+	}
+}
+
+// relay_status answers with the server's clock, the one its times were
+// written by, so that a console measures ages on it and not on its own.
+func TestRelayStatusCarriesTheServersClock(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	o.Exec(t, `INSERT INTO resetdesk.relay_heartbeats (db_role, instance, seen_at) VALUES ('relay', 'test', now() - interval '90 seconds')`)
+	st, err := o.Owner.RelayStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Now.IsZero() {
+		t.Fatal("relay_status returned no server time")
+	}
+	if age := st.Now.Sub(st.LastSeen); age < 90*time.Second || age > time.Hour {
+		t.Errorf("last seen %v before the server's now, want 90 s or a little more", age)
 	}
 }

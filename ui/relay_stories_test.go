@@ -706,3 +706,23 @@ func TestBulkFollowsTheRelay(t *testing.T) {
 	equal(t, "closed bulk after", closed.results[0].Delivery.Status, app.DeliveryQueued)
 	b.onClose()
 }
+
+// The health line measures "last seen" on the database server's clock: a
+// computer or phone whose clock is ten minutes off either way still says
+// a relay seen seconds ago runs, not that it is down.
+func TestRelayLineIgnoresTheDevicesClock(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `INSERT INTO resetdesk.relay_heartbeats (db_role, instance, seen_at) VALUES ('relay', 'story', now() - interval '20 seconds')`)
+	seen := regexp.MustCompile(`^The mail relay was last seen [0-9]+ seconds ago; nothing waiting\.$`)
+	for _, skew := range []time.Duration{10 * time.Minute, -10 * time.Minute} {
+		opts := testOptions()
+		opts.now = func() time.Time { return time.Now().Add(skew) }
+		s := newSignedIn(f.app, Session{Directory: f.o.Owner}, f.c.actor, f.c.org, opts)
+		line := newRelayStatusLine(s, false)
+		line.reload()
+		if !seen.MatchString(line.text.Text) || line.text.Importance != widget.SuccessImportance {
+			t.Errorf("device clock %v off: %q (importance %v)", skew, line.text.Text, line.text.Importance)
+		}
+		s.cancel()
+	}
+}

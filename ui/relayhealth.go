@@ -33,11 +33,15 @@ const relayIntro = "Mail goes through the office mail relay: PostgreSQL queues e
 // doing: when it was last seen, how many messages wait and for how long;
 // and how much that needs attention: danger when it has never run or has
 // not been seen for relayDownAfter (mail does not leave), warning when a
-// message has waited relayLateAfter or the state could not be read.
-func relayHealth(st app.RelayStatus, err error, now time.Time) (string, widget.Importance) {
+// message has waited relayLateAfter or the state could not be read. Ages
+// are measured on the database server's clock (st.Now), the one that wrote
+// the times; device, this computer's or phone's clock, stands in only when
+// st has none.
+func relayHealth(st app.RelayStatus, err error, device time.Time) (string, widget.Importance) {
 	if err != nil {
 		return "The mail relay's state could not be read: " + app.ErrorMessage(err), widget.WarningImportance
 	}
+	now := serverNow(st, device)
 	waiting := "nothing waiting."
 	switch st.Waiting {
 	case 0:
@@ -92,6 +96,16 @@ func durationWords(d time.Duration) string {
 		return "1 " + unit
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// serverNow is the clock st's times are measured against: the database
+// server's as it answered, or device's when st does not carry it. A device
+// clock a few minutes off would otherwise call a running relay down.
+func serverNow(st app.RelayStatus, device time.Time) time.Time {
+	if st.Now.IsZero() {
+		return device
+	}
+	return st.Now
 }
 
 // relayStatusLine is the relay's health in a sentence, with Refresh:
@@ -159,10 +173,10 @@ func (r *relayStatusLine) reload() {
 	})
 }
 
-// apply shows st against the wall clock, not the session's: the times are
-// the database server's, and the tests' fixed clock is far from them.
+// apply shows st measured on the database server's clock, whatever the
+// session's (the device's) says.
 func (r *relayStatusLine) apply(st app.RelayStatus, err error) {
-	text, imp := relayHealth(st, err, time.Now())
+	text, imp := relayHealth(st, err, r.s.now())
 	r.text.Importance = imp
 	r.text.SetText(text)
 }
@@ -201,7 +215,7 @@ func followQueued(s *signedIn, userID int64, d app.Delivery, show func(string)) 
 	}
 	s.spawn(func() {
 		st, err := loadRelayStatus(s)
-		if note := relayDownNote(st, err, time.Now()); note != "" {
+		if note := relayDownNote(st, err, s.now()); note != "" {
 			fyne.Do(func() {
 				if !f.stopped.Load() && !f.settled.Load() {
 					show(deliverySentence(d) + " " + note)
@@ -216,8 +230,10 @@ func followQueued(s *signedIn, userID int64, d app.Delivery, show func(string)) 
 }
 
 // relayDownNote says why a queued message waits when the relay is down or
-// never ran; "" while it runs, or when its state cannot be read.
-func relayDownNote(st app.RelayStatus, err error, now time.Time) string {
+// never ran; "" while it runs, or when its state cannot be read. As
+// relayHealth, it measures on the server's clock.
+func relayDownNote(st app.RelayStatus, err error, device time.Time) string {
+	now := serverNow(st, device)
 	switch {
 	case err != nil:
 		return ""
