@@ -352,3 +352,14 @@ func TestKioskSaysAtOnceTheKeychainHasNoPassword(t *testing.T) {
 	equal(t, "ready", e.notSetUp.Visible(), false)
 	equal(t, "submit on", e.submit.Disabled(), false)
 }
+
+// 14: in the demo, whose sign-in is never saved, Settings' connection
+// profiles do not promise that signing in saves one.
+func TestDemoProfilesDoNotPromiseASave(t *testing.T) {
+	f := newFixture(t)
+	f.c.sess.Again = Profile{Name: "Demo: Acme Test", Temporary: true}
+	s := newSettingsScreen(f.c)
+	if strings.Contains(s.profileNote.Text, "Signing in saves one") || !strings.Contains(s.profileNote.Text, "The demo saves none") {
+		t.Errorf("the demo's profiles note says %q", s.profileNote.Text)
+	}
+}

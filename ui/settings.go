@@ -268,9 +268,14 @@ func (s *settingsScreen) onSavePolicies() {
 // here they can be changed or removed.
 func (s *settingsScreen) showProfiles() {
 	s.profiles = loadProfiles(s.c.prefs)
-	if len(s.profiles) == 0 {
+	switch {
+	case len(s.profiles) == 0 && s.c.sess.Again.Temporary:
+		// The demo's sign-in (a new port each run) is never saved.
+		s.profileNote.SetText("No saved profiles. The demo saves none; signing in to your office's database saves one, " +
+			"its password only when you ask, in the keychain.")
+	case len(s.profiles) == 0:
 		s.profileNote.SetText("No saved profiles. Signing in saves one; its password only when you ask, in the keychain.")
-	} else {
+	default:
 		s.profileNote.SetText("Saved on this computer; passwords, if any, are in the keychain. Edit changes a profile; Delete forgets it and its password.")
 	}
 	rows := make([]fyne.CanvasObject, len(s.profiles))
