@@ -363,3 +363,28 @@ func TestDemoProfilesDoNotPromiseASave(t *testing.T) {
 		t.Errorf("the demo's profiles note says %q", s.profileNote.Text)
 	}
 }
+
+// Left 5: with no keychain, the card's password field does not claim the
+// keychain keeps the password, before or after Save and test.
+func TestSelfServiceCardWithoutKeychainSaysMemory(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = nil
+	u := mustURL(t, f.o.EndUserURL)
+	pw, _ := u.User.Password()
+	f.c.show(screenSettings)
+	s := f.c.settings.selfService
+	if strings.Contains(s.password.PlaceHolder, "keychain") && !strings.Contains(s.password.PlaceHolder, "no keychain") {
+		t.Errorf("before saving, the placeholder says %q", s.password.PlaceHolder)
+	}
+	s.host.SetText(u.Hostname())
+	s.port.SetText(u.Port())
+	s.database.SetText(strings.TrimPrefix(u.Path, "/"))
+	s.login.SetText(u.User.Username())
+	s.password.SetText(pw)
+	t.Cleanup(func() { selfServiceSecrets.Delete(selfServiceKeychainUser(loadSelfServiceSetup(f.app.Preferences()))) })
+	test.Tap(s.save)
+	if !strings.Contains(s.note.Text, "no keychain") {
+		t.Fatalf("saved: %q", s.note.Text)
+	}
+	equal(t, "placeholder after saving", s.password.PlaceHolder, "Kept until ResetDesk closes (no keychain)")
+}

@@ -160,7 +160,7 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 	s.port = &widget.Entry{Text: portText(saved.Port), PlaceHolder: "5432"}
 	s.database = &widget.Entry{Text: saved.Database, PlaceHolder: "resetdesk"}
 	s.login = &widget.Entry{Text: saved.Login, PlaceHolder: "The login `resetdesk self-service add` made"}
-	s.password = &widget.Entry{Password: true, PlaceHolder: "Kept in the keychain"}
+	s.password = &widget.Entry{Password: true, PlaceHolder: passwordKeptWhere(c.d.backend.Keychain(), false)}
 	s.identity = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.forget = &widget.Button{Text: "Forget this identity", Importance: widget.LowImportance, OnTapped: s.onForget}
 	s.host.OnChanged = func(string) { s.showIdentity() }
@@ -323,6 +323,19 @@ func (s *selfServiceCard) withIdentity(st app.SelfServiceSetup) (_ app.SelfServi
 	return st, qrPin, nil
 }
 
+// passwordKeptWhere is the card's password placeholder: where a saved
+// password is kept, which is memory when there is no keychain or it
+// refused the password.
+func passwordKeptWhere(kc Keychain, inMemory bool) string {
+	switch {
+	case kc == nil:
+		return "Kept until ResetDesk closes (no keychain)"
+	case inMemory:
+		return "Kept until ResetDesk closes"
+	}
+	return "Kept in the keychain"
+}
+
 // withPassword fills in the saved password when none was typed (slow).
 func (s *selfServiceCard) withPassword(st app.SelfServiceSetup) app.SelfServiceSetup {
 	if st.Password == "" {
@@ -370,6 +383,8 @@ func (s *selfServiceCard) onSave() {
 			if st.HasIdentity() {
 				s.confirmed = st
 			}
+			_, inMemory := selfServiceSecrets.Load(selfServiceKeychainUser(st))
+			s.password.PlaceHolder = passwordKeptWhere(b.Keychain(), inMemory)
 			s.password.SetText("")
 			s.showIdentity()
 			s.say(widget.SuccessImportance, msg)
