@@ -102,6 +102,12 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	// whole under the table once its row is chosen.
 	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{14, 6, 16, 10.5, 10},
 		func() int { return len(b.results) + len(b.unused) }, b.resultCell)
+	b.table.short = func(col int, text string) string {
+		if col == 3 && strings.HasPrefix(text, "queued ") {
+			return "queued" // the whole sentence shows once the row is chosen
+		}
+		return text
+	}
 	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
 	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults}
 	b.copyAll = &widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll}
@@ -385,6 +391,9 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 		}
 		return deliveryState(r.Delivery), imp
 	case 4:
+		if r.Password == "" && r.Outcome == app.OutcomeReset && r.Delivery.ID != 0 && r.Delivery.Status != app.DeliveryFailed {
+			return "in the mail", widget.LowImportance // one-time: only the user's mail has it
+		}
 		return r.Password, widget.MediumImportance
 	}
 	return "", widget.MediumImportance

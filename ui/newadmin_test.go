@@ -388,3 +388,33 @@ func TestSelfServiceCardWithoutKeychainSaysMemory(t *testing.T) {
 	}
 	equal(t, "placeholder after saving", s.password.PlaceHolder, "Kept until ResetDesk closes (no keychain)")
 }
+
+// Left 3: the bulk results of a one-time reset while no relay runs: the
+// Mail cells say "queued" whole, not "queued for the of…", and the Password
+// cells say the password is in the mail instead of nothing; the chosen
+// row's detail has the whole sentence.
+func TestBulkResultsShortMailAndOneTimePassword(t *testing.T) {
+	f := newFixture(t)
+	f.c.show(screenSettings)
+	test.Tap(f.c.settings.mailRelay)
+	test.Tap(f.c.settings.policiesSave)
+	equal(t, "relay on", f.c.org.MailRelay, true)
+	b := openBulkReset(f.c, []app.User{f.users["bob@acme.example"], f.users["erin@acme.example"]})
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	equal(t, "bulk summary", b.summary.Text, "2 reset, 0 skipped.")
+	// What a cell shows is what the table's UpdateCell puts in its label.
+	shown := func(row, col int) string {
+		l := b.table.CreateCell()
+		b.table.UpdateCell(widget.TableCellID{Row: row, Col: col}, l)
+		return l.(*widget.Label).Text
+	}
+	for row := range 2 {
+		equal(t, "Mail cell", shown(row, 3), "queued")
+		equal(t, "Password cell", shown(row, 4), "in the mail")
+	}
+	b.table.Select(widget.TableCellID{Row: 0, Col: 0})
+	if !strings.Contains(b.table.detail.Text, "Mail: "+queuedSentence) || !strings.Contains(b.table.detail.Text, "Password: in the mail") {
+		t.Errorf("detail: %q", b.table.detail.Text)
+	}
+}

@@ -18,6 +18,9 @@ type textTable struct {
 	rows    func() int
 	cell    func(row, col int) (string, widget.Importance)
 	onRow   func(row int) // optional: a row was chosen
+	// short, optional, gives a cell fewer words than the detail shows,
+	// for a sentence that would be cut in the middle.
+	short func(col int, text string) string
 	// detail shows the whole row last chosen, wrapped: cells cut long
 	// text (a skip reason, the mail server's words) short.
 	detail *widget.Label
@@ -35,6 +38,9 @@ func newTextTable(headers []string, widths []float32, rows func() int, cell func
 		UpdateCell: func(id widget.TableCellID, o fyne.CanvasObject) {
 			l := o.(*widget.Label)
 			text, imp := t.cell(id.Row, id.Col)
+			if t.short != nil {
+				text = t.short(id.Col, text)
+			}
 			l.Text, l.Importance = text, imp
 			l.Refresh()
 		},
