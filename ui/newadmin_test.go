@@ -418,3 +418,23 @@ func TestBulkResultsShortMailAndOneTimePassword(t *testing.T) {
 		t.Errorf("detail: %q", b.table.detail.Text)
 	}
 }
+
+// 10: with FYNE_THEME set, Settings' theme says that the variable, not
+// the system, decides what System shows; without it, nothing is said.
+func TestThemeSaysTheVariableDecides(t *testing.T) {
+	f := newFixture(t)
+	t.Setenv("FYNE_THEME", "light")
+	s := newSettingsScreen(f.c)
+	if !strings.Contains(s.themeNote.Text, "FYNE_THEME=light") {
+		t.Errorf("with FYNE_THEME=light the theme's hint is %q", s.themeNote.Text)
+	}
+	w := test.NewWindow(s.view)
+	defer w.Close()
+	w.Resize(fyne.NewSize(1100, 720))
+	if s.themeNote.Size().Height < 1 || s.themeNote.Size().Width < 1 {
+		t.Errorf("the theme's note is not on the page: %v", s.themeNote.Size())
+	}
+	t.Setenv("FYNE_THEME", "")
+	s = newSettingsScreen(f.c)
+	equal(t, "hint without the variable", s.themeNote.Text, "")
+}

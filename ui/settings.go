@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,8 +42,9 @@ type settingsScreen struct {
 	view   fyne.CanvasObject
 	scroll *container.Scroll
 
-	layout *widget.RadioGroup
-	theme  *widget.RadioGroup
+	layout    *widget.RadioGroup
+	theme     *widget.RadioGroup
+	themeNote *widget.Label // says when FYNE_THEME decides System
 
 	// Mail: with the office mail relay on, its health; off, this
 	// computer's mail server.
@@ -117,9 +119,16 @@ func newSettingsScreen(c *console) *settingsScreen {
 	s.profileRows = container.NewVBox()
 	s.showProfiles()
 
+	// Wrapped, in a label of its own: a form's hint is one line that would
+	// widen the window.
+	s.themeNote = &widget.Label{Text: themeVariableHint(os.Getenv("FYNE_THEME")), Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
+	themeRow := fyne.CanvasObject(s.theme)
+	if s.themeNote.Text != "" {
+		themeRow = container.NewVBox(s.theme, s.themeNote)
+	}
 	appearance := &widget.Form{Items: []*widget.FormItem{
 		{Text: "Layout", Widget: s.layout},
-		{Text: "Theme", Widget: s.theme},
+		{Text: "Theme", Widget: themeRow},
 	}}
 	// Single-line entries without their own scrolling: an entry under the
 	// pointer would otherwise take the mouse wheel, and the page, mostly
@@ -181,6 +190,16 @@ func (s *settingsScreen) onLayout(label string) {
 	if v := layoutChoices[label]; v != "" && v != s.c.layout {
 		s.c.setLayout(v)
 	}
+}
+
+// themeVariableHint says, when the environment variable FYNE_THEME (value
+// v) is set, that it and not the system decides what System shows: Fyne
+// reads it, and Light or Dark still win over it.
+func themeVariableHint(v string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return ""
+	}
+	return "FYNE_THEME=" + v + " is set here: it, not the system, decides what System shows. Light or Dark overrule it."
 }
 
 // onTheme applies the theme at once; the choice is remembered.
