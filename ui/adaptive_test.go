@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 )
@@ -293,6 +294,18 @@ func TestStoryTablet(t *testing.T) {
 	for _, platform := range []string{platformIOS, platformAndroid} {
 		t.Run(platform, func(t *testing.T) {
 			f := newFixture(t)
+			// A desktop keeps Fyne's menus, a pointer's size; at scale
+			// 1.5 (1100 pixels, 733 units) the row's menu keeps off the
+			// window's right edge.
+			f.d.win.Resize(fyne.NewSize(733, 480))
+			test.Type(f.c.search, "alice")
+			test.Tap(rowFor(t, f.d.win, f.users["alice@acme.example"].ID).more)
+			for i, h := range menuItemHeights(t, f.d.win, "desktop's row menu") {
+				if h >= 44 {
+					t.Errorf("desktop's row menu item %d is %v tall, want Fyne's size", i, h)
+				}
+			}
+
 			o := mobileOptions{options: testOptions(), platform: platform, generate: app.GeneratePassword}
 			o.touch = true
 			sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter}
@@ -321,6 +334,23 @@ func TestStoryTablet(t *testing.T) {
 				}
 			}
 			test.Tap(r.cancel)
+
+			// The pop-up menus are overlays, outside the shell's theme:
+			// their items are finger-tall too, and the row's menu keeps
+			// a padding from the window's right edge.
+			menus := map[string]func(){
+				"row menu":    func() { test.Tap(targets["row menu"].(fyne.Tappable)) },
+				"admin menu":  c.spaces.onAdmin,
+				"office menu": func() { test.Tap(c.offices.button) },
+			}
+			for name, open := range menus {
+				open()
+				for i, h := range menuItemHeights(t, d.win, name) {
+					if h < 44 {
+						t.Errorf("%s's item %d is %v tall, want 44 or more", name, i, h)
+					}
+				}
+			}
 			c.users.onRowChecked(f.users["alice@acme.example"].ID, true)
 			test.Tap(c.users.resetSelected)
 			b := c.lastBulk
@@ -355,4 +385,34 @@ func TestStoryTablet(t *testing.T) {
 			}
 		})
 	}
+}
+
+// menuItemHeights measures the items of the menu open in win, checks that
+// it keeps a padding from the window's right edge, and closes it.
+func menuItemHeights(t *testing.T, win fyne.Window, name string) []float32 {
+	t.Helper()
+	overlay := win.Canvas().Overlays().Top()
+	var pop *widget.PopUpMenu
+	for _, o := range test.LaidOutObjects(overlay) {
+		if m, ok := o.(*widget.PopUpMenu); ok {
+			pop = m
+		}
+	}
+	if pop == nil {
+		t.Fatalf("%s: no menu open", name)
+	}
+	defer win.Canvas().Overlays().Remove(overlay)
+	if right := win.Canvas().Size().Width - (pop.Position().X + pop.Size().Width); right < theme.Padding() {
+		t.Errorf("%s is %v from the window's right edge, want %v or more", name, right, theme.Padding())
+	}
+	var heights []float32
+	for _, it := range pop.Items {
+		if _, ok := it.(fyne.Tappable); ok {
+			heights = append(heights, it.Size().Height)
+		}
+	}
+	if len(heights) == 0 {
+		t.Errorf("%s has no items", name)
+	}
+	return heights
 }

@@ -77,11 +77,7 @@ func (o *officeSwitch) menu() *fyne.Menu {
 }
 
 func (o *officeSwitch) showMenu(at fyne.CanvasObject) {
-	c := o.fyneApp.Driver().CanvasForObject(at)
-	if c == nil {
-		return
-	}
-	widget.ShowPopUpMenuAtRelativePosition(o.menu(), c, fyne.NewPos(0, at.Size().Height), at)
+	showMenuUnder(o.menu(), at, o.s.opts.touch)
 }
 
 // busySentence says why the office cannot change now, "" when it can.

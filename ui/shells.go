@@ -56,11 +56,7 @@ func newSpacesShell(c *console) *spacesShell {
 // icon does: its sections, Users first.
 func (s *spacesShell) onAdmin() {
 	s.admin.hideTip()
-	c := fyne.CurrentApp().Driver().CanvasForObject(s.admin)
-	if c == nil {
-		return
-	}
-	widget.ShowPopUpMenuAtRelativePosition(s.menu, c, fyne.NewPos(0, s.admin.Size().Height), s.admin)
+	showMenuUnder(s.menu, s.admin, s.c.opts.touch)
 }
 
 // openSection shows a section of the admin panel; Users shows the list.

@@ -467,11 +467,7 @@ func (r *userRow) set(u app.User, selected bool, now time.Time) {
 func (r *userRow) onChecked(checked bool) { r.s.onRowChecked(r.user.ID, checked) }
 
 func (r *userRow) onMore() {
-	c := fyne.CurrentApp().Driver().CanvasForObject(r.more)
-	if c == nil {
-		return
-	}
-	widget.ShowPopUpMenuAtRelativePosition(r.s.rowMenu(r.user), c, fyne.NewPos(0, r.more.Size().Height), r.more)
+	showMenuUnder(r.s.rowMenu(r.user), r.more, r.s.c.opts.touch)
 }
 
 // statusLabel is a status as the screens name it.
