@@ -86,9 +86,9 @@ type auditScreen struct {
 
 func newAuditScreen(c *console) *auditScreen {
 	s := &auditScreen{c: c}
-	s.actor = &widget.Entry{PlaceHolder: "Admin: name or role", OnSubmitted: func(string) { s.reload() }}
+	s.actor = &widget.Entry{PlaceHolder: "Admin or role", OnSubmitted: func(string) { s.reload() }}
 	s.showChecks = &widget.Check{Text: "Right admin passwords", OnChanged: func(bool) { s.showEvents() }}
-	s.user = &widget.Entry{PlaceHolder: "User: email, zuid or part of the name", OnSubmitted: func(string) { s.reload() }}
+	s.user = &widget.Entry{PlaceHolder: "User, email or zuid", OnSubmitted: func(string) { s.reload() }}
 	options := []string{allActions}
 	for _, a := range auditActions {
 		options = append(options, a.label)

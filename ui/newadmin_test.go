@@ -438,3 +438,19 @@ func TestThemeSaysTheVariableDecides(t *testing.T) {
 	s = newSettingsScreen(f.c)
 	equal(t, "hint without the variable", s.themeNote.Text, "")
 }
+
+// 8: the audit log's filter placeholders are whole in the first window at
+// scale 1.5 (1100x720 pixels, 733x480 units).
+func TestAuditPlaceholdersFitAtScale15(t *testing.T) {
+	f := newFixture(t)
+	s := newAuditScreen(f.c)
+	w := test.NewWindow(s.view)
+	defer w.Close()
+	w.Resize(fyne.NewSize(733, 480))
+	for _, e := range []*widget.Entry{s.actor, s.user} {
+		need := fyne.MeasureText(e.PlaceHolder, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
+		if need > e.Size().Width {
+			t.Errorf("placeholder %q needs %v units, its field is %v wide", e.PlaceHolder, need, e.Size().Width)
+		}
+	}
+}
