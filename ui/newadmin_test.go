@@ -454,3 +454,38 @@ func TestAuditPlaceholdersFitAtScale15(t *testing.T) {
 		}
 	}
 }
+
+// Left 17: a set-up line pasted into Import shows its password masked,
+// says the login and that the password is in it, and does not ask for
+// the password; a line without one still asks.
+func TestImportSetUpMasksThePassword(t *testing.T) {
+	f := newFixture(t)
+	u := mustURL(t, f.o.EndUserURL)
+	port, _ := strconv.Atoi(u.Port())
+	pw, _ := u.User.Password()
+	setup := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	test.Tap(e.importer)
+	im := e.imported
+	shows := func(s string) bool {
+		for _, o := range test.LaidOutObjects(f.d.win.Canvas().Overlays().Top()) {
+			if t, ok := o.(*canvas.Text); ok && o.Visible() && strings.Contains(t.Text, s) {
+				return true
+			}
+		}
+		return false
+	}
+	im.text.SetText(setup.Encode(false))
+	equal(t, "password asked without one", im.password.Visible(), true)
+	im.text.SetText(setup.Encode(true))
+	if shows(pw) || !im.text.Password {
+		t.Error("the pasted line's password shows in clear")
+	}
+	equal(t, "login said", im.login.Text, "Self-service login "+setup.Login+", its password included.")
+	equal(t, "no password asked", im.asked.Visible(), false)
+	test.Tap(im.save)
+	t.Cleanup(func() { selfServiceSecrets.Delete(selfServiceKeychainUser(setup)) })
+	equal(t, "imported", e.notSetUp.Visible(), false)
+}

@@ -541,6 +541,8 @@ type importSetup struct {
 	open     *widget.Button
 	save     *widget.Button
 	trust    *widget.Label // what the set-up pasted or opened will trust
+	login    *widget.Label // its login, and whether it carries the password
+	asked    *fyne.Container
 	note     *widget.Label
 }
 
@@ -548,16 +550,31 @@ type importSetup struct {
 // saved and tested.
 func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn func(func()), done func(app.SelfServiceSetup, string)) *importSetup {
 	im := &importSetup{}
-	im.text = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapBreak, PlaceHolder: "resetdesk-self-service://…"}
+	// The line may carry the self-service login's password: it is masked
+	// (the entry's eye shows it), and the labels under it say what it
+	// holds.
+	im.text = &widget.Entry{Password: true, PlaceHolder: "resetdesk-self-service://…"}
 	im.trust = &widget.Label{Wrapping: fyne.TextWrapWord}
+	im.login = &widget.Label{Wrapping: fyne.TextWrapWord}
+	im.password = &widget.Entry{Password: true, PlaceHolder: "Only if the set-up leaves it out"}
+	im.asked = container.NewVBox(widget.NewLabel("Self-service login's password"), im.password)
 	im.text.OnChanged = func(text string) {
-		if st, err := app.ParseSelfServiceSetup(text); err == nil {
-			im.trust.SetText("Server " + st.Host + ": " + lowerFirst(st.TrustSentence()))
-		} else {
+		st, err := app.ParseSelfServiceSetup(text)
+		switch {
+		case err != nil:
 			im.trust.SetText("")
+			im.login.SetText("")
+			im.asked.Show()
+		case st.Password != "":
+			im.trust.SetText("Server " + st.Host + ": " + lowerFirst(st.TrustSentence()))
+			im.login.SetText("Self-service login " + st.Login + ", its password included.")
+			im.asked.Hide()
+		default:
+			im.trust.SetText("Server " + st.Host + ": " + lowerFirst(st.TrustSentence()))
+			im.login.SetText("Self-service login " + st.Login + ": type its password below.")
+			im.asked.Show()
 		}
 	}
-	im.password = &widget.Entry{Password: true, PlaceHolder: "Only if the set-up leaves it out"}
 	im.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	im.open = &widget.Button{Text: "Open a file…", Icon: theme.FolderOpenIcon(), OnTapped: func() {
 		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
@@ -571,7 +588,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 				im.note.SetText(app.ErrorMessage(err))
 				return
 			}
-			im.text.SetText(text)
+			im.text.SetText(setupLine(text))
 		}, win)
 	}}
 	im.save = &widget.Button{Text: "Import", Importance: widget.HighImportance, OnTapped: func() {
@@ -605,12 +622,23 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 	}}
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Paste the set-up line the office sent you (what a phone's camera reads from the QR code), " +
 		"or open the set-up file or a picture of the QR code."}
-	content := container.NewVBox(intro, im.text, im.open, im.trust, widget.NewLabel("Self-service login's password"), im.password, im.note)
+	content := container.NewVBox(intro, im.text, im.open, im.trust, im.login, im.asked, im.note)
 	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { im.dlg.Hide() }}
 	im.dlg = dialog.NewCustomWithoutButtons("Import self-service set-up", container.NewBorder(nil, container.NewHBox(cancel, im.save), nil, nil, content), win)
 	im.dlg.Resize(fyne.NewSize(min(30*theme.TextSize(), win.Canvas().Size().Width), content.MinSize().Height+6*theme.TextSize()))
 	im.dlg.Show()
 	return im
+}
+
+// setupLine is the set-up line of an exported file's text, without its
+// comments, for the one-line entry; the text itself when none is found.
+func setupLine(text string) string {
+	for l := range strings.Lines(text) {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			return l
+		}
+	}
+	return text
 }
 
 // lowerFirst puts a sentence after a colon.
