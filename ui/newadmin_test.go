@@ -489,3 +489,40 @@ func TestImportSetUpMasksThePassword(t *testing.T) {
 	t.Cleanup(func() { selfServiceSecrets.Delete(selfServiceKeychainUser(setup)) })
 	equal(t, "imported", e.notSetUp.Visible(), false)
 }
+
+// Left 4: the demo's session brings its own self-service login: Settings'
+// card offers it (the login shown, the password kept in memory), so that
+// its QR code can be tried without the command line; nothing is saved.
+func TestSelfServiceCardOffersTheDemosLogin(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
+	u := mustURL(t, f.o.EndUserURL)
+	pw, _ := u.User.Password()
+	port, _ := strconv.Atoi(u.Port())
+	setup := app.SelfServiceSetup{Host: u.Hostname(), Port: port, Database: strings.TrimPrefix(u.Path, "/"), Login: u.User.Username(), Password: pw}
+	sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter, SelfService: setup}
+	d := newDesktop(f.app, f.backend, &sess, testOptions())
+	if d.console == nil {
+		t.Fatalf("not signed in: %s", d.signIn.status.Text)
+	}
+	d.console.show(screenSettings)
+	s := d.console.settings.selfService
+	equal(t, "login offered", s.login.Text, setup.Login)
+	equal(t, "host", s.host.Text, setup.Host)
+	equal(t, "password not shown", s.password.Text, "")
+	s.withSecret.SetChecked(true)
+	test.Tap(s.exportQR)
+	if s.qr == nil {
+		t.Fatalf("no QR code: %s", s.note.Text)
+	}
+	text, err := readQR(s.qr.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := app.ParseSelfServiceSetup(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "QR code", read, setup)
+	equal(t, "nothing saved", loadSelfServiceSetup(f.app.Preferences()).Host, "")
+}

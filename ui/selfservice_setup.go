@@ -152,7 +152,14 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 	if saved.HasIdentity() {
 		s.confirmed = saved
 	}
-	if saved.Host == "" { // the server signed in to is the likely one
+	demo := c.sess.SelfService
+	switch {
+	case saved.Host == "" && demo.Host != "" && demo.Login != "":
+		// The demo's own self-service login, its password in memory only,
+		// so that a new admin can try the export without the command line.
+		saved = demo
+		saved.Password = ""
+	case saved.Host == "": // the server signed in to is the likely one
 		p := s.ownerProfile()
 		saved.Host, saved.Port, saved.Database = p.Host, p.Port, p.Database
 	}
@@ -161,6 +168,9 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 	s.database = &widget.Entry{Text: saved.Database, PlaceHolder: "resetdesk"}
 	s.login = &widget.Entry{Text: saved.Login, PlaceHolder: "The login `resetdesk self-service add` made"}
 	s.password = &widget.Entry{Password: true, PlaceHolder: passwordKeptWhere(c.d.backend.Keychain(), false)}
+	if s.sessionsLogin(saved) {
+		s.password.PlaceHolder = "The demo's, kept in memory until it ends"
+	}
 	s.identity = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.forget = &widget.Button{Text: "Forget this identity", Importance: widget.LowImportance, OnTapped: s.onForget}
 	s.host.OnChanged = func(string) { s.showIdentity() }
@@ -336,10 +346,21 @@ func passwordKeptWhere(kc Keychain, inMemory bool) string {
 	return "Kept in the keychain"
 }
 
-// withPassword fills in the saved password when none was typed (slow).
+// sessionsLogin reports whether st is the self-service login the session
+// brought (the demo's), whose password the session holds in memory.
+func (s *selfServiceCard) sessionsLogin(st app.SelfServiceSetup) bool {
+	own := s.c.sess.SelfService
+	return own.Password != "" && st.Login == own.Login && sameDatabase(st, own)
+}
+
+// withPassword fills in the saved password when none was typed (slow),
+// else the session's own login's.
 func (s *selfServiceCard) withPassword(st app.SelfServiceSetup) app.SelfServiceSetup {
 	if st.Password == "" {
 		st.Password = selfServicePassword(s.c.d.backend.Keychain(), st)
+	}
+	if st.Password == "" && s.sessionsLogin(st) {
+		st.Password = s.c.sess.SelfService.Password
 	}
 	return st
 }
