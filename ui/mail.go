@@ -40,7 +40,7 @@ func newMailScreen(c *console) *mailScreen {
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading messages…"))
 	s.banner = newErrorBanner(s.reload)
-	s.table = newTextTable([]string{"Time", "To", "Kind", "State", "Server's words"}, []float32{10.5, 16, 11, 11, 40},
+	s.table = newTextTable([]string{"Time", "To", "Kind", "State", "Server's words"}, []float32{12.5, 19, 11, 11, 40},
 		func() int { return len(s.deliveries) }, s.cell)
 	s.table.onRow = s.onSelect
 	s.relay = newRelayStatusLine(c.signedIn, false)

@@ -15,6 +15,7 @@ import (
 type textTable struct {
 	*widget.Table
 	headers []string
+	widths  []float32 // the columns' widths in multiples of the text size
 	rows    func() int
 	cell    func(row, col int) (string, widget.Importance)
 	onRow   func(row int) // optional: a row was chosen
@@ -29,7 +30,7 @@ type textTable struct {
 // newTextTable builds a table with headers; widths are in multiples of the
 // theme's text size, so that the columns follow the theme.
 func newTextTable(headers []string, widths []float32, rows func() int, cell func(row, col int) (string, widget.Importance)) *textTable {
-	t := &textTable{headers: headers, rows: rows, cell: cell}
+	t := &textTable{headers: headers, widths: widths, rows: rows, cell: cell}
 	t.Table = &widget.Table{
 		Length: func() (int, int) { return t.rows(), len(t.headers) },
 		CreateCell: func() fyne.CanvasObject {
