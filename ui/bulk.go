@@ -122,8 +122,10 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	)
 	// The users being reset stay in view whatever the window's size: the
 	// list and the options share the height, and the options scroll.
-	options := container.NewVScroll(container.NewVBox(b.fields, widget.NewSeparator(), b.check))
-	b.form = container.NewBorder(top, container.NewHBox(b.cancel, b.confirm), nil, nil,
+	// The admin's password and Confirm stay in view under them: found
+	// below the options' fold, they were missed.
+	options := container.NewVScroll(b.fields)
+	b.form = container.NewBorder(top, container.NewVBox(widget.NewSeparator(), b.check, container.NewHBox(b.cancel, b.confirm)), nil, nil,
 		container.NewGridWithRows(2, b.targets, options))
 
 	b.body = container.NewStack(b.form, b.resultBox)

@@ -526,3 +526,21 @@ func TestSelfServiceCardOffersTheDemosLogin(t *testing.T) {
 	equal(t, "QR code", read, setup)
 	equal(t, "nothing saved", loadSelfServiceSetup(f.app.Preferences()).Host, "")
 }
+
+// Left 2: the bulk dialog in the first window's size with three users:
+// the admin's password field and Confirm are in view without scrolling
+// the options.
+func TestBulkVerificationInView(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(1100, 720))
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"], f.users["erin@acme.example"]})
+	drv := fyne.CurrentApp().Driver()
+	v, c := drv.AbsolutePositionForObject(b.verify), drv.AbsolutePositionForObject(b.confirm)
+	winH := f.d.win.Canvas().Size().Height
+	if !b.verify.Visible() || b.verify.Size().Height < 1 || v.Y+b.verify.Size().Height > c.Y || c.Y+b.confirm.Size().Height > winH {
+		t.Errorf("password field at y %v (%v tall), Confirm at y %v, window %v tall: not both in view", v.Y, b.verify.Size().Height, c.Y, winH)
+	}
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	equal(t, "reset", b.summary.Text, "3 reset, 0 skipped.")
+}
