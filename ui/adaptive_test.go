@@ -339,9 +339,11 @@ func TestStoryTablet(t *testing.T) {
 			// their items are finger-tall too, and the row's menu keeps
 			// a padding from the window's right edge.
 			menus := map[string]func(){
-				"row menu":    func() { test.Tap(targets["row menu"].(fyne.Tappable)) },
-				"admin menu":  c.spaces.onAdmin,
-				"office menu": func() { test.Tap(c.offices.button) },
+				"row menu":         func() { test.Tap(targets["row menu"].(fyne.Tappable)) },
+				"admin menu":       c.spaces.onAdmin,
+				"office menu":      func() { test.Tap(c.offices.button) },
+				"status drop-down": func() { test.Tap(c.users.status) },
+				"role drop-down":   func() { test.Tap(c.users.role) },
 			}
 			for name, open := range menus {
 				open()
@@ -351,6 +353,16 @@ func TestStoryTablet(t *testing.T) {
 					}
 				}
 			}
+			// The touch drop-down still chooses.
+			test.Tap(c.users.role)
+			for _, o := range test.LaidOutObjects(d.win.Canvas().Overlays().Top()) {
+				if m, ok := o.(*widget.PopUpMenu); ok {
+					test.Tap(m.Items[1].(fyne.Tappable))
+				}
+			}
+			equal(t, "role chosen", c.users.role.Selected, roleChoices[1])
+			c.users.role.SetSelected(roleChoices[0])
+
 			c.users.onRowChecked(f.users["alice@acme.example"].ID, true)
 			test.Tap(c.users.resetSelected)
 			b := c.lastBulk

@@ -11,11 +11,12 @@ import (
 // least a padding inside the window. A pop-up is an overlay of the canvas,
 // outside any theme around the shell, so on a touch screen it takes
 // touchTheme itself: its items are as finger-tall as the shell's buttons.
-func showMenuUnder(menu *fyne.Menu, at fyne.CanvasObject, touch bool) {
+// It returns the menu shown, nil when at is in no window.
+func showMenuUnder(menu *fyne.Menu, at fyne.CanvasObject, touch bool) *widget.PopUpMenu {
 	d := fyne.CurrentApp().Driver()
 	c := d.CanvasForObject(at)
 	if c == nil {
-		return
+		return nil
 	}
 	pop := widget.NewPopUpMenu(menu, c)
 	if touch {
@@ -25,6 +26,7 @@ func showMenuUnder(menu *fyne.Menu, at fyne.CanvasObject, touch bool) {
 	pos := d.AbsolutePositionForObject(at).Add(fyne.NewPos(0, at.Size().Height))
 	pop.ShowAtPosition(insideWindow(pos, size, c.Size(), theme.Padding()))
 	pop.Resize(size)
+	return pop
 }
 
 // insideWindow moves a pop-up of size at pos left or up so that it keeps
@@ -34,4 +36,39 @@ func insideWindow(pos fyne.Position, size, win fyne.Size, pad float32) fyne.Posi
 	pos.X = max(min(pos.X, win.Width-size.Width-pad), 0)
 	pos.Y = max(min(pos.Y, win.Height-size.Height-pad), 0)
 	return pos
+}
+
+// touchSelect is a Select whose drop-down, on a touch screen, has
+// finger-tall choices: Fyne's own drop-down is an overlay that takes the
+// app's theme whatever theme holds the Select.
+type touchSelect struct {
+	widget.Select
+	touch bool
+}
+
+// newTouchSelect makes a Select of options, showing selected, that calls
+// changed on a choice; touch makes its drop-down finger-sized.
+func newTouchSelect(options []string, selected string, changed func(string), touch bool) *touchSelect {
+	s := &touchSelect{Select: widget.Select{Options: options, Selected: selected, OnChanged: changed}, touch: touch}
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// Tapped opens the drop-down: Fyne's on a desktop, one in touchTheme,
+// as wide as the Select, on a touch screen.
+func (s *touchSelect) Tapped(e *fyne.PointEvent) {
+	if !s.touch {
+		s.Select.Tapped(e)
+		return
+	}
+	if s.Disabled() {
+		return
+	}
+	items := make([]*fyne.MenuItem, len(s.Options))
+	for i, option := range s.Options {
+		items[i] = fyne.NewMenuItem(option, func() { s.SetSelected(option) })
+	}
+	if pop := showMenuUnder(fyne.NewMenu("", items...), s, true); pop != nil {
+		pop.Resize(fyne.NewSize(max(s.Size().Width, pop.MinSize().Width), pop.MinSize().Height))
+	}
 }

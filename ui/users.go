@@ -52,8 +52,8 @@ type usersScreen struct {
 
 	listView   *fyne.Container
 	selectAll  *widget.Check // ticks every row the filters show
-	status     *widget.Select
-	role       *widget.Select
+	status     *touchSelect
+	role       *touchSelect
 	lockedOnly *widget.Check
 	count      *widget.Label
 	refresh    *widget.Button
@@ -80,8 +80,8 @@ type usersScreen struct {
 func newUsersScreen(c *console) *usersScreen {
 	s := &usersScreen{c: c}
 	q := c.dir.query
-	s.status = &widget.Select{Options: statusChoices, Selected: statusChoice(q.status), OnChanged: s.onStatus}
-	s.role = &widget.Select{Options: roleChoices, Selected: roleChoices[q.role], OnChanged: s.onRole}
+	s.status = newTouchSelect(statusChoices, statusChoice(q.status), s.onStatus, c.opts.touch)
+	s.role = newTouchSelect(roleChoices, roleChoices[q.role], s.onRole, c.opts.touch)
 	s.lockedOnly = &widget.Check{Text: "Locked only", Checked: q.lockedOnly, OnChanged: s.onLockedOnly}
 	s.selectAll = &widget.Check{Text: "Select all", OnChanged: s.onSelectAll}
 	s.count = &widget.Label{}
