@@ -335,6 +335,19 @@ func TestStoryTablet(t *testing.T) {
 			}
 			test.Tap(r.cancel)
 
+			// With the owner asking how the user was verified, that
+			// drop-down's choices are finger-tall too.
+			c.org.RequireResetReason = true
+			r = openResetDialog(c, f.users["alice@acme.example"])
+			test.Tap(r.verifiedBy)
+			for i, h := range menuItemHeights(t, d.win, "dialog's verified-by drop-down") {
+				if h < 44 {
+					t.Errorf("dialog's verified-by item %d is %v tall, want 44 or more", i, h)
+				}
+			}
+			test.Tap(r.cancel)
+			c.org.RequireResetReason = false
+
 			// The pop-up menus are overlays, outside the shell's theme:
 			// their items are finger-tall too, and the row's menu keeps
 			// a padding from the window's right edge.

@@ -123,7 +123,7 @@ type resetForm struct {
 	handOverNote  *widget.Label
 	options       *optionChecks
 	why           *fyne.Container // how the user was verified, and why: when the org requires it
-	verifiedBy    *widget.Select
+	verifiedBy    *touchSelect
 	reason        *widget.Entry
 	verify        *verifyEntry
 	verifyEye     *widget.Button // on a phone: shows or hides the admin's password
@@ -214,7 +214,8 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	if !spec.handOver || spec.bulk {
 		f.handOver.Hide()
 	}
-	f.verifiedBy = &widget.Select{Options: verificationLabels(), PlaceHolder: "How did you verify the user?"}
+	f.verifiedBy = newTouchSelect(verificationLabels(), "", nil, s.opts.touch || spec.touch)
+	f.verifiedBy.PlaceHolder = "How did you verify the user?"
 	f.reason = &widget.Entry{PlaceHolder: "Reason, or the ticket number"}
 	f.why = container.NewVBox(&widget.Label{Text: "How you verified the user, and why", TextStyle: fyne.TextStyle{Bold: true}},
 		f.touchSized(f.verifiedBy), f.touchSized(f.reason))
