@@ -376,6 +376,23 @@ func TestStoryTablet(t *testing.T) {
 			equal(t, "role chosen", c.users.role.Selected, roleChoices[1])
 			c.users.role.SetSelected(roleChoices[0])
 
+			// The other screens' drop-downs: Audit's action, Settings'
+			// mail server security and console user's role.
+			c.show(screenAudit)
+			c.show(screenSettings)
+			others := map[string]fyne.Tappable{
+				"audit's action": c.audit.action, "settings' TLS": c.settings.smtpTLS, "settings' new admin role": c.settings.admins.role,
+			}
+			for name, sel := range others {
+				test.Tap(sel)
+				for i, h := range menuItemHeights(t, d.win, name) {
+					if h < 44 {
+						t.Errorf("%s's item %d is %v tall, want 44 or more", name, i, h)
+					}
+				}
+			}
+			c.show(screenUsers)
+
 			c.users.onRowChecked(f.users["alice@acme.example"].ID, true)
 			test.Tap(c.users.resetSelected)
 			b := c.lastBulk

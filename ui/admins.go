@@ -32,7 +32,7 @@ type adminsCard struct {
 	login    *widget.Entry
 	email    *widget.Entry
 	name     *widget.Entry
-	role     *widget.Select
+	role     *touchSelect
 	password *widget.Entry
 	promote  *widget.Check
 	add      *widget.Button
@@ -43,7 +43,7 @@ type adminsCard struct {
 
 	custom []app.CustomRole
 	// Per console user, the widgets a test reaches: by login (email).
-	roleOf    map[string]*widget.Select
+	roleOf    map[string]*touchSelect
 	disableOf map[string]*widget.Button
 }
 
@@ -54,7 +54,7 @@ type adminsLoad struct {
 }
 
 func newAdminsCard(c *console) *adminsCard {
-	a := &adminsCard{c: c, roleOf: map[string]*widget.Select{}, disableOf: map[string]*widget.Button{}}
+	a := &adminsCard{c: c, roleOf: map[string]*touchSelect{}, disableOf: map[string]*widget.Button{}}
 	a.mgr, _ = c.sess.Directory.(app.AdminManager)
 	a.rows = container.NewVBox()
 	a.roles = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -62,7 +62,7 @@ func newAdminsCard(c *console) *adminsCard {
 	a.login = &widget.Entry{PlaceHolder: "Their PostgreSQL login, e.g. acme_adam"}
 	a.email = &widget.Entry{PlaceHolder: "adam@office.example"}
 	a.name = &widget.Entry{PlaceHolder: "Optional"}
-	a.role = &widget.Select{Options: []string{app.RoleAdmin}, Selected: app.RoleAdmin}
+	a.role = newTouchSelect([]string{app.RoleAdmin}, app.RoleAdmin, nil, c.opts.touch)
 	a.password = &widget.Entry{Password: true, PlaceHolder: "At least 12 characters; tell them in person"}
 	a.promote = &widget.Check{Text: "Already in the directory"}
 	a.add = &widget.Button{Text: "Add console user", Icon: theme.ContentAddIcon(), OnTapped: a.onAdd}
@@ -178,7 +178,7 @@ func (a *adminsCard) row(u app.User, options []string) fyne.CanvasObject {
 		}
 		return container.NewBorder(nil, nil, nil, widget.NewLabel(state), who)
 	}
-	sel := &widget.Select{Options: options, Selected: u.Role}
+	sel := newTouchSelect(options, u.Role, nil, a.c.opts.touch)
 	if !slices.Contains(options, u.Role) {
 		sel.Options = append(slices.Clone(options), u.Role)
 	}

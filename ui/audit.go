@@ -68,7 +68,7 @@ type auditScreen struct {
 
 	actor        *widget.Entry
 	user         *widget.Entry
-	action       *widget.Select
+	action       *touchSelect
 	filterButton *widget.Button
 	note         *widget.Label
 	loading      *fyne.Container
@@ -93,7 +93,7 @@ func newAuditScreen(c *console) *auditScreen {
 	for _, a := range auditActions {
 		options = append(options, a.label)
 	}
-	s.action = &widget.Select{Options: options, Selected: allActions, OnChanged: func(string) { s.reload() }}
+	s.action = newTouchSelect(options, allActions, func(string) { s.reload() }, c.opts.touch)
 	s.filterButton = &widget.Button{Text: "Filter", Icon: theme.SearchIcon(), OnTapped: s.reload}
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading the audit log…"))

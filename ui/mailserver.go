@@ -26,7 +26,7 @@ type mailServerForm struct {
 
 	smtpHost     *widget.Entry
 	smtpPort     *widget.Entry
-	smtpTLS      *widget.Select
+	smtpTLS      *touchSelect
 	smtpUser     *widget.Entry
 	smtpPassword *widget.Entry
 	smtpFrom     *widget.Entry
@@ -46,7 +46,7 @@ func newMailServerForm(s *signedIn, b Backend, prefs fyne.Preferences, hasKeycha
 	saved := LoadSMTPSettings(prefs, nil)
 	f.smtpHost = &widget.Entry{Text: saved.Host, PlaceHolder: "mail.office.example"}
 	f.smtpPort = &widget.Entry{Text: portText(saved.Port), PlaceHolder: "587"}
-	f.smtpTLS = &widget.Select{Options: []string{"starttls", "tls", "none"}, Selected: saved.TLS}
+	f.smtpTLS = newTouchSelect([]string{"starttls", "tls", "none"}, saved.TLS, nil, touch || s.opts.touch)
 	f.smtpUser = &widget.Entry{Text: saved.Username}
 	f.smtpPassword = &widget.Entry{Password: true, PlaceHolder: "Kept in the keychain"}
 	if !hasKeychain {
