@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -42,7 +43,7 @@ type officeSwitch struct {
 	button *widget.Button // the latest made: the shells make theirs anew
 
 	// What the admin was shown last, so that tests can reach it.
-	prompt   *dialog.FormDialog // the password, when the keychain has none
+	prompt   *officePrompt // the password, when the keychain has none
 	password *widget.Entry
 	said     string // the last sentence shown instead of switching
 }
@@ -128,17 +129,62 @@ func (o *officeSwitch) askPassword(p Profile) {
 		return nil
 	}
 	pw := o.password
-	o.prompt = dialog.NewForm("Sign in to "+p.Name, "Sign in", "Cancel",
-		[]*widget.FormItem{{Text: "Password", Widget: pw, HintText: "Role " + p.Role + " on " + p.Host}},
-		func(ok bool) {
-			if ok {
-				o.open(p, pw.Text, false)
-			}
-		}, o.win)
+	hint := "Role " + p.Role + " on " + p.Host
+	if o.s.opts.touch {
+		o.prompt = o.askPasswordByTouch(p, hint)
+	} else {
+		fd := dialog.NewForm("Sign in to "+p.Name, "Sign in", "Cancel",
+			[]*widget.FormItem{{Text: "Password", Widget: pw, HintText: hint}},
+			func(ok bool) {
+				if ok {
+					o.open(p, pw.Text, false)
+				}
+			}, o.win)
+		o.prompt = &officePrompt{dlg: fd, submit: fd.Submit}
+	}
 	prompt := o.prompt
 	pw.OnSubmitted = func(string) { prompt.Submit() } // Enter signs in, as on the sign-in screen
-	prompt.Show()
+	prompt.dlg.Show()
 	o.win.Canvas().Focus(pw)
+}
+
+// officePrompt is the dialog asking for an office's password: Fyne's form
+// dialog with a mouse, one with finger-tall buttons on a touch screen,
+// where the form dialog's are 34 units tall.
+type officePrompt struct {
+	dlg            dialog.Dialog
+	submit         func()
+	cancel, signIn *widget.Button // on a touch screen only
+}
+
+// Submit signs in with the password typed, as the Sign in button does.
+func (p *officePrompt) Submit() { p.submit() }
+
+func (o *officeSwitch) askPasswordByTouch(p Profile, hint string) *officePrompt {
+	pw := o.password
+	refusal := &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	refusal.Hide()
+	pr := &officePrompt{}
+	pr.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon()}
+	pr.signIn = &widget.Button{Text: "Sign in", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance}
+	content := container.NewVBox(widget.NewLabel("Password"), finger(pw),
+		&widget.Label{Text: hint, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}, refusal)
+	d := dialog.NewCustomWithoutButtons("Sign in to "+p.Name, content, o.win)
+	d.SetButtons([]fyne.CanvasObject{finger(pr.cancel), finger(pr.signIn)})
+	d.Resize(fyne.NewSize(min(popUpWidth(o.win), 480), 0))
+	pr.dlg = d
+	pr.cancel.OnTapped = d.Hide
+	pr.submit = func() {
+		if err := pw.Validate(); err != nil {
+			refusal.SetText(err.Error())
+			refusal.Show()
+			return
+		}
+		d.Hide()
+		o.open(p, pw.Text, false)
+	}
+	pr.signIn.OnTapped = pr.submit
+	return pr
 }
 
 // open signs in to p off the Fyne goroutine; the old session closes only

@@ -242,6 +242,7 @@ func TestStorySwitchOfficesOnPhone(t *testing.T) {
 	saveProfile(a.Preferences(), f.branch)
 	a.Preferences().SetString(PrefLastProfile, f.hq.Name)
 	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
+	o.touch = true
 	m := newMobile(a, f.backend, nil, o)
 	test.Tap(m.signIn.signIn)
 	if m.nav == nil {
@@ -256,8 +257,18 @@ func TestStorySwitchOfficesOnPhone(t *testing.T) {
 	m.nav.onBack()
 
 	pick(t, m.win, m.offices, m.offices.button, "Branch Test")
+	// The password prompt's buttons are a thumb's size, and an empty
+	// password is refused in the prompt.
+	pr := m.offices.prompt
+	for name, b := range map[string]*widget.Button{"cancel": pr.cancel, "sign in": pr.signIn} {
+		if h := b.Size().Height; h < 44 {
+			t.Errorf("the prompt's %s button is %v tall, want 44 or more", name, h)
+		}
+	}
+	test.Tap(pr.signIn)
+	equal(t, "still in the first office", m.users, users)
 	test.Type(m.offices.password, f.branchOrg.Password)
-	m.offices.prompt.Submit()
+	test.Tap(pr.signIn)
 	if m.users == users {
 		t.Fatalf("still in the first office: %s", m.offices.said)
 	}
