@@ -458,3 +458,25 @@ func menuItemHeights(t *testing.T, win fyne.Window, name string) []float32 {
 	}
 	return heights
 }
+
+// A tablet's sign-in screen: the profile and server-identity drop-downs
+// have finger-tall choices; a desktop's keep Fyne's.
+func TestTabletSignInDropDowns(t *testing.T) {
+	f := newFixture(t)
+	for _, touch := range []bool{false, true} {
+		a := test.NewTempApp(t)
+		o := testOptions()
+		o.touch = touch
+		d := newDesktop(a, f.backend, nil, o)
+		d.win.Resize(tabletSize)
+		for name, sel := range map[string]*touchSelect{"profile": d.signIn.profiles, "server identity": d.signIn.identity.mode} {
+			test.Tap(sel)
+			for i, h := range menuItemHeights(t, d.win, name) {
+				if touch && h < 44 || !touch && h >= 44 {
+					t.Errorf("touch %v: %s's item %d is %v tall", touch, name, i, h)
+				}
+			}
+		}
+		d.win.Close()
+	}
+}

@@ -104,6 +104,7 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	d.narrow = isNarrow(size, false, o.touch)
 	d.phone = newPhone(d, o)
 	d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
+	d.signIn.profiles.touch, d.signIn.identity.mode.touch = o.touch, o.touch // a tablet's drop-downs
 	d.phone.signIn = d.signIn
 	d.root = newAdaptiveRoot(d.onSize)
 	d.win.SetContent(d.root)

@@ -32,7 +32,7 @@ type signInScreen struct {
 	view       fyne.CanvasObject // centred, for a desktop window
 	box        *fyne.Container   // the form alone, for a phone's scrolling page
 
-	profiles  *widget.Select
+	profiles  *touchSelect
 	name      *widget.Entry
 	host      *widget.Entry
 	port      *widget.Entry
@@ -61,7 +61,7 @@ type signInScreen struct {
 
 func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
 	s := &signInScreen{fyneApp: a, backend: b, win: win, spawn: spawn, onSignedIn: onSignedIn}
-	s.profiles = &widget.Select{OnChanged: s.onProfile}
+	s.profiles = newTouchSelect(nil, "", s.onProfile, false)
 	s.name = &widget.Entry{PlaceHolder: "Office"}
 	s.host = &widget.Entry{PlaceHolder: "db.office.example"}
 	s.port = &widget.Entry{PlaceHolder: "5432"}
@@ -405,7 +405,7 @@ const (
 // off this machine proves who it is. The sign-in screen and Settings' profile
 // editor both use them.
 type identityFields struct {
-	mode     *widget.Select
+	mode     *touchSelect
 	caFile   *widget.Entry
 	browse   *widget.Button
 	pin      string // the confirmed fingerprint, "" before the first sign-in
@@ -437,7 +437,7 @@ func newIdentityFields(win fyne.Window, onChanged func()) *identityFields {
 	f.forget = &widget.Button{Text: "Forget pin", Importance: widget.LowImportance, OnTapped: func() { f.setPin("") }}
 	f.verify = container.NewBorder(nil, nil, nil, f.browse, f.caFile)
 	f.pinned = container.NewVBox(f.pinLabel, container.NewHBox(f.forget))
-	f.mode = &widget.Select{Options: []string{identityVerify, identityPinned}}
+	f.mode = newTouchSelect([]string{identityVerify, identityPinned}, "", nil, false)
 	hint := &widget.Label{Text: "Off this machine, ResetDesk sends your password only to a server that proves who it is.",
 		Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
 	f.box = container.NewVBox(f.mode, f.verify, f.pinned, hint)
