@@ -57,7 +57,7 @@ func newMobileOutcomePage(m *Mobile, opts app.ResetOptions, res app.ResetResult,
 	outcome, delivery, expiry := outcomeTexts(res, recordErr)
 	o.outcome.SetText(outcome)
 	o.delivery.SetText(delivery)
-	o.follow = followQueued(m.signedIn, res.User.ID, res.Delivery, o.delivery.SetText)
+	o.follow = followQueued(m.signedIn, res.Delivery, o.delivery.SetText)
 	o.expiry.SetText(expiry)
 	if expiry == "" {
 		o.expiry.Hide()

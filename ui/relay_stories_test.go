@@ -615,7 +615,7 @@ func TestQueuedFollowerAsksByItself(t *testing.T) {
 	s := newSignedIn(f.app, Session{Directory: f.o.Owner}, f.c.actor, f.c.org, opts)
 	defer s.cancel()
 	shown := make(chan string, 2)
-	followQueued(s, r.result.User.ID, r.result.Delivery, func(sentence string) { shown <- sentence })
+	followQueued(s, r.result.Delivery, func(sentence string) { shown <- sentence })
 	// No relay has run: the follower says so at once (work runs inline).
 	equal(t, "why it waits", <-shown, "One-time password to alice@acme.example: "+queuedSentence+". "+
 		"No mail relay has run here yet: it waits until one does.")

@@ -196,36 +196,33 @@ func loadRelayStatus(s *signedIn) (app.RelayStatus, error) {
 // (every session whose options poll; tests call check themselves); past
 // that, Mail and the user's profile tell the rest.
 type queuedFollower struct {
-	s       *signedIn
-	userID  int64
-	d       app.Delivery
-	show    func(sentence string) // on the Fyne goroutine
-	stopped atomic.Bool
-	settled atomic.Bool // the relay sent or failed it: the down note is stale
+	batch   *batchFollower // nil when d was not queued
+	settled atomic.Bool    // the relay sent or failed it: the down note is stale
 }
 
-// followQueued follows d, the message a reset of userID queued, and hands
-// show its sentence once settled. First, if the relay is down or never
-// ran, show gets the queued sentence with why it waits. Anything but a
-// queued message is not followed.
-func followQueued(s *signedIn, userID int64, d app.Delivery, show func(string)) *queuedFollower {
-	f := &queuedFollower{s: s, userID: userID, d: d, show: show}
-	if d.Status != app.DeliveryQueued || d.ID == 0 {
+// followQueued follows d, the message a reset queued, and hands show its
+// sentence once settled: a batchFollower of one. First, if the relay is
+// down or never ran, show gets the queued sentence with why it waits.
+// Anything but a queued message is not followed.
+func followQueued(s *signedIn, d app.Delivery, show func(string)) *queuedFollower {
+	f := &queuedFollower{}
+	f.batch = followQueuedBatch(s, []app.Delivery{d}, func(settled []app.Delivery) {
+		f.settled.Store(true)
+		show(deliverySentence(settled[0]))
+	})
+	if f.batch == nil {
 		return f
 	}
 	s.spawn(func() {
 		st, err := loadRelayStatus(s)
 		if note := relayDownNote(st, err, s.now()); note != "" {
 			fyne.Do(func() {
-				if !f.stopped.Load() && !f.settled.Load() {
+				if !f.batch.stopped.Load() && !f.settled.Load() {
 					show(deliverySentence(d) + " " + note)
 				}
 			})
 		}
 	})
-	if s.opts.poll > 0 {
-		f.after(time.Second)
-	}
 	return f
 }
 
@@ -245,47 +242,19 @@ func relayDownNote(st app.RelayStatus, err error, device time.Time) string {
 	return ""
 }
 
-func (f *queuedFollower) after(wait time.Duration) {
-	time.AfterFunc(wait, func() {
-		if f.stopped.Load() || f.s.ctx.Err() != nil {
-			return
-		}
-		if !f.check() && wait < 16*time.Second {
-			f.after(2 * wait)
-		}
-	})
-}
-
 // check reads the message's state once, off the Fyne goroutine, and shows
 // it if the relay has settled it; it reports whether it had.
-func (f *queuedFollower) check() bool {
-	ds, err := f.s.sess.Directory.Deliveries(f.s.ctx, app.DeliveryFilter{UserID: f.userID, Limit: 20})
-	if err != nil {
-		return false // the next try, or Mail, will tell
-	}
-	for _, d := range ds {
-		if d.ID == f.d.ID && d.Status != app.DeliveryQueued {
-			f.settled.Store(true)
-			fyne.Do(func() {
-				if !f.stopped.Load() {
-					f.show(deliverySentence(d))
-				}
-			})
-			return true
-		}
-	}
-	return false
-}
+func (f *queuedFollower) check() bool { return f.batch.check() }
 
 // stop ends the following: the outcome went away.
 func (f *queuedFollower) stop() {
 	if f != nil {
-		f.stopped.Store(true)
+		f.batch.stop()
 	}
 }
 
-// batchFollower is queuedFollower for many messages at once, a bulk
-// reset's: each look reads every message still queued in one query, and
+// batchFollower follows queued messages, a bulk reset's or one reset's
+// (queuedFollower): each look reads every message still queued in one query, and
 // hands show those the relay has sent or given up. It asks on the same
 // schedule, and stops once none is queued or on stop.
 type batchFollower struct {

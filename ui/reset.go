@@ -125,7 +125,7 @@ func (r *resetDialog) apply(d resetDone) {
 	outcome, delivery, expiry := outcomeTexts(r.result, d.err)
 	r.outcome.SetText(outcome)
 	r.delivery.SetText(delivery)
-	r.follow = followQueued(r.c.signedIn, r.result.User.ID, r.result.Delivery, func(sentence string) {
+	r.follow = followQueued(r.c.signedIn, r.result.Delivery, func(sentence string) {
 		r.delivery.SetText(sentence)
 		r.relayout()
 	})
