@@ -377,12 +377,23 @@ func TestStoryTablet(t *testing.T) {
 			c.users.role.SetSelected(roleChoices[0])
 
 			// The other screens' drop-downs: Audit's action, Settings'
-			// mail server security and console user's role.
+			// mail server security, console users' roles, and the server
+			// identity in a saved profile's form, a dialog of its own.
 			c.show(screenAudit)
 			c.show(screenSettings)
 			others := map[string]fyne.Tappable{
 				"audit's action": c.audit.action, "settings' TLS": c.settings.smtpTLS, "settings' new admin role": c.settings.admins.role,
 			}
+			for email, sel := range c.settings.admins.roleOf {
+				others["settings' role of "+email] = sel
+			}
+			if len(others) < 4 {
+				t.Fatalf("Settings lists no console user whose role can change")
+			}
+			saveProfile(c.prefs, Profile{Name: "Office", Host: "db.acme.example", Port: 5432, Database: "resetdesk", Role: "olivia"})
+			c.settings.showProfiles()
+			c.settings.onEditProfile(loadProfiles(c.prefs)[0])
+			others["profile's server identity"] = c.settings.edit.identity.mode
 			for name, sel := range others {
 				test.Tap(sel)
 				for i, h := range menuItemHeights(t, d.win, name) {
@@ -391,6 +402,7 @@ func TestStoryTablet(t *testing.T) {
 					}
 				}
 			}
+			c.settings.edit.dialog.Hide()
 			c.show(screenUsers)
 
 			c.users.onRowChecked(f.users["alice@acme.example"].ID, true)

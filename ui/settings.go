@@ -340,8 +340,9 @@ type profileEdit struct {
 }
 
 // newProfileEdit makes the form for p; others are the other profiles, whose
-// names p may not take.
-func newProfileEdit(p Profile, others []Profile, hasKeychain bool, win fyne.Window) *profileEdit {
+// names p may not take. touch gives its drop-down finger-tall choices: the
+// form is a dialog, outside the shell's touch-sized theme.
+func newProfileEdit(p Profile, others []Profile, hasKeychain, touch bool, win fyne.Window) *profileEdit {
 	e := &profileEdit{old: p,
 		name: &widget.Entry{Text: p.Name, Validator: func(v string) error {
 			if n := strings.TrimSpace(v); n != p.Name && slices.ContainsFunc(others, func(o Profile) bool { return o.Name == n }) {
@@ -354,7 +355,7 @@ func newProfileEdit(p Profile, others []Profile, hasKeychain bool, win fyne.Wind
 		database: &widget.Entry{Text: p.Database, PlaceHolder: "resetdesk"},
 		role:     &widget.Entry{Text: p.Role, Validator: required("Enter your PostgreSQL role.")},
 		forget:   &widget.Check{Text: "Forget its saved password"},
-		identity: newIdentityFields(win, func() {}),
+		identity: newIdentityFields(win, touch, func() {}),
 	}
 	e.identity.set(p)
 	e.items = []*widget.FormItem{
@@ -404,7 +405,7 @@ func portValidator(s string) error {
 // server usually wants it forgotten, which the form offers.
 func (s *settingsScreen) onEditProfile(p Profile) {
 	kc := s.c.d.backend.Keychain()
-	e := newProfileEdit(p, s.profiles, kc != nil, s.c.win)
+	e := newProfileEdit(p, s.profiles, kc != nil, s.c.opts.touch, s.c.win)
 	e.dialog = dialog.NewForm("Edit profile", "Save", "Cancel", e.items, func(ok bool) {
 		if ok {
 			s.saveProfileEdit(e, kc)

@@ -67,7 +67,7 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.port = &widget.Entry{PlaceHolder: "5432"}
 	s.database = &widget.Entry{PlaceHolder: "resetdesk"}
 	s.role = &widget.Entry{PlaceHolder: "Your PostgreSQL role"}
-	s.identity = newIdentityFields(win, func() { s.clearError(); s.relayout() })
+	s.identity = newIdentityFields(win, false, func() { s.clearError(); s.relayout() })
 	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onSignIn() }}
 	// Offered only where a keychain exists: phones have none that we reach.
 	s.remember = &widget.Check{Text: "Remember password in the keychain"}
@@ -418,7 +418,9 @@ type identityFields struct {
 	onChanged func() // after the admin changes anything, or the fields change size
 }
 
-func newIdentityFields(win fyne.Window, onChanged func()) *identityFields {
+// newIdentityFields makes the fields; touch gives the drop-down
+// finger-tall choices.
+func newIdentityFields(win fyne.Window, touch bool, onChanged func()) *identityFields {
 	f := &identityFields{}
 	f.caFile = &widget.Entry{PlaceHolder: "CA file (optional): your office's authority, as PEM", OnChanged: func(string) { onChanged() }}
 	f.browse = &widget.Button{Text: "Browse…", OnTapped: func() {
@@ -437,7 +439,7 @@ func newIdentityFields(win fyne.Window, onChanged func()) *identityFields {
 	f.forget = &widget.Button{Text: "Forget pin", Importance: widget.LowImportance, OnTapped: func() { f.setPin("") }}
 	f.verify = container.NewBorder(nil, nil, nil, f.browse, f.caFile)
 	f.pinned = container.NewVBox(f.pinLabel, container.NewHBox(f.forget))
-	f.mode = newTouchSelect([]string{identityVerify, identityPinned}, "", nil, false)
+	f.mode = newTouchSelect([]string{identityVerify, identityPinned}, "", nil, touch)
 	hint := &widget.Label{Text: "Off this machine, ResetDesk sends your password only to a server that proves who it is.",
 		Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
 	f.box = container.NewVBox(f.mode, f.verify, f.pinned, hint)
