@@ -471,6 +471,77 @@ func menuItemHeights(t *testing.T, win fyne.Window, name string) []float32 {
 	return heights
 }
 
+// signInFingerSized checks that the sign-in screen showing in d has
+// targets of 44 units or more, drop-downs' choices included, and that the
+// form has the room its taller rows need.
+func signInFingerSized(t *testing.T, d *Desktop, when string) {
+	t.Helper()
+	s := d.signIn
+	targets := map[string]fyne.CanvasObject{
+		"profile": s.profiles, "server identity": s.identity.mode, "host": s.host, "password": s.password,
+		"Sign in": s.signIn, "end user's code": s.endUserCode,
+	}
+	for name, o := range targets {
+		if h := o.Size().Height; h < 44 {
+			t.Errorf("%s: %s is %v tall, want 44 or more", when, name, h)
+		}
+	}
+	if got, need := s.box.Size().Height, s.box.MinSize().Height; got < need {
+		t.Errorf("%s: the form has %v units of height, needs %v", when, got, need)
+	}
+	for name, sel := range map[string]*touchSelect{"profile": s.profiles, "server identity": s.identity.mode} {
+		test.Tap(sel)
+		for i, h := range menuItemHeights(t, d.win, when+": "+name) {
+			if h < 44 {
+				t.Errorf("%s: %s's choice %d is %v tall, want 44 or more", when, name, i, h)
+			}
+		}
+	}
+}
+
+// On a tablet the sign-in screen is finger-sized from its first showing,
+// after signing out, in a narrow split and widened again, and after a
+// second sign-in and sign-out: the touch sizing is the screen's own, not
+// something set on it afterwards.
+func TestStoryTabletSignOutSignIn(t *testing.T) {
+	f := newFixture(t)
+	a := test.NewTempApp(t)
+	hq := profileOf(t, "HQ", f.o.OwnerURL)
+	saveProfile(a.Preferences(), hq)
+	a.Preferences().SetString(PrefLastProfile, hq.Name)
+	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
+	o.touch = true
+	d := startWindow(a, f.backend, nil, o, tabletSize)
+	equal(t, "wide sign-in", d.showing(), d.signIn.view)
+	signInFingerSized(t, d, "first showing")
+
+	signIn := func(when string) {
+		t.Helper()
+		equal(t, when+": profile", d.signIn.profiles.Selected, "HQ")
+		d.signIn.password.SetText(f.o.Password)
+		test.Tap(d.signIn.signIn)
+		if d.console == nil {
+			t.Fatalf("%s: not signed in: %s", when, d.signIn.status.Text)
+		}
+		wideShows(t, d)
+	}
+	signIn("first sign-in")
+	d.signOut()
+	equal(t, "signed out", d.showing(), d.signIn.view)
+	signInFingerSized(t, d, "after signing out")
+
+	d.win.Resize(fyne.NewSize(507, 1366))
+	equal(t, "narrow", d.narrow, true)
+	signInFingerSized(t, d, "in a narrow split")
+	d.win.Resize(tabletSize)
+	equal(t, "widened", d.showing(), d.signIn.view)
+	signInFingerSized(t, d, "widened again")
+
+	signIn("second sign-in")
+	d.signOut()
+	signInFingerSized(t, d, "after the second sign-out")
+}
+
 // A tablet's sign-in screen: the profile and server-identity drop-downs
 // have finger-tall choices; a desktop's keep Fyne's.
 func TestTabletSignInDropDowns(t *testing.T) {

@@ -103,8 +103,7 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	}
 	d.narrow = isNarrow(size, false, o.touch)
 	d.phone = newPhone(d, o)
-	d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, d.openConsole)
-	d.signIn.profiles.touch, d.signIn.identity.mode.touch = o.touch, o.touch // a tablet's drop-downs
+	d.signIn = newSignInScreen(d.app, d.backend, d.win, d.opts.spawn, o.touch, d.openConsole)
 	d.phone.signIn = d.signIn
 	d.root = newAdaptiveRoot(d.onSize)
 	d.win.SetContent(d.root)
@@ -150,21 +149,35 @@ func (d *Desktop) Window() fyne.Window { return d.win }
 func (d *Desktop) ShowAndRun() { d.win.ShowAndRun() }
 
 // showSignIn shows the sign-in screen, laid out for the width: centred
-// when wide, a scrolling page with a finger-tall Sign in when narrow.
+// when wide, a scrolling page with a finger-tall Sign in when narrow. On
+// a touch screen, a tablet's or a phone's, it shows in touchTheme in
+// both layouts, each time it shows: after a sign-out, and after the
+// window crossed the breakpoint, as at the start.
 func (d *Desktop) showSignIn() {
 	d.signIn.onEndUser = d.showEndUser
 	d.endUser = nil
 	if d.narrow {
 		d.signIn.buttonRow.Objects = []fyne.CanvasObject{finger(d.signIn.signIn)}
 		d.signIn.buttonRow.Layout = layout.NewVBoxLayout()
-		d.show(container.NewVScroll(container.NewPadded(d.signIn.box)))
+		d.showTouchable(container.NewVScroll(container.NewPadded(d.signIn.box)))
 		d.follow() // an end user's form, closing, may have held the layout
 		return
 	}
 	d.signIn.buttonRow.Objects = []fyne.CanvasObject{d.signIn.signIn}
 	d.signIn.buttonRow.Layout = layout.NewHBoxLayout()
-	d.show(d.signIn.view)
-	d.follow() // an end user's form, closing, may have held the layout
+	d.showTouchable(d.signIn.view)
+	d.signIn.relayout() // its column, at the height of the form in this theme
+	d.follow()          // an end user's form, closing, may have held the layout
+}
+
+// showTouchable shows view, in touchTheme on a touch screen: a screen of
+// the window's own, outside the shells, which showWide sizes.
+func (d *Desktop) showTouchable(view fyne.CanvasObject) {
+	o := view
+	if d.opts.touch {
+		o = touchSized(view)
+	}
+	d.root.set(view, o)
 }
 
 // showEndUser shows the end user's form of kind in place of the sign-in;

@@ -59,15 +59,18 @@ type signInScreen struct {
 	certDialog *dialog.ConfirmDialog // a first-met server's fingerprint to confirm
 }
 
-func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
+// newSignInScreen makes the screen; touch gives its drop-downs
+// finger-tall choices, for a phone or tablet: they are overlays, which
+// the theme around the screen does not reach.
+func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), touch bool, onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
 	s := &signInScreen{fyneApp: a, backend: b, win: win, spawn: spawn, onSignedIn: onSignedIn}
-	s.profiles = newTouchSelect(nil, "", s.onProfile, false)
+	s.profiles = newTouchSelect(nil, "", s.onProfile, touch)
 	s.name = &widget.Entry{PlaceHolder: "Office"}
 	s.host = &widget.Entry{PlaceHolder: "db.office.example"}
 	s.port = &widget.Entry{PlaceHolder: "5432"}
 	s.database = &widget.Entry{PlaceHolder: "resetdesk"}
 	s.role = &widget.Entry{PlaceHolder: "Your PostgreSQL role"}
-	s.identity = newIdentityFields(win, false, func() { s.clearError(); s.relayout() })
+	s.identity = newIdentityFields(win, touch, func() { s.clearError(); s.relayout() })
 	s.password = &widget.Entry{Password: true, OnSubmitted: func(string) { s.onSignIn() }}
 	// Offered only where a keychain exists: phones have none that we reach.
 	s.remember = &widget.Check{Text: "Remember password in the keychain"}

@@ -155,10 +155,10 @@ func TestMobileLongOrgName(t *testing.T) {
 func TestNoKeychainNoRemember(t *testing.T) {
 	f := newFixture(t)
 	f.backend.keychain = nil
-	s := newSignInScreen(f.app, f.backend, f.d.win, testOptions().spawn, nil)
+	s := newSignInScreen(f.app, f.backend, f.d.win, testOptions().spawn, false, nil)
 	equal(t, "remember hidden", s.remember.Visible(), false)
 	f.backend.keychain = &memKeychain{}
-	s = newSignInScreen(f.app, f.backend, f.d.win, testOptions().spawn, nil)
+	s = newSignInScreen(f.app, f.backend, f.d.win, testOptions().spawn, false, nil)
 	equal(t, "remember offered", s.remember.Visible(), true)
 }
 
