@@ -10,15 +10,10 @@ import (
 	"resetdesk/app"
 )
 
-// phoneWords are the reset form's words on the phone, Zoho One's mobile
-// ones.
+// phoneWords are the phone's words around the reset form's options, Zoho
+// One's mobile ones; the options' own labels are the desktop's.
 var phoneWords = resetWords{
 	setMode:  modeSetLabel,
-	plain:    "Letters and digits only",
-	force:    "Force users to change the password on login",
-	email:    "Email the new password to the user",
-	web:      "Web sessions will be cleared automatically",
-	mobile:   "Clear mobile sessions and API token",
 	sessions: "Active login sessions",
 	prompt:   "Type the password you signed in with, to confirm it is you.",
 	confirm:  "Confirm",

@@ -291,7 +291,7 @@ func TestMobileResetRefusals(t *testing.T) {
 	r = newMobileResetPage(h, f.users["bob@acme.example"])
 	equal(t, "mode", r.modeNow(), app.ModeOneTime)
 	equal(t, "password hidden", r.setBox.Visible(), false)
-	if !strings.HasSuffix(r.modeNote.Text, "Reset Password emails the user a one-time password.") {
+	if !strings.HasSuffix(r.modeNote.Text, "Reset Password emails the user a one-time password instead.") {
 		t.Errorf("mode note = %q", r.modeNote.Text)
 	}
 	h.nav.push(r.page)

@@ -27,16 +27,26 @@ const (
 		"the old password no longer works and nobody knows the new one."
 )
 
-// resetWords are a frame's words for the form: the desktop's, or Zoho
-// One's mobile ones on the phone.
+// The options' labels, the same in every frame: one window switches live
+// between the desktop's and the phone's layout, so one admin reads both.
+// Zoho's words where they say what happens: its web help's "API tokens"
+// (a user may have several), its mobile app's "automatically" for the box
+// that can't be unticked, and its mobile app's force label, which names
+// what changes.
+const (
+	optPlainLabel  = "Letters and digits only (easier to read out, or to type on a phone)"
+	optForceLabel  = "Force users to change the password on login"
+	optEmailLabel  = "Email the new password to the user"
+	optWebLabel    = "Web sessions will be cleared automatically"
+	optMobileLabel = "Clear mobile sessions and API tokens"
+	optUnlockLabel = "Unlock the account"
+)
+
+// resetWords are a frame's words around the form's options: the
+// desktop's, or Zoho One's mobile ones on the phone.
 type resetWords struct {
 	setMode  string // the set-password choice of the mode
-	plain    string // generate letters and digits only
-	force    string // force a change at next sign-in
-	email    string // email the new password
-	web      string // web sessions always end
-	mobile   string // clear mobile sessions and API tokens
-	sessions string // a heading over those options, "" for none
+	sessions string // a heading over the session options, "" for none
 	prompt   string // over the admin's password
 	confirm  string // the button that verifies and resets
 }
@@ -44,11 +54,6 @@ type resetWords struct {
 // desktopWords are the one-user dialog's words; the bulk dialog changes two.
 var desktopWords = resetWords{
 	setMode: modeSetLabel,
-	plain:   "Letters and digits only (easier to read out, or to type on a phone)",
-	force:   "Force change at next sign-in",
-	email:   "Email the new password to the user",
-	web:     "Web sessions will be cleared",
-	mobile:  "Clear mobile sessions and API tokens",
 	prompt:  "Enter your password for verification",
 	confirm: "Yes, Confirm",
 }
@@ -161,19 +166,19 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	}
 	f.password = &widget.Entry{Password: true, OnChanged: f.onPasswordChanged, ActionItem: action}
 	f.reveal = f.newCheck("Show password", false, f.onReveal)
-	f.plain = f.newCheck(w.plain, false, func(bool) { f.onPlain() })
+	f.plain = f.newCheck(optPlainLabel, false, func(bool) { f.onPlain() })
 	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
-	f.forceChange = f.newCheck(w.force, start.ForceChange, nil)
-	f.emailPassword = f.newCheck(w.email, start.EmailPassword, func(bool) { f.refresh() })
+	f.forceChange = f.newCheck(optForceLabel, start.ForceChange, nil)
+	f.emailPassword = f.newCheck(optEmailLabel, start.EmailPassword, func(bool) { f.refresh() })
 	if len(spec.users) == 1 && !spec.bulk && !hasEmail(spec.users[0]) {
 		// Nothing to email it to: the box can only refuse the reset.
 		f.emailPassword.Checked = false
 		f.emailPassword.Disable()
 	}
 	f.options = &optionChecks{
-		webSessions: f.newCheck(w.web, true, nil),
-		clearMobile: f.newCheck(w.mobile, start.ClearMobileSessions, nil),
-		unlock:      f.newCheck("Unlock the account", true, nil),
+		webSessions: f.newCheck(optWebLabel, true, nil),
+		clearMobile: f.newCheck(optMobileLabel, start.ClearMobileSessions, nil),
+		unlock:      f.newCheck(optUnlockLabel, true, nil),
 	}
 	f.options.webSessions.Disable()
 	if !start.Unlock {
@@ -223,11 +228,12 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 		// The owner has not asked for it: the form stays as short as before.
 		f.why.Hide()
 	}
-	options := container.NewVBox(f.options.webSessions, f.options.clearMobile, f.options.unlock)
+	options := container.NewVBox(f.options.webSessions, f.options.clearMobile)
 	if w.sessions != "" {
 		options.Objects = append([]fyne.CanvasObject{&widget.Label{Text: w.sessions, TextStyle: fyne.TextStyle{Bold: true}}}, options.Objects...)
 	}
-	f.fields = container.NewVBox(f.skipNote, f.mode, f.modeNote, f.setBox, options, f.why)
+	// The lock is no session: its box stays out from under that heading.
+	f.fields = container.NewVBox(f.skipNote, f.mode, f.modeNote, f.setBox, options, f.options.unlock, f.why)
 	f.check = container.NewVBox(&widget.Label{Text: w.prompt, Wrapping: fyne.TextWrapWord}, f.touchSized(f.verify), f.status, f.progress)
 
 	if !spec.chooseMode {
@@ -239,17 +245,30 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	if err := app.CheckMayReset(s.actor, s.org, app.ResetOptions{Mode: app.ModeSetPassword}); err != nil {
 		f.mode.Selected = modeOneTimeLabel
 		f.mode.Disable()
-		note := "Set password is not available: " + app.ErrorMessage(err)
-		if !spec.chooseMode {
-			note += " Reset Password emails the user a one-time password."
-		}
-		f.modeNote.SetText(note)
+		f.modeNote.SetText(setUnavailableNote(err, spec.chooseMode))
 	} else {
 		f.modeNote.Hide()
 	}
 	f.mode.OnChanged = f.onMode
 	f.onMode(f.mode.Selected)
 	return f
+}
+
+// setUnavailableNote says why set password is not offered. Where the
+// frame has no choice of mode, Reset Password itself sends the one-time
+// password, so the note says that in place of the refusal's advice to send
+// one, instead of after it.
+func setUnavailableNote(err error, chooseMode bool) string {
+	const advice = "Send a one-time password instead"
+	msg := app.ErrorMessage(err)
+	if !chooseMode {
+		if i := strings.Index(msg, advice); i >= 0 {
+			msg = msg[:i] + "Reset Password emails the user a one-time password instead" + msg[i+len(advice):]
+		} else {
+			msg += " Reset Password emails the user a one-time password."
+		}
+	}
+	return "Set password is not available: " + msg
 }
 
 // newCheck is one of the form's checkboxes: its label wraps, and in a
