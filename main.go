@@ -15,6 +15,7 @@ import (
 
 	"resetdesk/app"
 	"resetdesk/data"
+	"resetdesk/data/localpg"
 	_ "resetdesk/internal/clocale" // before Fyne reads the locale: C.UTF-8 is English
 	"resetdesk/internal/errlog"
 	"resetdesk/mail"
@@ -23,6 +24,9 @@ import (
 )
 
 func main() {
+	// Started again as the demo server's watchdog, this process does only
+	// that; otherwise the demo's server is tied to it from here on.
+	localpg.ServeWatchdog()
 	// SIGTERM too: the demo must stop its private PostgreSQL however it is ended.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

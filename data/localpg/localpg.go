@@ -50,6 +50,7 @@ type Cluster struct {
 	su       *serverUser // the OS user the server runs as; nil for ourselves
 	port     int
 	password string
+	watch    *watch // the watchdog that stops the server if this process dies
 }
 
 // includeLine is what initdb's postgresql.conf gets so that our settings,
@@ -111,10 +112,15 @@ func Start(ctx context.Context, dir string) (*Cluster, error) {
 	}
 	if pid, port := c.postmaster(); pid != 0 && serverAlive(pid, c.data) {
 		c.port = port
-		return c, c.check(ctx)
-	}
-	if err := c.start(ctx); err != nil {
+	} else if err := c.start(ctx); err != nil {
 		return nil, err
+	}
+	if tie.Load() {
+		// Before the check: a server that answers wrongly still ends
+		// with this process.
+		if err := c.startWatchdog(); err != nil {
+			fmt.Fprintln(os.Stderr, "resetdesk: the demo's PostgreSQL server would outlive ResetDesk if ResetDesk were killed:", err)
+		}
 	}
 	return c, c.check(ctx)
 }
@@ -141,17 +147,16 @@ func (c *Cluster) Port() int { return c.port }
 func (c *Cluster) LogFile() string { return c.logFile }
 
 // Stop shuts the server down (fast mode: open sessions are ended) and waits
-// until it is gone. The data stays for the next Start. Stopping a server that
-// is not running is not an error.
+// until it is gone, then lets its watchdog go. The data stays for the next
+// Start. Stopping a server that is not running is not an error.
 func (c *Cluster) Stop() error {
+	defer c.endWatchdog()
 	pid, _ := c.postmaster()
 	if pid == 0 || !serverAlive(pid, c.data) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	if out, err := c.run(ctx, false, c.bins.path("pg_ctl"), "-D", c.data, "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
-		return &app.Error{Code: app.EINTERNAL, Err: fmt.Errorf("%w: %s", err, bytes.TrimSpace(out)),
+	if err := c.stopServer(); err != nil {
+		return &app.Error{Code: app.EINTERNAL, Err: err,
 			Message: fmt.Sprintf("The demo's PostgreSQL server in %s did not stop. Its log is %s.", c.dir, c.logFile)}
 	}
 	return nil

@@ -70,6 +70,12 @@ func detach(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 }
 
+// watchdogAttrs puts the watchdog in a session of its own: a terminal's
+// Ctrl-C or hang-up, meant for the app, never reaches it.
+func watchdogAttrs(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+}
+
 // giveTo makes path (and, with recursive, everything under it) belong to su.
 func giveTo(su *serverUser, path string, recursive bool) error {
 	if su == nil {

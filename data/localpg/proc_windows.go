@@ -38,6 +38,12 @@ func detach(cmd *exec.Cmd) {
 	cmd.SysProcAttr.CreationFlags |= syscall.CREATE_NEW_PROCESS_GROUP
 }
 
+// watchdogAttrs starts the watchdog without a window, console or other,
+// and out of reach of the console's Ctrl-C.
+func watchdogAttrs(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: createNoWindow | syscall.CREATE_NEW_PROCESS_GROUP}
+}
+
 func giveTo(*serverUser, string, bool) error { return nil }
 
 func openPath(*serverUser, string) error { return nil }

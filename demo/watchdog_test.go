@@ -1,0 +1,194 @@
+package demo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"resetdesk/data/localpg"
+	"resetdesk/data/pgtest"
+)
+
+// killedChildEnv makes this test binary a demo app to be killed: it starts
+// the demo in the folder the variable names, says "ready" and waits.
+const killedChildEnv = "RESETDESK_TEST_DEMO_TO_KILL"
+
+// TestMain serves as the demo server's watchdog when started as one, as
+// main does, so every demo these tests start is tied to its process the
+// way `resetdesk demo` ties it.
+func TestMain(m *testing.M) {
+	localpg.ServeWatchdog()
+	if dir := os.Getenv(killedChildEnv); dir != "" {
+		os.Exit(demoToKill(dir))
+	}
+	os.Exit(m.Run())
+}
+
+// demoToKill is the child of TestDemoServerEndsWithKilledApp.
+func demoToKill(dir string) int {
+	st, err := Start(context.Background(), dir)
+	if err != nil {
+		os.Stderr.WriteString("start the demo: " + err.Error() + "\n")
+		return 1
+	}
+	_ = st
+	os.Stdout.WriteString("ready\n")
+	time.Sleep(10 * time.Minute) // killed long before; never a stray process
+	return 0
+}
+
+// The demo's PostgreSQL ends with the app however the app ends: closed
+// (the watchdog leaves with it), or killed with no chance to close, as
+// when Xlib ends the process of a window destroyed from outside. Real
+// servers; the waits poll, bounded, and time nothing.
+func TestDemoServerEndsWithKilledApp(t *testing.T) {
+	dir := pgtest.ClusterDir(t, "resetdesk-demo-kill-")
+	pgDir := filepath.Join(dir, "demo-pg")
+	t.Cleanup(func() { stopLeftover(t, pgDir) })
+
+	// Closed: the server stops, and so does its watchdog.
+	st, err := Start(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("start the demo: %v", err)
+	}
+	pid, port := postmaster(t, pgDir)
+	if !answers(port) {
+		t.Fatalf("the demo's server (pid %d) does not answer on port %d", pid, port)
+	}
+	if runtime.GOOS == "linux" && len(watchdogsOf(pgDir)) != 1 {
+		t.Fatalf("watchdogs of %s: %v, want one", pgDir, watchdogsOf(pgDir))
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pgDir, port, "after Close")
+
+	// Killed: the watchdog stops the server.
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), killedChildEnv+"="+dir)
+	var stderr bytes.Buffer
+	child.Stderr = &stderr
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+				return
+			}
+		}
+		ready <- false
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			child.Wait()
+			t.Fatalf("the child demo did not start: %s", stderr.String())
+		}
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the child demo said nothing for 5 minutes")
+	}
+	pid, port = postmaster(t, pgDir)
+	if !answers(port) {
+		t.Fatalf("the child's server (pid %d) does not answer on port %d", pid, port)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	waitGone(t, pgDir, port, "after the app was killed")
+}
+
+// postmaster reads the running server's pid and port from its lock file.
+func postmaster(t *testing.T, pgDir string) (pid, port int) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(pgDir, "data", "postmaster.pid"))
+	if err != nil {
+		t.Fatalf("no running server: %v", err)
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		t.Fatalf("postmaster.pid: %q", b)
+	}
+	pid, _ = strconv.Atoi(strings.TrimSpace(lines[0]))
+	port, _ = strconv.Atoi(strings.TrimSpace(lines[3]))
+	return pid, port
+}
+
+// answers says whether something accepts connections on the port.
+func answers(port int) bool {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 2*time.Second)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
+}
+
+// waitGone polls until the server in pgDir has shut down (PostgreSQL
+// removes its lock file last) and no longer answers, and, on Linux, its
+// watchdog has left too; two minutes at most.
+func waitGone(t *testing.T, pgDir string, port int, when string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := os.Stat(filepath.Join(pgDir, "data", "postmaster.pid"))
+		lockGone := errors.Is(err, fs.ErrNotExist)
+		up := answers(port)
+		dogs := watchdogsOf(pgDir)
+		if lockGone && !up && len(dogs) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the demo's server still runs (lock file gone %v, answering %v, watchdogs %v)", when, lockGone, up, dogs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// watchdogsOf lists the pids of the watchdogs that watch pgDir (Linux,
+// from /proc; none elsewhere).
+func watchdogsOf(pgDir string) []int {
+	var pids []int
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(b), "\x00")
+		if len(args) > 2 && strings.HasPrefix(args[1], "__resetdesk-demo-pg-watchdog") && args[2] == pgDir {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// stopLeftover stops a server a failed test left in pgDir.
+func stopLeftover(t *testing.T, pgDir string) {
+	if _, err := os.Stat(filepath.Join(pgDir, "data", "postmaster.pid")); err != nil {
+		return
+	}
+	if c, err := localpg.Start(context.Background(), pgDir); err == nil {
+		c.Stop()
+	}
+}
