@@ -43,7 +43,14 @@ type Relay struct {
 	Queue Queue
 	Mail  app.Mailer
 	// Wake receives when a reset queued mail (LISTEN/NOTIFY); nil: poll only.
+	// A wake-up is a hint and nothing more: PostgreSQL has no privileges on
+	// channels, so any login that can connect may NOTIFY the relay's.
 	Wake <-chan struct{}
+	// WakeGap is the least time between two looks at the outbox that
+	// wake-ups cause, so that a flood of notifications cannot keep the
+	// relay busy: 0 means 250 ms. The first wake-up after a quiet spell
+	// is acted on at once.
+	WakeGap time.Duration
 	// Instance names this relay in its heartbeat (host and process).
 	Instance string
 	// Poll is how often the outbox is looked at without a wake-up, and
@@ -94,6 +101,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer wait.Stop()
 	down := time.Duration(0) // how long to wait before trying a database that is down
 	for {
+		looked := time.Now()
 		err := r.Queue.RelayHeartbeat(ctx, r.Instance)
 		if err == nil && down > 0 {
 			r.logf("the outbox can be read again")
@@ -131,8 +139,34 @@ func (r *Relay) Run(ctx context.Context) error {
 			r.logf("stopped")
 			return nil
 		case <-r.Wake:
+			if !r.sleep(ctx, r.wakeGap()-time.Since(looked)) {
+				r.logf("stopped")
+				return nil
+			}
 		case <-wait.C:
 		}
+	}
+}
+
+func (r *Relay) wakeGap() time.Duration {
+	if r.WakeGap > 0 {
+		return r.WakeGap
+	}
+	return 250 * time.Millisecond
+}
+
+// sleep waits d (nothing when d <= 0) and says whether ctx is still going.
+func (r *Relay) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
