@@ -167,7 +167,7 @@ func TestConsoleFunctionsGiveUpOnLocks(t *testing.T) {
 		 WHERE n.nspname = 'resetdesk' AND p.prosecdef
 		   AND p.proname IN ('set_org_policies', 'add_console_user', 'save_custom_role', 'set_console_role',
 		                     'disable_console_user', 'remove_console_user', 'add_self_service_login',
-		                     'hand_over_password', 'reset_passwords', 'import_users', 'complete_reset', 'change_password')
+		                     'hand_over_password', 'reset_passwords', 'import_users', 'self_service_try', 'self_service_answer')
 		   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'lock_timeout=%')`)
 	if err != nil {
 		t.Fatal(err)

@@ -87,7 +87,7 @@ func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 		{"mark it sent by hand", `UPDATE resetdesk.mail_deliveries SET status = 'sent'`},
 		{"put in a hash by hand", `UPDATE resetdesk.one_time_passwords SET code_hash = '` + chosen + `'`},
 		{"put in a secret of her own", `INSERT INTO resetdesk.mail_secrets VALUES (` + itoa(deliveryID) + `, 'x', '\x00', '\x00', now() + interval '1 hour')`},
-		{"redeem a code", `SELECT resetdesk.complete_reset('victim@acme.test', '` + chosen + `', '` + testHash + `')`},
+		{"redeem a code", `SELECT resetdesk.self_service_try('complete_reset', 'victim@acme.test', '` + chosen + `', '` + testHash + `')`},
 		{"make herself a relay", `SELECT resetdesk.add_relay_login('hana_relay', 'x')`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -141,7 +141,7 @@ func TestRelayKeepsCodesFromConsoles(t *testing.T) {
 		t.Fatalf("the relay's code %q is not the one whose hash is stored", code)
 	}
 	// The relay cannot redeem either: it is not an end-user login.
-	_, err = asRole(t, relayURL).ExecContext(ctx, `SELECT resetdesk.complete_reset('victim@acme.test', $1, $2)`, stored.String, testHash)
+	_, err = asRole(t, relayURL).ExecContext(ctx, `SELECT resetdesk.self_service_try('complete_reset', 'victim@acme.test', $1, $2)`, stored.String, testHash)
 	wantSQLState(t, err, "42501")
 	req := app.SelfServiceRequest{Login: "Victim@acme.test", Secret: strings.ToLower(strings.ReplaceAll(code, "-", " ")),
 		NewPassword: "Correct horse battery staple 2026!", Again: "Correct horse battery staple 2026!"}

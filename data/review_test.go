@@ -30,6 +30,34 @@ func heldTx(t *testing.T, url string) *sql.Tx {
 	return tx
 }
 
+// queryRower is a *sql.DB or a *sql.Tx.
+type queryRower interface {
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+// tryAt records an attempt of kind (complete_reset or change_password) for
+// login as url's login, committed, and returns its token: the first of the
+// two calls a client makes (migration 0030).
+func tryAt(t *testing.T, url, kind, login, proof string) string {
+	t.Helper()
+	var token string
+	if err := asRole(t, url).QueryRow(`SELECT resetdesk.self_service_try($1, $2, $3, $4)`, kind, login, proof, testHash).Scan(&token); err != nil {
+		t.Fatalf("%s for %s: %v", kind, login, err)
+	}
+	return token
+}
+
+// answerIn answers the attempt token in q (a transaction left open, or a
+// connection): the second call.
+func answerIn(t *testing.T, q queryRower, token string) string {
+	t.Helper()
+	var s string
+	if err := q.QueryRow(`SELECT resetdesk.self_service_answer($1)`, token).Scan(&s); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	return s
+}
+
 // TestHeldCodeDoesNotStallTheRelay: an admin resets pat again in a
 // transaction left open (the code row the relay would give a hash is held,
 // voided but not yet committed); a self-service login types a wrong code
@@ -55,9 +83,8 @@ func TestHeldCodeDoesNotStallTheRelay(t *testing.T) {
 		t.Fatalf("the admin's reset left open: %v", err)
 	}
 	kiosk := heldTx(t, o.EndUserURL)
-	var s string
-	if err := kiosk.QueryRow(`SELECT resetdesk.complete_reset('kim@acme.test', repeat('0', 64), $1)`, testHash).Scan(&s); err != nil || s != "invalid" {
-		t.Fatalf("the kiosk's wrong code for kim: %s %v", s, err)
+	if s := answerIn(t, kiosk, tryAt(t, o.EndUserURL, "complete_reset", "kim@acme.test", strings.Repeat("0", 64))); s != "invalid" {
+		t.Fatalf("the kiosk's wrong code for kim: %s", s)
 	}
 
 	sent := map[string]string{}
@@ -73,10 +100,7 @@ func TestHeldCodeDoesNotStallTheRelay(t *testing.T) {
 	if sent["kim@acme.test"] == "" || sent["pat@acme.test"] != "" {
 		t.Fatalf("with pat's code held the relay sent %v: want kim's code only", sent)
 	}
-	// The kiosk's open attempt keeps kim's turn (busy) until it ends.
-	if err := kiosk.Rollback(); err != nil {
-		t.Fatal(err)
-	}
+	// The kiosk's answer left open holds nothing kim's attempt needs (0030).
 	if s, err := o.EndUser.CompleteReset(ctx, "kim@acme.test", app.HashCode(sent["kim@acme.test"]), testHash); err != nil || s != app.CompletionOK {
 		t.Fatalf("kim completes with the relay's code: %s %v", s, err)
 	}
@@ -94,38 +118,77 @@ func TestHeldCodeDoesNotStallTheRelay(t *testing.T) {
 	}
 }
 
-// TestRolledBackGuessesCount: a self-service login that rolls back each
-// wrong code (BEGIN; complete_reset; ROLLBACK, as psql runs it) left no
-// trace, so neither its 10 per login nor the 500 over all limited it. Every
-// call now spends from a budget that no rollback refunds: about 500 calls
-// in 15 minutes over all self-service logins, the same bound as the "500
-// in all" limit; past it even the right code answers limited.
+// TestRolledBackGuessesCount: a self-service login that read the answer to
+// a wrong code and then rolled back (BEGIN; complete_reset; ROLLBACK, or
+// one query string that ends in an error) took its count back; only a
+// shared budget, which one login could spend for the whole office, bounded
+// it. Now an attempt is answered only once the transaction that made it
+// has committed (0030): in the same transaction, in one query string or
+// after a rollback there is no answer, and an answer rolled back leaves
+// the attempt counted. Five near misses so answered use vic's code up;
+// ten far misses so answered use up this login's tries for ann.
 func TestRolledBackGuessesCount(t *testing.T) {
 	o := pgtest.NewOrg(t)
 	ctx := context.Background()
 	vic := addMember(t, o, "vic@acme.test", "Vic Member")
-	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID)); err != nil { // code ABCDE-FGHJK
+	ann := addMember(t, o, "ann@acme.test", "Ann Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID, ann.ID)); err != nil { // code ABCDE-FGHJK
 		t.Fatal(err)
 	}
 	rogue := asRole(t, o.EndUserURL)
-	answers := map[string]int{}
-	for _, guess := range pgtest.NearMisses("ABCDE-FGHJK", 600, true) {
+	rogue.SetMaxOpenConns(1)
+	near := pgtest.NearMisses("ABCDE-FGHJK", 5, false)
+
+	// The one-call function of old answers nobody.
+	_, err := rogue.Exec(`SELECT resetdesk.complete_reset('vic@acme.test', $1, $2)`, app.HashCode(near[0]), testHash)
+	wantSQLState(t, err, "0A000")
+	// Attempt and answer in one transaction.
+	tx, err := rogue.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	if err := tx.QueryRow(`SELECT resetdesk.self_service_try('complete_reset', 'vic@acme.test', $1, $2)`, app.HashCode(near[0]), testHash).Scan(&token); err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	err = tx.QueryRow(`SELECT resetdesk.self_service_answer($1)`, token).Scan(&s)
+	wantSQLState(t, err, "25000")
+	tx.Rollback()
+	// ... and the attempt rolled back: nothing to answer afterwards.
+	err = rogue.QueryRow(`SELECT resetdesk.self_service_answer($1)`, token).Scan(&s)
+	wantSQLState(t, err, "22023")
+	// One query string is one transaction.
+	_, err = rogue.Exec(`SELECT resetdesk.self_service_answer(resetdesk.self_service_try('complete_reset', 'vic@acme.test', '` +
+		app.HashCode(near[0]) + `', '` + testHash + `'))`)
+	wantSQLState(t, err, "25000")
+
+	// Committed attempts whose answers are rolled back still count.
+	rolledBack := func(login, code string) string {
+		t.Helper()
+		token := tryAt(t, o.EndUserURL, "complete_reset", login, app.HashCode(code))
 		tx, err := rogue.Begin()
 		if err != nil {
 			t.Fatal(err)
 		}
-		var s string
-		if err := tx.QueryRow(`SELECT resetdesk.complete_reset('vic@acme.test', $1, $2)`, app.HashCode(guess), testHash).Scan(&s); err != nil {
-			t.Fatal(err)
+		defer tx.Rollback()
+		return answerIn(t, tx, token)
+	}
+	for i, guess := range near {
+		if s := rolledBack("vic@acme.test", guess); s != "invalid" {
+			t.Fatalf("near miss %d, answer rolled back: %s", i+1, s)
 		}
-		tx.Rollback()
-		answers[s]++
 	}
-	if answers["invalid"] > 501 || answers["limited"] == 0 {
-		t.Fatalf("600 wrong codes, each rolled back: %v; want at most 501 tried, the rest limited", answers)
+	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionExhausted {
+		t.Fatalf("vic's right code after 5 near misses whose answers were rolled back: %s %v, want exhausted", s, err)
 	}
-	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionLimited {
-		t.Fatalf("the right code after the budget was spent: %s %v, want limited", s, err)
+	for i, guess := range pgtest.NearMisses("ABCDE-FGHJK", 10, true) {
+		if s := rolledBack("ann@acme.test", guess); s != "invalid" {
+			t.Fatalf("far miss %d for ann, answer rolled back: %s", i+1, s)
+		}
+	}
+	if s := rolledBack("ann@acme.test", "ABCDE-FGHJK"); s != "limited" {
+		t.Fatalf("ann's right code at the same login after 10 failures rolled back: %s, want limited", s)
 	}
 }
 
@@ -148,9 +211,8 @@ func TestHeldCodeDoesNotBlockResets(t *testing.T) {
 	for _, q := range []struct{ fn, login string }{
 		{"complete_reset", "pat@acme.test"}, {"complete_reset", "kim@acme.test"}, {"change_password", "lee@acme.test"},
 	} {
-		var s string
-		if err := kiosk.QueryRow(`SELECT resetdesk.`+q.fn+`($1, repeat('0', 64), $2)`, q.login, testHash).Scan(&s); err != nil || s != "invalid" {
-			t.Fatalf("the kiosk's wrong %s for %s: %s %v", q.fn, q.login, s, err)
+		if s := answerIn(t, kiosk, tryAt(t, o.EndUserURL, q.fn, q.login, strings.Repeat("0", 64))); s != "invalid" {
+			t.Fatalf("the kiosk's wrong %s for %s: %s", q.fn, q.login, s)
 		}
 	}
 	if _, err := o.Owner.ApplyReset(ctx, otpBatch(pat)); err != nil {
@@ -231,7 +293,8 @@ func TestFunctionGrantsFollowTheDesign(t *testing.T) {
 		}
 		return false
 	}
-	endUser := map[string]bool{"complete_reset": true, "change_password": true, "password_policy": true}
+	endUser := map[string]bool{"complete_reset": true, "change_password": true, "password_policy": true,
+		"self_service_try": true, "self_service_answer": true}
 	relay := map[string]bool{"relay_next": true, "relay_done": true, "relay_heartbeat": true, "relay_set_code": true, "relay_register_key": true}
 	public := map[string]bool{"valid_address": true, "valid_name": true}
 	var seen int
@@ -293,6 +356,9 @@ func TestSecretsTablesAreNobodys(t *testing.T) {
 			`SELECT * FROM resetdesk.relay_keys`,
 			`SELECT sealed FROM resetdesk.mail_secrets`,
 			`SELECT * FROM resetdesk.self_service_attempts`,
+			`SELECT * FROM resetdesk.self_service_tries`,
+			`SELECT resetdesk.answer_complete_reset(t) FROM (SELECT NULL::resetdesk.self_service_tries t) x`,
+			`SELECT resetdesk.code_tries(NULL, 'vic@acme.test')`,
 			`SELECT nextval('resetdesk.self_service_budget')`,
 			`SELECT setval('resetdesk.self_service_budget', 1)`,
 			`SELECT resetdesk.self_service_turn(1, 1)`,
@@ -385,9 +451,8 @@ func TestKioskCannotShieldAnAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	kiosk := heldTx(t, o.EndUserURL)
-	var s string
-	if err := kiosk.QueryRow(`SELECT resetdesk.complete_reset('admin@acme.test', repeat('0', 64), $1)`, testHash).Scan(&s); err != nil || s != "invalid" {
-		t.Fatalf("the kiosk's wrong code for the admin: %s %v", s, err)
+	if s := answerIn(t, kiosk, tryAt(t, o.EndUserURL, "complete_reset", "admin@acme.test", strings.Repeat("0", 64))); s != "invalid" {
+		t.Fatalf("the kiosk's wrong code for the admin: %s", s)
 	}
 	if err := o.Owner.RemoveConsoleUser(ctx, adam.ID); err != nil {
 		t.Fatalf("the owner removes the admin while a kiosk holds a transaction naming them: %v", err)

@@ -329,7 +329,7 @@ func TestCompletionCannotBeForged(t *testing.T) {
 		{"the owner redeems it", o.OwnerURL, app.HashCode("ABCDE-FGHJK"), "42501"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := asRole(t, c.url).ExecContext(ctx, `SELECT resetdesk.complete_reset('victim@acme.test', $1, $2)`, c.hash, testHash)
+			_, err := asRole(t, c.url).ExecContext(ctx, `SELECT resetdesk.self_service_try('complete_reset', 'victim@acme.test', $1, $2)`, c.hash, testHash)
 			wantSQLState(t, err, c.want)
 		})
 	}

@@ -41,21 +41,29 @@ func (d *DB) PasswordRules(ctx context.Context, login string) (app.PasswordRules
 // CompleteReset is the end user's side of a one-time reset, on a
 // self-service login.
 func (d *DB) CompleteReset(ctx context.Context, login, codeHash, newHash string) (app.CompletionStatus, error) {
-	return d.selfServiceCall(ctx, `SELECT resetdesk.complete_reset($1, $2, $3)`, "complete reset", login, codeHash, newHash)
+	return d.selfServiceCall(ctx, "complete_reset", "complete reset", login, codeHash, newHash)
 }
 
 // ChangePassword replaces a temporary password, on a self-service login.
 func (d *DB) ChangePassword(ctx context.Context, login, proof, newHash string) (app.CompletionStatus, error) {
-	return d.selfServiceCall(ctx, `SELECT resetdesk.change_password($1, $2, $3)`, "change password", login, proof, newHash)
+	return d.selfServiceCall(ctx, "change_password", "change password", login, proof, newHash)
 }
 
-// selfServiceCall runs one of the end user's functions. A lock it could not
-// get in time (an admin's reset of that user holds the row, or another
-// session does) or a statement timeout rolled everything back: the answer is
-// busy after at most the function's 2 s lock timeout, never an endless wait.
-func (d *DB) selfServiceCall(ctx context.Context, q, what string, args ...any) (app.CompletionStatus, error) {
-	var s string
-	if err := d.db.GetContext(ctx, &s, q, args...); err != nil {
+// selfServiceCall makes one attempt of the given kind in two statements,
+// each its own transaction: the first records it, the second answers it.
+// The database answers only an attempt that is already committed, so no
+// caller can read an answer and then take the attempt back by rolling back
+// (migration 0030). A lock the answer could not get in time (an admin's
+// reset of that user holds the row) or a statement timeout rolled the
+// answer back: the status is busy after at most the function's 2 s lock
+// timeout, never an endless wait.
+func (d *DB) selfServiceCall(ctx context.Context, kind, what, login, proof, newHash string) (app.CompletionStatus, error) {
+	var token, s string
+	err := d.db.GetContext(ctx, &token, `SELECT resetdesk.self_service_try($1, $2, $3, $4)`, kind, login, proof, newHash)
+	if err == nil {
+		err = d.db.GetContext(ctx, &s, `SELECT resetdesk.self_service_answer($1)`, token)
+	}
+	if err != nil {
 		var pqe *pq.Error
 		if errors.As(err, &pqe) && (pqe.Code == "55P03" || pqe.Code == "57014") {
 			return app.CompletionBusy, nil

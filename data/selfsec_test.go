@@ -1,0 +1,126 @@
+package data_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"resetdesk/app"
+	"resetdesk/data"
+	"resetdesk/data/pgbouncertest"
+	"resetdesk/data/pgtest"
+)
+
+// TestHeldAttemptsHoldNoTurn: whoever holds the self-service login (its
+// password is on every office PC) opens transactions it never ends: in one
+// it answers a wrong code for vic and mia and a wrong temporary password
+// for lee, in another it makes attempts for all three and never commits
+// them, with its idle timeout SET off. Until 0030 such an open attempt held
+// the user's turn and every later attempt answered busy for as long as the
+// session lasted. Now each of them finishes at once.
+func TestHeldAttemptsHoldNoTurn(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	mia := addMember(t, o, "mia@acme.test", "Mia Member")
+	lee := addMember(t, o, "lee@acme.test", "Lee Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID, mia.ID)); err != nil {
+		t.Fatal(err)
+	}
+	setTemporary(t, o, lee, "Temporary-Password-1")
+
+	answered := heldTx(t, o.EndUserURL)
+	unmade := heldTx(t, o.EndUserURL)
+	for _, a := range []struct{ kind, login string }{
+		{"complete_reset", "vic@acme.test"}, {"complete_reset", "mia@acme.test"}, {"change_password", "lee@acme.test"},
+	} {
+		if s := answerIn(t, answered, tryAt(t, o.EndUserURL, a.kind, a.login, strings.Repeat("0", 64))); s != "invalid" {
+			t.Fatalf("the held wrong %s for %s: %s", a.kind, a.login, s)
+		}
+		var token string
+		if err := unmade.QueryRow(`SELECT resetdesk.self_service_try($1, $2, $3, $4)`, a.kind, a.login, strings.Repeat("1", 64), testHash).Scan(&token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, login := range []string{"vic@acme.test", "mia@acme.test"} {
+		if s, err := o.EndUser.CompleteReset(ctx, login, app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
+			t.Fatalf("%s's right code while attempts for them are held open: %s %v", login, s, err)
+		}
+	}
+	proof := app.ChangeProof("lee@acme.test", "Temporary-Password-1")
+	if s, err := o.EndUser.ChangePassword(ctx, "lee@acme.test", proof, testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("lee's change while attempts for lee are held open: %s %v", s, err)
+	}
+}
+
+// TestAnswersNeedTheirOwnLogin: an attempt's token answers only for the
+// login that made it; another self-service login gets no answer, so a
+// token seen elsewhere tells it nothing.
+func TestAnswersNeedTheirOwnLogin(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	if _, err := o.Owner.ApplyReset(context.Background(), otpBatch(vic.ID)); err != nil {
+		t.Fatal(err)
+	}
+	token := tryAt(t, o.EndUserURL, "complete_reset", "vic@acme.test", app.HashCode("ABCDE-FGHJK"))
+	kiosks(t, o, 1)
+	var s string
+	err := asRole(t, pgtest.RoleURL(t, o.SuperURL, o.Prefix+"_kiosk0", o.Password)).QueryRow(`SELECT resetdesk.self_service_answer($1)`, token).Scan(&s)
+	wantSQLState(t, err, "22023")
+	for _, url := range []string{o.OwnerURL, o.HelpdeskURL, o.StrangerURL} {
+		err := asRole(t, url).QueryRow(`SELECT resetdesk.self_service_answer($1)`, token).Scan(&s)
+		wantSQLState(t, err, "42501")
+	}
+	if s := answerIn(t, asRole(t, o.EndUserURL), token); s != "ok" {
+		t.Fatalf("the login that made it: %s", s)
+	}
+}
+
+// TestSelfServiceBehindPgBouncer: the two calls of an attempt are two
+// transactions, so behind PgBouncer in transaction pooling each may land on
+// another server connection: the answer finds the attempt all the same,
+// for many kiosks at once, and a wrong code, a right one and a changed
+// temporary password each get their answer.
+func TestSelfServiceBehindPgBouncer(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	pool := pgbouncertest.Start(t, pgbouncertest.Transaction)
+	var ids []int64
+	for i := range 12 {
+		ids = append(ids, addMember(t, o, fmt.Sprintf("m%d@acme.test", i), "Member").ID)
+	}
+	lee := addMember(t, o, "lee@acme.test", "Lee Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(ids...)); err != nil {
+		t.Fatal(err)
+	}
+	setTemporary(t, o, lee, "Temporary-Password-1")
+	kiosk, err := data.Open(ctx, pool.URL(t, o.EndUserURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kiosk.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ids))
+	for i := range ids {
+		wg.Go(func() {
+			login := fmt.Sprintf("m%d@acme.test", i)
+			if s, err := kiosk.CompleteReset(ctx, login, app.HashCode("WRONG-CODE0"), testHash); err != nil || s != app.CompletionInvalid {
+				errs <- fmt.Errorf("%s, a wrong code: %s %v", login, s, err)
+				return
+			}
+			if s, err := kiosk.CompleteReset(ctx, login, app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
+				errs <- fmt.Errorf("%s, the right code: %s %v", login, s, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if s, err := kiosk.ChangePassword(ctx, "lee@acme.test", app.ChangeProof("lee@acme.test", "Temporary-Password-1"), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("lee's change through PgBouncer: %s %v", s, err)
+	}
+}
