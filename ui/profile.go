@@ -451,8 +451,14 @@ func (p *profileScreen) resendNow(adminPassword string) {
 				p.delivery.SetText(results[0].Reason.Sentence())
 				return
 			}
-			if d := results[0].Delivery; d.Status == app.DeliverySent {
+			// Through the office mail relay the message is queued first: say
+			// so, in words that stay true once the relay has sent it.
+			switch d := results[0].Delivery; d.Status {
+			case app.DeliverySent:
 				p.mailNote.SetText("A new one-time password is on its way to " + d.To + ". The one sent before no longer works.")
+				p.mailNote.Show()
+			case app.DeliveryQueued:
+				p.mailNote.SetText("A new one-time password to " + d.To + " went to the office mail relay, which sends it. The one sent before no longer works.")
 				p.mailNote.Show()
 			}
 			p.c.reloadAfterReset()
