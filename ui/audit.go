@@ -94,6 +94,11 @@ func newAuditScreen(c *console) *auditScreen {
 		options = append(options, a.label)
 	}
 	s.action = newTouchSelect(options, allActions, func(string) { s.reload() }, c.opts.touch)
+	// A choice is always made, so the placeholder never shows; Fyne sizes
+	// a Select by it, and its "(Select one)" made the three columns of
+	// filters, each as wide as the widest, push the page past the first
+	// window at FYNE_SCALE=1.5.
+	s.action.PlaceHolder = "Action"
 	s.filterButton = &widget.Button{Text: "Filter", Icon: theme.SearchIcon(), OnTapped: s.reload}
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	s.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading the audit log…"))
