@@ -124,3 +124,31 @@ func TestSelfServiceBehindPgBouncer(t *testing.T) {
 		t.Fatalf("lee's change through PgBouncer: %s %v", s, err)
 	}
 }
+
+// TestOneLoginCannotRefuseEveryone: a self-service login whose password
+// went astray makes 600 attempts for as many logins in one statement.
+// Until 0031 its failures counted towards a limit of 500 in all, and every
+// self-service login in the office then answered limited to everyone for
+// 15 minutes. Now it reaches its own limit of 100, adds no rows past it,
+// and another self-service login finishes vic's reset.
+func TestOneLoginCannotRefuseEveryone(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID)); err != nil {
+		t.Fatal(err)
+	}
+	rogue := kiosks(t, o, 1)[0]
+	rogueURL := pgtest.RoleURL(t, o.SuperURL, o.Prefix+"_kiosk0", o.Password)
+	var made int
+	if err := asRole(t, rogueURL).QueryRow(`SELECT count(resetdesk.self_service_try('complete_reset', 'x' || g || '@acme.test', repeat('0', 64), $1))
+	        FROM generate_series(1, 600) g`, testHash).Scan(&made); err != nil || made != 100 {
+		t.Fatalf("600 attempts in one statement: %d made (%v), want 100", made, err)
+	}
+	if s, err := rogue.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionLimited {
+		t.Fatalf("the rogue login past its limit: %s %v, want limited", s, err)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
+		t.Fatalf("vic at another self-service login: %s %v", s, err)
+	}
+}

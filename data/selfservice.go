@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"crypto/x509"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -56,12 +57,17 @@ func (d *DB) ChangePassword(ctx context.Context, login, proof, newHash string) (
 // (migration 0030). A lock the answer could not get in time (an admin's
 // reset of that user holds the row) or a statement timeout rolled the
 // answer back: the status is busy after at most the function's 2 s lock
-// timeout, never an endless wait.
+// timeout, never an endless wait. A self-service login at its limits gets
+// no token at all (migration 0031): limited.
 func (d *DB) selfServiceCall(ctx context.Context, kind, what, login, proof, newHash string) (app.CompletionStatus, error) {
-	var token, s string
+	var token sql.NullString
+	var s string
 	err := d.db.GetContext(ctx, &token, `SELECT resetdesk.self_service_try($1, $2, $3, $4)`, kind, login, proof, newHash)
+	if err == nil && !token.Valid {
+		return app.CompletionLimited, nil
+	}
 	if err == nil {
-		err = d.db.GetContext(ctx, &s, `SELECT resetdesk.self_service_answer($1)`, token)
+		err = d.db.GetContext(ctx, &s, `SELECT resetdesk.self_service_answer($1)`, token.String)
 	}
 	if err != nil {
 		var pqe *pq.Error
