@@ -385,5 +385,5 @@ func mobileResetRefusal(m *Mobile, u app.User, opts app.ResetOptions) string {
 	if err := app.CheckMayReset(m.actor, m.org, opts); err != nil {
 		return app.ErrorMessage(err)
 	}
-	return app.SkipReasonFor(m.actor, m.org, u, opts).Sentence()
+	return skipSentence(m.actor, u, app.SkipReasonFor(m.actor, m.org, u, opts))
 }

@@ -49,11 +49,14 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 		onCancel: r.onClose, onResult: r.apply, onChange: r.relayout, handOver: true,
 	})
 	consoleNote := &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
-	if u.IsConsoleUser() && u.DBRole != "" {
+	if u.IsConsoleUser() && u.DBRole != "" &&
+		app.SkipReasonFor(c.actor, c.org, u, app.ResetOptions{Mode: app.ModeOneTime}) != app.SkipProtected {
 		// The directory password is what mail and other systems check; the
-		// console signs in with a database role, which a reset leaves alone.
-		consoleNote.SetText(fmt.Sprintf("This resets %s's directory password. Their ResetDesk sign-in (database role %s) does not change: "+
-			"to end it, the DBA runs ALTER ROLE %s NOLOGIN or sets a new password.", u.DisplayName, u.DBRole, u.DBRole))
+		// console signs in with a database login, which a reset leaves
+		// alone. Said only when the reset can go ahead, in office words.
+		consoleNote.SetText(fmt.Sprintf("This resets %s's password for mail and the other systems. Their ResetDesk sign-in (login %s) "+
+			"does not change: to end it, use Disable in Settings, Console users and roles, or ask whoever runs the database "+
+			"to change that login's password.", u.DisplayName, u.DBRole))
 	} else {
 		consoleNote.Hide()
 	}

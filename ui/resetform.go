@@ -408,7 +408,19 @@ func (f *resetForm) refusal() (why string, notice bool) {
 		return "Mail to " + u.PrimaryEmail + " bounces, so no reset will be sent. " + f.spec.words.confirm + " sends a notice to their secondary email, " +
 			u.SecondaryEmail + ", asking them to contact the office.", true
 	}
-	return reason.Sentence(), false
+	return skipSentence(f.s.actor, u, reason), false
+}
+
+// skipSentence says why actor may not reset u, for reason: on their own
+// row, that it is them, rather than the rule for everyone.
+func skipSentence(actor app.Actor, u app.User, reason app.SkipReason) string {
+	if reason != app.SkipProtected || u.ID != actor.User.ID {
+		return reason.Sentence()
+	}
+	if actor.IsOwner() {
+		return "This is you, the owner: nobody resets the owner's password here."
+	}
+	return "This is you: nobody resets their own password here. The owner can reset it."
 }
 
 // hasEmail reports whether mail can reach u at all: an email that is

@@ -3,6 +3,10 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
 )
 
 // Stories for what walk5 (a new admin's re-walk of issue 15) found; each
@@ -47,4 +51,43 @@ func TestAuditFitsTheFirstWindowAtScaleOneAndAHalf(t *testing.T) {
 	if a.actor.Size().Width < 2*a.actor.MinSize().Width || a.user.Size().Width != a.actor.Size().Width {
 		t.Errorf("in a wide window the filters are %v, %v and %v wide", a.actor.Size().Width, a.user.Size().Width, a.action.Size().Width)
 	}
+}
+
+// 1.13 and 2.20: on their own row the owner reads that it is them, not
+// the rule for everyone, and no database jargon about their sign-in; on
+// an admin's row the owner reads, in office words, that the reset leaves
+// the admin's ResetDesk sign-in alone and how to end it. The phone says
+// the same on the owner's own row.
+func TestResetOnYourOwnRowSaysItIsYou(t *testing.T) {
+	f := newFixture(t)
+	var me, admin app.User
+	for _, u := range f.users {
+		switch {
+		case u.ID == f.c.actor.User.ID:
+			me = u
+		case u.Role == app.RoleAdmin:
+			admin = u
+		}
+	}
+	if me.ID == 0 || admin.ID == 0 {
+		t.Fatalf("the fixture's list has no owner (%d) or admin (%d) row", me.ID, admin.ID)
+	}
+	r := openResetDialog(f.c, me)
+	equal(t, "own row", r.skipNote.Text, "This is you, the owner: nobody resets the owner's password here.")
+	note := r.form.Objects[0].(*widget.Label)
+	equal(t, "no sign-in note on a refused reset", note.Visible(), false)
+	r.onClose()
+
+	r = openResetDialog(f.c, admin)
+	note = r.form.Objects[0].(*widget.Label)
+	equal(t, "sign-in note on an admin's reset", note.Visible(), true)
+	if strings.Contains(note.Text, "ALTER ROLE") || strings.Contains(note.Text, "DBA") ||
+		!strings.Contains(note.Text, "Disable in Settings, Console users and roles") {
+		t.Errorf("admin's sign-in note = %q", note.Text)
+	}
+	r.onClose()
+
+	phone, _ := barePhone(t, f, f.o.Owner)
+	equal(t, "phone, own row", mobileResetRefusal(phone, me, app.ResetOptions{Mode: app.ModeOneTime}),
+		"This is you, the owner: nobody resets the owner's password here.")
 }
