@@ -95,7 +95,13 @@ func (o *mobileOutcomePage) onShare() {
 	if o.result.Password == "" {
 		return
 	}
-	o.shareEmail = &widget.Button{Text: "Email", Icon: theme.MailComposeIcon(), OnTapped: o.onShareEmail}
+	email := "Email"
+	if shareAddress(o.result.User) == "" {
+		// The user has no address of theirs to write to (they sign in with
+		// a mobile number): the mail opens for the admin to address.
+		email = "Email to another address…"
+	}
+	o.shareEmail = &widget.Button{Text: email, Icon: theme.MailComposeIcon(), OnTapped: o.onShareEmail}
 	o.shareCopy = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: o.onShareCopy}
 	o.shareQR = &widget.Button{Text: "Show QR code", Icon: theme.VisibilityIcon(), OnTapped: o.onShareQR}
 	o.shareNote = &widget.Label{Wrapping: fyne.TextWrapWord}

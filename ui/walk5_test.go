@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"context"
+	"net/url"
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2/test"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -90,4 +94,35 @@ func TestResetOnYourOwnRowSaysItIsYou(t *testing.T) {
 	phone, _ := barePhone(t, f, f.o.Owner)
 	equal(t, "phone, own row", mobileResetRefusal(phone, me, app.ResetOptions{Mode: app.ModeOneTime}),
 		"This is you, the owner: nobody resets the owner's password here.")
+}
+
+// 2.16: SHARE for a user who signs in with a mobile number and has no
+// email does not offer a plain "Email", which opened a mail to nobody: it
+// says the mail is for another address, and Message is there.
+func TestShareForAUserWithoutEmail(t *testing.T) {
+	f := newFixture(t)
+	rows, bad, err := app.ParseImportCSV(strings.NewReader("email,name,mobile,status\n,Ingrid OBrien,+447700900224,confirmed\n"))
+	if err != nil || len(bad) > 0 {
+		t.Fatalf("csv: %v %v", err, bad)
+	}
+	if _, err := f.o.Owner.ImportUsers(context.Background(), rows); err != nil {
+		t.Fatal(err)
+	}
+	ingrid := f.user(t, "+447700900224")
+	phone, _ := barePhone(t, f, f.o.Owner)
+	var opened []*url.URL
+	phone.opts.openURL = func(u *url.URL) error { opened = append(opened, u); return nil }
+	p := newMobileUserPage(phone, ingrid)
+	phone.nav.push(p.page)
+	test.Tap(p.reset)
+	o := confirmOnPhone(t, phone, phone.lastReset, f.o.Password)
+	test.Tap(o.share)
+	equal(t, "email choice", o.shareEmail.Text, "Email to another address…")
+	if o.shareMessage == nil {
+		t.Error("no Message choice for a user with a mobile number")
+	}
+	test.Tap(o.shareEmail)
+	if len(opened) != 1 || opened[0].Scheme != "mailto" || opened[0].Opaque != "" {
+		t.Fatalf("opened %v", opened)
+	}
 }
