@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -35,10 +36,30 @@ func main() {
 	app.SetInternalLog(errlog.Open(filepath.Join(cacheDir(), "resetdesk.log"), 1<<20).Record)
 	args := os.Args[1:]
 	if len(args) == 0 || args[0] == "demo" || isWindowFlag(args[0]) || isSelfServiceWindow(args) {
+		if msg := noDisplay(runtime.GOOS, os.Getenv); msg != "" {
+			fmt.Fprintln(os.Stderr, "resetdesk:", msg)
+			os.Exit(1)
+		}
 		os.Exit(runGUI(ctx, args))
 	}
 	refuseCommandsInGUIBuild()
 	os.Exit(cli.Run(ctx, args, cliEnv(os.Getenv("DATABASE_URL"))))
+}
+
+// noDisplay says, in a sentence, why the window cannot open on goos when
+// getenv names no X11 or Wayland display, or "" when it can try. Without
+// one GLFW would panic with a stack trace.
+func noDisplay(goos string, getenv func(string) string) string {
+	switch goos {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+	default:
+		return "" // Windows and macOS always have their own; phones run no main
+	}
+	if getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != "" {
+		return ""
+	}
+	return "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). " +
+		"Start it from a desktop session, or inside Xvfb (xvfb-run resetdesk demo); commands such as resetdesk help need no display."
 }
 
 // isWindowFlag reports whether arg is one of the window's flags: -mobile,
