@@ -162,6 +162,9 @@ func (d *Desktop) follow() {
 	case d.endUser == nil:
 		d.showSignIn()
 	}
+	if d.console != nil {
+		d.console.viewChanged() // its screens out of view, or back in it
+	}
 }
 
 // held says whether the layout must stay as it is for now: a reset is

@@ -181,6 +181,57 @@ func (c *console) renewScreens() {
 	c.setLayout(c.layout)
 }
 
+// inView is the wide layout's screen that the window shows: none while
+// the phone flow, the sign-in or another session shows.
+func (c *console) inView() screenID {
+	switch {
+	case c.d.console != c || c.d.narrow:
+		return ""
+	case c.spaces != nil:
+		return c.spaces.current
+	case c.unified != nil:
+		return c.unified.current
+	}
+	return ""
+}
+
+// viewChanged tells the screens that poll whether they are in view: after
+// a tab, the shell or the layout changed. Out of view, they do not ask the
+// database anything.
+func (c *console) viewChanged() {
+	id := c.inView()
+	if c.settings != nil {
+		c.settings.relay.setInView(id == screenSettings)
+	}
+	if c.mail != nil {
+		c.mail.relay.setInView(id == screenMail)
+	}
+}
+
+// close ends the session, and every poll of its screens at once.
+func (c *console) close() {
+	c.stopPolls()
+	c.signedIn.close()
+}
+
+// end ends the session as signedIn.end does, and every poll of its
+// screens at once.
+func (c *console) end() (again Profile, hint string) {
+	c.stopPolls()
+	return c.signedIn.end()
+}
+
+// stopPolls stops the polls of the screens for good: the session ends.
+// Its end would stop them too, a moment later, on another goroutine.
+func (c *console) stopPolls() {
+	if c.settings != nil {
+		c.settings.relay.stop()
+	}
+	if c.mail != nil {
+		c.mail.relay.stop()
+	}
+}
+
 // show brings screen id forward in the current shell.
 func (c *console) show(id screenID) {
 	if c.spaces != nil {

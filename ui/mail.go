@@ -71,6 +71,7 @@ func (s *mailScreen) reload() {
 			} else if !relayOn {
 				s.relay.view.Hide()
 			}
+			s.relay.sync() // polls while it shows
 			s.apply(ds, err)
 		})
 	})

@@ -155,6 +155,9 @@ func (m *Mobile) forget() {
 	if m.signedIn != nil {
 		delete(m.dir.views, "phone")
 	}
+	if m.lastMail != nil && m.lastMail.relay != nil {
+		m.lastMail.relay.stop() // its page is gone
+	}
 	m.signedIn = nil
 	m.nav, m.home, m.users, m.offices = nil, nil, nil, nil
 	m.lastUser, m.lastReset, m.lastOutcome, m.lastHandOver, m.lastMail = nil, nil, nil, nil, nil

@@ -41,6 +41,9 @@ func newMobileMailPage(m *Mobile, onLeave func()) *mobileMailPage {
 		p.relay = newRelayStatusLine(m.signedIn, true)
 		body = container.NewVBox(&widget.Label{Text: relayIntro, Wrapping: fyne.TextWrapWord}, p.relay.view)
 		p.relay.reload()
+		// In view from its push until it is left: nothing is pushed above
+		// it, and the layout waits while it shows (Mobile.holding).
+		p.relay.setInView(true)
 	} else {
 		kc := m.backend.Keychain() != nil
 		p.server = newMailServerForm(m.signedIn, m.backend, m.app.Preferences(), kc, true)

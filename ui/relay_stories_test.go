@@ -556,6 +556,7 @@ func TestRelayLineRereads(t *testing.T) {
 	s := newSignedIn(f.app, Session{Directory: dir}, actor, org, opts)
 	defer s.cancel()
 	line := newRelayStatusLine(s, true)
+	line.setInView(true)
 	deadline := time.Now().Add(30 * time.Second)
 	for dir.reads.Load() < 3 {
 		if time.Now().After(deadline) {
@@ -724,5 +725,105 @@ func TestRelayLineIgnoresTheDevicesClock(t *testing.T) {
 			t.Errorf("device clock %v off: %q (importance %v)", skew, line.text.Text, line.text.Importance)
 		}
 		s.cancel()
+	}
+}
+
+// The relay's health line asks the database again only while it is in
+// view: the Settings or Mail screen showing in the wide layout, or the
+// phone's Mail page. Leaving the screen, by another tab, the other
+// shell or narrowing the window, stops its timer; a firing already on
+// its way asks nothing. Back in view, it reads the health at once and
+// polls again. Signing out stops every line for good. (The poll is an
+// hour: the story fires each timer by hand.)
+func TestStoryRelayLinePollsOnlyInView(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true`)
+	dir := &countingRelayDir{DB: f.o.Owner}
+	o := mobileOptions{options: testOptions(), platform: platformIOS, generate: app.GeneratePassword}
+	o.poll = time.Hour
+	sess := Session{Directory: dir, Resetter: f.c.sess.Resetter}
+	d := startWindow(f.app, f.backend, sess.starter(), o, wideSize)
+	c := d.console
+	if c == nil || !c.org.MailRelay {
+		t.Fatalf("no console with the relay on: %v", c)
+	}
+	reads := func(want int32, when string) {
+		t.Helper()
+		if got := dir.reads.Load(); got != want {
+			t.Fatalf("%s: the relay's health was read %d times, want %d", when, got, want)
+		}
+	}
+	polls := func(l *relayStatusLine, want bool, when string) int {
+		t.Helper()
+		gen, waits := l.poll.pending()
+		if waits != want {
+			t.Fatalf("%s: polling %v, want %v", when, waits, want)
+		}
+		return gen
+	}
+
+	c.show(screenSettings)
+	line := c.settings.relay
+	reads(1, "Settings opened")
+	gen := polls(line, true, "Settings in view")
+	line.poll.fired(gen)
+	reads(2, "a poll on Settings")
+	gen = polls(line, true, "after a poll")
+
+	// Another tab: no timer, and the one that was on its way asks nothing.
+	c.show(screenUsers)
+	polls(line, false, "Users in view")
+	line.poll.fired(gen)
+	reads(2, "a late firing after leaving Settings")
+
+	c.show(screenMail)
+	mail := c.mail.relay
+	reads(3, "Mail opened") // with its messages
+	polls(mail, true, "Mail in view")
+	polls(line, false, "Mail in view, Settings behind")
+
+	// Settings again: read at once, then polled.
+	c.show(screenSettings)
+	reads(4, "back on Settings")
+	polls(line, true, "back on Settings")
+	polls(mail, false, "Settings in view, Mail behind")
+
+	// The phone flow: the wide screens are out of view.
+	d.win.Resize(narrowSize)
+	equal(t, "narrow", d.narrow, true)
+	polls(line, false, "phone flow")
+	polls(mail, false, "phone flow")
+	d.phone.openMail(nil)
+	page := d.phone.lastMail.relay
+	reads(5, "the phone's Mail page")
+	gen = polls(page, true, "the phone's Mail page")
+	page.poll.fired(gen)
+	reads(6, "a poll on the phone's Mail page")
+	d.phone.nav.onBack()
+	equal(t, "the page's line stopped", page.poll.ended(), true)
+	polls(page, false, "the phone's Mail page left")
+	reads(6, "the phone's Mail page left")
+
+	// Wide again, on Settings: read at once, polled again.
+	d.win.Resize(wideSize)
+	wideShows(t, d)
+	reads(7, "widened on Settings")
+	polls(line, true, "widened on Settings")
+
+	// The Unified shell keeps Settings in view; its Directory does not.
+	c.setLayout(LayoutUnified)
+	polls(line, true, "Unified shell, on Settings")
+	reads(7, "the shell changed, Settings still in view")
+	c.show(screenUsers)
+	polls(line, false, "Unified shell's Directory")
+	c.show(screenMail)
+	polls(mail, true, "Unified shell's Mail")
+
+	d.signOut()
+	for name, l := range map[string]*relayStatusLine{"Settings'": line, "Mail's": mail} {
+		equal(t, name+" line stopped at sign-out", l.poll.ended(), true)
+		polls(l, false, name+" line after sign-out")
+		l.setInView(true)
+		polls(l, false, name+" line shown after sign-out")
 	}
 }

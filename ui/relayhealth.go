@@ -110,16 +110,20 @@ func serverNow(st app.RelayStatus, device time.Time) time.Time {
 
 // relayStatusLine is the relay's health in a sentence, with Refresh:
 // Settings and the phone's Mail page show it while the org's mail_relay
-// policy is on (the Mail view shows the same sentence).
+// policy is on (the Mail view shows the same sentence). It reads the
+// health again every options.poll while it is in view, and only then.
 type relayStatusLine struct {
 	s       *signedIn
 	text    *widget.Label
 	refresh *widget.Button
 	view    *fyne.Container
-	stopped atomic.Bool // its page went away: no more reloads
+	poll    *poller
+	inView  bool // its screen shows in the window
+	stale   bool // out of view since it last read the health
 }
 
-// newRelayStatusLine makes the line; touch makes Refresh a thumb's size.
+// newRelayStatusLine makes the line, out of view until setInView; touch
+// makes Refresh a thumb's size.
 func newRelayStatusLine(s *signedIn, touch bool) *relayStatusLine {
 	r := &relayStatusLine{s: s}
 	r.text = &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Asking the database about the mail relay…"}
@@ -129,36 +133,51 @@ func newRelayStatusLine(s *signedIn, touch bool) *relayStatusLine {
 		refresh = fingerSquare(r.refresh)
 	}
 	r.view = container.NewBorder(nil, nil, nil, refresh, r.text)
-	r.watch()
+	// "Last seen 3 seconds ago" must not stay on a screen left open for
+	// an hour; a read still on its way is not asked again.
+	r.poll = newPoller(s.ctx, s.opts.poll, func() {
+		if !r.refresh.Disabled() {
+			r.reload()
+		}
+	})
 	return r
 }
 
-// watch reloads the line every options.poll while it shows, until its
-// session ends or stop: "last seen 3 seconds ago" must not stay on a
-// screen left open for an hour. Tests (poll 0) reload by hand.
-func (r *relayStatusLine) watch() {
-	poll := r.s.opts.poll
-	if poll <= 0 {
-		return
-	}
-	time.AfterFunc(poll, func() {
-		if r.s.ctx.Err() != nil {
-			return
-		}
-		fyne.Do(func() {
-			if r.stopped.Load() {
-				return
-			}
-			if r.view.Visible() && !r.refresh.Disabled() {
-				r.reload()
-			}
-			r.watch()
-		})
-	})
+// setInView says whether the line's screen shows in the window.
+func (r *relayStatusLine) setInView(on bool) {
+	r.inView = on
+	r.sync()
 }
 
-// stop ends the reloads: the page showing the line went away.
-func (r *relayStatusLine) stop() { r.stopped.Store(true) }
+// showLine shows the line, reading the health now, or hides it.
+func (r *relayStatusLine) showLine(on bool) {
+	if on {
+		r.view.Show()
+		r.reload()
+	} else {
+		r.view.Hide()
+	}
+	r.sync()
+}
+
+// sync polls while the line is in view: its screen shows and the line is
+// not hidden. Back in view after a while out of it, it reads the health
+// at once: the sentence it shows is old.
+func (r *relayStatusLine) sync() {
+	if !r.inView || !r.view.Visible() {
+		if r.poll.show(false) {
+			r.stale = true
+		}
+		return
+	}
+	stale := r.stale // read before the timer is set: under test, it fires on its own goroutine
+	if r.poll.show(true) && stale {
+		r.reload()
+	}
+}
+
+// stop ends the reloads for good: the screen showing the line went away.
+func (r *relayStatusLine) stop() { r.poll.stop() }
 
 // reload asks the database off the Fyne goroutine.
 func (r *relayStatusLine) reload() {
@@ -176,6 +195,7 @@ func (r *relayStatusLine) reload() {
 // apply shows st measured on the database server's clock, whatever the
 // session's (the device's) says.
 func (r *relayStatusLine) apply(st app.RelayStatus, err error) {
+	r.stale = false
 	text, imp := relayHealth(st, err, r.s.now())
 	r.text.Importance = imp
 	r.text.SetText(text)

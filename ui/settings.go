@@ -176,11 +176,10 @@ func (s *settingsScreen) showMailMode() {
 	if s.c.org.MailRelay {
 		s.smtpBox.Hide()
 		s.relayBox.Show()
-		s.relay.view.Show()
-		s.relay.reload()
+		s.relay.showLine(true)
 	} else {
 		s.relayBox.Hide()
-		s.relay.view.Hide() // and not reloaded while hidden
+		s.relay.showLine(false) // and not reloaded while hidden
 		s.smtpBox.Show()
 	}
 }

@@ -83,6 +83,7 @@ func (s *spacesShell) fill(id screenID) {
 		stack.Objects = []fyne.CanvasObject{s.c.screen(id)}
 		stack.Refresh()
 	}
+	s.c.viewChanged()
 }
 
 func (s *spacesShell) show(id screenID) {
@@ -194,6 +195,7 @@ func (s *unifiedShell) onMenu(i widget.ListItemID) {
 	s.current = e.id
 	s.body.Objects = []fyne.CanvasObject{s.c.screen(e.id)}
 	s.body.Refresh()
+	s.c.viewChanged()
 }
 
 // dirTab is the Directory tab showing now.
@@ -211,6 +213,7 @@ func (s *unifiedShell) showDirectory(id screenID) {
 	s.fillDir(id)
 	s.body.Objects = []fyne.CanvasObject{s.dirTabs}
 	s.body.Refresh()
+	s.c.viewChanged()
 }
 
 func (s *unifiedShell) onDirTab(item *container.TabItem) {
@@ -220,6 +223,7 @@ func (s *unifiedShell) onDirTab(item *container.TabItem) {
 			s.fillDir(id)
 		}
 	}
+	s.c.viewChanged()
 }
 
 func (s *unifiedShell) fillDir(id screenID) {

@@ -569,7 +569,7 @@ func TestThemeChangeRenewsScreens(t *testing.T) {
 	oldMail := f.c.mail
 	f.c.show(screenSettings)
 	f.c.settings.theme.SetSelected("Light")
-	equal(t, "the old mail screen's relay line stopped", oldMail.relay.stopped.Load(), true)
+	equal(t, "the old mail screen's relay line stopped", oldMail.relay.poll.ended(), true)
 	equal(t, "theme saved", f.app.Preferences().String(PrefTheme), ThemeLight)
 	if f.c.users == old {
 		t.Fatal("the users screen was kept")
