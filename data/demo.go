@@ -775,8 +775,8 @@ func (a *Admin) seedDemoDirectory(ctx context.Context, orgID int64, n demoNames)
 		return a.mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
-		return a.mapErr(err)
+	if err := a.takeSetupLock(ctx, tx); err != nil {
+		return err
 	}
 	var done bool
 	if err := tx.GetContext(ctx, &done, `SELECT EXISTS (SELECT 1 FROM resetdesk.audit_events WHERE action = 'demo_seeded')`); err != nil || done {

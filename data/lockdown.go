@@ -43,8 +43,8 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 		return nil, a.mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
-		return nil, a.mapErr(err)
+	if err := a.takeSetupLock(ctx, tx); err != nil {
+		return nil, err
 	}
 	me, err := whoAmI(ctx, tx)
 	if err != nil {

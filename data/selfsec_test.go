@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"resetdesk/app"
 	"resetdesk/data"
@@ -150,5 +151,37 @@ func TestOneLoginCannotRefuseEveryone(t *testing.T) {
 	}
 	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); err != nil || s != app.CompletionOK {
 		t.Fatalf("vic at another self-service login: %s %v", s, err)
+	}
+}
+
+// TestSetupLockNamesItsHolder: setup, upgrades and the demo seed take turns
+// by an advisory lock with a fixed key, and advisory locks are open to
+// every login: the self-service login takes it for its whole session.
+// Until now a setup or upgrade then waited for ever; now it gives up after
+// its wait, names the session that holds the lock, and works once that
+// session lets go.
+func TestSetupLockNamesItsHolder(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	kiosk := asRole(t, o.EndUserURL)
+	kiosk.SetMaxOpenConns(1)
+	var got bool
+	if err := kiosk.QueryRow(`SELECT pg_try_advisory_lock(7353001)`).Scan(&got); err != nil || !got {
+		t.Fatalf("the self-service login takes the set-up lock: %v %v", got, err)
+	}
+	data.ShortenSetupLockWait(t, time.Second)
+	again := data.SetupOptions{OrgName: "Acme Test", OwnerEmail: "owner@acme.test", OwnerName: "Olivia Owner",
+		OwnerRole: o.Prefix + "_owner", OwnerPassword: o.Password}
+	_, err := o.Super.Setup(ctx, again)
+	if app.ErrorCode(err) != app.EUNAVAILABLE || !strings.Contains(app.ErrorMessage(err), o.Prefix+"_enduser") ||
+		!strings.Contains(app.ErrorMessage(err), "pg_terminate_backend(") {
+		t.Fatalf("setup while the self-service login holds the set-up lock: %v (%s)", err, app.ErrorMessage(err))
+	}
+	t.Logf("setup said: %s", app.ErrorMessage(err))
+	if _, err := kiosk.Exec(`SELECT pg_advisory_unlock(7353001)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Super.Setup(ctx, again); err != nil {
+		t.Fatalf("setup once the lock is let go: %v", err)
 	}
 }

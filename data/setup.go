@@ -10,6 +10,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -48,6 +49,62 @@ const (
 // selectSetupLock serializes setup, migrations and the demo seed on one
 // database: a transaction-scoped advisory lock with ResetDesk's own key.
 const selectSetupLock = `SELECT pg_advisory_xact_lock(7353001)`
+
+// setupLockWait is how long setup waits for the set-up lock. Advisory
+// locks are open to every login that can connect (a self-service login
+// whose password is on every office PC, say), so a session holding this
+// key must not stall a setup or an upgrade for ever.
+var setupLockWait = time.Minute
+
+// takeSetupLock takes the set-up lock in tx, waiting at most setupLockWait;
+// when another session holds it that long, the error names that session
+// for the DBA. The rest of tx keeps its usual lock timeout.
+func (a *Admin) takeSetupLock(ctx context.Context, tx *sqlx.Tx) error {
+	for _, s := range []string{fmt.Sprintf(`SET LOCAL lock_timeout = %d`, setupLockWait.Milliseconds()), `SAVEPOINT setup_lock`} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return a.mapErr(err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, selectSetupLock)
+	var pqe *pq.Error
+	if !errors.As(err, &pqe) || pqe.Code != "55P03" {
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `SET LOCAL lock_timeout TO DEFAULT`)
+		}
+		return a.mapErr(err)
+	}
+	if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT setup_lock`); rerr != nil {
+		return a.mapErr(err)
+	}
+	var h struct {
+		PID  int            `db:"pid"`
+		Role sql.NullString `db:"usename"`
+		App  sql.NullString `db:"application_name"`
+	}
+	const holder = `
+		SELECT l.pid, a.usename, a.application_name
+		  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+		 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = 7353001 AND l.objsubid = 1
+		   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		 LIMIT 1`
+	who := "another session"
+	if tx.GetContext(ctx, &h, holder) == nil {
+		who = fmt.Sprintf("the session of role %s (process %d", h.Role.String, h.PID)
+		if h.App.String != "" {
+			who += ", " + h.App.String
+		}
+		who += ")"
+	}
+	msg := fmt.Sprintf("ResetDesk's set-up lock on this database has been held by %s for over %s. "+
+		"If no setup or upgrade is running there, end that session (SELECT pg_terminate_backend(%d)) and run this again.",
+		who, setupLockWait.Round(time.Second), h.PID)
+	if h.PID == 0 {
+		msg = fmt.Sprintf("ResetDesk's set-up lock on this database has been held by another session for over %s. "+
+			"If no setup or upgrade is running, find it in pg_locks (an advisory lock on key 7353001), end it, and run this again.",
+			setupLockWait.Round(time.Second))
+	}
+	return &app.Error{Code: app.EUNAVAILABLE, Err: err, Message: msg}
+}
 
 // Admin is a DBA connection (a superuser, or a role with CREATEROLE that owns
 // the database): what setup, role add and admin add run on.
@@ -134,8 +191,8 @@ func (a *Admin) Setup(ctx context.Context, o SetupOptions) (SetupResult, error) 
 		return res, a.mapErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
-		return res, a.mapErr(err)
+	if err := a.takeSetupLock(ctx, tx); err != nil {
+		return res, err
 	}
 	const insertOrg = `INSERT INTO resetdesk.orgs (name) VALUES ($1) RETURNING id`
 	if err := tx.GetContext(ctx, &res.OrgID, insertOrg, strings.TrimSpace(o.OrgName)); err != nil {
@@ -160,8 +217,8 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	defer tx.Rollback()
 	// Serialize concurrent setups on this database. Role creation is cluster
 	// wide and can still race with another database's setup; ensureRole copes.
-	if _, err := tx.ExecContext(ctx, selectSetupLock); err != nil {
-		return a.mapErr(err)
+	if err := a.takeSetupLock(ctx, tx); err != nil {
+		return err
 	}
 	me, err := whoAmI(ctx, tx)
 	if err != nil {
@@ -524,7 +581,10 @@ func (a *Admin) applyMigration(ctx context.Context, version int, name, body stri
 		return false, a.mapErr(err)
 	}
 	defer tx.Rollback()
-	for _, s := range []string{selectSetupLock, `SET LOCAL ROLE resetdesk_definer`, `SET LOCAL search_path = resetdesk, pg_catalog`} {
+	if err := a.takeSetupLock(ctx, tx); err != nil {
+		return false, err
+	}
+	for _, s := range []string{`SET LOCAL ROLE resetdesk_definer`, `SET LOCAL search_path = resetdesk, pg_catalog`} {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return false, a.mapErr(err)
 		}
