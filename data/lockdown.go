@@ -150,7 +150,35 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, a.mapErr(err)
 	}
+	advice = append(advice, more...)
+	if more, err = selfServiceConnectionLimits(ctx, tx); err != nil {
+		return nil, a.mapErr(err)
+	}
 	return append(advice, more...), a.mapErr(tx.Commit())
+}
+
+// selfServiceConnectionLimits gives every self-service login registered
+// here that has no connection limit SelfServiceConnectionLimit; a limit
+// the DBA chose is kept. It returns the statements it was not allowed to
+// run.
+func selfServiceConnectionLimits(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
+	var unlimited []string
+	const q = `
+		SELECT r.rolname FROM resetdesk.self_service_logins l JOIN pg_roles r ON r.rolname = l.db_role
+		 WHERE r.rolconnlimit < 0 AND NOT r.rolsuper ORDER BY 1`
+	if err := tx.SelectContext(ctx, &unlimited, q); err != nil {
+		return nil, err
+	}
+	var advice []string
+	for _, r := range unlimited {
+		s := fmt.Sprintf("ALTER ROLE %s CONNECTION LIMIT %d;", quoteIdent(r), SelfServiceConnectionLimit)
+		if err := tryExec(ctx, tx, s); errors.Is(err, errNotAllowed) {
+			advice = append(advice, s)
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return advice, nil
 }
 
 // consoleTimeouts gives every console login that lacks them the session

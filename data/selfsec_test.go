@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -184,4 +185,62 @@ func TestSetupLockNamesItsHolder(t *testing.T) {
 	if _, err := o.Super.Setup(ctx, again); err != nil {
 		t.Fatalf("setup once the lock is let go: %v", err)
 	}
+}
+
+// TestSelfServiceLoginsHaveAConnectionLimit: a self-service login holds at
+// most data.SelfServiceConnectionLimit connections, whether the DBA or the
+// owner made it, and setup gives the limit to a registered login that has
+// none (one the DBA set is kept). Whoever holds the login's password opens
+// connections until the server refuses, and an admin still signs in.
+func TestSelfServiceLoginsHaveAConnectionLimit(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	if err := o.Owner.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: o.Prefix + "_frontdesk", Password: o.Password}); err != nil {
+		t.Fatal(err)
+	}
+	kiosks(t, o, 2)
+	o.Exec(t, `ALTER ROLE `+o.Prefix+`_kiosk0 CONNECTION LIMIT -1`)
+	o.Exec(t, `ALTER ROLE `+o.Prefix+`_kiosk1 CONNECTION LIMIT 5`)
+	again := data.SetupOptions{OrgName: "Acme Test", OwnerEmail: "owner@acme.test", OwnerName: "Olivia Owner",
+		OwnerRole: o.Prefix + "_owner", OwnerPassword: o.Password}
+	if _, err := o.Super.Setup(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	limit := data.SelfServiceConnectionLimit
+	for role, want := range map[string]int{"_enduser": limit, "_frontdesk": limit, "_kiosk0": limit, "_kiosk1": 5} {
+		var got int
+		if err := superDB(t, o).QueryRow(`SELECT rolconnlimit FROM pg_roles WHERE rolname = $1`, o.Prefix+role).Scan(&got); err != nil || got != want {
+			t.Errorf("%s: connection limit %d (%v), want %d", role, got, err, want)
+		}
+	}
+
+	hog := asRole(t, o.EndUserURL)
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	var refused error
+	for range limit + 1 {
+		c, err := hog.Conn(ctx)
+		if err == nil {
+			err = c.PingContext(ctx)
+		}
+		if err != nil {
+			refused = err
+			break
+		}
+		conns = append(conns, c)
+	}
+	wantSQLState(t, refused, "53300")
+	var held int
+	if err := superDB(t, o).QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE usename = $1`, o.Prefix+"_enduser").Scan(&held); err != nil || held != limit {
+		t.Fatalf("the self-service login holds %d connections when refused (%v), want %d", held, err, limit)
+	}
+	admin, err := data.Open(ctx, o.AdminURL)
+	if err != nil {
+		t.Fatalf("an admin signs in while the self-service login holds all it may: %v", err)
+	}
+	admin.Close()
 }

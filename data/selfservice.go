@@ -89,13 +89,24 @@ type serviceLogin struct {
 	group, table, action string
 	name                 string   // for sentences: "self-service login"
 	sessionDefaults      []string // ALTER ROLE … SET clauses
+	connectionLimit      int      // CONNECTION LIMIT of the role; 0: none
 }
 
 // Its sessions default to short timeouts: an end-user screen never needs a
 // long transaction.
 var selfServiceLogin = serviceLogin{group: roleSelfService, table: "self_service_logins",
 	action: "add_self_service_login", name: "self-service login",
-	sessionDefaults: []string{"idle_in_transaction_session_timeout = '10s'", "statement_timeout = '10s'", "lock_timeout = '3s'"}}
+	sessionDefaults: []string{"idle_in_transaction_session_timeout = '10s'", "statement_timeout = '10s'", "lock_timeout = '3s'"},
+	connectionLimit: SelfServiceConnectionLimit}
+
+// SelfServiceConnectionLimit is how many connections one self-service login
+// may hold at once (its role's CONNECTION LIMIT). Its password is on every
+// office PC, and its session defaults bind nobody (any login may SET its
+// timeouts off), so without a limit whoever holds it could take every
+// connection the server has and leave none for the admins, the relay or
+// the mail server's passdb lookups. An end user's screen holds at most
+// one connection while idle (OpenSelfService).
+const SelfServiceConnectionLimit = 25
 
 // AddSelfServiceLogin creates a login role in resetdesk_self_service,
 // registers it for this database and lets it connect here, and nowhere else.
@@ -134,7 +145,11 @@ func (a *Admin) addServiceLogin(ctx context.Context, k serviceLogin, l app.SelfS
 		return a.mapErr(err)
 	}
 	role := pq.QuoteIdentifier(l.LoginRole)
-	stmts := []string{"CREATE ROLE " + role + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier) + " IN ROLE " + k.group}
+	create := "CREATE ROLE " + role + " LOGIN PASSWORD " + pq.QuoteLiteral(verifier) + " IN ROLE " + k.group
+	if k.connectionLimit > 0 {
+		create += " CONNECTION LIMIT " + strconv.Itoa(k.connectionLimit)
+	}
+	stmts := []string{create}
 	for _, set := range k.sessionDefaults {
 		stmts = append(stmts, "ALTER ROLE "+role+" SET "+set)
 	}
@@ -200,7 +215,14 @@ func OpenSelfService(ctx context.Context, s app.SelfServiceSetup) (*DB, error) {
 	e := Endpoint{Host: s.Host, Port: s.Port, Database: s.Database, Role: s.Login, Password: s.Password}
 	t := Trust{Pinned: s.Pin != "", Pin: s.Pin, CA: s.CA}
 	db, err := OpenEndpoint(ctx, e, t)
-	if err == nil || app.ErrorCode(err) != app.EUNTRUSTED {
+	if err == nil {
+		// One attempt is two statements in a row: two connections at
+		// most, and one kept while idle, of the login's shared limit.
+		db.db.SetMaxOpenConns(2)
+		db.db.SetMaxIdleConns(1)
+		return db, nil
+	}
+	if app.ErrorCode(err) != app.EUNTRUSTED {
 		return db, err
 	}
 	return nil, selfServiceTrustErr(ctx, e, s, err)
