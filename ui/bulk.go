@@ -465,16 +465,22 @@ func (b *bulkReset) onCloseResults() {
 		b.onClose()
 		return
 	}
-	b.confirmClose = dialog.NewConfirm("Close without the passwords?",
-		fmt.Sprintf("The new passwords of %s were not emailed and have not been copied. Closing loses them, and those users "+
-			"would have to be reset again. Close anyway?", plural(n, "user")),
+	question := fmt.Sprintf("The new passwords of %d users were not emailed and have not been copied. "+
+		"Closing loses them, and those users would have to be reset again. Close anyway?", n)
+	if n == 1 {
+		question = "The new password of 1 user was not emailed and has not been copied. " +
+			"Closing loses it, and that user would have to be reset again. Close anyway?"
+	}
+	// A custom confirm: Fyne's own draws a large question mark behind the
+	// sentence, as the sign-out question did.
+	b.confirmClose = dialog.NewCustomConfirm("Close without the passwords?", "Close anyway", "Keep them",
+		&widget.Label{Text: question, Wrapping: fyne.TextWrapWord},
 		func(ok bool) {
 			if ok {
 				b.onClose()
 			}
 		}, b.c.win)
-	b.confirmClose.SetConfirmText("Close anyway")
-	b.confirmClose.SetDismissText("Keep them")
+	b.confirmClose.Resize(fyne.NewSize(min(480, b.c.win.Canvas().Size().Width-4*theme.Padding()), 0))
 	b.confirmClose.SetConfirmImportance(widget.DangerImportance)
 	b.confirmClose.Show()
 }

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"fyne.io/fyne/v2/widget"
 
@@ -125,4 +127,43 @@ func TestShareForAUserWithoutEmail(t *testing.T) {
 	if len(opened) != 1 || opened[0].Scheme != "mailto" || opened[0].Opaque != "" {
 		t.Fatalf("opened %v", opened)
 	}
+}
+
+// N4: the question before bulk results lose passwords speaks of one user
+// in the singular, and has no large question mark drawn behind its words.
+func TestBulkCloseQuestionForOneUser(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"]})
+	b.mode.SetSelected(modeSetLabel)
+	b.emailPassword.SetChecked(false)
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	test.Tap(b.close)
+	if b.confirmClose == nil {
+		t.Fatal("Close asked nothing")
+	}
+	const want = "The new password of 1 user was not emailed and has not been copied. " +
+		"Closing loses it, and that user would have to be reset again. Close anyway?"
+	top := f.c.win.Canvas().Overlays().Top()
+	var texts []string
+	for _, o := range test.LaidOutObjects(top) {
+		if img, ok := o.(*canvas.Image); ok && img.Resource != nil && img.Resource.Name() == theme.QuestionIcon().Name() {
+			t.Error("the question draws Fyne's large question mark")
+		}
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+			if l.Text == want && l.Size().Width < 300 {
+				t.Errorf("the question is squeezed into %v units", l.Size())
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(texts, "|"), want) {
+		t.Errorf("the question says %q", texts)
+	}
+	if w := top.Size().Width; w > f.c.win.Canvas().Size().Width {
+		t.Errorf("the question is %v wide in a %v window", w, f.c.win.Canvas().Size().Width)
+	}
+	b.confirmClose.Dismiss()
+	equal(t, "kept", b.results[0].Password != "", true)
 }
