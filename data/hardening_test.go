@@ -414,6 +414,36 @@ func TestPassdbServesOnlyWhomItShould(t *testing.T) {
 	wantSQLState(t, err, "42501")
 }
 
+// TestFreshSetupGrantsTheOldPassdbGroupNothing: a Dovecot login left in the
+// old server-wide group resetdesk_passdb keeps its own grant in the databases
+// it read before the upgrade (0016), but a database set up afterwards, for a
+// new office, gives it nothing (0033).
+func TestFreshSetupGrantsTheOldPassdbGroupNothing(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	reader := o.Prefix + "_olddovecot"
+	o.Exec(t, `CREATE ROLE `+reader+` LOGIN`)
+	o.Exec(t, `GRANT resetdesk_passdb TO `+reader)
+	// Revoked before the roles are dropped: another test's setup running now
+	// would otherwise grant it something in a database we cannot clean.
+	t.Cleanup(func() { o.Exec(t, `REVOKE resetdesk_passdb FROM `+reader) })
+	fresh := pgtest.NewOrg(t)
+	super := asRole(t, fresh.SuperURL)
+	var can bool
+	if err := super.QueryRow(`SELECT has_table_privilege($1, 'resetdesk.passdb', 'SELECT')`, reader).Scan(&can); err != nil {
+		t.Fatal(err)
+	}
+	if can {
+		t.Error("a new office's passdb is readable by a Dovecot login still in the old group resetdesk_passdb")
+	}
+	var announced int
+	if err := super.QueryRow(`SELECT count(*) FROM resetdesk.audit_events WHERE action = 'grant_passdb'`).Scan(&announced); err != nil {
+		t.Fatal(err)
+	}
+	if announced != 0 {
+		t.Errorf("the new office's audit announces %d passdb grants that were taken back", announced)
+	}
+}
+
 // TestNoLoginStallsAReset (S4): a self-service login that holds a
 // transaction open around complete_reset holds nothing a reset needs
 // (0025): the admin's reset of that user goes through at once. Another

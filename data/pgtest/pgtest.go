@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"strings"
@@ -126,12 +127,30 @@ func NewDatabase(t testing.TB) (superURL, prefix string) {
 		}
 		rows.Close()
 		for _, r := range roles {
-			if _, err := db.ExecContext(ctx, "DROP ROLE "+pq.QuoteIdentifier(r)); err != nil {
+			if err := dropRole(ctx, db, r); err != nil {
 				t.Errorf("drop test role %s: %v", r, err)
 			}
 		}
 	})
 	return withDatabase(t, base, name, "", ""), prefix
+}
+
+// dropRole drops a test role. Roles are cluster-wide, so another test's
+// database may hold a grant to it for a moment (a setup that is between two
+// migrations): that answer is retried until the context ends.
+func dropRole(ctx context.Context, db *sql.DB, role string) error {
+	for {
+		_, err := db.ExecContext(ctx, "DROP ROLE "+pq.QuoteIdentifier(role))
+		var pqe *pq.Error
+		if err == nil || !errors.As(err, &pqe) || pqe.Code != "2BP01" {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // Org is a set-up directory with an owner, an admin and a helpdesk user
