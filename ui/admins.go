@@ -74,9 +74,6 @@ func newAdminsCard(c *console) *adminsCard {
 		perms.Add(a.rolePerms[p])
 	}
 	a.saveRole = &widget.Button{Text: "Save role", Icon: theme.DocumentSaveIcon(), OnTapped: a.onSaveRole}
-	for _, e := range []*widget.Entry{a.login, a.email, a.name, a.password, a.roleName} {
-		e.Scroll = container.ScrollNone
-	}
 	addForm := &widget.Form{Items: []*widget.FormItem{
 		{Text: "Login", Widget: a.login},
 		{Text: "Email", Widget: a.email},

@@ -124,7 +124,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	// list and the options share the height, and the options scroll.
 	// The admin's password and Confirm stay in view under them: found
 	// below the options' fold, they were missed.
-	options := container.NewVScroll(b.fields)
+	options := newPageScroll(b.fields)
 	b.form = container.NewBorder(top, container.NewVBox(widget.NewSeparator(), b.check, container.NewHBox(b.cancel, b.confirm)), nil, nil,
 		container.NewGridWithRows(2, b.targets, options))
 

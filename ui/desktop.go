@@ -159,7 +159,7 @@ func (d *Desktop) showSignIn() {
 	if d.narrow {
 		d.signIn.buttonRow.Objects = []fyne.CanvasObject{finger(d.signIn.signIn)}
 		d.signIn.buttonRow.Layout = layout.NewVBoxLayout()
-		d.showTouchable(container.NewVScroll(container.NewPadded(d.signIn.box)))
+		d.showTouchable(newPageScroll(container.NewPadded(d.signIn.box)))
 		d.follow() // an end user's form, closing, may have held the layout
 		return
 	}
@@ -188,7 +188,7 @@ func (d *Desktop) showEndUser(kind endUserKind) {
 	d.endUser.useFallback(d.selfService)
 	if d.narrow {
 		d.endUser.forPhone()
-		d.show(container.NewVScroll(container.NewPadded(d.endUser.box)))
+		d.show(newPageScroll(container.NewPadded(d.endUser.box)))
 	} else {
 		d.show(d.endUser.view)
 	}

@@ -40,6 +40,8 @@
 //	selfservice.go   the end user's forms (one-time password, temporary
 //	                 password, hand-over) and the self-service window
 //	banner.go        the error banner with Retry that screens share
+//	wheel.go         the scroll of every page of fields: the mouse wheel
+//	                 moves the page over its entries too
 //	table.go         the read-only text table with a detail line
 //	theme.go         the app's theme and the light/dark/system choice
 //	mobile.go        the phone flow: the page stack, home

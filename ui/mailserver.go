@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,15 +60,6 @@ func newMailServerForm(s *signedIn, b Backend, prefs fyne.Preferences, hasKeycha
 	f.testTo = &widget.Entry{Text: s.actor.User.PrimaryEmail, PlaceHolder: "Send a test message to"}
 	f.testSend = &widget.Button{Text: "Send test message", Icon: theme.MailSendIcon(), OnTapped: f.onSendTest}
 	f.testNote = &widget.Label{Wrapping: fyne.TextWrapWord}
-	// On a desktop, single-line entries without their own scrolling: an
-	// entry under the pointer would otherwise take the mouse wheel, and a
-	// page of entries would hardly move. Such an entry is as wide as its
-	// text, too wide for a phone, which has no wheel.
-	if !touch {
-		for _, e := range []*widget.Entry{f.smtpHost, f.smtpPort, f.smtpUser, f.smtpPassword, f.smtpFrom, f.smtpCAFile, f.testTo} {
-			e.Scroll = container.ScrollNone
-		}
-	}
 	return f
 }
 

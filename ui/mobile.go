@@ -408,6 +408,6 @@ func newMobileHome(m *Mobile) *mobileHome {
 		&widget.Label{Text: "Tap " + where + " to find a user and reset their password.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord},
 		container.NewCenter(container.NewHBox(finger(h.mail), finger(h.signOut))),
 	)
-	h.page.content = container.NewVScroll(container.NewPadded(body))
+	h.page.content = newPageScroll(container.NewPadded(body))
 	return h
 }

@@ -58,7 +58,7 @@ func newMobileMailPage(m *Mobile, onLeave func()) *mobileMailPage {
 			f.mailRoute, form, p.keychain, finger(f.smtpSave), f.smtpNote,
 			widget.NewSeparator(), finger(f.testTo), finger(f.testSend), f.testNote)
 	}
-	p.page = &mobilePage{title: "Mail", content: container.NewVScroll(container.NewPadded(body)), onLeave: func() {
+	p.page = &mobilePage{title: "Mail", content: newPageScroll(container.NewPadded(body)), onLeave: func() {
 		if p.server != nil {
 			p.server.smtpPassword.SetText("")
 		}

@@ -51,7 +51,7 @@ func newMobileResetPage(m *Mobile, u app.User) *mobileResetPage {
 	who := &widget.Label{Text: u.DisplayName + " (" + u.Login() + ")", TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	body := container.NewVBox(who, r.fields)
 	content := container.NewBorder(nil, container.NewPadded(container.NewVBox(r.mailBox, finger(r.reset))), nil, nil,
-		container.NewVScroll(container.NewPadded(body)))
+		newPageScroll(container.NewPadded(body)))
 	r.page = &mobilePage{title: "Reset Password", content: content, onLeave: r.forget}
 	r.refresh() // now that the page is whole: whether its mail can go
 	return r
@@ -135,7 +135,7 @@ func (r *mobileResetPage) showHandOver(temp string) {
 		}
 	})
 	f.forPhone()
-	page = &mobilePage{title: "Your new password", content: container.NewVScroll(container.NewPadded(f.box)),
+	page = &mobilePage{title: "Your new password", content: newPageScroll(container.NewPadded(f.box)),
 		onLeave: func() { f.handOver.temp = ""; f.password.SetText(""); f.again.SetText("") }}
 	r.m.lastHandOver = f
 	r.m.nav.replace(page)

@@ -68,7 +68,7 @@ func newMobileOutcomePage(m *Mobile, opts app.ResetOptions, res app.ResetResult,
 		o.secretBox.Hide()
 	}
 	body := container.NewVBox(o.outcome, o.delivery, o.expiry, o.secretBox, finger(o.done))
-	o.page = &mobilePage{title: "Password reset", content: container.NewVScroll(container.NewPadded(body)), onLeave: o.forget}
+	o.page = &mobilePage{title: "Password reset", content: newPageScroll(container.NewPadded(body)), onLeave: o.forget}
 	return o
 }
 

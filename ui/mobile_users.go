@@ -330,7 +330,7 @@ func newMobileUserPage(m *Mobile, u app.User) *mobileUserPage {
 	p.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
 	body := container.NewVBox(p.name, p.details.form, p.skipNote, finger(p.reset))
-	p.page = &mobilePage{title: "User", content: container.NewVScroll(container.NewPadded(body)), onLeave: func() {
+	p.page = &mobilePage{title: "User", content: newPageScroll(container.NewPadded(body)), onLeave: func() {
 		if m.signedIn != nil && m.dir.open == u.ID {
 			m.dir.open = 0 // gone back: no user is open
 		}

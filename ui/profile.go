@@ -122,7 +122,7 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.resend.Hide()
 
 	p.tabs = container.NewAppTabs(
-		container.NewTabItem("Details", container.NewVScroll(p.details.form)),
+		container.NewTabItem("Details", newPageScroll(p.details.form)),
 		// The admin console's Assets: what the user is signed in with, which
 		// a reset ends (web sessions) or may end (devices, tokens).
 		container.NewTabItem("Assets", container.NewBorder(p.sessions, nil, nil, nil, p.sessionList)),

@@ -80,7 +80,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.outcomeBox.Hide()
 	r.close.Hide()
 
-	r.scroll = container.NewVScroll(container.NewStack(r.form, r.outcomeBox))
+	r.scroll = newPageScroll(container.NewStack(r.form, r.outcomeBox))
 	r.buttons = container.NewHBox(r.cancel, r.confirm, r.close)
 	var content fyne.CanvasObject = container.NewBorder(nil, r.buttons, nil, nil, r.scroll)
 	if c.d.opts.touch { // a tablet: the dialog is not under the shell's theme

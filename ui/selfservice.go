@@ -668,7 +668,7 @@ func newSelfService(a fyne.App, b Backend, phone bool, o options) *SelfServiceWi
 	w.win.SetOnClosed(func() { w.form.close() })
 	if phone {
 		w.form.forPhone()
-		w.win.SetContent(container.NewVScroll(container.NewPadded(w.form.box)))
+		w.win.SetContent(newPageScroll(container.NewPadded(w.form.box)))
 		w.win.Resize(phoneSize)
 	} else {
 		w.win.SetContent(w.form.view)

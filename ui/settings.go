@@ -130,12 +130,6 @@ func newSettingsScreen(c *console) *settingsScreen {
 		{Text: "Layout", Widget: s.layout},
 		{Text: "Theme", Widget: themeRow},
 	}}
-	// Single-line entries without their own scrolling: an entry under the
-	// pointer would otherwise take the mouse wheel, and the page, mostly
-	// entries, would hardly move. (The mail form's do the same.)
-	for _, e := range []*widget.Entry{s.otpMinutes, s.tempHours, s.minLength} {
-		e.Scroll = container.ScrollNone
-	}
 	smtp := &widget.Form{Items: s.items(func(o fyne.CanvasObject) fyne.CanvasObject { return o })}
 	s.smtpBox = container.NewVBox(s.mailRoute, smtp, container.NewHBox(s.smtpSave), s.smtpNote,
 		container.NewBorder(nil, nil, nil, s.testSend, s.testTo), s.testNote)
@@ -150,7 +144,7 @@ func newSettingsScreen(c *console) *settingsScreen {
 		{Text: "", Widget: s.mailRelay},
 		{Text: "", Widget: s.relayNote},
 	}}
-	s.scroll = container.NewVScroll(container.NewVBox(
+	s.scroll = newPageScroll(container.NewVBox(
 		widget.NewCard("Appearance", "", appearance),
 		widget.NewCard("Mail", "", container.NewVBox(s.relayBox, s.smtpBox)),
 		widget.NewCard("Organization policies", "", container.NewVBox(policies, container.NewHBox(s.policiesSave), s.policiesNote)),

@@ -110,7 +110,7 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.column = container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box)
 	// The form grew (server identity, hints): on a short window it scrolls,
 	// so that the end user's way in below it can always be reached.
-	s.view = container.NewVScroll(container.NewCenter(s.column))
+	s.view = newPageScroll(container.NewCenter(s.column))
 	return s
 }
 
