@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 
 	"resetdesk/app"
@@ -110,6 +111,9 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	d.win.Resize(size)
 	d.win.SetOnClosed(d.onClosed)
 	d.win.Canvas().SetOnTypedKey(d.onTypedKey)
+	// Ctrl+F (Cmd+F on a Mac) goes to the users search, as in a browser.
+	d.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { d.onFind() })
 	if st == nil {
 		d.showSignIn()
 	} else {
@@ -252,6 +256,16 @@ func (d *Desktop) onClosed() {
 
 // onTypedKey gives the phone flow Android's Back key (and Escape) while it
 // shows.
+// onFind puts the keyboard in the search box of the console showing, unless
+// a dialog is open over it.
+func (d *Desktop) onFind() {
+	c := d.console
+	if d.narrow || c == nil || d.showing() != c.view() || d.win.Canvas().Overlays().Top() != nil {
+		return
+	}
+	d.win.Canvas().Focus(c.search)
+}
+
 func (d *Desktop) onTypedKey(k *fyne.KeyEvent) {
 	if d.narrow {
 		d.phone.onTypedKey(k)

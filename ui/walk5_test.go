@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
@@ -166,4 +168,29 @@ func TestBulkCloseQuestionForOneUser(t *testing.T) {
 	}
 	b.confirmClose.Dismiss()
 	equal(t, "kept", b.results[0].Password != "", true)
+}
+
+// 1.15: Ctrl+F (Cmd+F on a Mac) puts the keyboard in the users search,
+// from wherever the console is, but not from under an open dialog.
+func TestCtrlFGoesToTheSearch(t *testing.T) {
+	f := newFixture(t)
+	cv := f.d.win.Canvas()
+	find := &desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+	f.c.show(screenAudit)
+	cv.Unfocus()
+	cv.(fyne.Shortcutable).TypedShortcut(find)
+	if cv.Focused() != f.c.search {
+		t.Fatalf("Ctrl+F focused %T", cv.Focused())
+	}
+	test.Type(f.c.search, "bob")
+	equal(t, "typed into the search", f.c.search.Text, "bob")
+
+	cv.Unfocus()
+	r := openResetDialog(f.c, f.users["alice@acme.example"])
+	cv.Unfocus()
+	cv.(fyne.Shortcutable).TypedShortcut(find)
+	if cv.Focused() == f.c.search {
+		t.Error("Ctrl+F reached the search under the reset dialog")
+	}
+	r.onClose()
 }
