@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -150,5 +152,26 @@ func TestWheelInnerEntriesScrollFirst(t *testing.T) {
 	}
 	if page.Offset.Y == 0 {
 		t.Error("at the long text's end the wheel did not move the page")
+	}
+}
+
+// Every page scrolls through newPageScroll, so that a page added later
+// does not bring the stuck wheel back. (A sideways scroll, as around the
+// shells on a narrow touch screen, is not a page of fields.)
+func TestPagesScrollThroughNewPageScroll(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "wheel.go" {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, call := range []string{"container.NewVScroll(", "container.NewScroll("} {
+			if strings.Contains(string(src), call) {
+				t.Errorf("%s calls %s: use newPageScroll, over whose entries the mouse wheel moves the page", name, call)
+			}
+		}
 	}
 }
