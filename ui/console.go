@@ -167,6 +167,9 @@ func (c *console) onSignOut() {
 // the session's list, filters, selection and open user again; the other
 // screens load again when shown.
 func (c *console) renewScreens() {
+	if c.users.profile != nil {
+		c.users.profile.close() // the new users screen opens its own
+	}
 	c.users = newUsersScreen(c)
 	c.users.render()
 	for id := range c.built {
@@ -206,6 +209,9 @@ func (c *console) viewChanged() {
 	if c.mail != nil {
 		c.mail.relay.setInView(id == screenMail)
 	}
+	if c.users != nil && c.users.profile != nil {
+		c.users.profile.setInView(id == screenUsers)
+	}
 }
 
 // close ends the session, and every poll of its screens at once.
@@ -229,6 +235,9 @@ func (c *console) stopPolls() {
 	}
 	if c.mail != nil {
 		c.mail.relay.stop()
+	}
+	if c.users != nil && c.users.profile != nil {
+		c.users.profile.close()
 	}
 }
 

@@ -58,7 +58,9 @@ type profileScreen struct {
 	mailNote *widget.Label // what the last Resend did
 	resend   *widget.Button
 	latest   app.Delivery // the latest reset message, ID 0 when none
-	watching bool         // a reload is due: the profile waits for the user
+	polls    *poller      // reloads while in view and waiting for the user
+	inView   bool         // the Users screen shows it in the window
+	stale    bool         // out of view, or not waiting, since it last loaded
 }
 
 // assetRow is a line of the Assets tab: a kind's heading, or one session
@@ -76,6 +78,7 @@ type activityLine struct {
 
 func newProfileScreen(c *console, u app.User) *profileScreen {
 	p := &profileScreen{c: c}
+	p.polls = newPoller(c.ctx, c.opts.poll, p.poll)
 	p.back = &widget.Button{Text: "Users", Icon: theme.NavigateBackIcon(), Importance: widget.LowImportance, OnTapped: c.users.showList}
 	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
 	p.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
@@ -306,7 +309,8 @@ func (p *profileScreen) apply(r profileLoad) {
 			break
 		}
 	}
-	defer p.watch()
+	p.stale = false
+	defer p.sync()
 	if p.latest.ID == 0 {
 		p.delivery.SetText("None yet.")
 		p.resend.Hide()
@@ -390,29 +394,40 @@ func (p *profileScreen) awaitingUser() bool {
 	return p.latest.ID != 0 && (!p.user.HasPassword || p.user.MustChangePassword)
 }
 
-// watch schedules a reload of the profile while it waits for the user,
-// every options.poll (none in tests, which call poll themselves).
-func (p *profileScreen) watch() {
-	if p.watching || p.c.d.opts.poll <= 0 || !p.awaitingUser() {
-		return
-	}
-	p.watching = true
-	ctx := p.c.ctx
-	time.AfterFunc(p.c.d.opts.poll, func() {
-		if ctx.Err() != nil {
-			return
-		}
-		fyne.Do(p.poll)
-	})
+// setInView says whether the Users screen shows the profile in the
+// window: another tab, the phone flow or the sign-in may hide it.
+func (p *profileScreen) setInView(on bool) {
+	p.inView = on
+	p.sync()
 }
 
-// poll reloads the profile if it is still the one showing.
-func (p *profileScreen) poll() {
-	p.watching = false
-	if p.c.users.profile == p && p.c.ctx.Err() == nil {
+// sync reloads the profile every options.poll while it is in view and
+// waits for the user, and only then (none in tests, which call poll
+// themselves). Back in view while it waits, it reloads at once: what the
+// user did meanwhile shows.
+func (p *profileScreen) sync() {
+	if !p.inView || !p.awaitingUser() {
+		if p.polls.show(false) {
+			p.stale = true
+		}
+		return
+	}
+	stale := p.stale // read before the timer is set: under test, it fires on its own goroutine
+	if p.polls.show(true) && stale {
 		p.reload()
 	}
 }
+
+// poll reloads the profile while it waits for the user.
+func (p *profileScreen) poll() {
+	if p.awaitingUser() {
+		p.reload()
+	}
+}
+
+// close stops the profile's reloads for good: the list, or another
+// profile, took its place.
+func (p *profileScreen) close() { p.polls.stop() }
 
 // mayResend reports whether Resend makes sense: the latest reset sent a
 // one-time password that has not been used (the user still has no

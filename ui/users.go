@@ -374,10 +374,14 @@ func (s *usersScreen) rowMenu(u app.User) *fyne.Menu {
 // openProfile shows u's profile in place of the list.
 func (s *usersScreen) openProfile(u app.User) {
 	s.c.dir.open = u.ID
+	if s.profile != nil {
+		s.profile.close()
+	}
 	s.profile = newProfileScreen(s.c, u)
 	s.view.Objects = []fyne.CanvasObject{s.profile.view}
 	s.view.Refresh()
 	s.profile.reload()
+	s.c.viewChanged()
 }
 
 // showList goes back from a profile to the list.
@@ -386,6 +390,7 @@ func (s *usersScreen) showList() {
 	if s.profile == nil {
 		return
 	}
+	s.profile.close()
 	s.profile = nil
 	s.view.Objects = []fyne.CanvasObject{s.listView}
 	s.view.Refresh()
