@@ -244,3 +244,33 @@ func TestSelfServiceLoginsHaveAConnectionLimit(t *testing.T) {
 	}
 	admin.Close()
 }
+
+// TestAnAttemptIsAnsweredOnce: one committed wrong attempt for vic,
+// answered 50 times, writes one audit row naming vic, and each answer is
+// the first's; an answer rolled back wrote nothing that stays.
+func TestAnAttemptIsAnsweredOnce(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	if _, err := o.Owner.ApplyReset(context.Background(), otpBatch(vic.ID)); err != nil {
+		t.Fatal(err)
+	}
+	kiosk := asRole(t, o.EndUserURL)
+	token := tryAt(t, o.EndUserURL, "complete_reset", "vic@acme.test", strings.Repeat("0", 64))
+	tx, err := kiosk.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := answerIn(t, tx, token); s != "invalid" {
+		t.Fatalf("the answer rolled back: %s", s)
+	}
+	tx.Rollback()
+	for i := range 50 {
+		if s := answerIn(t, kiosk, token); s != "invalid" {
+			t.Fatalf("answer %d: %s", i+1, s)
+		}
+	}
+	var rows int
+	if err := superDB(t, o).QueryRow(`SELECT count(*) FROM resetdesk.audit_events WHERE action = 'complete_reset' AND target_user_id = $1`, vic.ID).Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("%d audit rows about vic for one attempt answered 51 times (%v), want 1", rows, err)
+	}
+}
