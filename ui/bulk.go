@@ -391,6 +391,11 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 		if r.Delivery.Status == app.DeliveryFailed {
 			imp = widget.DangerImportance
 		}
+		if k := r.Delivery.Kind; k == app.KindPasswordNotice || k == app.KindUndeliverableNotice {
+			// Not the password: a notice without it. "sent" alone read as
+			// if the password had been mailed.
+			return "notice " + deliveryState(r.Delivery), imp
+		}
 		return deliveryState(r.Delivery), imp
 	case 4:
 		if r.Password == "" && r.Outcome == app.OutcomeReset && r.Delivery.ID != 0 && r.Delivery.Status != app.DeliveryFailed {

@@ -194,3 +194,24 @@ func TestCtrlFGoesToTheSearch(t *testing.T) {
 	}
 	r.onClose()
 }
+
+// N12: bulk results say a notice was sent, not that the password was,
+// when the new password was not emailed.
+func TestBulkResultsSayANoticeWasSent(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"]})
+	b.mode.SetSelected(modeSetLabel)
+	b.emailPassword.SetChecked(false)
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	mail, _ := b.resultCell(0, 3)
+	equal(t, "mail column", mail, "notice sent")
+	b.onClose()
+
+	b = openBulkReset(f.c, []app.User{f.users["bob@acme.example"]})
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	mail, _ = b.resultCell(0, 3)
+	equal(t, "mail column, one-time password", mail, "sent")
+}
