@@ -55,6 +55,27 @@ const importHeaderExample = "email,name,mobile,secondary_email,role,status"
 // ends. The error, always EINVALID, is for a file that can't be read at all or
 // holds more than MaxImportRows users: then no rows are returned.
 func ParseImportCSV(r io.Reader) ([]ImportRow, []RowError, error) {
+	rows, left, err := PreviewImportCSV(r)
+	var bad []RowError
+	for _, l := range left {
+		bad = append(bad, l.RowError)
+	}
+	return rows, bad, err
+}
+
+// LeftOutRow is a row of an import file that ParseImportCSV leaves out,
+// with what its cells held, so that a preview can show whose row it was.
+type LeftOutRow struct {
+	RowError
+	// Typed is the row as the file gave it: each cell trimmed and not
+	// checked (the mobile number as typed, the role as written). A cell
+	// that could not be read is empty, and so is all of a line that is
+	// not valid CSV.
+	Typed ImportRow
+}
+
+// PreviewImportCSV is ParseImportCSV with the cells of each row left out.
+func PreviewImportCSV(r io.Reader) ([]ImportRow, []LeftOutRow, error) {
 	recs, err := readCSV(r, "An import file starts with a header line such as "+importHeaderExample+".")
 	if err != nil {
 		return nil, nil, err
@@ -86,24 +107,38 @@ func ParseImportCSV(r io.Reader) ([]ImportRow, []RowError, error) {
 
 	var (
 		rows    []ImportRow
-		bad     []RowError
+		bad     []LeftOutRow
 		emails  = make(map[string]int) // lowercase email → line of its first row
 		mobiles = make(map[string]int) // mobile of a user without email → line
 	)
 	for _, rec := range data {
 		if rec.err != nil {
-			bad = append(bad, RowError{Line: rec.line, Message: parseErrorSentence(rec.err)})
+			bad = append(bad, LeftOutRow{RowError: RowError{Line: rec.line, Message: parseErrorSentence(rec.err)}, Typed: ImportRow{Line: rec.line}})
 			continue
 		}
 		row, msg := importRow(rec, cols, emails, mobiles)
 		if msg != "" {
 			email, _ := cleanField(rec, cols, "email")
-			bad = append(bad, RowError{Line: rec.line, Email: email, Message: msg})
+			bad = append(bad, LeftOutRow{RowError: RowError{Line: rec.line, Email: email, Message: msg}, Typed: typedRow(rec, cols)})
 			continue
 		}
 		rows = append(rows, row)
 	}
 	return rows, bad, nil
+}
+
+// typedRow is a record of an import file as typed, its cells trimmed; a
+// cell that cannot be read (too long, not text) stays empty.
+func typedRow(rec csvRecord, cols map[string]int) ImportRow {
+	cell := func(col string) string {
+		v, msg := cleanField(rec, cols, col)
+		if msg != "" {
+			return ""
+		}
+		return v
+	}
+	return ImportRow{Line: rec.line, Email: cell("email"), Name: cell("name"), Mobile: cell("mobile"),
+		SecondaryEmail: cell("secondary_email"), Role: cell("role"), Status: Status(cell("status"))}
 }
 
 // importRow checks one record of an import file and returns the row, or a

@@ -30,7 +30,7 @@ type importScreen struct {
 	summary  *widget.Label
 
 	rows []app.ImportRow
-	bad  []app.RowError
+	bad  []app.LeftOutRow
 	// lines is the preview: good and bad rows merged in file order.
 	lines []previewLine
 }
@@ -40,6 +40,9 @@ const importHelp = "A CSV file with a header line naming its columns: email, nam
 	"status (invited, confirmed or deactivated). Each user needs an email or a mobile number; the rest may be left out. " +
 	"For example:\n    email,name,mobile\n    maria.lopez@office.example,María López,+44 7700 900123\nAt most 300 users a file; " +
 	"nothing is written until you have seen the preview."
+
+// previewProblemCol is the preview's column that says why a row is left out.
+const previewProblemCol = 6
 
 // previewLine is a row of the preview: a user to import, or a bad row.
 type previewLine struct {
@@ -55,7 +58,12 @@ func newImportScreen(c *console) *importScreen {
 	s.problem = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	s.problem.Hide()
 	s.preview = newTextTable([]string{"Line", "Email", "Name", "Mobile", "Role", "Status", "Problem"},
-		[]float32{3, 14, 12, 8, 6, 6, 24}, func() int { return len(s.lines) }, s.previewCell)
+		// 65 text sizes: every column, Problem included, in view in a
+		// window 1,024 wide.
+		[]float32{3, 13, 9, 9, 6, 6, 19}, func() int { return len(s.lines) }, s.previewCell)
+	// Why a row is left out is a sentence, often with what to do instead:
+	// it wraps, and its row grows to show all of it.
+	s.preview.wraps = map[int]bool{previewProblemCol: true}
 	s.importNo = &widget.Button{Text: "Import users", Importance: widget.HighImportance, OnTapped: s.onImport}
 	s.importNo.Disable()
 	s.summary = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -85,7 +93,7 @@ func (s *importScreen) onChoose() {
 // share), and closed after when it is an io.Closer.
 func (s *importScreen) onFile(name string, r io.Reader) {
 	s.c.spawn(func() {
-		rows, bad, err := app.ParseImportCSV(r)
+		rows, bad, err := app.PreviewImportCSV(r)
 		if c, ok := r.(io.Closer); ok {
 			c.Close()
 		}
@@ -94,7 +102,7 @@ func (s *importScreen) onFile(name string, r io.Reader) {
 }
 
 // showFile shows the preview of a parsed file.
-func (s *importScreen) showFile(name string, rows []app.ImportRow, bad []app.RowError, err error) {
+func (s *importScreen) showFile(name string, rows []app.ImportRow, bad []app.LeftOutRow, err error) {
 	s.summary.SetText("")
 	s.rows, s.bad, s.lines = nil, nil, nil
 	if err != nil {
@@ -108,7 +116,12 @@ func (s *importScreen) showFile(name string, rows []app.ImportRow, bad []app.Row
 			s.lines = append(s.lines, previewLine{line: row.Line, row: row})
 		}
 		for _, e := range bad {
-			s.lines = append(s.lines, previewLine{line: e.Line, row: app.ImportRow{Email: e.Email}, bad: e.Message})
+			// What the file gave, so the admin sees whose row it was.
+			row := e.Typed
+			if row.Email == "" {
+				row.Email = e.Email
+			}
+			s.lines = append(s.lines, previewLine{line: e.Line, row: row, bad: e.Message})
 		}
 		sort.SliceStable(s.lines, func(i, j int) bool { return s.lines[i].line < s.lines[j].line })
 	}
@@ -121,6 +134,7 @@ func (s *importScreen) showFile(name string, rows []app.ImportRow, bad []app.Row
 		s.importNo.Disable()
 	}
 	s.preview.clearDetail()
+	s.preview.fitRows()
 	s.preview.Refresh()
 	// A new file starts at its first line and the Line column: a preview
 	// left scrolled to the right looked as if it had no line numbers.
@@ -131,7 +145,7 @@ func (s *importScreen) showFile(name string, rows []app.ImportRow, bad []app.Row
 // leaveOutKnown moves the rows whose email or mobile number the loaded
 // list already has to the rows left out, so that the preview says so
 // before anything is written (the database checks again on import).
-func leaveOutKnown(users *userList, rows []app.ImportRow, bad []app.RowError) ([]app.ImportRow, []app.RowError) {
+func leaveOutKnown(users *userList, rows []app.ImportRow, bad []app.LeftOutRow) ([]app.ImportRow, []app.LeftOutRow) {
 	logins := make([]string, len(rows))
 	for i, r := range rows {
 		logins[i] = r.Email
@@ -143,7 +157,7 @@ func leaveOutKnown(users *userList, rows []app.ImportRow, bad []app.RowError) ([
 	kept := rows[:0:0]
 	for i, r := range rows {
 		if found[i] >= 0 && logins[i] != "" {
-			bad = append(bad, app.RowError{Line: r.Line, Email: logins[i], Message: logins[i] + " is already in the directory."})
+			bad = append(bad, app.LeftOutRow{RowError: app.RowError{Line: r.Line, Email: logins[i], Message: logins[i] + " is already in the directory."}, Typed: r})
 			continue
 		}
 		kept = append(kept, r)
@@ -170,7 +184,7 @@ func (s *importScreen) previewCell(row, col int) (string, widget.Importance) {
 		return l.row.Role, imp
 	case 5:
 		return string(l.row.Status), imp
-	case 6:
+	case previewProblemCol:
 		return l.bad, imp
 	}
 	return "", imp

@@ -25,6 +25,9 @@ type textTable struct {
 	// detail shows the whole row last chosen, wrapped: cells cut long
 	// text (a skip reason, the mail server's words) short.
 	detail *widget.Label
+	// wraps, optional, are the columns whose text wraps instead of being
+	// cut; fitRows makes each row tall enough for them.
+	wraps map[int]bool
 }
 
 // newTextTable builds a table with headers; widths are in multiples of the
@@ -34,7 +37,11 @@ func newTextTable(headers []string, widths []float32, rows func() int, cell func
 	t.Table = &widget.Table{
 		Length: func() (int, int) { return t.rows(), len(t.headers) },
 		CreateCell: func() fyne.CanvasObject {
-			return &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+			// Extended at once: a label that is not lays nothing out when
+			// the table sizes it, so its text neither wraps nor is cut.
+			l := &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+			l.ExtendBaseWidget(l)
+			return l
 		},
 		UpdateCell: func(id widget.TableCellID, o fyne.CanvasObject) {
 			l := o.(*widget.Label)
@@ -43,6 +50,11 @@ func newTextTable(headers []string, widths []float32, rows func() int, cell func
 				text = t.short(id.Col, text)
 			}
 			l.Text, l.Importance = text, imp
+			// Cells are reused across columns: each says how it fits.
+			l.Wrapping, l.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+			if t.wraps[id.Col] {
+				l.Wrapping, l.Truncation = fyne.TextWrapWord, fyne.TextTruncateOff
+			}
 			l.Refresh()
 		},
 		ShowHeaderRow: true,
@@ -68,6 +80,30 @@ func newTextTable(headers []string, widths []float32, rows func() int, cell func
 		t.SetColumnWidth(i, w*theme.TextSize())
 	}
 	return t
+}
+
+// fitRows makes every row as tall as its wrapping cells need, and no
+// shorter than one line; call it when the rows change.
+func (t *textTable) fitRows() {
+	if len(t.wraps) == 0 {
+		return
+	}
+	line := (&widget.Label{Text: "Mg"}).MinSize().Height
+	for row := range t.rows() {
+		h := line
+		for col := range t.wraps {
+			text := t.text(row, col)
+			if text == "" || col >= len(t.widths) {
+				continue
+			}
+			// A label's text as a cell of this width lays it out.
+			measure := widget.NewRichTextWithText(text)
+			measure.Wrapping = fyne.TextWrapWord
+			measure.Resize(fyne.NewSize(t.widths[col]*theme.TextSize(), line))
+			h = max(h, measure.MinSize().Height)
+		}
+		t.SetRowHeight(row, h)
+	}
 }
 
 // withDetail is the table with the chosen row's full text under it.
