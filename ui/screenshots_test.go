@@ -224,6 +224,7 @@ maria.lopez@northwind.example,María López,+44 7700 900123,member,invited
 kenji.sato@northwind.example,Kenji Sato,,member,invited
 not-an-email,Bad Row,,member,invited
 fatima.zahra@northwind.example,Fatima Zahra,+212 600 123456,member,confirmed
+boss.person@northwind.example,Boss Person,,admin,confirmed
 lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 `))
 	shot("import")
