@@ -43,6 +43,7 @@ type bulkReset struct {
 	lines  map[int64]int
 	unused []app.UnusedRow
 	form   *fyne.Container
+	middle *fyne.Container // the users list over the options
 	body   *fyne.Container // form or results
 
 	resultBox *fyne.Container
@@ -125,8 +126,12 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	// The admin's password and Confirm stay in view under them: found
 	// below the options' fold, they were missed.
 	options := newPageScroll(b.fields)
+	// The list is as tall as its rows, up to half the height: a few users
+	// leave the rest to the options instead of blank rows.
+	rowHeight := b.targets.CreateItem().MinSize().Height + theme.SeparatorThicknessSize()
+	b.middle = container.New(listOverOptions{rows: func() float32 { return float32(len(b.users)) * rowHeight }}, b.targets, options)
 	b.form = container.NewBorder(top, container.NewVBox(widget.NewSeparator(), b.check, container.NewHBox(b.cancel, b.confirm)), nil, nil,
-		container.NewGridWithRows(2, b.targets, options))
+		b.middle)
 
 	b.body = container.NewStack(b.form, b.resultBox)
 	var content fyne.CanvasObject = b.body
@@ -141,6 +146,25 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.focus()
 	c.lastBulk = b
 	return b
+}
+
+// listOverOptions lays out the users list over the options: the list as
+// tall as rows says, at least its own minimum and at most half the
+// height; the options below take the rest.
+type listOverOptions struct{ rows func() float32 }
+
+func (l listOverOptions) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	list, options := objects[0].MinSize(), objects[1].MinSize()
+	return fyne.NewSize(max(list.Width, options.Width), list.Height+theme.Padding()+options.Height)
+}
+
+func (l listOverOptions) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	free := size.Height - theme.Padding()
+	listH := max(min(l.rows(), free/2), objects[0].MinSize().Height)
+	objects[0].Move(fyne.NewPos(0, 0))
+	objects[0].Resize(fyne.NewSize(size.Width, listH))
+	objects[1].Move(fyne.NewPos(0, listH+theme.Padding()))
+	objects[1].Resize(fyne.NewSize(size.Width, free-listH))
 }
 
 // bulkDialogSize is the bulk dialog's size in a window of win: 60 by 50
@@ -179,6 +203,9 @@ func (b *bulkReset) showUsers(list []app.User) {
 	b.setUsers(list)
 	b.count.SetText(plural(len(b.users), "user"))
 	b.targets.Refresh()
+	if b.middle != nil {
+		b.middle.Refresh() // the list's height follows its rows
+	}
 }
 
 func (b *bulkReset) onRemove(id int64) {

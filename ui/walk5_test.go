@@ -215,3 +215,41 @@ func TestBulkResultsSayANoticeWasSent(t *testing.T) {
 	mail, _ = b.resultCell(0, 3)
 	equal(t, "mail column, one-time password", mail, "sent")
 }
+
+// N14: with one user to reset, the list is one row tall and the options
+// below get the height the blank rows took; with many, the list still
+// keeps half.
+func TestBulkListIsAsTallAsItsRows(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(733, 480)) // the first window at FYNE_SCALE=1.5
+	// middle is the container of the users list and the options under it.
+	middle := func(b *bulkReset) *fyne.Container {
+		for _, o := range b.form.Objects {
+			if c, ok := o.(*fyne.Container); ok && len(c.Objects) == 2 && c.Objects[0] == b.targets {
+				return c
+			}
+		}
+		t.Fatal("no list-and-options container in the form")
+		return nil
+	}
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"]})
+	row := b.targets.CreateItem().MinSize().Height
+	if h := b.targets.Size().Height; h > row+theme.SeparatorThicknessSize()+1 {
+		t.Errorf("one user's list is %v tall; a row is %v", h, row)
+	}
+	m := middle(b)
+	if options := m.Objects[1]; options.Size().Height < m.Size().Height-2*row-2*theme.Padding() {
+		t.Errorf("the options get %v of %v", options.Size().Height, m.Size().Height)
+	}
+	b.onClose()
+
+	var many []app.User
+	for _, u := range f.users {
+		many = append(many, u)
+	}
+	b = openBulkReset(f.c, many)
+	m = middle(b)
+	if h, half := b.targets.Size().Height, (m.Size().Height-theme.Padding())/2; h < half-1 || h > half+1 {
+		t.Errorf("with %d users the list is %v tall, want half (%v)", len(many), h, half)
+	}
+}
