@@ -589,4 +589,18 @@ func TestSelfServiceAddByOwner(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM resetdesk.audit_events WHERE action = 'add_self_service_login' AND actor = $1`, f.prefix+"_owner"); n != 1 {
 		t.Fatal("the audit does not say the owner added the login")
 	}
+	// The owner takes it back: the same code path as the DBA's, refused to
+	// an admin.
+	code, _, errOut = run(t, f.admin, "", "self-service", "remove", kiosk)
+	if code != cli.ExitError || !strings.Contains(errOut, "Only the owner") {
+		t.Fatalf("an admin removed a self-service login: exit %d, %s", code, errOut)
+	}
+	out = mustRun(t, 0, f.owner, "", "self-service", "remove", kiosk)
+	if !strings.Contains(out, "removed self-service login "+kiosk) {
+		t.Fatalf("self-service remove said: %s", out)
+	}
+	code, _, errOut = run(t, pgtest.RoleURL(t, f.super, kiosk, f.password), "x\n"+pw+"\n"+pw+"\n", "complete-reset", "--email", "alex@acme.test")
+	if code != cli.ExitError {
+		t.Fatalf("the removed login completed a reset: exit %d, %s", code, errOut)
+	}
 }

@@ -56,13 +56,18 @@ type SelfServiceLogin struct {
 	Password  string // its password
 }
 
-// SelfServiceProvisioner makes self-service logins. The DBA's Provisioner and
-// the owner's Directory connection both can: the owner's through a database
-// function that refuses anyone else. EINVALID for a bad name or password,
-// ECONFLICT when the role exists, EUNAUTHORIZED for anyone but the owner or
-// a DBA.
+// SelfServiceProvisioner makes self-service logins and takes them back. The
+// DBA's Provisioner and the owner's Directory connection both can: the
+// owner's through database functions that refuse anyone else. EINVALID for
+// a bad name or password (or, to remove, a login that is no self-service
+// login of this database), ECONFLICT when the role exists, EUNAUTHORIZED
+// for anyone but the owner or a DBA.
 type SelfServiceProvisioner interface {
 	AddSelfServiceLogin(ctx context.Context, l SelfServiceLogin) error
+	// RemoveSelfServiceLogin ends a self-service login here at once: a
+	// login whose password went astray, or was changed by whoever holds it
+	// (every role may change its own).
+	RemoveSelfServiceLogin(ctx context.Context, login string) error
 }
 
 // RelayProvisioner makes logins for `resetdesk relay`, as

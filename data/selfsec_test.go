@@ -274,3 +274,57 @@ func TestAnAttemptIsAnsweredOnce(t *testing.T) {
 		t.Fatalf("%d audit rows about vic for one attempt answered 51 times (%v), want 1", rows, err)
 	}
 }
+
+// TestRemoveASelfServiceLogin: every role may change its own password, so
+// whoever holds a shared self-service login can lock every device out of
+// it with one statement and keep it. The owner takes such a login back:
+// even the session still open can complete nothing, and it cannot sign in
+// again. The DBA can as well; nobody else can, and a console login is no
+// self-service login to remove.
+func TestRemoveASelfServiceLogin(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	vic := addMember(t, o, "vic@acme.test", "Vic Member")
+	if _, err := o.Owner.ApplyReset(ctx, otpBatch(vic.ID)); err != nil {
+		t.Fatal(err)
+	}
+	frontdesk := o.Prefix + "_frontdesk"
+	if err := o.Owner.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: frontdesk, Password: o.Password}); err != nil {
+		t.Fatal(err)
+	}
+	url := pgtest.RoleURL(t, o.SuperURL, frontdesk, o.Password)
+	held := asRole(t, url)
+	held.SetMaxOpenConns(1)
+	if _, err := held.Exec(`ALTER ROLE ` + frontdesk + ` PASSWORD 'the-holder-keeps-it-now'`); err != nil {
+		t.Fatalf("a self-service login changes its own password: %v", err)
+	}
+
+	if err := o.Helpdesk.RemoveSelfServiceLogin(ctx, frontdesk); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("the helpdesk removes it: %v", err)
+	}
+	if err := o.Owner.RemoveSelfServiceLogin(ctx, o.Prefix+"_admin"); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("the owner removes a console login as a self-service one: %v", err)
+	}
+	if err := o.Owner.RemoveSelfServiceLogin(ctx, frontdesk); err != nil {
+		t.Fatalf("the owner removes it: %v", err)
+	}
+	_, err := held.Exec(`SELECT resetdesk.self_service_try('complete_reset', 'vic@acme.test', $1, $2)`, app.HashCode("ABCDE-FGHJK"), testHash)
+	wantSQLState(t, err, "42501")
+	again, err := sql.Open("postgres", pgtest.RoleURL(t, o.SuperURL, frontdesk, "the-holder-keeps-it-now"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	wantSQLState(t, again.Ping(), "28000")
+
+	if err := o.Super.RemoveSelfServiceLogin(ctx, o.Prefix+"_enduser"); err != nil {
+		t.Fatalf("the DBA removes the other one: %v", err)
+	}
+	if s, err := o.EndUser.CompleteReset(ctx, "vic@acme.test", app.HashCode("ABCDE-FGHJK"), testHash); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Fatalf("the removed login completes vic's reset: %s %v", s, err)
+	}
+	var rows int
+	if err := superDB(t, o).QueryRow(`SELECT count(*) FROM resetdesk.audit_events WHERE action = 'remove_self_service_login'`).Scan(&rows); err != nil || rows != 2 {
+		t.Fatalf("%d audit rows for two removals (%v)", rows, err)
+	}
+}

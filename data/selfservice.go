@@ -201,6 +201,55 @@ func (d *DB) addServiceLogin(ctx context.Context, k serviceLogin, l app.SelfServ
 	return nil
 }
 
+// RemoveSelfServiceLogin takes a self-service login back on the owner's
+// connection, through the database's remove_self_service_login, which
+// refuses anyone but the owner.
+func (d *DB) RemoveSelfServiceLogin(ctx context.Context, login string) error {
+	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.remove_self_service_login($1)`, login); err != nil {
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for function") {
+			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Only the owner (or the DBA) may remove self-service logins."}
+		}
+		return fmt.Errorf("data: remove self-service login: %w", d.mapErr(err))
+	}
+	return nil
+}
+
+// RemoveSelfServiceLogin takes a self-service login back as the DBA: its
+// registration here, its CONNECT on this database and its LOGIN, and an
+// audit row, in one transaction.
+func (a *Admin) RemoveSelfServiceLogin(ctx context.Context, login string) error {
+	tx, err := a.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return a.mapErr(err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM resetdesk.self_service_logins WHERE db_role = $1`, login)
+	if err != nil {
+		return a.mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return app.Errorf(app.EINVALID, "%s is not a self-service login of this database.", login)
+	}
+	var revoke string
+	if err := tx.GetContext(ctx, &revoke, `SELECT format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), $1::text)`, login); err != nil {
+		return a.mapErr(err)
+	}
+	if _, err := tx.ExecContext(ctx, revoke); err != nil {
+		return a.mapErr(err)
+	}
+	// A hosted DBA may not alter a login the owner made (PostgreSQL 16
+	// wants ADMIN on it): its registration and CONNECT are what count here.
+	if err := tryExec(ctx, tx, "ALTER ROLE "+pq.QuoteIdentifier(login)+" NOLOGIN"); err != nil && !errors.Is(err, errNotAllowed) {
+		return a.mapErr(err)
+	}
+	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ('remove_self_service_login', jsonb_build_object('db_role', $1::text))`
+	if _, err := tx.ExecContext(ctx, record, login); err != nil {
+		return a.mapErr(err)
+	}
+	return a.mapErr(tx.Commit())
+}
+
 // OpenSelfService connects as the self-service login of s, proving the
 // server as s says: by its pin, by its CA beside the system's authorities,
 // or, with neither, as any connection does (verify-full off this machine).

@@ -24,6 +24,7 @@ var auditActions = []struct{ code, label string }{
 	{"complete_reset_unknown_login", "Code for an unknown login"},
 	{"change_password_unknown_login", "Change for an unknown login"},
 	{"add_self_service_login", "Self-service login added"},
+	{"remove_self_service_login", "Self-service login removed"},
 	{"import_user", "User imported"},
 	{"set_org_policies", "Policies changed"},
 	{"add_console_user", "Console user added"},
@@ -422,6 +423,8 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 		return "A login that names nobody; more such tries in the next 15 minutes are counted, not logged", widget.WarningImportance
 	case "add_self_service_login":
 		return "Signs in as " + str("db_role"), widget.MediumImportance
+	case "remove_self_service_login":
+		return str("db_role") + " may no longer complete resets here", widget.MediumImportance
 	case "send_test_mail":
 		return "To " + str("to"), widget.MediumImportance
 	case "add_role":

@@ -119,3 +119,21 @@ func runSelfServiceAdd(ctx context.Context, env Env, args []string) int {
 	fmt.Fprintf(env.Stdout, "added self-service login %s: it may complete resets and change temporary passwords in this database, nothing else\n", l.LoginRole)
 	return ExitOK
 }
+
+func runSelfServiceRemove(ctx context.Context, env Env, args []string) int {
+	fs := newFlags("self-service remove", env)
+	pos, err := parse(fs, args)
+	if err != nil || len(pos) != 1 {
+		return usageError(env, "usage: resetdesk self-service remove LOGIN")
+	}
+	sp, closer, err := selfServiceProvisioner(ctx, env)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer closer.Close()
+	if err := sp.RemoveSelfServiceLogin(ctx, pos[0]); err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.Stdout, "removed self-service login %s: it completes no resets here any more; devices that used it need a set-up with another login\n", pos[0])
+	return ExitOK
+}
