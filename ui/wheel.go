@@ -104,7 +104,10 @@ func under(at, pos fyne.Position, size fyne.Size, clipPos fyne.Position, clipSiz
 // walkVisibleObjectTree is the walk the Fyne drivers use to find the
 // object under the pointer. Fyne keeps it internal; it is borrowed rather
 // than copied because a copy would need the widgets' renderers, which Fyne
-// also keeps to itself. If Fyne renames it, the build fails, not the wheel.
+// also keeps to itself. If Fyne renames it, the link fails; if it changes
+// its parameters, nothing would: the call would read the wrong arguments.
+// TestWheelLinknameMatchesFyne compares this declaration with Fyne's source
+// and names the Fyne release it was last checked against.
 //
 //go:linkname walkVisibleObjectTree fyne.io/fyne/v2/internal/driver.WalkVisibleObjectTree
 func walkVisibleObjectTree(obj fyne.CanvasObject,
