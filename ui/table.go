@@ -28,6 +28,10 @@ type textTable struct {
 	// wraps, optional, are the columns whose text wraps instead of being
 	// cut; fitRows makes each row tall enough for them.
 	wraps map[int]bool
+	// fitting hides the rows from the table while fitRows sets their
+	// heights: each height set refreshes the table, which would otherwise
+	// lay out every visible cell again, for each of up to 300 rows.
+	fitting bool
 }
 
 // newTextTable builds a table with headers; widths are in multiples of the
@@ -35,7 +39,12 @@ type textTable struct {
 func newTextTable(headers []string, widths []float32, rows func() int, cell func(row, col int) (string, widget.Importance)) *textTable {
 	t := &textTable{headers: headers, widths: widths, rows: rows, cell: cell}
 	t.Table = &widget.Table{
-		Length: func() (int, int) { return t.rows(), len(t.headers) },
+		Length: func() (int, int) {
+			if t.fitting {
+				return 0, len(t.headers)
+			}
+			return t.rows(), len(t.headers)
+		},
 		CreateCell: func() fyne.CanvasObject {
 			// Extended at once: a label that is not lays nothing out when
 			// the table sizes it, so its text neither wraps nor is cut.
@@ -89,6 +98,11 @@ func (t *textTable) fitRows() {
 		return
 	}
 	line := (&widget.Label{Text: "Mg"}).MinSize().Height
+	t.fitting = true
+	defer func() {
+		t.fitting = false
+		t.Refresh()
+	}()
 	for row := range t.rows() {
 		h := line
 		for col := range t.wraps {
