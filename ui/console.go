@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -65,14 +66,16 @@ type console struct {
 	confirmSignOut *dialog.ConfirmDialog
 	prefs          fyne.Preferences
 
-	search   *widget.Entry // the top bar's search, which filters the users list
-	offices  *officeSwitch // the top bar's menu of the other offices
-	users    *usersScreen
-	imports  *importScreen
-	mail     *mailScreen
-	audit    *auditScreen
-	settings *settingsScreen
-	built    map[screenID]fyne.CanvasObject
+	search      *widget.Entry  // the top bar's search, which filters the users list
+	searchIcon  *widget.Icon   // in the search, while it is empty
+	clearSearch *widget.Button // in the search, once something is typed
+	offices     *officeSwitch  // the top bar's menu of the other offices
+	users       *usersScreen
+	imports     *importScreen
+	mail        *mailScreen
+	audit       *auditScreen
+	settings    *settingsScreen
+	built       map[screenID]fyne.CanvasObject
 
 	// The dialogs opened last, so that tests can reach their widgets.
 	lastReset *resetDialog
@@ -87,7 +90,12 @@ func newConsole(d *Desktop, s Session, actor app.Actor, org app.Org) *console {
 	c := &console{signedIn: newSignedIn(d.app, s, actor, org, d.opts), d: d, win: d.win, prefs: d.app.Preferences(),
 		built: map[screenID]fyne.CanvasObject{}}
 	c.search = &widget.Entry{PlaceHolder: "Search name, email, mobile or zuid", OnChanged: c.onSearch}
-	c.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	// A clear button once something is typed, as on the phone, in place of
+	// the magnifier.
+	c.searchIcon = widget.NewIcon(theme.SearchIcon())
+	c.clearSearch = &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() { c.search.SetText("") }}
+	c.clearSearch.Hide()
+	c.search.ActionItem = container.NewStack(c.searchIcon, c.clearSearch)
 	c.offices = newOfficeSwitch(d.app, d.backend, d.win, c.signedIn, d.switchOffice)
 	c.users = newUsersScreen(c)
 	c.users.reload()
@@ -253,6 +261,13 @@ func (c *console) show(id screenID) {
 // onSearch filters the users list as the admin types, bringing it forward.
 func (c *console) onSearch(text string) {
 	c.dir.query.text = text
+	if text == "" {
+		c.clearSearch.Hide()
+		c.searchIcon.Show()
+	} else {
+		c.searchIcon.Hide()
+		c.clearSearch.Show()
+	}
 	if (c.spaces != nil && c.spaces.current != screenUsers) || (c.unified != nil && c.unified.current != screenUsers) {
 		c.show(screenUsers)
 	}

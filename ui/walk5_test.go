@@ -253,3 +253,27 @@ func TestBulkListIsAsTallAsItsRows(t *testing.T) {
 		t.Errorf("with %d users the list is %v tall, want half (%v)", len(many), h, half)
 	}
 }
+
+// N10: the desktop's search has a clear button once something is typed,
+// as the phone's has, in place of the magnifier.
+func TestDesktopSearchClears(t *testing.T) {
+	f := newFixture(t)
+	all := f.c.users.list.Length()
+	var clear *widget.Button
+	for _, o := range test.LaidOutObjects(f.c.search) {
+		if b, ok := o.(*widget.Button); ok && b.Icon != nil && b.Icon.Name() == theme.ContentClearIcon().Name() {
+			clear = b
+		}
+	}
+	if clear == nil {
+		t.Fatal("the search has no clear button")
+	}
+	equal(t, "hidden while empty", clear.Visible(), false)
+	test.Type(f.c.search, "bob")
+	equal(t, "shown once typed", clear.Visible(), true)
+	equal(t, "filtered", f.c.users.list.Length() < all, true)
+	test.Tap(clear)
+	equal(t, "search emptied", f.c.search.Text, "")
+	equal(t, "every user again", f.c.users.list.Length(), all)
+	equal(t, "hidden again", clear.Visible(), false)
+}
