@@ -74,7 +74,8 @@ type LeftOutRow struct {
 	Typed ImportRow
 }
 
-// PreviewImportCSV is ParseImportCSV with the cells of each row left out.
+// PreviewImportCSV is ParseImportCSV for a preview: each row it leaves out
+// comes with the cells the file gave it, so the preview can show whose it is.
 func PreviewImportCSV(r io.Reader) ([]ImportRow, []LeftOutRow, error) {
 	recs, err := readCSV(r, "An import file starts with a header line such as "+importHeaderExample+".")
 	if err != nil {
