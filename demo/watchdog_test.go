@@ -42,9 +42,12 @@ func demoToKill(dir string) int {
 		os.Stderr.WriteString("start the demo: " + err.Error() + "\n")
 		return 1
 	}
-	_ = st
 	os.Stdout.WriteString("ready\n")
 	time.Sleep(10 * time.Minute) // killed long before; never a stray process
+	// Until then the stack is in use: were it unreachable, the collector
+	// could close its end of the watchdog's pipe, and its lock, long
+	// before the kill that the test means to stand for.
+	runtime.KeepAlive(st)
 	return 0
 }
 
