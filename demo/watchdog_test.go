@@ -78,6 +78,66 @@ func TestDemoServerEndsWithKilledApp(t *testing.T) {
 	waitGone(t, pgDir, port, "after Close")
 
 	// Killed: the watchdog stops the server.
+	child := startDemoToKill(t, dir)
+	pid, port = postmaster(t, pgDir)
+	if !answers(port) {
+		t.Fatalf("the child's server (pid %d) does not answer on port %d", pid, port)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	waitGone(t, pgDir, port, "after the app was killed")
+}
+
+// A demo started again while the killed one's server is still up joins
+// it, and keeps it: the killed app's watchdog leaves the server to the
+// ResetDesk that uses it now, and that one's own watchdog or Close ends it.
+// (Linux: it waits for the killed app's watchdog to leave, read in /proc.)
+func TestDemoServerStaysForTheAppThatJoinedIt(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("it finds the watchdogs in /proc")
+	}
+	dir := pgtest.ClusterDir(t, "resetdesk-demo-join-")
+	pgDir := filepath.Join(dir, "demo-pg")
+	t.Cleanup(func() { stopLeftover(t, pgDir) })
+
+	child := startDemoToKill(t, dir)
+	pid, port := postmaster(t, pgDir)
+	st, err := Start(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("start the second demo: %v", err)
+	}
+	if again, _ := postmaster(t, pgDir); again != pid {
+		t.Fatalf("the second demo started its own server (pid %d) instead of joining pid %d", again, pid)
+	}
+	if n := len(watchdogsOf(pgDir)); n != 2 {
+		t.Fatalf("%d watchdogs of %s, want one for each app", n, pgDir)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(watchdogsOf(pgDir)) > 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the killed app's watchdog is still there after 2 minutes: %v", watchdogsOf(pgDir))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if now, _ := postmaster(t, pgDir); now != pid || !answers(port) {
+		t.Fatalf("the killed app's watchdog stopped the server the second demo uses (pid %d, now %d, answering %v)", pid, now, answers(port))
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pgDir, port, "after the second demo's Close")
+}
+
+// startDemoToKill starts a demo in dir in a child process, as
+// demoToKill, and returns once it says it is ready; the test kills it.
+func startDemoToKill(t *testing.T, dir string) *exec.Cmd {
+	t.Helper()
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	child.Env = append(os.Environ(), killedChildEnv+"="+dir)
 	var stderr bytes.Buffer
@@ -110,15 +170,7 @@ func TestDemoServerEndsWithKilledApp(t *testing.T) {
 	case <-time.After(5 * time.Minute):
 		t.Fatal("the child demo said nothing for 5 minutes")
 	}
-	pid, port = postmaster(t, pgDir)
-	if !answers(port) {
-		t.Fatalf("the child's server (pid %d) does not answer on port %d", pid, port)
-	}
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	child.Wait()
-	waitGone(t, pgDir, port, "after the app was killed")
+	return child
 }
 
 // postmaster reads the running server's pid and port from its lock file.

@@ -50,7 +50,8 @@ type Cluster struct {
 	su       *serverUser // the OS user the server runs as; nil for ourselves
 	port     int
 	password string
-	watch    *watch // the watchdog that stops the server if this process dies
+	watch    *watch   // the watchdog that stops the server if this process dies
+	inUse    *os.File // holds a shared lock on inUseFile from Start to Stop
 }
 
 // includeLine is what initdb's postgresql.conf gets so that our settings,
@@ -85,6 +86,16 @@ func Start(ctx context.Context, dir string) (*Cluster, error) {
 		return nil, &app.Error{Code: app.EUNAVAILABLE, Err: err,
 			Message: fmt.Sprintf("ResetDesk could not prepare the demo's database folder %s.", dir)}
 	}
+	if err := c.useShared(); err != nil {
+		return nil, &app.Error{Code: app.EUNAVAILABLE, Err: err,
+			Message: fmt.Sprintf("ResetDesk could not lock the demo's database folder %s for its use.", dir)}
+	}
+	started := false
+	defer func() {
+		if !started {
+			c.unuse()
+		}
+	}()
 	newPassword, err := c.loadPassword()
 	if err != nil {
 		return nil, &app.Error{Code: app.EUNAVAILABLE, Err: err,
@@ -115,6 +126,7 @@ func Start(ctx context.Context, dir string) (*Cluster, error) {
 	} else if err := c.start(ctx); err != nil {
 		return nil, err
 	}
+	started = true
 	if tie.Load() {
 		// Before the check: a server that answers wrongly still ends
 		// with this process.
@@ -151,6 +163,7 @@ func (c *Cluster) LogFile() string { return c.logFile }
 // Start. Stopping a server that is not running is not an error.
 func (c *Cluster) Stop() error {
 	defer c.endWatchdog()
+	defer c.unuse()
 	pid, _ := c.postmaster()
 	if pid == 0 || !serverAlive(pid, c.data) {
 		return nil

@@ -201,3 +201,25 @@ func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:5])
 }
+
+// lockShared waits for a shared lock on f: see Cluster.useShared.
+func lockShared(f *os.File) error { return flock(f, syscall.LOCK_SH) }
+
+// tryLockExclusive takes an exclusive lock on f if nobody holds one, and
+// reports whether it did.
+func tryLockExclusive(f *os.File) (bool, error) {
+	err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// flock is flock(2), tried again when a signal interrupts it.
+func flock(f *os.File, how int) error {
+	for {
+		if err := syscall.Flock(int(f.Fd()), how); !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}

@@ -4,9 +4,13 @@ package localpg
 
 import (
 	"context"
+	"errors"
 	"io/fs"
+	"os"
 	"os/exec"
 	"syscall"
+
+	"golang.org/x/sys/windows"
 )
 
 // serverUser is unused on Windows: pg_ctl and initdb drop administrator
@@ -66,3 +70,19 @@ func serverAlive(pid int, _ string) bool {
 
 // socketDir is empty: the demo talks to the server over TCP on 127.0.0.1.
 func socketDir(*serverUser, string) (string, error) { return "", nil }
+
+// lockShared waits for a shared lock on f: see Cluster.useShared.
+func lockShared(f *os.File) error {
+	return windows.LockFileEx(windows.Handle(f.Fd()), 0, 0, 1, 0, new(windows.Overlapped))
+}
+
+// tryLockExclusive takes an exclusive lock on f if nobody holds one, and
+// reports whether it did.
+func tryLockExclusive(f *os.File) (bool, error) {
+	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY,
+		0, 1, 0, new(windows.Overlapped))
+	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) {
+		return false, nil
+	}
+	return err == nil, err
+}

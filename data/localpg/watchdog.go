@@ -23,7 +23,19 @@ import (
 // standard input, a pipe whose only writing end the app holds. The system
 // closes that end when the app ends in any way; the watchdog then reads
 // EOF and stops the server it was told of, unless a later demo has
-// started another one in the same folder since.
+// started another one in the same folder since, or another ResetDesk
+// still uses it.
+//
+// Every ResetDesk that Start gives the server holds a shared lock on
+// inUseFile until Stop or its end; the watchdog stops the server only
+// under an exclusive one. So a demo started again at once after a kill,
+// which finds the old server still up and joins it, keeps it: the killed
+// app's watchdog finds the lock shared and leaves. And a Start that comes
+// while a watchdog stops the server waits for it, then starts a new one.
+
+// inUseFile, in the cluster's folder, is the file whose lock says which
+// ResetDesk processes use the server.
+const inUseFile = "in-use.lock"
 
 // watchdogArg is the hidden first argument that makes ResetDesk a
 // watchdog. No person types it: `resetdesk help` does not list it.
@@ -116,6 +128,16 @@ func watchdog(args []string, in io.Reader) int {
 	// server itself, and this process must outlive it in any case.
 	signal.Ignore(os.Interrupt, syscall.SIGHUP)
 	io.Copy(io.Discard, in) // until the app is gone
+	lock, err := os.OpenFile(filepath.Join(args[0], inUseFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return 1
+	}
+	defer lock.Close()
+	if free, err := tryLockExclusive(lock); err != nil {
+		return 1
+	} else if !free {
+		return 0 // another ResetDesk uses the server: it is theirs now
+	}
 	su, err := runAsUser()
 	if err != nil {
 		return 1
@@ -129,6 +151,29 @@ func watchdog(args []string, in io.Reader) int {
 		return 1
 	}
 	return 0
+}
+
+// useShared takes this process's shared lock on the folder's inUseFile,
+// waiting while a watchdog holds it exclusively to stop the server.
+func (c *Cluster) useShared() error {
+	f, err := os.OpenFile(filepath.Join(c.dir, inUseFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := lockShared(f); err != nil {
+		f.Close()
+		return err
+	}
+	c.inUse = f
+	return nil
+}
+
+// unuse lets go of the shared lock of useShared.
+func (c *Cluster) unuse() {
+	if c.inUse != nil {
+		c.inUse.Close()
+		c.inUse = nil
+	}
 }
 
 // stopServer is pg_ctl's fast stop, waiting until the server is gone.
