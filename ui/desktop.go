@@ -254,8 +254,6 @@ func (d *Desktop) onClosed() {
 	}
 }
 
-// onTypedKey gives the phone flow Android's Back key (and Escape) while it
-// shows.
 // onFind puts the keyboard in the search box of the console showing, unless
 // a dialog is open over it.
 func (d *Desktop) onFind() {
@@ -266,6 +264,8 @@ func (d *Desktop) onFind() {
 	d.win.Canvas().Focus(c.search)
 }
 
+// onTypedKey gives the phone flow Android's Back key (and Escape) while it
+// shows.
 func (d *Desktop) onTypedKey(k *fyne.KeyEvent) {
 	if d.narrow {
 		d.phone.onTypedKey(k)
