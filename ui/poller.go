@@ -14,7 +14,7 @@ import (
 // it never works again. While it waits it holds one timer and no
 // goroutine; out of sight it holds neither.
 //
-// show and stop are called on the Fyne goroutine; the timer fires on its
+// follow and stop are called on the Fyne goroutine; the timer fires on its
 // own, and hands the work to the Fyne goroutine. A mutex keeps its state,
 // because under Fyne's test driver that hand-over runs on the timer's
 // goroutine.
@@ -29,6 +29,7 @@ type poller struct {
 	timer   *time.Timer // the next firing; nil while out of sight or gone
 	gen     int         // of the timer armed last: an older one's firing is dropped
 	release func() bool // unhooks the stop at the session's end
+	stale   bool        // out of sight since the work last ran (fresh)
 }
 
 // newPoller makes a poller of work, out of sight until shown; the end of
@@ -41,21 +42,30 @@ func newPoller(ctx context.Context, every time.Duration, work func()) *poller {
 	return p
 }
 
-// show says whether what the poller serves is in view, and reports whether
-// that changed.
-func (p *poller) show(on bool) bool {
+// follow says whether what the poller serves is in view, and reports
+// whether the work must run at once: it comes back into view after a
+// spell out of it since the work last ran, so what it shows is old.
+func (p *poller) follow(on bool) (now bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.gone || on == p.shown {
 		return false
 	}
 	p.shown = on
-	if on {
-		p.arm()
-	} else {
+	if !on {
 		p.disarm()
+		p.stale = true
+		return false
 	}
-	return true
+	p.arm()
+	return p.stale
+}
+
+// fresh records that the work has just brought what it serves up to date.
+func (p *poller) fresh() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stale = false
 }
 
 // stop ends the poller for good: what it served is gone.

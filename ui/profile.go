@@ -60,7 +60,6 @@ type profileScreen struct {
 	latest   app.Delivery // the latest reset message, ID 0 when none
 	polls    *poller      // reloads while in view and waiting for the user
 	inView   bool         // the Users screen shows it in the window
-	stale    bool         // out of view, or not waiting, since it last loaded
 }
 
 // assetRow is a line of the Assets tab: a kind's heading, or one session
@@ -309,7 +308,7 @@ func (p *profileScreen) apply(r profileLoad) {
 			break
 		}
 	}
-	p.stale = false
+	p.polls.fresh()
 	defer p.sync()
 	if p.latest.ID == 0 {
 		p.delivery.SetText("None yet.")
@@ -406,14 +405,7 @@ func (p *profileScreen) setInView(on bool) {
 // themselves). Back in view while it waits, it reloads at once: what the
 // user did meanwhile shows.
 func (p *profileScreen) sync() {
-	if !p.inView || !p.awaitingUser() {
-		if p.polls.show(false) {
-			p.stale = true
-		}
-		return
-	}
-	stale := p.stale // read before the timer is set: under test, it fires on its own goroutine
-	if p.polls.show(true) && stale {
+	if p.polls.follow(p.inView && p.awaitingUser()) {
 		p.reload()
 	}
 }

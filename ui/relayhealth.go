@@ -119,7 +119,6 @@ type relayStatusLine struct {
 	view    *fyne.Container
 	poll    *poller
 	inView  bool // its screen shows in the window
-	stale   bool // out of view since it last read the health
 }
 
 // newRelayStatusLine makes the line, out of view until setInView; touch
@@ -164,14 +163,7 @@ func (r *relayStatusLine) showLine(on bool) {
 // not hidden. Back in view after a while out of it, it reads the health
 // at once: the sentence it shows is old.
 func (r *relayStatusLine) sync() {
-	if !r.inView || !r.view.Visible() {
-		if r.poll.show(false) {
-			r.stale = true
-		}
-		return
-	}
-	stale := r.stale // read before the timer is set: under test, it fires on its own goroutine
-	if r.poll.show(true) && stale {
+	if r.poll.follow(r.inView && r.view.Visible()) {
 		r.reload()
 	}
 }
@@ -195,7 +187,7 @@ func (r *relayStatusLine) reload() {
 // apply shows st measured on the database server's clock, whatever the
 // session's (the device's) says.
 func (r *relayStatusLine) apply(st app.RelayStatus, err error) {
-	r.stale = false
+	r.poll.fresh()
 	text, imp := relayHealth(st, err, r.s.now())
 	r.text.Importance = imp
 	r.text.SetText(text)
