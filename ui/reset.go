@@ -160,10 +160,23 @@ func (r *resetDialog) showHandOver() {
 	r.form.Hide()
 	r.cancel.Hide()
 	r.confirm.Hide()
-	r.scroll.Content.(*fyne.Container).Add(r.handOverForm.box)
+	r.scroll.Content.(*fyne.Container).Add(container.New(centeredColumn{width: 32 * theme.TextSize()}, r.handOverForm.box))
 	r.relayout()
 	r.handOverForm.focus()
 	r.c.reloadAfterReset()
+}
+
+// centeredColumn lays its one object out in a column of at most width,
+// centred: the hand-over form in a window-sized dialog, as wide as the
+// end user's form on the sign-in screen.
+type centeredColumn struct{ width float32 }
+
+func (c centeredColumn) MinSize(objects []fyne.CanvasObject) fyne.Size { return objects[0].MinSize() }
+
+func (c centeredColumn) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, max(c.width, objects[0].MinSize().Width))
+	objects[0].Move(fyne.NewPos((size.Width-w)/2, 0))
+	objects[0].Resize(fyne.NewSize(w, size.Height))
 }
 
 // onPrintSlip makes the user's slip and opens it in the PDF viewer.
@@ -211,12 +224,17 @@ func (r *resetDialog) fit() {
 	if r.dlg == nil {
 		return
 	}
+	if r.handOverForm != nil {
+		// The screen is the user's now: it covers the whole window, so the
+		// directory (other people's names, emails, states) is not theirs to
+		// read around it.
+		r.dlg.Resize(r.c.win.Canvas().Size())
+		return
+	}
 	ts, pad := theme.TextSize(), theme.Padding()
 	content := r.form.MinSize()
 	if r.outcomeBox.Visible() {
 		content = r.outcomeBox.MinSize()
-	} else if r.handOverForm != nil {
-		content = r.handOverForm.box.MinSize()
 	}
 	h := content.Height + r.buttons.MinSize().Height + 8*pad + 5*ts // title and dialog padding
 	if max := r.c.win.Canvas().Size().Height * 0.9; max > 0 && h > max {

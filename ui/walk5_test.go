@@ -277,3 +277,28 @@ func TestDesktopSearchClears(t *testing.T) {
 	equal(t, "every user again", f.c.users.list.Length(), all)
 	equal(t, "hidden again", clear.Visible(), false)
 }
+
+// N9: once the screen is the user's (hand-over), it covers the window: the
+// directory around it, other people's names and emails, is out of sight.
+func TestHandOverCoversTheDirectory(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	r.mode.SetSelected(modeSetLabel)
+	test.Tap(r.resetForm.handOver)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	if r.handOverForm == nil {
+		t.Fatalf("no hand-over form: %q", r.status.Text)
+	}
+	win := f.c.win.Canvas().Size()
+	pop, ok := f.c.win.Canvas().Overlays().Top().(*widget.PopUp)
+	if !ok {
+		t.Fatalf("overlay %T", f.c.win.Canvas().Overlays().Top())
+	}
+	box := pop.Content
+	pos, size := box.Position(), box.Size()
+	if pos.X > 2*theme.Padding() || pos.Y > 2*theme.Padding() || size.Width < win.Width-4*theme.Padding() || size.Height < win.Height-4*theme.Padding() {
+		t.Errorf("the user's screen is %v at %v in a %v window: the directory shows around it", size, pos, win)
+	}
+}
