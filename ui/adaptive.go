@@ -133,6 +133,11 @@ func (d *Desktop) onSize(size fyne.Size) {
 	if d.win.Canvas().Content() != d.root {
 		return // Fyne sizing the content before it is the window's
 	}
+	if c := d.console; c != nil && c.lastReset != nil && c.lastReset.open {
+		// Fyne keeps a dialog's size: a hand-over must cover the window
+		// grown around it, and any reset dialog fit one that shrank.
+		c.lastReset.fit()
+	}
 	d.follow()
 }
 

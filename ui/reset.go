@@ -20,6 +20,7 @@ type resetDialog struct {
 	c    *console
 	user app.User
 	dlg  *dialog.CustomDialog
+	open bool // shown and not closed: it follows the window's size
 
 	form         *fyne.Container // the user, the form and the admin's password
 	outcomeBox   *fyne.Container
@@ -92,6 +93,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	// Again, now that it is laid out: a wrapped note (a bouncing address)
 	// counts its lines only once it knows its width.
 	r.fit()
+	r.open = true
 	c.d.holdForReset(r.dlg)
 	r.focus()
 	c.lastReset = r
@@ -215,6 +217,7 @@ func (r *resetDialog) onClose() {
 	}
 	r.secret.SetText("")
 	r.result.Password = ""
+	r.open = false
 	r.dlg.Hide()
 }
 
