@@ -83,6 +83,19 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 
 	r.scroll = newPageScroll(container.NewStack(r.form, r.outcomeBox))
 	r.buttons = container.NewHBox(r.cancel, r.confirm, r.close)
+	if finalRefusal(app.SkipReasonFor(c.actor, c.org, u, app.ResetOptions{Mode: app.ModeOneTime})) {
+		// Nothing the admin could choose changes the answer: the sentence
+		// and Close, not a form to fill in for nothing.
+		for _, o := range r.fields.Objects {
+			if o != r.skipNote {
+				o.Hide()
+			}
+		}
+		r.check.Hide()
+		r.cancel.Hide()
+		r.confirm.Hide()
+		r.close.Show()
+	}
 	var content fyne.CanvasObject = container.NewBorder(nil, r.buttons, nil, nil, r.scroll)
 	if c.d.opts.touch { // a tablet: the dialog is not under the shell's theme
 		content = touchSized(content)
@@ -95,9 +108,21 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.fit()
 	r.open = true
 	c.d.holdForReset(r.dlg)
-	r.focus()
+	if r.check.Visible() {
+		r.focus()
+	}
 	c.lastReset = r
 	return r
+}
+
+// finalRefusal reports whether reason refuses the reset whatever the mode
+// and options: the user is protected, deactivated, not confirmed or SSO's.
+func finalRefusal(reason app.SkipReason) bool {
+	switch reason {
+	case app.SkipProtected, app.SkipDeactivated, app.SkipNotConfirmed, app.SkipSSO:
+		return true
+	}
+	return false
 }
 
 // relayout lays the dialog out again after sections were shown or hidden.

@@ -302,3 +302,26 @@ func TestHandOverCoversTheDirectory(t *testing.T) {
 		t.Errorf("the user's screen is %v at %v in a %v window: the directory shows around it", size, pos, win)
 	}
 }
+
+// N13: a reset nothing can allow (the user is protected, deactivated, not
+// confirmed or SSO's) shows its sentence and Close, not the modes, options
+// and the admin's password for nothing.
+func TestRefusedResetShowsItsSentenceAndClose(t *testing.T) {
+	f := newFixture(t)
+	r := openResetDialog(f.c, f.users["carol@acme.example"]) // deactivated
+	equal(t, "sentence", r.skipNote.Text, app.SkipDeactivated.Sentence())
+	equal(t, "sentence shown", r.skipNote.Visible(), true)
+	equal(t, "modes", r.mode.Visible(), false)
+	equal(t, "admin's password", r.check.Visible(), false)
+	equal(t, "Yes, Confirm", r.confirm.Visible(), false)
+	equal(t, "Close", r.close.Visible(), true)
+	test.Tap(r.close)
+	equal(t, "closed", f.c.win.Canvas().Overlays().Top() == nil, true)
+
+	// A user who can be reset still gets the whole form.
+	r = openResetDialog(f.c, f.users["bob@acme.example"])
+	equal(t, "modes for Bob", r.mode.Visible(), true)
+	equal(t, "password for Bob", r.check.Visible(), true)
+	equal(t, "confirm for Bob", r.confirm.Visible(), true)
+	r.onClose()
+}
