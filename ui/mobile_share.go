@@ -161,12 +161,13 @@ func (o *mobileOutcomePage) openURL(u *url.URL) {
 	o.shareDialog.Hide()
 }
 
-// onShareCopy copies the password alone; the clipboard forgets it after
-// clipboardLifetime unless something else was copied since.
+// onShareCopy copies the message Email and Message send, password, login
+// and expiry, for the admin to paste into a chat; the clipboard forgets it
+// after clipboardLifetime unless something else was copied since.
 func (o *mobileOutcomePage) onShareCopy() {
-	o.m.clip.copy(o.result.Password)
+	o.m.clip.copy(o.shareText())
 	o.shareNote.Importance = widget.MediumImportance
-	o.shareNote.SetText("Copied. The clipboard forgets it in a minute.")
+	o.shareNote.SetText("Copied the password with the login and expiry, as Email and Message send it. The clipboard forgets it in a minute.")
 	o.shareNote.Show()
 }
 

@@ -140,10 +140,17 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 	equal(t, "share visible", o.share.Visible(), true)
 	equal(t, "verify forgotten", r.verify.Text, "")
 
-	// SHARE, Copy.
+	// SHARE, Copy: the same message as Email and Message, login and
+	// expiry with the password.
 	test.Tap(o.share)
 	test.Tap(o.shareCopy)
-	equal(t, "clipboard", f.app.Clipboard().Content(), shown)
+	copied := f.app.Clipboard().Content()
+	equal(t, "clipboard", copied, o.shareText())
+	for _, want := range []string{shown, "Sign in as: alice@acme.example", "It expires at "} {
+		if !strings.Contains(copied, want) {
+			t.Errorf("the copied text lacks %q:\n%s", want, copied)
+		}
+	}
 
 	// SHARE, Email: the mail app opens with the message to Alice.
 	test.Tap(o.share)
