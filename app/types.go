@@ -109,6 +109,24 @@ const (
 // AllPermissions lists every permission, in the order screens show them.
 var AllPermissions = []Permission{PermResetPassword, PermSetPassword, PermImportUsers, PermManageAdmins, PermViewAudit}
 
+// Label is the permission in an office admin's words, as Settings and the
+// audit log show it. The raw name (p itself) is for the command line and SQL.
+func (p Permission) Label() string {
+	switch p {
+	case PermResetPassword:
+		return "Send one-time passwords"
+	case PermSetPassword:
+		return "Set passwords"
+	case PermImportUsers:
+		return "Import users from a file"
+	case PermManageAdmins:
+		return "Manage console users and roles"
+	case PermViewAudit:
+		return "See the audit log"
+	}
+	return string(p)
+}
+
 // ValidPermission reports whether p is a known permission.
 func ValidPermission(p Permission) bool { return slices.Contains(AllPermissions, p) }
 

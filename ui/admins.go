@@ -70,7 +70,7 @@ func newAdminsCard(c *console) *adminsCard {
 	a.rolePerms = map[app.Permission]*widget.Check{}
 	perms := container.NewVBox()
 	for _, p := range app.AllPermissions {
-		a.rolePerms[p] = &widget.Check{Text: string(p)}
+		a.rolePerms[p] = &widget.Check{Text: p.Label()}
 		perms.Add(a.rolePerms[p])
 	}
 	a.saveRole = &widget.Button{Text: "Save role", Icon: theme.DocumentSaveIcon(), OnTapped: a.onSaveRole}
@@ -84,7 +84,7 @@ func newAdminsCard(c *console) *adminsCard {
 	}}
 	roleForm := &widget.Form{Items: []*widget.FormItem{
 		{Text: "Custom role", Widget: a.roleName},
-		{Text: "Permissions", Widget: perms},
+		{Text: "Permissions", Widget: perms, HintText: "Setting passwords also needs Send one-time passwords."},
 	}}
 	a.view = container.NewVBox(a.rows, a.roles,
 		widget.NewLabelWithStyle("Add a console user", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -99,7 +99,7 @@ func newAdminsCard(c *console) *adminsCard {
 		for _, ch := range a.rolePerms {
 			ch.Disable()
 		}
-		a.say(widget.LowImportance, "Only the owner, or a console user whose role has manage_admins, manages console users and roles.")
+		a.say(widget.LowImportance, "Only the owner, or a console user whose role may manage console users and roles, manages console users and roles.")
 		return a
 	}
 	a.reload()
@@ -142,7 +142,10 @@ func (a *adminsCard) apply(l adminsLoad, err error) {
 		options = append(options, r.Name)
 		ps := make([]string, len(r.Permissions))
 		for i, p := range r.Permissions {
-			ps[i] = string(p)
+			ps[i] = p.Label()
+		}
+		if len(ps) == 0 {
+			ps = []string{"no permissions"}
 		}
 		lines = append(lines, fmt.Sprintf("%s: %s", r.Name, strings.Join(ps, ", ")))
 	}

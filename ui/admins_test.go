@@ -34,9 +34,17 @@ func TestSettingsOwnerManagesConsoleUsers(t *testing.T) {
 	a.rolePerms[app.PermViewAudit].SetChecked(true)
 	test.Tap(a.saveRole)
 	equal(t, "role saved", a.note.Text, "Saved the role "+p+"desk.")
-	if !strings.Contains(a.roles.Text, p+"desk: reset_password, view_audit") {
+	if !strings.Contains(a.roles.Text, p+"desk: Send one-time passwords, See the audit log") {
 		t.Fatalf("the roles line: %s", a.roles.Text)
 	}
+	// The boxes say what the role may do in office words, not the
+	// permissions' names in the database.
+	for _, ch := range a.rolePerms {
+		if strings.Contains(ch.Text, "_") {
+			t.Errorf("a permission reads %q", ch.Text)
+		}
+	}
+	equal(t, "the box for set_password", a.rolePerms[app.PermSetPassword].Text, "Set passwords")
 
 	test.Type(a.login, p+"_dee")
 	test.Type(a.email, "dee@acme.test")

@@ -278,7 +278,7 @@ func (s *auditScreen) apply(events []app.AuditEvent, err error) {
 	}
 	if app.ErrorCode(err) == app.EUNAUTHORIZED {
 		s.banner.show(nil)
-		s.note.SetText("Your role may not view the audit log. Ask the owner for the view_audit permission.")
+		s.note.SetText("Your role may not view the audit log. Ask the owner for the permission “See the audit log” (Settings, Console users and roles).")
 		return
 	}
 	s.banner.show(err)
@@ -431,7 +431,7 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 		if ps, ok := d["permissions"].([]any); ok {
 			names := make([]string, len(ps))
 			for i, p := range ps {
-				names[i] = fmt.Sprint(p)
+				names[i] = app.Permission(fmt.Sprint(p)).Label()
 			}
 			return str("role") + ": " + strings.Join(names, ", "), widget.MediumImportance
 		}

@@ -307,7 +307,7 @@ func TestAuditWithoutPermission(t *testing.T) {
 	f := newFixture(t)
 	c := newConsole(f.d, Session{Directory: f.o.Helpdesk, Resetter: &app.Resetter{Dir: f.o.Helpdesk}}, mustActor(t, f.o.Helpdesk), f.c.org)
 	a := newAuditScreen(c)
-	equal(t, "note", a.note.Text, "Your role may not view the audit log. Ask the owner for the view_audit permission.")
+	equal(t, "note", a.note.Text, "Your role may not view the audit log. Ask the owner for the permission “See the audit log” (Settings, Console users and roles).")
 	equal(t, "banner hidden", a.banner.view.Visible(), false)
 
 	a = newAuditScreen(f.c)
@@ -694,7 +694,7 @@ func TestDescribeEvent(t *testing.T) {
 		{"complete_reset_unknown_login", map[string]any{"outcome": "no_live_code"}, "A login that names nobody; more such tries in the next 15 minutes are counted, not logged"},
 		{"add_self_service_login", map[string]any{"db_role": "frontdesk"}, "Signs in as frontdesk"},
 		{"demo_seeded", map[string]any{}, ""},
-		{"add_role", map[string]any{"role": "helpdesk", "permissions": []any{"reset_password"}}, "helpdesk: reset_password"},
+		{"add_role", map[string]any{"role": "helpdesk", "permissions": []any{"reset_password"}}, "helpdesk: Send one-time passwords"},
 		{"unknown_action", map[string]any{"b": 2.0, "a": "x"}, "a=x, b=2"},
 	} {
 		if got, _ := describeEvent(tc.action, tc.details); got != tc.want {
