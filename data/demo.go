@@ -638,7 +638,7 @@ func demoActivity(people []demoPerson, n demoNames) ([]demoSession, []demoToken,
 	normal, bounced, temp, pending := first[demoNormal], first[demoUndeliverable][0], first[demoTempPassword], first[demoOTPPending]
 	reset := func(mode string, force, email bool, outcome, reason, delivery string) map[string]any {
 		d := map[string]any{"mode": mode, "force_change": force, "email_password": email,
-			"clear_mobile_sessions": true, "unlock": true, "batch_size": 1, "outcome": outcome, "delivery": delivery}
+			"clear_mobile_sessions": true, "unlock": true, "unlocked": false, "batch_size": 1, "outcome": outcome, "delivery": delivery}
 		if reason != "" {
 			d["reason"] = reason
 		} else {

@@ -108,3 +108,62 @@ func superDB(t *testing.T, o *pgtest.Org) *sql.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// TestResetAuditSaysWhoWasUnlocked: with "Unlock the account" on for a
+// batch, the audit says "unlocked" only for the users who had a lock (a
+// lapsed one included: the passdb refuses the password until it is
+// cleared), and the option alone still shows as 'unlock'.
+func TestResetAuditSaysWhoWasUnlocked(t *testing.T) {
+	ctx := context.Background()
+	o := pgtest.NewOrg(t)
+	locked := addUser(t, o, "locked@acme.test", "confirmed")
+	lapsed := addUser(t, o, "lapsed@acme.test", "confirmed")
+	free := addUser(t, o, "free@acme.test", "confirmed")
+	o.Exec(t, `UPDATE resetdesk.users SET locked_until = now() + interval '1 hour' WHERE id = $1`, locked)
+	o.Exec(t, `UPDATE resetdesk.users SET locked_until = now() - interval '1 hour' WHERE id = $1`, lapsed)
+
+	reset := func(unlock bool, ids ...int64) {
+		t.Helper()
+		b := app.ResetBatch{Options: app.ResetOptions{Mode: app.ModeOneTime, Unlock: unlock}}
+		for _, id := range ids {
+			b.Targets = append(b.Targets, app.ResetTarget{UserID: id, CodeHash: app.HashCode("ABCDE-FGHJK")})
+		}
+		if _, err := o.Owner.ApplyReset(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	super := superDB(t, o)
+	unlocked := func(id int64) (option, done bool) {
+		t.Helper()
+		err := super.QueryRow(`SELECT (details->>'unlock')::boolean, (details->>'unlocked')::boolean
+			  FROM resetdesk.audit_events WHERE action = 'reset_password' AND target_user_id = $1
+			 ORDER BY id DESC LIMIT 1`, id).Scan(&option, &done)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return option, done
+	}
+
+	// Without the option a lock stays, and nobody is said to be unlocked.
+	reset(false, locked)
+	if option, done := unlocked(locked); option || done {
+		t.Errorf("reset without unlock: unlock %v, unlocked %v, want false, false", option, done)
+	}
+
+	reset(true, locked, lapsed, free)
+	for _, c := range []struct {
+		name string
+		id   int64
+		want bool
+	}{{"locked", locked, true}, {"lapsed lock", lapsed, true}, {"never locked", free, false}} {
+		option, done := unlocked(c.id)
+		if !option || done != c.want {
+			t.Errorf("%s user: unlock %v, unlocked %v, want true, %v", c.name, option, done, c.want)
+		}
+	}
+	var still int
+	if err := super.QueryRow(`SELECT count(*) FROM resetdesk.users WHERE id IN ($1, $2, $3) AND locked_until IS NOT NULL`,
+		locked, lapsed, free).Scan(&still); err != nil || still != 0 {
+		t.Fatalf("%d users still locked after the reset, %v", still, err)
+	}
+}

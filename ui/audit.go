@@ -357,8 +357,15 @@ func describeEvent(action string, d map[string]any) (string, widget.Importance) 
 		if yes("clear_mobile_sessions") {
 			parts = append(parts, "mobile sessions cleared")
 		}
-		if yes("unlock") {
-			parts = append(parts, "unlocked")
+		// 'unlock' is the option; 'unlocked' (since 0036) says whether
+		// this user had a lock for the reset to clear. Older events know
+		// only the option.
+		if _, known := d["unlocked"]; known {
+			if yes("unlocked") {
+				parts = append(parts, "unlocked")
+			}
+		} else if yes("unlock") {
+			parts = append(parts, "unlocked if it was locked")
 		}
 		if n, ok := d["batch_size"].(float64); ok && n > 1 {
 			parts = append(parts, fmt.Sprintf("one of %d", int(n)))
