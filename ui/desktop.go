@@ -110,6 +110,7 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	d.win.SetContent(d.root)
 	d.win.Resize(size)
 	d.win.SetOnClosed(d.onClosed)
+	watchForeground(d)
 	d.win.Canvas().SetOnTypedKey(d.onTypedKey)
 	// Ctrl+F (Cmd+F on a Mac) goes to the users search, as in a browser.
 	d.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
@@ -245,6 +246,7 @@ func (d *Desktop) signOut() {
 }
 
 func (d *Desktop) onClosed() {
+	unwatchForeground(d)
 	removeSlips()
 	if d.endUser != nil {
 		d.endUser.close()

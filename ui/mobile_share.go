@@ -88,6 +88,22 @@ func (o *mobileOutcomePage) forget() {
 	}
 }
 
+// conceal hides the password and its QR code while the app is in the
+// background; reveal shows them again.
+func (o *mobileOutcomePage) conceal() {
+	o.secret.SetText("")
+	if o.qr != nil {
+		o.qr.Hide()
+	}
+}
+
+func (o *mobileOutcomePage) reveal() {
+	o.secret.SetText(o.result.Password)
+	if o.qr != nil {
+		o.qr.Show()
+	}
+}
+
 // onShare offers the ways to hand the password over. Fyne has no system
 // share sheet, so the chooser opens the mail or messages app by URL, copies,
 // or shows a QR code for the user's phone to scan.

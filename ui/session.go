@@ -51,7 +51,7 @@ type usersState struct {
 
 func newSignedIn(a fyne.App, s Session, actor app.Actor, org app.Org, o options) *signedIn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o, clip: &secretClipboard{clip: a.Clipboard()},
+	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o, clip: &secretClipboard{clip: a.Clipboard(), now: o.now},
 		dir: usersState{selected: map[int64]bool{}, views: map[string]func(usersLoad){}}}
 }
 
@@ -205,9 +205,11 @@ const clipboardLifetime = 60 * time.Second
 // unless something else was copied since.
 type secretClipboard struct {
 	clip fyne.Clipboard
+	now  func() time.Time
 
 	mu     sync.Mutex // the timer's goroutine reaches it too
 	secret string     // what copy put there, "" once forgotten
+	copied time.Time  // when, by the wall clock
 	timer  *time.Timer
 }
 
@@ -217,10 +219,23 @@ func (c *secretClipboard) copy(secret string) {
 	defer c.mu.Unlock()
 	c.clip.SetContent(secret)
 	c.secret = secret
+	c.copied = c.now().Round(0)
 	if c.timer != nil {
 		c.timer.Stop()
 	}
 	c.timer = time.AfterFunc(clipboardLifetime, func() { fyne.Do(c.forget) })
+}
+
+// forgetIfOverdue forgets the secret if clipboardLifetime passed since it
+// was copied, by the wall clock: the timer waits while a phone has the app
+// stopped in the background, and then fires late.
+func (c *secretClipboard) forgetIfOverdue() {
+	c.mu.Lock()
+	overdue := c.secret != "" && c.now().Round(0).Sub(c.copied) >= clipboardLifetime
+	c.mu.Unlock()
+	if overdue {
+		c.forget()
+	}
 }
 
 // forget takes the secret off the clipboard if it is still there.
