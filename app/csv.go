@@ -194,11 +194,12 @@ func importRow(rec csvRecord, cols map[string]int, emails, mobiles map[string]in
 	case "", RoleMember:
 		row.Role = RoleMember
 	case RoleOwner, RoleAdmin:
-		return ImportRow{}, "Owners and admins can't be imported: add them as console users (Settings, Console users and roles; or `resetdesk admin add`)."
+		return ImportRow{}, "Owners and admins can't be imported: add them in Settings, Console users and roles, which gives them their own sign-in."
 	default:
 		// Custom roles carry console access, which needs a database login:
-		// `resetdesk admin add --custom-role` gives both.
-		return ImportRow{}, "The role " + strconv.Quote(row.Role) + " can't be imported: imported users are members. Give a custom role to a console user (Settings, Console users and roles; or `resetdesk admin add --custom-role`)."
+		// adding a console user (Settings, or `resetdesk admin add
+		// --custom-role`) gives both.
+		return ImportRow{}, "The role " + strconv.Quote(row.Role) + " can't be imported: imported users are members. To give someone a role, add them in Settings, Console users and roles."
 	}
 	if row.Status == "" {
 		row.Status = StatusInvited

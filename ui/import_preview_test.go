@@ -43,7 +43,7 @@ func TestStoryImportLeftOutRowsReadable(t *testing.T) {
 	equal(t, "the role that keeps Boss out", s.preview.text(2, colRole), "admin")
 	equal(t, "the mobile number as typed", s.preview.text(4, colMobile), "07700 900999x")
 
-	boss := "Owners and admins can't be imported: add them as console users (Settings, Console users and roles; or `resetdesk admin add`)."
+	boss := "Owners and admins can't be imported: add them in Settings, Console users and roles, which gives them their own sign-in."
 	equal(t, "Boss's problem, whole", s.preview.text(2, previewProblemCol), boss)
 
 	// Drawn: the sentence wraps in its cell, which is tall enough for all
