@@ -164,7 +164,7 @@ func (o *mobileOutcomePage) onShareEmail() {
 // onShareMessage opens the messages app with the message to the user's
 // mobile number.
 func (o *mobileOutcomePage) onShareMessage() {
-	o.openURL(smsURL(o.result.User.MobileNumber, o.shareText()))
+	o.openURL(smsURL(o.m.opts.platform, o.result.User.MobileNumber, o.shareText()))
 }
 
 func (o *mobileOutcomePage) openURL(u *url.URL) {
@@ -223,8 +223,13 @@ func mailtoURL(address, subject, body string) *url.URL {
 		RawQuery: "subject=" + uriEscape(subject) + "&body=" + uriEscape(body)}
 }
 
-// smsURL is an sms: URL (RFC 5724) to number with body.
-func smsURL(number, body string) *url.URL {
+// smsURL is an sms: URL to number with body, in the platform's form:
+// RFC 5724's "sms:NUMBER?body=…" on Android; "sms:NUMBER&body=…" on iOS,
+// whose Messages app leaves the draft empty given "?body=".
+func smsURL(platform, number, body string) *url.URL {
+	if platform == platformIOS {
+		return &url.URL{Scheme: "sms", Opaque: smsNumber(number) + "&body=" + uriEscape(body)}
+	}
 	return &url.URL{Scheme: "sms", Opaque: smsNumber(number), RawQuery: "body=" + uriEscape(body)}
 }
 

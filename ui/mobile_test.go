@@ -182,9 +182,12 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 		t.Fatal("no Message choice for a user with a mobile number")
 	}
 	test.Tap(o.shareMessage)
+	// iOS's form: "&body=", no "?".
 	sms := f.opened[len(f.opened)-1]
-	equal(t, "sms", sms.Scheme+":"+sms.Opaque, "sms:+15550100")
-	if q, _ := url.ParseQuery(sms.RawQuery); !strings.Contains(q.Get("body"), shown) {
+	number, query, _ := strings.Cut(sms.Opaque, "&")
+	equal(t, "sms", sms.Scheme+":"+number, "sms:+15550100")
+	equal(t, "no ? query on iOS", sms.RawQuery, "")
+	if q, _ := url.ParseQuery(query); q.Get("body") != o.shareText() {
 		t.Errorf("sms body = %q", q.Get("body"))
 	}
 
@@ -377,8 +380,10 @@ func TestMobileGoldens(t *testing.T) {
 func TestShareURLs(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{mailtoURL("a+b@x.example", "Hi there", "a&b=c\nd").String(), "mailto:a+b@x.example?subject=Hi%20there&body=a%26b%3Dc%0Ad"},
-		{smsURL(" +1 (555) 01-00 ", "pw: x y").String(), "sms:+15550100?body=pw%3A%20x%20y"},
-		{smsURL("", "x").String(), "sms:?body=x"},
+		{smsURL(platformAndroid, " +1 (555) 01-00 ", "pw: x y").String(), "sms:+15550100?body=pw%3A%20x%20y"},
+		{smsURL(platformAndroid, "", "x").String(), "sms:?body=x"},
+		{smsURL(platformIOS, " +1 (555) 01-00 ", "pw: x&y").String(), "sms:+15550100&body=pw%3A%20x%26y"},
+		{smsURL(platformIOS, "", "x").String(), "sms:&body=x"},
 	} {
 		equal(t, "url", c.got, c.want)
 	}
