@@ -167,10 +167,23 @@ func (o *mobileOutcomePage) onShareMessage() {
 	o.openURL(smsURL(o.m.opts.platform, o.result.User.MobileNumber, o.shareText()))
 }
 
+// openURL opens u in the app for it. On a phone or tablet Fyne reports no
+// error when there is no such app, so the chooser stays, saying what to do
+// if nothing opened, with Copy and the QR code at hand.
 func (o *mobileOutcomePage) openURL(u *url.URL) {
 	if err := o.m.opts.openURL(u); err != nil {
 		o.shareNote.Importance = widget.DangerImportance
 		o.shareNote.SetText("This device has no app for " + u.Scheme + " links. Use Copy or the QR code instead.")
+		o.shareNote.Show()
+		return
+	}
+	if deviceIsMobile() {
+		handler := "mail app"
+		if u.Scheme == "sms" {
+			handler = "messages app"
+		}
+		o.shareNote.Importance = widget.MediumImportance
+		o.shareNote.SetText("If the " + handler + " did not open, this device has none: use Copy or Show QR code.")
 		o.shareNote.Show()
 		return
 	}

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // lifecycleHooks are the hooks the app set on its Lifecycle, as a phone's
@@ -87,4 +88,44 @@ func TestShareStaysOnAComputerWhenFocusLeaves(t *testing.T) {
 	equal(t, "password while away", o.secret.Text, shown)
 	entered()
 	equal(t, "password back", o.secret.Text, shown)
+}
+
+// On a phone Fyne's OpenURL reports nothing when no app takes the link:
+// after Email or Message the chooser stays, with Copy and Show QR code
+// still offered and a line saying to use them if nothing opened.
+func TestShareOnAPhoneKeepsCopyAndQRAfterALink(t *testing.T) {
+	old := deviceIsMobile
+	deviceIsMobile = func() bool { return true }
+	t.Cleanup(func() { deviceIsMobile = old })
+	f := newMobileFixture(t, platformAndroid, nil)
+	f.o.Exec(t, `UPDATE resetdesk.users SET mobile_number = '+1 555 0100' WHERE primary_email = 'bob@acme.example'`)
+	m := f.m
+	m.users.reload()
+	p := f.openUser(t, "bob@acme.example")
+	test.Tap(p.reset)
+	o := confirmOnPhone(t, m, m.lastReset, f.o.Password)
+	for _, c := range []struct {
+		name string
+		tap  func() *widget.Button
+		note string
+	}{
+		{"Email", func() *widget.Button { return o.shareEmail }, "If the mail app did not open, this device has none: use Copy or Show QR code."},
+		{"Message", func() *widget.Button { return o.shareMessage }, "If the messages app did not open, this device has none: use Copy or Show QR code."},
+	} {
+		test.Tap(o.share)
+		b := c.tap()
+		if b == nil {
+			t.Fatalf("no %s choice", c.name)
+		}
+		test.Tap(b)
+		equal(t, c.name+": chooser still showing", m.win.Canvas().Overlays().Top() != nil, true)
+		equal(t, c.name+": note shown", o.shareNote.Visible(), true)
+		equal(t, c.name+": note", o.shareNote.Text, c.note)
+		equal(t, c.name+": Copy offered", o.shareCopy.Visible(), true)
+		equal(t, c.name+": QR offered", o.shareQR.Visible(), true)
+		test.Tap(o.shareCopy)
+		equal(t, c.name+": Copy works", f.app.Clipboard().Content(), o.shareText())
+		o.shareDialog.Hide()
+	}
+	equal(t, "links opened", len(f.opened), 2)
 }
