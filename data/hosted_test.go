@@ -284,3 +284,130 @@ func TestHostedSetupByANonOwner(t *testing.T) {
 		t.Fatalf("an outsider after the advice: %v", err)
 	}
 }
+
+// TestHostedSetupAfterAnotherDBA: two hosted DBAs (master users of two
+// offices on one server) set up a database each; the first made the
+// server-wide groups, or found them. The second's setup works, or says
+// which grants it lacks in SQL a superuser runs as it stands. Then the
+// first DBA is removed the way PostgreSQL asks (DROP OWNED BY, DROP
+// ROLE), which on 16 and later revokes every membership it granted: the
+// second office's owner and admins still sign in and work, and setup
+// runs again.
+func TestHostedSetupAfterAnotherDBA(t *testing.T) {
+	ctx := context.Background()
+	super, prefix := pgtest.NewDatabase(t)
+	sdb, err := sql.Open("postgres", super)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sdb.Close() }) // after the cleanups below
+	exec := func(db *sql.DB, q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	pw := "Master-" + prefix + "-pass"
+	dbURL := func(role, password, db string) string {
+		u, _ := url.Parse(pgtest.RoleURL(t, super, role, password))
+		u.Path = "/" + db
+		return u.String()
+	}
+	// setUp runs setup as master in its own new database, running as the
+	// superuser what a first attempt asks for.
+	setUp := func(master, db string, opts data.SetupOptions) *data.Admin {
+		t.Helper()
+		exec(sdb, "CREATE ROLE "+master+" LOGIN CREATEROLE CREATEDB PASSWORD "+pq.QuoteLiteral(pw))
+		mdb, err := sql.Open("postgres", pgtest.RoleURL(t, super, master, pw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(mdb, "CREATE DATABASE "+db)
+		mdb.Close()
+		t.Cleanup(func() {
+			for _, q := range []string{"DROP DATABASE IF EXISTS " + db + " WITH (FORCE)", "DROP OWNED BY " + master + " CASCADE"} {
+				if _, err := sdb.Exec(q); err != nil && !strings.Contains(err.Error(), "does not exist") {
+					t.Errorf("%s: %v", q, err)
+				}
+			}
+		})
+		a, err := data.OpenAdmin(ctx, dbURL(master, pw, db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		if _, err := a.Setup(ctx, opts); err != nil {
+			msg := app.ErrorMessage(err)
+			if !strings.Contains(msg, "not a superuser") || !strings.Contains(msg, "GRANT") {
+				t.Fatalf("setup as %s: %v (%s)", master, err, msg)
+			}
+			for _, line := range strings.Split(msg, "\n") {
+				if line = strings.TrimSpace(line); strings.HasPrefix(line, "GRANT ") || strings.HasPrefix(line, "ALTER ROLE ") {
+					exec(sdb, line)
+				}
+			}
+			if _, err := a.Setup(ctx, opts); err != nil {
+				t.Fatalf("setup as %s after the grants it asked for: %v", master, err)
+			}
+		}
+		return a
+	}
+	first, second := prefix+"_first", prefix+"_second"
+	setUp(first, prefix+"_a", data.SetupOptions{OrgName: "A", OwnerEmail: "owen@a.test", OwnerRole: prefix + "_owner_a", OwnerPassword: pw})
+	b := setUp(second, prefix+"_b", data.SetupOptions{OrgName: "B", OwnerEmail: "owen@b.test", OwnerRole: prefix + "_owner_b", OwnerPassword: pw})
+	if err := b.AddAdmin(ctx, data.AdminOptions{LoginRole: prefix + "_admin_b", Email: "adam@b.test", Password: pw}); err != nil {
+		t.Fatalf("admin add as %s: %v", second, err)
+	}
+
+	// The first DBA goes: its database, what it owns and granted, itself.
+	exec(sdb, "DROP DATABASE "+prefix+"_a WITH (FORCE)")
+	exec(sdb, "DROP OWNED BY "+first+" CASCADE")
+	exec(sdb, "DROP ROLE "+first)
+
+	owner, err := data.Open(ctx, dbURL(prefix+"_owner_b", pw, prefix+"_b"))
+	if err != nil {
+		t.Fatalf("the second office's owner, once the first DBA is gone: %v", err)
+	}
+	defer owner.Close()
+	if _, err := owner.ImportUsers(ctx, []app.ImportRow{{Line: 2, Email: "vic@b.test", Name: "Vic", Status: app.StatusConfirmed}}); err != nil {
+		t.Fatalf("the owner's import, once the first DBA is gone: %v", err)
+	}
+	admin, err := data.Open(ctx, dbURL(prefix+"_admin_b", pw, prefix+"_b"))
+	if err != nil {
+		t.Fatalf("the second office's admin, once the first DBA is gone: %v", err)
+	}
+	defer admin.Close()
+	vic, err := admin.UserByLogin(ctx, "vic@b.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddAdmin(ctx, data.AdminOptions{LoginRole: prefix + "_admin_b2", Email: "ada@b.test", Password: pw}); err != nil {
+		t.Fatalf("admin add as %s, once the first DBA is gone: %v", second, err)
+	}
+	admin2, err := data.Open(ctx, dbURL(prefix+"_admin_b2", pw, prefix+"_b"))
+	if err != nil {
+		t.Fatalf("an admin added once the first DBA is gone: %v", err)
+	}
+	defer admin2.Close()
+	if _, err := admin2.UserByLogin(ctx, "vic@b.test"); err != nil {
+		t.Fatal(err)
+	}
+	// What the first DBA granted with its own ADMIN option went with it:
+	// on a fresh server, pg_read_all_stats to resetdesk_definer, which a
+	// reset's check of the admin's password needs. Setup asks for it
+	// again, this time to the definer itself.
+	opts := data.SetupOptions{OrgName: "B", OwnerEmail: "owen@b.test", OwnerRole: prefix + "_owner_b", OwnerPassword: pw}
+	if _, err := b.Setup(ctx, opts); err != nil {
+		msg := app.ErrorMessage(err)
+		if !strings.Contains(msg, "GRANT pg_read_all_stats TO resetdesk_definer;") {
+			t.Fatalf("setup as %s, once the first DBA is gone: %v (%s)", second, err, msg)
+		}
+		exec(sdb, "GRANT pg_read_all_stats TO resetdesk_definer")
+		if _, err := b.Setup(ctx, opts); err != nil {
+			t.Fatalf("setup as %s after the grant it asked for: %v", second, err)
+		}
+	}
+	if res, err := admin.ApplyReset(ctx, otpBatch(vic.ID)); err != nil || res[0].Outcome != app.OutcomeReset {
+		t.Fatalf("a reset by the admin, after setup again: %+v, %v", res, err)
+	}
+}

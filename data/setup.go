@@ -227,22 +227,16 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 	if err := me.canSetUp(ctx, tx); err != nil {
 		return err
 	}
-	for _, r := range []struct{ name, in string }{
-		{roleDefiner, ""}, {roleConsole, ""}, {rolePassdb, ""}, {roleSelfService, ""},
-		{roleOwner, roleConsole}, {roleAdmin, roleConsole},
-	} {
-		if err := ensureRole(ctx, tx, r.name, r.in); err != nil {
-			return err
-		}
+	// resetdesk_definer and the provisioner are the DBA's: it acts as
+	// them. A DBA who is not a superuser (a hosted service's master user)
+	// becomes a member of both, with the right to SET ROLE to them
+	// (PostgreSQL 16 gives a role's creator only the ADMIN option).
+	if err := ensureRole(ctx, tx, roleDefiner, ""); err != nil {
+		return err
 	}
-	if err := ensureProvisioner(ctx, tx, me); err != nil {
+	if err := ensureProvisioner(ctx, tx); err != nil {
 		return fmt.Errorf("bootstrap: %w", a.mapErr(err))
 	}
-	// A DBA who is not a superuser (a hosted service's master user) acts on
-	// the schema through resetdesk_definer, which owns it, and creates the
-	// provisioner's functions as it: they become a member of both. The
-	// groups themselves they may grant already, having created them
-	// (PostgreSQL 16 and later) or holding CREATEROLE (15 and older).
 	if !me.super {
 		for _, r := range []string{roleDefiner, roleProvisioner} {
 			var member bool
@@ -262,6 +256,9 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 				}
 			}
 		}
+	}
+	if err := ensureGroups(ctx, tx, me); err != nil {
+		return fmt.Errorf("bootstrap: %w", a.mapErr(err))
 	}
 	// The definer functions check when the caller's connection was
 	// authenticated (re-authentication before a reset); pg_stat_activity
@@ -328,11 +325,8 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 }
 
 // ensureProvisioner creates resetdesk_provisioner, the one ResetDesk role
-// with CREATEROLE. On PostgreSQL 16 and later CREATEROLE alone no longer
-// lets a role grant groups it did not create: it gets the ADMIN option on
-// the groups a console user can be given, and on the owner's, which setup
-// and admin add grant through it too.
-func ensureProvisioner(ctx context.Context, tx *sqlx.Tx, me dba) error {
+// with CREATEROLE, unless it exists.
+func ensureProvisioner(ctx context.Context, tx *sqlx.Tx) error {
 	var exists, createRole bool
 	err := tx.QueryRowxContext(ctx, `SELECT true, rolcreaterole FROM pg_roles WHERE rolname = $1`, roleProvisioner).Scan(&exists, &createRole)
 	if err != nil && err != sql.ErrNoRows {
@@ -356,10 +350,80 @@ func ensureProvisioner(ctx context.Context, tx *sqlx.Tx, me dba) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// provisionedGroups are the groups the provisioner grants: to console
+// users, to self-service logins, and the console group to the others.
+var provisionedGroups = []string{roleConsole, roleOwner, roleAdmin, roleSelfService}
+
+// ensureGroups creates the groups as resetdesk_provisioner, and makes sure
+// the provisioner holds the ADMIN option on each and that the owner's, the
+// admins' and the custom roles' groups are in resetdesk_console.
+//
+// On PostgreSQL 16 and later a membership depends on the role that granted
+// it, and on that role's ADMIN option: dropping the DBA who ran setup (DROP
+// OWNED BY, then DROP ROLE) revokes every grant it made, and those made
+// through the ADMIN option it gave. So the groups are created by the
+// provisioner, whose ADMIN option on them PostgreSQL then grants in the
+// bootstrap superuser's name, and the provisioner grants the memberships
+// between them: they outlive any DBA. On groups someone else created, the
+// ADMIN option comes from the DBA (or from a superuser, as canSetUp asks).
+// A membership lost anyway is granted again here on the next setup.
+func ensureGroups(ctx context.Context, tx *sqlx.Tx, me dba) error {
+	stmts := []string{"SET LOCAL ROLE " + roleProvisioner}
 	if me.version >= 160000 {
-		stmt := "GRANT " + roleConsole + ", " + roleAdmin + ", " + roleOwner + ", " + roleSelfService + " TO " + roleProvisioner +
-			" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE"
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		// The provisioner becomes no member of what it creates, whatever
+		// the DBA's own default.
+		stmts = append(stmts, "SET LOCAL createrole_self_grant = ''")
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, r := range []struct{ name, in string }{
+		{roleConsole, ""}, {rolePassdb, ""}, {roleSelfService, ""},
+		{roleOwner, roleConsole}, {roleAdmin, roleConsole},
+	} {
+		if err := ensureRole(ctx, tx, r.name, r.in); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RESET ROLE"); err != nil {
+		return err
+	}
+	if me.version >= 160000 {
+		var lacking []string
+		const q = `SELECT g FROM unnest($1::text[]) g WHERE NOT pg_has_role($2, g::name, 'MEMBER WITH ADMIN OPTION')`
+		if err := tx.SelectContext(ctx, &lacking, q, pq.StringArray(provisionedGroups), roleProvisioner); err != nil {
+			return err
+		}
+		for _, g := range lacking {
+			if _, err := tx.ExecContext(ctx, "GRANT "+g+" TO "+roleProvisioner+" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE"); err != nil {
+				return err
+			}
+		}
+	}
+	var outside []string
+	const q = `
+		SELECT rolname FROM pg_roles
+		 WHERE (rolname = ANY ($1) OR rolname LIKE 'resetdesk\_role\_%')
+		   AND NOT rolcanlogin AND NOT pg_has_role(oid, $2::name, 'MEMBER')
+		 ORDER BY 1`
+	if err := tx.SelectContext(ctx, &outside, q, pq.StringArray{roleOwner, roleAdmin}, roleConsole); err != nil {
+		return err
+	}
+	if len(outside) == 0 {
+		return nil
+	}
+	stmts = []string{"SET LOCAL ROLE " + roleProvisioner}
+	for _, g := range outside {
+		stmts = append(stmts, "GRANT "+roleConsole+" TO "+pq.QuoteIdentifier(g))
+	}
+	stmts = append(stmts, "RESET ROLE")
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err
 		}
 	}
@@ -415,30 +479,40 @@ func (me dba) canSetUp(ctx context.Context, tx *sqlx.Tx) error {
 		fixes = append(fixes, "GRANT CREATE ON DATABASE "+quoteIdent(me.database)+" TO "+who+";")
 	}
 	if me.version >= 160000 {
-		// Groups an earlier setup made under another role: this DBA may
-		// grant them only with the ADMIN option, and must be able to act as
-		// resetdesk_definer.
+		// Groups an earlier setup made under another role (or that role
+		// since dropped): this DBA must be able to act as
+		// resetdesk_definer and the provisioner, and the provisioner
+		// needs the ADMIN option on the groups it grants (ensureGroups),
+		// which a superuser gives it best directly: such a grant outlives
+		// any DBA.
 		rows, err := tx.QueryxContext(ctx, `
-			SELECT rolname,
-			       pg_has_role(current_user, oid, 'MEMBER WITH ADMIN OPTION'),
-			       pg_has_role(current_user, oid, 'USAGE') AND pg_has_role(current_user, oid, 'SET')
-			  FROM pg_roles
-			 WHERE rolname = ANY ($1) OR rolname LIKE 'resetdesk\_role\_%'
-			 ORDER BY rolname`, pq.StringArray{roleDefiner, roleProvisioner, roleConsole, rolePassdb, roleSelfService, roleOwner, roleAdmin})
+			SELECT r.rolname,
+			       pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION'),
+			       pg_has_role(current_user, r.oid, 'USAGE') AND pg_has_role(current_user, r.oid, 'SET'),
+			       p.oid IS NOT NULL,
+			       coalesce(pg_has_role(p.oid, r.oid, 'MEMBER WITH ADMIN OPTION'), false)
+			  FROM pg_roles r LEFT JOIN pg_roles p ON p.rolname = $2
+			 WHERE r.rolname = ANY ($1) OR r.rolname LIKE 'resetdesk\_role\_%'
+			 ORDER BY r.rolname`, pq.StringArray(append([]string{roleDefiner, roleProvisioner}, provisionedGroups...)), roleProvisioner)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var name string
-			var admin, use bool
-			if err := rows.Scan(&name, &admin, &use); err != nil {
+			var admin, use, provisioner, provisionerAdmin bool
+			if err := rows.Scan(&name, &admin, &use, &provisioner, &provisionerAdmin); err != nil {
 				return err
 			}
 			switch {
-			case (name == roleDefiner || name == roleProvisioner) && !use && !admin:
-				fixes = append(fixes, me.grantToSelf(name)+";")
-			case name != roleDefiner && name != roleProvisioner && !admin:
+			case name == roleDefiner || name == roleProvisioner:
+				if !use && !admin {
+					fixes = append(fixes, me.grantToSelf(name)+";")
+				}
+			case admin || provisionerAdmin:
+			case provisioner:
+				fixes = append(fixes, "GRANT "+quoteIdent(name)+" TO "+roleProvisioner+" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;")
+			default:
 				fixes = append(fixes, "GRANT "+quoteIdent(name)+" TO "+who+" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;")
 			}
 		}
@@ -448,15 +522,22 @@ func (me dba) canSetUp(ctx context.Context, tx *sqlx.Tx) error {
 		// The check of an admin's password reads pg_stat_activity through
 		// resetdesk_definer, which needs pg_read_all_stats; from 16 on only
 		// a holder of its ADMIN option may grant it. Asked for here, with
-		// the rest, so that one message lists everything.
-		var stats bool
-		const qs = `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER WITH ADMIN OPTION')
-		               OR coalesce((SELECT pg_has_role(oid, 'pg_read_all_stats', 'MEMBER')
-		                              FROM pg_roles WHERE rolname = 'resetdesk_definer'), false)`
-		if err := tx.GetContext(ctx, &stats, qs); err != nil {
+		// the rest, so that one message lists everything: to the definer
+		// itself when it exists (a grant that outlives this DBA), or else
+		// the ADMIN option, for setup to grant it once it made the definer.
+		var definer, stats bool
+		const qs = `SELECT d.oid IS NOT NULL,
+		                   pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER WITH ADMIN OPTION')
+		                   OR coalesce(pg_has_role(d.oid, 'pg_read_all_stats', 'MEMBER'), false)
+		              FROM (SELECT) AS one LEFT JOIN pg_roles d ON d.rolname = 'resetdesk_definer'`
+		if err := tx.QueryRowxContext(ctx, qs).Scan(&definer, &stats); err != nil {
 			return err
 		}
-		if !stats {
+		switch {
+		case stats:
+		case definer:
+			fixes = append(fixes, "GRANT pg_read_all_stats TO "+roleDefiner+";")
+		default:
 			fixes = append(fixes, "GRANT pg_read_all_stats TO "+who+" WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;")
 		}
 	}
