@@ -100,11 +100,14 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.summary = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	// Every column within the dialog's 60 text heights: a Mail column past
 	// the edge read "sen…". A long name or reason ends in "…" and shows
-	// whole under the table once its row is chosen.
-	b.table = newTextTable([]string{"User", "Result", "Reason", "Mail", "Password"}, []float32{14, 6, 16, 10.5, 10},
+	// whole under the table once its row is chosen. In a smaller dialog
+	// (scale 1.5) the last columns go behind a sideways scroll, so the
+	// Password, which the admin must hand over, comes right after the
+	// User, and the Reason, which the chosen row shows whole, comes last.
+	b.table = newTextTable([]string{"User", "Password", "Result", "Mail", "Reason"}, []float32{14, 10, 6, 10.5, 16},
 		func() int { return len(b.results) + len(b.unused) }, b.resultCell)
 	b.table.short = func(col int, text string) string {
-		if col == 3 && strings.HasPrefix(text, "queued ") {
+		if col == bulkColMail && strings.HasPrefix(text, "queued ") {
 			return "queued" // the whole sentence shows once the row is chosen
 		}
 		return text
@@ -393,6 +396,15 @@ func (b *bulkReset) apply(d resetDone) {
 	}
 }
 
+// The columns of the bulk results table.
+const (
+	bulkColUser = iota
+	bulkColPassword
+	bulkColResult
+	bulkColMail
+	bulkColReason
+)
+
 // resultCell is one cell of the results table: the users' results, then
 // the rows of the attached files that named nobody.
 func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
@@ -401,16 +413,16 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 	}
 	r := b.results[row]
 	switch col {
-	case 0:
+	case bulkColUser:
 		return r.User.DisplayName + " (" + r.User.Login() + ")", widget.MediumImportance
-	case 1:
+	case bulkColResult:
 		if r.Outcome == app.OutcomeReset {
 			return "Reset", widget.SuccessImportance
 		}
 		return "Skipped", widget.WarningImportance
-	case 2:
+	case bulkColReason:
 		return r.Reason.Sentence(), widget.MediumImportance
-	case 3:
+	case bulkColMail:
 		if r.Delivery.ID == 0 {
 			return "None sent", widget.LowImportance
 		}
@@ -424,7 +436,7 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 			return "notice " + deliveryState(r.Delivery), imp
 		}
 		return deliveryState(r.Delivery), imp
-	case 4:
+	case bulkColPassword:
 		if r.Password == "" && r.Outcome == app.OutcomeReset && r.Delivery.ID != 0 && r.Delivery.Status != app.DeliveryFailed {
 			return "in the mail", widget.LowImportance // one-time: only the user's mail has it
 		}
@@ -436,16 +448,16 @@ func (b *bulkReset) resultCell(row, col int) (string, widget.Importance) {
 // unusedCell is one cell of a row of an attached file that named nobody.
 func unusedCell(u app.UnusedRow, col int) (string, widget.Importance) {
 	switch col {
-	case 0:
+	case bulkColUser:
 		if u.Value == "" {
 			return fmt.Sprintf("Line %d", u.Line), widget.MediumImportance
 		}
 		return fmt.Sprintf("Line %d: %s", u.Line, u.Value), widget.MediumImportance
-	case 1:
+	case bulkColResult:
 		return "Skipped", widget.WarningImportance
-	case 2:
+	case bulkColReason:
 		return u.Message, widget.MediumImportance
-	case 3:
+	case bulkColMail:
 		return "None sent", widget.LowImportance
 	}
 	return "", widget.MediumImportance

@@ -410,8 +410,8 @@ func TestBulkResultsShortMailAndOneTimePassword(t *testing.T) {
 		return l.(*widget.Label).Text
 	}
 	for row := range 2 {
-		equal(t, "Mail cell", shown(row, 3), "queued")
-		equal(t, "Password cell", shown(row, 4), "in the mail")
+		equal(t, "Mail cell", shown(row, bulkColMail), "queued")
+		equal(t, "Password cell", shown(row, bulkColPassword), "in the mail")
 	}
 	b.table.Select(widget.TableCellID{Row: 0, Col: 0})
 	if !strings.Contains(b.table.detail.Text, "Mail: "+queuedSentence) || !strings.Contains(b.table.detail.Text, "Password: in the mail") {

@@ -178,7 +178,7 @@ func TestStoryRelayOnDesktop(t *testing.T) {
 	test.Tap(b.confirm)
 	equal(t, "bulk summary", b.summary.Text, "2 reset, 0 skipped.")
 	for i := range 2 {
-		equal(t, "bulk mail", b.table.text(i, 3), queuedSentence)
+		equal(t, "bulk mail", b.table.text(i, bulkColMail), queuedSentence)
 	}
 	equal(t, "nothing went to the mail server", len(f.sink.Messages()), sent)
 
@@ -654,7 +654,7 @@ func TestBulkFollowsTheRelay(t *testing.T) {
 	closed := openBulkReset(f.c, []app.User{f.users["alice@acme.example"]})
 	test.Type(closed.verify, f.o.Password)
 	test.Tap(closed.confirm)
-	equal(t, "closed bulk: queued", closed.table.text(0, 3), queuedSentence)
+	equal(t, "closed bulk: queued", closed.table.text(0, bulkColMail), queuedSentence)
 	closed.onClose()
 
 	users := []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"], f.users["erin@acme.example"]}
@@ -664,7 +664,7 @@ func TestBulkFollowsTheRelay(t *testing.T) {
 	equal(t, "summary", b.summary.Text, "3 reset, 0 skipped.")
 	queued := make([]app.Delivery, len(b.results))
 	for i := range 3 {
-		equal(t, "queued", b.table.text(i, 3), queuedSentence)
+		equal(t, "queued", b.table.text(i, bulkColMail), queuedSentence)
 		queued[i] = b.results[i].Delivery
 	}
 	csvOf := func() string {
@@ -678,7 +678,7 @@ func TestBulkFollowsTheRelay(t *testing.T) {
 		t.Errorf("CSV before the relay runs has %d queued rows:\n%s", got, csvOf())
 	}
 	equal(t, "still queued without a relay", b.follow.check(), false)
-	equal(t, "table unchanged", b.table.text(0, 3), queuedSentence)
+	equal(t, "table unchanged", b.table.text(0, bulkColMail), queuedSentence)
 
 	rl.start(f.backend.currentMailer())
 	rl.waitSent()
@@ -695,7 +695,7 @@ func TestBulkFollowsTheRelay(t *testing.T) {
 
 	equal(t, "bulk settled", b.follow.check(), true)
 	for i := range 3 {
-		equal(t, "sent", b.table.text(i, 3), "sent")
+		equal(t, "sent", b.table.text(i, bulkColMail), "sent")
 	}
 	if got := strings.Count(csvOf(), ",reset,,sent,"); got != 3 {
 		t.Errorf("CSV after the relay sent has %d sent rows:\n%s", got, csvOf())

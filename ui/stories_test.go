@@ -160,19 +160,19 @@ func TestStoryBulkResetSelection(t *testing.T) {
 		{"Bob Brown (bob@acme.example)", "Reset", ""},
 		{"Carol Chen (carol@acme.example)", "Skipped", app.SkipDeactivated.Sentence()},
 	} {
-		equal(t, "user", b.table.text(i, 0), want.user)
-		equal(t, "result", b.table.text(i, 1), want.result)
-		equal(t, "reason", b.table.text(i, 2), want.reason)
+		equal(t, "user", b.table.text(i, bulkColUser), want.user)
+		equal(t, "result", b.table.text(i, bulkColResult), want.result)
+		equal(t, "reason", b.table.text(i, bulkColReason), want.reason)
 	}
 	// A cell cuts the reason short; choosing the row shows all of it.
-	b.table.Select(widget.TableCellID{Row: 2, Col: 2})
+	b.table.Select(widget.TableCellID{Row: 2, Col: bulkColReason})
 	if !strings.Contains(b.table.detail.Text, "Reason: "+app.SkipDeactivated.Sentence()) || !b.table.detail.Visible() {
 		t.Errorf("detail = %q", b.table.detail.Text)
 	}
 	b.table.clearDetail()
-	b.table.Select(widget.TableCellID{Row: 2, Col: 2})
+	b.table.Select(widget.TableCellID{Row: 2, Col: bulkColReason})
 	equal(t, "the same row chosen again", b.table.detail.Visible(), true)
-	equal(t, "mail", b.table.text(0, 3), "sent")
+	equal(t, "mail", b.table.text(0, bulkColMail), "sent")
 	var buf bytes.Buffer
 	if err := b.saveResults(&buf); err != nil {
 		t.Fatal(err)

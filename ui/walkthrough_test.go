@@ -670,8 +670,8 @@ func TestBulkAddByNameAndFile(t *testing.T) {
 		{"Line 2: not an address", "Skipped", `The email "not an address" is not a valid address.`},
 		{"Line 4: nobody@acme.example", "Skipped", `No user "nobody@acme.example" in this organization.`},
 	} {
-		for col := range want {
-			equal(t, fmt.Sprintf("row %d col %d", 2+i, col), b.table.text(2+i, col), want[col])
+		for j, col := range []int{bulkColUser, bulkColResult, bulkColReason} {
+			equal(t, fmt.Sprintf("row %d col %d", 2+i, col), b.table.text(2+i, col), want[j])
 		}
 	}
 	var buf bytes.Buffer

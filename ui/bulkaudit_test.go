@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"resetdesk/app"
+)
+
+// N15 (notes/walk5/findings.md): in the first window at FYNE_SCALE=1.5
+// (1100x720 pixels), the bulk results show the Password column, the one
+// the admin must hand over, without a sideways scroll.
+func TestBulkPasswordsInViewAtScaleOneAndAHalf(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	f.d.win.Resize(fyne.NewSize(1100/1.5, 720/1.5))
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"]})
+	b.mode.SetSelected(modeSetLabel)
+	b.emailPassword.SetChecked(false)
+	test.Type(b.verify, f.o.Password)
+	test.Tap(b.confirm)
+	equal(t, "summary", b.summary.Text, "2 reset, 0 skipped.")
+
+	equal(t, "the column after User", b.table.headers[bulkColUser+1], "Password")
+	// Where the Password column ends: the columns before it, each with
+	// its separator, then its own width.
+	end := float32(0)
+	for col := range bulkColPassword + 1 {
+		if col > 0 {
+			end += theme.SeparatorThicknessSize()
+		}
+		end += b.table.widths[col] * theme.TextSize()
+	}
+	if w := b.table.Size().Width; w == 0 || end > w {
+		t.Errorf("the Password column ends at %.0f units, past the results table's %.0f", end, w)
+	}
+	for row := range 2 {
+		if pw := b.table.text(row, bulkColPassword); len(pw) < 8 {
+			t.Errorf("row %d: Password cell %q", row, pw)
+		}
+	}
+}
