@@ -206,6 +206,17 @@ func (c *console) inView() screenID {
 	return ""
 }
 
+// arrived is told that the shell went from one screen to another. Settings
+// opened from another screen starts at its top, as a page opened anew
+// does, not where it was left. A new shell (the layout switched, or the
+// theme renewed the screens) comes from no screen, so Settings open then
+// stays where the admin was.
+func (c *console) arrived(from, to screenID) {
+	if to == screenSettings && from != "" && from != to && c.settings != nil {
+		c.settings.scroll.ScrollToTop()
+	}
+}
+
 // viewChanged tells the screens that poll whether they are in view: after
 // a tab, the shell or the layout changed. Out of view, they do not ask the
 // database anything.

@@ -77,12 +77,14 @@ func (s *spacesShell) onTab(item *container.TabItem) {
 
 // fill puts the screen into its tab the first time the tab shows.
 func (s *spacesShell) fill(id screenID) {
+	from := s.current
 	s.current = id
 	stack := s.items[id].Content.(*fyne.Container)
 	if len(stack.Objects) == 0 {
 		stack.Objects = []fyne.CanvasObject{s.c.screen(id)}
 		stack.Refresh()
 	}
+	s.c.arrived(from, id)
 	s.c.viewChanged()
 }
 
@@ -192,9 +194,11 @@ func (s *unifiedShell) onMenu(i widget.ListItemID) {
 		s.showDirectory(s.dirTab())
 		return
 	}
+	from := s.current
 	s.current = e.id
 	s.body.Objects = []fyne.CanvasObject{s.c.screen(e.id)}
 	s.body.Refresh()
+	s.c.arrived(from, e.id)
 	s.c.viewChanged()
 }
 
