@@ -40,6 +40,7 @@ type mobileOutcomePage struct {
 	shareQR      *widget.Button
 	shareNote    *widget.Label
 	qr           *canvas.Image   // the QR code page's image, while it shows
+	qrWarning    *widget.Label   // under it
 	follow       *queuedFollower // a message queued for the office mail relay, until it is sent
 }
 
@@ -216,10 +217,17 @@ func (o *mobileOutcomePage) onShareQR() {
 	o.qr.SetMinSize(fyne.NewSquareSize(8 * fingerSize()))
 	o.shareDialog.Hide()
 	hint := &widget.Label{Text: "Let the user scan this with their phone's camera.", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}
-	content := container.NewBorder(nil, container.NewPadded(hint), nil, nil, o.qr)
+	// The code is plain text, and a camera app offers to search the web
+	// for it: one tap would send the password to a search engine.
+	o.qrWarning = &widget.Label{Text: qrWarning, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord,
+		TextStyle: fyne.TextStyle{Bold: true}, Importance: widget.WarningImportance}
+	content := container.NewBorder(nil, container.NewPadded(container.NewVBox(hint, o.qrWarning)), nil, nil, o.qr)
 	page := &mobilePage{title: "QR code", content: content, onLeave: func() { o.qr = nil }}
 	o.m.nav.push(page)
 }
+
+// qrWarning is the line under the QR code.
+const qrWarning = "Copy the text the camera reads; don't search it: a search would send the password to the web."
 
 // shareAddress is where an email to u goes: the primary email, or the
 // secondary one when the primary is known to bounce.

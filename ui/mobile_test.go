@@ -204,6 +204,13 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 		t.Fatalf("the QR code does not decode: %v", err)
 	}
 	equal(t, "QR text", read, o.shareText())
+	// Camera apps offer to search text codes: the page warns against it.
+	if o.qrWarning == nil || !o.qrWarning.Visible() || o.qrWarning.Text != qrWarning {
+		t.Fatalf("no warning under the QR code: %v", o.qrWarning)
+	}
+	if !strings.Contains(o.qrWarning.Text, "don't search it") {
+		t.Errorf("warning = %q", o.qrWarning.Text)
+	}
 	if !strings.Contains(read, shown) {
 		t.Errorf("the QR code lacks the password: %q", read)
 	}
