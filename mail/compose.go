@@ -436,7 +436,7 @@ For your security this message does not contain the new password. Please ask you
 We could not deliver mail to the primary address of your {{.Org}} account{{if .Login}} ({{.Login}}){{end}}, so we could not send you a password reset there.
 
 Please contact the office to have your password reset and your address checked.
-{{template "footer" .}}
+{{template "instructions" .}}{{template "footer" .}}
 {{- end}}
 
 {{- define "test" -}}
@@ -518,6 +518,7 @@ var htmlTemplates = htmltemplate.Must(htmltemplate.New("html").Parse(`
 {{template "head" .}}{{template "greeting" .}}
 <p>We could not deliver mail to the primary address of your {{template "account" .}}, so we could not send you a password reset there.</p>
 <p>Please contact the office to have your password reset and your address checked.</p>
+{{- template "instructions" .}}
 {{template "foot" .}}
 {{- end}}
 

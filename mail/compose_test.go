@@ -48,6 +48,7 @@ func notice(kind app.DeliveryKind) app.Notice {
 		n.Instructions = instructions
 	case app.KindUndeliverableNotice:
 		n.To = "alex.private@example.net"
+		n.Instructions = instructions
 	case app.KindTest:
 		n.To, n.UserName, n.Login, n.DeliveryID = "it@acme.example", "", "", 0
 	}
@@ -253,6 +254,39 @@ func TestComposeSaysWhereAndHow(t *testing.T) {
 		if !strings.Contains(p.html, "<br>Evenings &amp; weekends: &lt;it@acme.example&gt;") {
 			t.Errorf("%s: the HTML part does not escape the instructions", c.kind)
 		}
+	}
+}
+
+// 4.6: the notice to the secondary address of a user whose primary one
+// bounces asks them to contact the office, and says how in the office's
+// own words (completion_instructions) when it has any.
+func TestComposeBounceNoticeSaysHowToReachTheOffice(t *testing.T) {
+	const ask = "Please contact the office to have your password reset and your address checked."
+	n := notice(app.KindUndeliverableNotice)
+	raw, err := mail.Compose(n, from, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parse(t, raw)
+	for _, want := range []string{ask, "From your office:", "Use the front-desk PC by the door, or call Maria on 2114."} {
+		if !strings.Contains(p.text, want) || !strings.Contains(p.html, want) {
+			t.Errorf("the notice does not say %q:\n%s", want, p.text)
+		}
+	}
+	if !strings.Contains(p.text, "\n    Evenings & weekends: <it@acme.example>") ||
+		!strings.Contains(p.html, "<br>Evenings &amp; weekends: &lt;it@acme.example&gt;") {
+		t.Errorf("the instructions' second line is missing or not escaped:\n%s\n%s", p.text, p.html)
+	}
+
+	// An office without instructions: the request alone, no empty heading.
+	n.Instructions = ""
+	if raw, err = mail.Compose(n, from, now); err != nil {
+		t.Fatal(err)
+	}
+	p = parse(t, raw)
+	if !strings.Contains(p.text, ask) || !strings.Contains(p.html, ask) ||
+		strings.Contains(p.text, "From your office") || strings.Contains(p.html, "From your office") {
+		t.Errorf("without instructions the notice reads:\n%s", p.text)
 	}
 }
 

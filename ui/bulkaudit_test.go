@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -40,6 +42,38 @@ func TestBulkPasswordsInViewAtScaleOneAndAHalf(t *testing.T) {
 	for row := range 2 {
 		if pw := b.table.text(row, bulkColPassword); len(pw) < 8 {
 			t.Errorf("row %d: Password cell %q", row, pw)
+		}
+	}
+}
+
+// 4.6 (notes/walk5/walkthrough.md): the notice a reset sends to the
+// secondary address of a user whose primary one bounces says how to reach
+// the office, in the office's own completion instructions, as the owner
+// set them (resetdesk policy set) and a sign-in reads them.
+func TestBounceNoticeSaysHowToReachTheOffice(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	org := f.c.org
+	org.CompletionInstructions = "Call Maria on 2114."
+	if err := f.o.Owner.SetOrgPolicies(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	_, signedIn, err := f.o.Owner.Actor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c.org = signedIn
+	f.o.Exec(t, `UPDATE resetdesk.users SET primary_email_undeliverable = true, secondary_email = 'bob.home@elsewhere.example' WHERE primary_email = 'bob@acme.example'`)
+	r := openResetDialog(f.c, f.user(t, "bob@acme.example"))
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	msgs := f.sink.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "bob.home@elsewhere.example" {
+		t.Fatalf("sink got %d messages: %+v", len(msgs), msgs)
+	}
+	for _, want := range []string{"Please contact the office", "From your office:", "Call Maria on 2114."} {
+		if !strings.Contains(string(msgs[0].Data), want) {
+			t.Errorf("the notice does not say %q:\n%s", want, msgs[0].Data)
 		}
 	}
 }
