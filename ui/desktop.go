@@ -186,16 +186,18 @@ func (d *Desktop) showTouchable(view fyne.CanvasObject) {
 }
 
 // showEndUser shows the end user's form of kind in place of the sign-in;
-// narrow, its button is a finger-tall bar. The layout stays as it is
-// while the form shows: what the user typed stays where they typed it.
+// narrow, its button is a finger-tall bar. On a touch screen it shows in
+// touchTheme in both layouts, as the sign-in does. The layout stays as it
+// is while the form shows: what the user typed stays where they typed it.
 func (d *Desktop) showEndUser(kind endUserKind) {
 	d.endUser = newEndUserForm(d.backend, d.app.Preferences(), d.win, d.opts.spawn, kind, d.showSignIn)
+	d.endUser.touch = d.opts.touch
 	d.endUser.useFallback(d.selfService)
 	if d.narrow {
 		d.endUser.forPhone()
-		d.show(newPageScroll(container.NewPadded(d.endUser.box)))
+		d.showTouchable(newPageScroll(container.NewPadded(d.endUser.box)))
 	} else {
-		d.show(d.endUser.view)
+		d.showTouchable(d.endUser.view)
 	}
 	d.endUser.focus()
 }

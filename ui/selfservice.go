@@ -83,6 +83,7 @@ type endUserForm struct {
 	rulesAsked bool
 
 	handOver *handOverTo // set for a hand-over on the admin's device
+	touch    bool        // a phone's or tablet's screen: its dialogs finger-sized
 }
 
 // handOverTo binds the form to a hand-over: the user the admin just reset,
@@ -140,7 +141,7 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	logo := widget.NewIcon(icons.AppIcon)
 	f.box = container.NewVBox(container.NewBorder(nil, nil, logo, nil, f.title), f.formBox, f.doneBox,
 		container.NewHBox(f.back, layout.NewSpacer(), f.other))
-	f.view = container.NewCenter(container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), f.box.MinSize().Height), f.box))
+	f.view = container.NewCenter(container.New(widthColumn{32 * theme.TextSize()}, f.box))
 	if prefs != nil {
 		f.showSetUp()
 	}
@@ -604,11 +605,16 @@ func (f *endUserForm) clearError() {
 	}
 }
 
-// grown lays the form out again after a line came or went.
+// grown lays the form out again after a line came or went, and what
+// frames it: the reset dialog around a hand-over, else the window's
+// centre or the phone's scrolling page, at the form's new height.
 func (f *endUserForm) grown() {
 	f.box.Refresh()
-	if f.onGrow != nil {
+	switch {
+	case f.onGrow != nil:
 		f.onGrow()
+	case f.win != nil && f.win.Content() != nil:
+		settle(f.win.Content(), f.box)
 	}
 }
 
@@ -644,6 +650,42 @@ func (f *endUserForm) forPhone() {
 	f.buttonRow.Objects = []fyne.CanvasObject{finger(f.submit)}
 	f.buttonRow.Layout = layout.NewVBoxLayout()
 	f.box.Refresh()
+}
+
+// widthColumn lays its objects out at a fixed width and at the height
+// they ask for now: a form whose lines come and go, or that a touch
+// theme makes taller, keeps all of its height, where a grid cell sized
+// once would keep the first.
+type widthColumn struct{ width float32 }
+
+func (l widthColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var h float32
+	for _, o := range objects {
+		if o.Visible() {
+			h = max(h, o.MinSize().Height)
+		}
+	}
+	return fyne.NewSize(l.width, h)
+}
+
+func (l widthColumn) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// settle refreshes frame, which shows box, until box asks for the size it
+// asked for before: a wrapped sentence counts its lines only once it is
+// laid out at its width, so a new one can take a second pass.
+func settle(frame, box fyne.CanvasObject) {
+	for range 3 {
+		before := box.MinSize()
+		frame.Refresh()
+		if box.MinSize() == before {
+			return
+		}
+	}
 }
 
 // SelfServiceWindow is the app as `resetdesk self-service` opens it, for a
