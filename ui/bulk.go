@@ -144,7 +144,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", content, c.win)
 	b.dlg.Resize(bulkDialogSize(c.win.Canvas().Size()))
 	b.addUsers(users)
-	b.dlg.Show()
+	showDialog(b.dlg, c.win, c.opts.touch)
 	c.d.holdForReset(b.dlg)
 	b.focus()
 	c.lastBulk = b
@@ -296,7 +296,7 @@ func (b *bulkReset) onAttach() {
 		b.attachCSV(rc)
 	}, b.c.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".txt"}))
-	d.Show()
+	showDialog(d, b.c.win, b.c.opts.touch)
 }
 
 // attachCSV adds the users of a bulk reset file, and lists the rows it could
@@ -467,7 +467,7 @@ func unusedCell(u app.UnusedRow, col int) (string, widget.Importance) {
 func (b *bulkReset) onSave() {
 	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
 		if err != nil {
-			dialog.ShowInformation("Not saved", "The results could not be saved there. Choose a folder you may write to.", b.c.win)
+			showInformation("Not saved", "The results could not be saved there. Choose a folder you may write to.", b.c.win, b.c.opts.touch)
 			return
 		}
 		if wc == nil {
@@ -482,7 +482,7 @@ func (b *bulkReset) onSave() {
 			}
 			fyne.Do(func() {
 				if err != nil {
-					dialog.ShowInformation("Not saved", "The results could not be saved: "+app.ErrorMessage(err), b.c.win)
+					showInformation("Not saved", "The results could not be saved: "+app.ErrorMessage(err), b.c.win, b.c.opts.touch)
 					return
 				}
 				// The path as the OS writes it: C:\Users\… on Windows, where the
@@ -493,7 +493,7 @@ func (b *bulkReset) onSave() {
 		})
 	}, b.c.win)
 	d.SetFileName("reset-results.csv")
-	d.Show()
+	showDialog(d, b.c.win, b.c.opts.touch)
 }
 
 func (b *bulkReset) saveResults(w io.Writer) error {
@@ -526,7 +526,7 @@ func (b *bulkReset) onCloseResults() {
 		}, b.c.win)
 	b.confirmClose.Resize(fyne.NewSize(min(480, b.c.win.Canvas().Size().Width-4*theme.Padding()), 0))
 	b.confirmClose.SetConfirmImportance(widget.DangerImportance)
-	b.confirmClose.Show()
+	showDialog(b.confirmClose, b.c.win, b.c.opts.touch)
 }
 
 // followMail shows each message queued for the office mail relay as sent

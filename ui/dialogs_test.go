@@ -62,15 +62,87 @@ func checkTargets(t *testing.T, where string, touch bool, heights map[string]flo
 	}
 }
 
-// On a tablet the end user's form is finger-sized, whole in its column;
-// on a desktop it keeps Fyne's sizes.
-func TestStoryTabletEndUserForm(t *testing.T) {
+// checkDialog measures the dialog open, the window's top overlay, and
+// closes it.
+func checkDialog(t *testing.T, win fyne.Window, where string, touch bool) {
+	t.Helper()
+	top := win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatalf("%s: no dialog open", where)
+	}
+	checkTargets(t, where, touch, targetHeights(top))
+	win.Canvas().Overlays().Remove(top)
+}
+
+// On a tablet every dialog of the shells is finger-sized: the sign-out
+// question, Settings' Edit and Delete profile, Resend's password, the
+// office switch's password, a sentence with an OK button, the file
+// dialogs, and the self-service set-up's import. On a desktop the same
+// dialogs keep Fyne's sizes.
+func TestStoryTabletDialogs(t *testing.T) {
+	f := newFixture(t)
+	alice := f.users["alice@acme.example"]
+	for _, touch := range []bool{false, true} {
+		o := mobileOptions{options: testOptions(), platform: platformIOS, generate: app.GeneratePassword}
+		o.touch = touch
+		sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter}
+		d := startWindow(f.app, f.backend, sess.starter(), o, tabletSize)
+		wideShows(t, d)
+		c := d.console
+		office := profileOf(t, "Branch", f.o.OwnerURL)
+		saveProfile(c.prefs, office)
+		dialogs := []struct {
+			name string
+			open func()
+		}{
+			{"sign-out question", c.onSignOut},
+			{"Settings' Edit profile", func() {
+				c.show(screenSettings)
+				c.settings.showProfiles()
+				c.settings.onEditProfile(office)
+			}},
+			{"Settings' Delete profile", func() { c.settings.onDeleteProfile(office.Name) }},
+			{"Resend's password", func() { askResend(c, alice, func(string) {}) }},
+			{"office switch's password", func() { c.offices.askPassword(office) }},
+			{"a sentence (error)", func() { c.offices.say("Could not open Branch", "The server did not answer.") }},
+			{"Import's file dialog", func() {
+				c.show(screenImport)
+				c.imports.onChoose()
+			}},
+			{"bulk's file dialog", func() {
+				c.show(screenUsers)
+				c.users.onRowChecked(alice.ID, true)
+				test.Tap(c.users.resetSelected)
+				c.lastBulk.onAttach()
+			}},
+			{"self-service set-up's import", func() {
+				c.lastBulk.dlg.Hide()
+				c.show(screenSettings)
+				c.settings.selfService.onImport()
+			}},
+		}
+		for _, dlg := range dialogs {
+			dlg.open()
+			checkDialog(t, d.win, dlg.name, touch)
+		}
+		d.win.Close()
+	}
+}
+
+// On a tablet the sign-in screen's certificate question is finger-sized,
+// and so is the end user's form, whole in its column; on a desktop both
+// keep Fyne's sizes.
+func TestStoryTabletSignInDialogAndEndUserForm(t *testing.T) {
 	f := newFixture(t)
 	for _, touch := range []bool{false, true} {
 		a := test.NewTempApp(t)
 		o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
 		o.touch = touch
 		d := startWindow(a, f.backend, nil, o, tabletSize)
+		d.signIn.confirmCertificate(&app.CertificateToConfirm{Server: "db.acme.example:5432",
+			Fingerprint: "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"})
+		checkDialog(t, d.win, "sign-in's certificate question", touch)
+
 		for _, kind := range []endUserKind{endUserCode, endUserTemporary} {
 			open := d.signIn.endUserCode
 			if kind == endUserTemporary {
@@ -96,4 +168,3 @@ func TestStoryTabletEndUserForm(t *testing.T) {
 		d.win.Close()
 	}
 }
-

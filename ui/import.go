@@ -85,7 +85,7 @@ func (s *importScreen) onChoose() {
 		s.onFile(rc.URI().Name(), rc)
 	}, s.c.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv", ".txt"}))
-	d.Show()
+	showDialog(d, s.c.win, s.c.opts.touch)
 }
 
 // onFile previews a file: nothing is written until "Import N users". The

@@ -92,7 +92,7 @@ func (o *officeSwitch) busySentence() string {
 // say shows a sentence instead of switching.
 func (o *officeSwitch) say(title, sentence string) {
 	o.said = sentence
-	dialog.ShowInformation(title, sentence, o.win)
+	showInformation(title, sentence, o.win, o.s.opts.touch)
 }
 
 // choose opens profile p: with the keychain's password, or the one the
@@ -144,7 +144,7 @@ func (o *officeSwitch) askPassword(p Profile) {
 	}
 	prompt := o.prompt
 	pw.OnSubmitted = func(string) { prompt.Submit() } // Enter signs in, as on the sign-in screen
-	prompt.dlg.Show()
+	showDialog(prompt.dlg, o.win, o.s.opts.touch)
 	o.win.Canvas().Focus(pw)
 }
 

@@ -487,7 +487,7 @@ func askResend(c *console, u app.User, send func(adminPassword string)) {
 			}
 		}, c.win)
 	pw.OnSubmitted = func(string) { d.Submit() }
-	d.Show()
+	showDialog(d, c.win, c.opts.touch)
 	c.win.Canvas().Focus(pw)
 }
 

@@ -102,7 +102,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	}
 	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", content, c.win)
 	r.fit()
-	r.dlg.Show()
+	showDialog(r.dlg, c.win, c.opts.touch)
 	// Again, now that it is laid out: a wrapped note (a bouncing address)
 	// counts its lines only once it knows its width.
 	r.fit()

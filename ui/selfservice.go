@@ -288,7 +288,7 @@ func (f *endUserForm) passwordGone(s app.SelfServiceSetup) bool {
 
 // onImport takes a set-up exported by the office's ResetDesk.
 func (f *endUserForm) onImport() {
-	f.imported = showImportSetup(f.backend, f.prefs, f.win, f.spawn, func(_ app.SelfServiceSetup, msg string) {
+	f.imported = showImportSetup(f.backend, f.prefs, f.win, f.spawn, f.touch, func(_ app.SelfServiceSetup, msg string) {
 		f.drop() // a connection of the set-up before, if any
 		f.showSetUp()
 		f.rulesAsked = false

@@ -436,7 +436,7 @@ func (s *selfServiceCard) confirmCertificate(c *app.CertificateToConfirm, st app
 		s.password.SetText(typed)
 		s.onSave()
 	}, s.c.win)
-	s.confirmDlg.Show()
+	showDialog(s.confirmDlg, s.c.win, s.c.opts.touch)
 	s.confirmDlg.Resize(fyne.NewSize(30*theme.TextSize(), s.confirmDlg.MinSize().Height))
 }
 
@@ -484,7 +484,7 @@ func (s *selfServiceCard) onExportFile() {
 				s.writeExport(w, st, withSecret)
 			}, s.c.win)
 			save.SetFileName("resetdesk-self-service.txt")
-			save.Show()
+			showDialog(save, s.c.win, s.c.opts.touch)
 		})
 	})
 }
@@ -535,13 +535,13 @@ func (s *selfServiceCard) onExportQR() {
 			d := dialog.NewCustom("Self-service set-up", "Close", container.NewBorder(nil, hint, nil, nil, s.qr), s.c.win)
 			d.SetOnClosed(func() { s.qr = nil })
 			d.Resize(fyne.NewSize(28*theme.TextSize(), 36*theme.TextSize()))
-			d.Show()
+			showDialog(d, s.c.win, s.c.opts.touch)
 		})
 	})
 }
 
 func (s *selfServiceCard) onImport() {
-	showImportSetup(s.c.d.backend, s.c.prefs, s.c.win, s.c.spawn, func(st app.SelfServiceSetup, msg string) {
+	showImportSetup(s.c.d.backend, s.c.prefs, s.c.win, s.c.spawn, s.c.opts.touch, func(st app.SelfServiceSetup, msg string) {
 		s.host.SetText(st.Host)
 		s.port.SetText(portText(st.Port))
 		s.database.SetText(st.Database)
@@ -567,9 +567,9 @@ type importSetup struct {
 	note     *widget.Label
 }
 
-// showImportSetup opens the import dialog; done runs after a set-up was
-// saved and tested.
-func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn func(func()), done func(app.SelfServiceSetup, string)) *importSetup {
+// showImportSetup opens the import dialog, finger-sized when touch; done
+// runs after a set-up was saved and tested.
+func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn func(func()), touch bool, done func(app.SelfServiceSetup, string)) *importSetup {
 	im := &importSetup{}
 	// The line may carry the self-service login's password: it is masked
 	// (the entry's eye shows it), and the labels under it say what it
@@ -598,7 +598,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 	}
 	im.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	im.open = &widget.Button{Text: "Open a file…", Icon: theme.FolderOpenIcon(), OnTapped: func() {
-		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+		open := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err != nil || r == nil {
 				return
 			}
@@ -611,6 +611,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 			}
 			im.text.SetText(setupLine(text))
 		}, win)
+		showDialog(open, win, touch)
 	}}
 	im.save = &widget.Button{Text: "Import", Importance: widget.HighImportance, OnTapped: func() {
 		st, err := app.ParseSelfServiceSetup(im.text.Text)
@@ -647,7 +648,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { im.dlg.Hide() }}
 	im.dlg = dialog.NewCustomWithoutButtons("Import self-service set-up", container.NewBorder(nil, container.NewHBox(cancel, im.save), nil, nil, content), win)
 	im.dlg.Resize(fyne.NewSize(min(30*theme.TextSize(), win.Canvas().Size().Width), content.MinSize().Height+6*theme.TextSize()))
-	im.dlg.Show()
+	showDialog(im.dlg, win, touch)
 	return im
 }
 

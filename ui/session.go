@@ -153,7 +153,7 @@ func (s *signedIn) askSignOut(win fyne.Window, signOut func()) *dialog.ConfirmDi
 				signOut()
 			}
 		}, win)
-	d.Show()
+	showDialog(d, win, s.opts.touch)
 	return d
 }
 

@@ -319,7 +319,7 @@ func (s *settingsScreen) onDeleteProfile(name string) {
 		}, s.c.win)
 	s.confirmDelete.SetConfirmText("Delete")
 	s.confirmDelete.SetConfirmImportance(widget.DangerImportance)
-	s.confirmDelete.Show()
+	showDialog(s.confirmDelete, s.c.win, s.c.opts.touch)
 }
 
 // profileEdit is the form that changes a saved profile.
@@ -405,7 +405,7 @@ func (s *settingsScreen) onEditProfile(p Profile) {
 		}
 	}, s.c.win)
 	s.edit = e
-	e.dialog.Show()
+	showDialog(e.dialog, s.c.win, s.c.opts.touch)
 	e.dialog.Resize(fyne.NewSize(30*theme.TextSize(), e.dialog.MinSize().Height))
 }
 

@@ -29,6 +29,7 @@ type signInScreen struct {
 	win        fyne.Window
 	spawn      func(func())
 	onSignedIn func(Session, app.Actor, app.Org)
+	touch      bool              // a phone's or tablet's screen: finger-sized dialogs and drop-downs
 	view       fyne.CanvasObject // centred, for a desktop window
 	box        *fyne.Container   // the form alone, for a phone's scrolling page
 
@@ -63,7 +64,7 @@ type signInScreen struct {
 // finger-tall choices, for a phone or tablet: they are overlays, which
 // the theme around the screen does not reach.
 func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()), touch bool, onSignedIn func(Session, app.Actor, app.Org)) *signInScreen {
-	s := &signInScreen{fyneApp: a, backend: b, win: win, spawn: spawn, onSignedIn: onSignedIn}
+	s := &signInScreen{fyneApp: a, backend: b, win: win, spawn: spawn, onSignedIn: onSignedIn, touch: touch}
 	s.profiles = newTouchSelect(nil, "", s.onProfile, touch)
 	s.name = &widget.Entry{PlaceHolder: "Office"}
 	s.host = &widget.Entry{PlaceHolder: "db.office.example"}
@@ -331,7 +332,7 @@ func (s *signInScreen) apply(p Profile, r signInResult) {
 	}
 	s.onSignedIn(r.sess, r.actor, r.org)
 	if r.keychain != "" {
-		dialog.ShowInformation("Password", r.keychain, s.win)
+		showInformation("Password", r.keychain, s.win, s.touch)
 	}
 }
 
@@ -388,7 +389,7 @@ func (s *signInScreen) confirmCertificate(c *app.CertificateToConfirm) {
 			s.onSignIn()
 		}
 	}, s.win)
-	s.certDialog.Show()
+	showDialog(s.certDialog, s.win, s.touch)
 	s.certDialog.Resize(fyne.NewSize(30*theme.TextSize(), s.certDialog.MinSize().Height))
 }
 
@@ -433,7 +434,7 @@ func newIdentityFields(win fyne.Window, touch bool, onChanged func()) *identityF
 				r.Close()
 			}
 		}, win)
-		d.Show()
+		showDialog(d, win, touch)
 	}}
 	if fyne.CurrentDevice().IsMobile() {
 		f.browse.Hide() // a phone's picker gives no path to read later: pin instead
