@@ -171,7 +171,7 @@ func (d *Desktop) showSignIn() {
 	d.signIn.buttonRow.Objects = []fyne.CanvasObject{d.signIn.signIn}
 	d.signIn.buttonRow.Layout = layout.NewHBoxLayout()
 	d.showTouchable(d.signIn.view)
-	d.signIn.relayout() // its column, at the height of the form in this theme
+	d.signIn.relayout() // laid out again, in this theme
 	d.follow()          // an end user's form, closing, may have held the layout
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
@@ -164,6 +165,63 @@ func TestStoryTabletSignInDialogAndEndUserForm(t *testing.T) {
 				t.Errorf("%s with a refusal, touch %v: the form has %v units of height, needs %v", where, touch, got, need)
 			}
 			test.Tap(e.back)
+		}
+		d.win.Close()
+	}
+}
+
+// signInGap is the room between Sign in and the last thing above it that
+// shows something: the form or the keychain's check, or the status line
+// when it says something. An empty status line counts as room.
+func signInGap(s *signInScreen) float32 {
+	var above fyne.CanvasObject
+	for _, o := range s.box.Objects {
+		if o == s.buttonRow {
+			break
+		}
+		if o.Visible() && (o != s.status || s.status.Text != "") {
+			above = o
+		}
+	}
+	return s.buttonRow.Position().Y - (above.Position().Y + above.Size().Height)
+}
+
+// With nothing to say, the sign-in screen leaves no line's gap above Sign
+// in: on a desktop, on a tablet, and in the phone's layout. A refusal
+// takes that room, and gives it back once the form changes.
+func TestSignInNoGapAboveSignIn(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		name  string
+		touch bool
+		size  fyne.Size
+	}{
+		{"desktop", false, wideSize},
+		{"tablet", true, tabletSize},
+		{"phone", true, narrowSize},
+		{"desktop narrowed", false, narrowSize},
+	} {
+		a := test.NewTempApp(t)
+		o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
+		o.touch = c.touch
+		d := startWindow(a, f.backend, nil, o, c.size)
+		s := d.signIn
+		if gap := signInGap(s); gap > theme.Padding() {
+			t.Errorf("%s: %v units above Sign in, want the padding, %v", c.name, gap, theme.Padding())
+		}
+		test.Tap(s.signIn) // nothing typed: a refusal
+		if s.status.Text == "" || !s.status.Visible() {
+			t.Fatalf("%s: no refusal shown (%q)", c.name, s.status.Text)
+		}
+		if gap := signInGap(s); gap > theme.Padding() {
+			t.Errorf("%s: %v units between the refusal and Sign in", c.name, gap)
+		}
+		test.Type(s.host, "db")
+		if s.status.Text != "" {
+			t.Errorf("%s: the refusal stays after typing: %q", c.name, s.status.Text)
+		}
+		if gap := signInGap(s); gap > theme.Padding() {
+			t.Errorf("%s: %v units above Sign in after typing, want %v", c.name, gap, theme.Padding())
 		}
 		d.win.Close()
 	}

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -80,6 +79,7 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	}
 	s.signIn = &widget.Button{Text: "Sign in", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: s.onSignIn}
 	s.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	s.status.Hide() // no line, and no gap above Sign in, until there is something to say
 	s.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Signing in…"))
 	s.busy.Hide()
 
@@ -108,7 +108,7 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 		&widget.Label{Text: "Not an administrator?", TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewHBox(s.endUserCode), container.NewHBox(s.endUserTemporary))
 	s.box = container.NewVBox(container.NewHBox(logo, title), s.form, s.remember, s.status, s.busy, s.buttonRow, endUser)
-	s.column = container.NewGridWrap(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height), s.box)
+	s.column = container.New(widthColumn{32 * theme.TextSize()}, s.box)
 	// The form grew (server identity, hints): on a short window it scrolls,
 	// so that the end user's way in below it can always be reached.
 	s.view = newPageScroll(container.NewCenter(s.column))
@@ -126,7 +126,7 @@ func (s *signInScreen) showEndUser(kind endUserKind) {
 // a saved profile already says so, with hint under it.
 func (s *signInScreen) offer(p Profile, hint string) {
 	if s.hint != "" && s.status.Text == s.hint {
-		s.status.SetText("") // the last session's hint is not this one's
+		s.setStatus("") // the last session's hint is not this one's
 	}
 	s.hint = ""
 	if p.Host == "" {
@@ -154,8 +154,7 @@ func (s *signInScreen) offer(p Profile, hint string) {
 func (s *signInScreen) showHint(hint string) {
 	s.hint = hint
 	s.status.Importance = widget.MediumImportance
-	s.status.SetText(hint)
-	s.relayout()
+	s.setStatus(hint)
 }
 
 // fill puts p in the form, with the password field empty.
@@ -266,7 +265,7 @@ func (s *signInScreen) onSignIn() {
 		s.showError(app.Errorf(app.EINVALID, "Enter the password of role %s.", p.Role))
 		return
 	}
-	s.status.SetText("")
+	s.setStatus("")
 	s.signIn.Disable()
 	s.busy.Show()
 	password, remember := s.password.Text, s.remember.Checked
@@ -346,13 +345,24 @@ func (s *signInScreen) clearError() {
 		s.showHint(s.hint)
 		return
 	}
-	s.status.SetText("")
+	s.setStatus("")
 }
 
 // showError shows err's sentence under the form.
 func (s *signInScreen) showError(err error) {
 	s.status.Importance = widget.DangerImportance
-	s.status.SetText(app.ErrorMessage(err))
+	s.setStatus(app.ErrorMessage(err))
+}
+
+// setStatus shows text under the form, or no line at all for "": an
+// empty label would still take a line's height above Sign in.
+func (s *signInScreen) setStatus(text string) {
+	s.status.SetText(text)
+	if text == "" {
+		s.status.Hide()
+	} else {
+		s.status.Show()
+	}
 	s.relayout()
 }
 
@@ -363,9 +373,8 @@ func (s *signInScreen) relayout() {
 		return // still being made
 	}
 	s.form.Refresh()
-	s.column.Layout = layout.NewGridWrapLayout(fyne.NewSize(32*theme.TextSize(), s.box.MinSize().Height))
 	if c := s.win.Content(); c != nil {
-		c.Refresh() // the desktop's centre, or the phone's scrolling page
+		settle(c, s.box) // the desktop's centre, or the phone's scrolling page
 	}
 }
 
@@ -374,7 +383,7 @@ func (s *signInScreen) relayout() {
 // fingerprint with the one the DBA reads out, and only then does Trust pin
 // it and sign in.
 func (s *signInScreen) confirmCertificate(c *app.CertificateToConfirm) {
-	s.status.SetText("")
+	s.setStatus("")
 	fp := &widget.Label{Text: fingerprintLines(c.Fingerprint), TextStyle: fyne.TextStyle{Monospace: true}}
 	body := container.NewVBox(
 		&widget.Label{Text: "First connection to " + c.Server + ". The SHA-256 fingerprint of its certificate is:", Wrapping: fyne.TextWrapWord},
