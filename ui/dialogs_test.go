@@ -156,6 +156,10 @@ func TestStoryTabletSignInDialogAndEndUserForm(t *testing.T) {
 			}
 			where := fmt.Sprintf("end user's form %d", kind)
 			checkTargets(t, where, touch, targetHeights(e.box))
+			// Nothing typed, nothing to say: no empty line above the button.
+			if gap := e.buttonRow.Position().Y - (e.form.Position().Y + e.form.Size().Height); gap > theme.Padding() {
+				t.Errorf("%s, touch %v: %v units between the form and its button, want %v", where, touch, gap, theme.Padding())
+			}
 			if got, need := e.box.Size().Height, e.box.MinSize().Height; got < need {
 				t.Errorf("%s, touch %v: the form has %v units of height, needs %v", where, touch, got, need)
 			}

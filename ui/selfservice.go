@@ -113,6 +113,7 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	f.again = &widget.Entry{Password: true, OnChanged: func(string) { f.clearError() }, OnSubmitted: func(string) { f.onSubmit() }}
 	f.secret.OnChanged = func(string) { f.clearError() }
 	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
+	f.strength.Hide() // no empty line above the button until there is a password to judge
 	f.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	f.status.Hide() // takes no room until there is something to say
 	f.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Setting your password…"))
@@ -312,6 +313,10 @@ func (f *endUserForm) onPasswordChanged() {
 	f.clearError()
 	if f.password.Text == "" {
 		f.strength.SetText("")
+		if f.strength.Visible() {
+			f.strength.Hide()
+			f.grown()
+		}
 		return
 	}
 	if ho := f.handOver; ho != nil { // the admin's session knows the org's rules and the user's name
@@ -520,6 +525,7 @@ func (f *endUserForm) apply(kind endUserKind, status app.CompletionStatus, err e
 	f.password.SetText("")
 	f.again.SetText("")
 	f.strength.SetText("")
+	f.strength.Hide()
 	f.formBox.Hide()
 	f.other.Hide()
 	f.back.Hide()
@@ -575,6 +581,7 @@ func (f *endUserForm) reset() {
 		e.SetText("")
 	}
 	f.strength.SetText("")
+	f.strength.Hide()
 	f.clearError()
 	f.doneBox.Hide()
 	f.formBox.Show()
