@@ -39,10 +39,16 @@ func runGUI(ctx context.Context, args []string) int {
 	fs.Usage = func() { guiUsage(fs) }
 	mobileFlag := fs.Bool("mobile", false, "preview a phone: a phone-sized window (390x844), finger-sized targets")
 	sizeFlag := fs.String("size", "", "open the window at `WxH` in Fyne's units, e.g. 1024x1366 for an iPad in portrait")
+	platformFlag := fs.String("platform", "", "with -mobile, place the phone's controls as `ios` or android does (default: as the system it runs on, iOS on a Mac)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	size, err := parseSize(*sizeFlag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "resetdesk:", err)
+		return 2
+	}
+	platform, err := parsePlatform(*platformFlag)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "resetdesk:", err)
 		return 2
@@ -82,7 +88,7 @@ func runGUI(ctx context.Context, args []string) int {
 	if mode == "self-service" { // a front-desk PC or a shortcut
 		w = ui.NewSelfService(a, b, mobile)
 	} else {
-		w = ui.NewWindow(a, b, ui.WindowSpec{Start: start, Size: size, Touch: mobile})
+		w = ui.NewWindow(a, b, ui.WindowSpec{Start: start, Size: size, Touch: mobile, Platform: platform})
 	}
 	w.ShowAndRun()
 	return 0
@@ -90,7 +96,7 @@ func runGUI(ctx context.Context, args []string) int {
 
 // guiUsage is resetdesk -h: the window's flags, and where the commands are.
 func guiUsage(fs *flag.FlagSet) {
-	fmt.Fprint(fs.Output(), `Usage: resetdesk [demo | self-service] [-mobile] [-size WxH]
+	fmt.Fprint(fs.Output(), `Usage: resetdesk [demo | self-service] [-mobile [-platform ios|android]] [-size WxH]
 
 Opens the app's window. Its layout follows the window's width: below 600
 units wide (on a touch screen, or 480 tall) the phone's pages, above it
@@ -99,6 +105,16 @@ the commands.
 
 `)
 	fs.PrintDefaults()
+}
+
+// parsePlatform reads -platform: "" for the system's own, else ios or
+// android, in any case.
+func parsePlatform(s string) (string, error) {
+	switch p := strings.ToLower(strings.TrimSpace(s)); p {
+	case "", ui.PlatformIOS, ui.PlatformAndroid:
+		return p, nil
+	}
+	return "", fmt.Errorf("-platform %q: say ios or android", s)
 }
 
 // parseSize reads -size: "" for the default size, else WxH in Fyne's

@@ -78,9 +78,17 @@ func TestWindowFlags(t *testing.T) {
 		}
 	}
 	for arg, want := range map[string]bool{"-mobile": true, "--mobile": true, "-size": true, "--size=1024x1366": true,
-		"-size=800x600": true, "size": false, "users": false, "-h": false, "--json": false} {
+		"-size=800x600": true, "-platform": true, "--platform=ios": true, "size": false, "users": false, "-h": false, "--json": false} {
 		if got := isWindowFlag(arg); got != want {
 			t.Errorf("isWindowFlag(%q) = %v", arg, got)
 		}
+	}
+	for in, want := range map[string]string{"": "", "ios": "ios", " iOS ": "ios", "Android": "android"} {
+		if got, err := parsePlatform(in); got != want || err != nil {
+			t.Errorf("parsePlatform(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := parsePlatform("windows"); err == nil || err.Error() != `-platform "windows": say ios or android` {
+		t.Errorf("parsePlatform(windows) = %v", err)
 	}
 }

@@ -63,10 +63,10 @@ func noDisplay(goos string, getenv func(string) string) string {
 }
 
 // isWindowFlag reports whether arg is one of the window's flags: -mobile,
-// -size WxH (either with one dash or two).
+// -platform ios|android, -size WxH (either with one dash or two).
 func isWindowFlag(arg string) bool {
 	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-	return strings.HasPrefix(arg, "-") && (name == "mobile" || name == "size")
+	return strings.HasPrefix(arg, "-") && (name == "mobile" || name == "size" || name == "platform")
 }
 
 // isSelfServiceWindow reports whether args open the end user's window

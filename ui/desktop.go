@@ -59,12 +59,16 @@ func defaultOptions() options {
 
 // WindowSpec says how the window opens: with a session st makes (the demo,
 // DATABASE_URL) or at the sign-in screen (nil); at Size (zero: the
-// desktop's first size); and Touch for finger-sized targets in the wide
-// layout, which a phone or tablet wants, and the -mobile preview shows.
+// desktop's first size); Touch for finger-sized targets in the wide
+// layout, which a phone or tablet wants, and the -mobile preview shows;
+// and the phone's Platform.
 type WindowSpec struct {
 	Start *Starter
 	Size  fyne.Size
 	Touch bool
+	// Platform is the phone flow's placement, PlatformIOS or
+	// PlatformAndroid; "" for the system's own (iOS on a Mac).
+	Platform string
 }
 
 // NewWindow returns the app's window. Call ShowAndRun, or Window().Show()
@@ -74,9 +78,16 @@ type WindowSpec struct {
 // session (a second window, with the first closed under the pointer,
 // crashed Fyne's GLFW driver), or the sign-in screen with the reason.
 func NewWindow(a fyne.App, b Backend, spec WindowSpec) *Desktop {
-	o := defaultMobileOptions(a)
+	return startWindow(a, b, spec.Start, spec.apply(defaultMobileOptions(a)), spec.Size)
+}
+
+// apply sets what spec asks for in o.
+func (spec WindowSpec) apply(o mobileOptions) mobileOptions {
 	o.touch = spec.Touch
-	return startWindow(a, b, spec.Start, o, spec.Size)
+	if spec.Platform != "" {
+		o.platform = spec.Platform
+	}
+	return o
 }
 
 func newDesktopStarting(a fyne.App, b Backend, st Starter, o options) *Desktop {

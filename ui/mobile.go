@@ -24,6 +24,13 @@ const (
 	platformAndroid = "android"
 )
 
+// PlatformIOS and PlatformAndroid name the platforms for WindowSpec's
+// Platform: the -mobile preview shows either placement on any system.
+const (
+	PlatformIOS     = platformIOS
+	PlatformAndroid = platformAndroid
+)
+
 // phoneSize is the window of a phone preview on a desktop (-mobile): an
 // iPhone's logical portrait screen. On a phone the window is the screen.
 var phoneSize = fyne.NewSize(390, 844)

@@ -106,10 +106,11 @@ func Run(ctx context.Context, args []string, env Env) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage:")
-	fmt.Fprintln(w, "  resetdesk [-mobile] [-size WxH]\n      open the app; its layout follows the window's width (the phone's pages below 600 wide,")
+	fmt.Fprintln(w, "  resetdesk [-mobile [-platform ios|android]] [-size WxH]\n      open the app; its layout follows the window's width (the phone's pages below 600 wide,")
 	fmt.Fprintln(w, "      the desktop shells above); -mobile previews a phone (390x844, finger-sized targets),")
+	fmt.Fprintln(w, "      placing its controls as iOS or Android does with -platform (default: the system's own, iOS on a Mac),")
 	fmt.Fprintln(w, "      -size opens the window at WxH (-size 1024x1366: an iPad; with -mobile, with touch)")
-	fmt.Fprintln(w, "  resetdesk demo [-mobile] [-size WxH]\n      open the app on a private demo stack")
+	fmt.Fprintln(w, "  resetdesk demo [-mobile [-platform ios|android]] [-size WxH]\n      open the app on a private demo stack")
 	fmt.Fprintln(w, "  resetdesk self-service [-mobile]\n      end user: open the app on the forms that set your own password (a front-desk PC, a shortcut)")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  resetdesk %s %s\n      %s\n", c.name, c.args, c.help)
