@@ -205,14 +205,14 @@ func TestBulkResultsSayANoticeWasSent(t *testing.T) {
 	b.emailPassword.SetChecked(false)
 	test.Type(b.verify, f.o.Password)
 	test.Tap(b.confirm)
-	mail, _ := b.resultCell(0, 3)
+	mail, _ := b.resultCell(0, bulkColMail)
 	equal(t, "mail column", mail, "notice sent")
 	b.onClose()
 
 	b = openBulkReset(f.c, []app.User{f.users["bob@acme.example"]})
 	test.Type(b.verify, f.o.Password)
 	test.Tap(b.confirm)
-	mail, _ = b.resultCell(0, 3)
+	mail, _ = b.resultCell(0, bulkColMail)
 	equal(t, "mail column, one-time password", mail, "sent")
 }
 
