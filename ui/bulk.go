@@ -205,6 +205,14 @@ func (b *bulkReset) addUsers(users []app.User) {
 func (b *bulkReset) showUsers(list []app.User) {
 	b.setUsers(list)
 	b.count.SetText(plural(len(b.users), "user"))
+	// "Unlock the account" only when the list holds a lock to clear: a
+	// lapsed one too, which the mail server's passdb still refuses.
+	// Hidden, it changes nothing, and the audit says who was unlocked.
+	if slices.ContainsFunc(b.users, func(u app.User) bool { return !u.LockedUntil.IsZero() }) {
+		b.options.unlock.Show()
+	} else {
+		b.options.unlock.Hide()
+	}
 	b.targets.Refresh()
 	if b.middle != nil {
 		b.middle.Refresh() // the list's height follows its rows

@@ -77,3 +77,16 @@ func TestBounceNoticeSaysHowToReachTheOffice(t *testing.T) {
 		}
 	}
 }
+
+// N3: the bulk dialog offers "Unlock the account" only while a user in its
+// list has a lock (Erin's, in the fixture) for the reset to clear.
+func TestBulkOffersUnlockOnlyForALock(t *testing.T) {
+	f := newFixture(t)
+	b := openBulkReset(f.c, []app.User{f.users["alice@acme.example"], f.users["bob@acme.example"]})
+	equal(t, "nobody locked: no unlock", b.options.unlock.Visible(), false)
+	b.addUsers([]app.User{f.users["erin@acme.example"]})
+	equal(t, "Erin locked: unlock offered", b.options.unlock.Visible(), true)
+	equal(t, "and ticked", b.options.unlock.Checked, true)
+	b.onRemove(f.users["erin@acme.example"].ID)
+	equal(t, "Erin removed: no unlock", b.options.unlock.Visible(), false)
+}
