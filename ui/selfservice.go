@@ -187,7 +187,7 @@ func (f *endUserForm) setKind(kind endUserKind, secretItem *widget.FormItem, for
 	} else {
 		f.title.SetText(endUserCodeLabel)
 		secretItem.Text = "One-time password"
-		secretItem.HintText = "From your email, such as ABCDE-FGHJK; any case, dash or not"
+		secretItem.HintText = "From your email; any case, dash or not"
 		f.secret.Password = false
 		f.secret.PlaceHolder = "ABCDE-FGHJK"
 		f.other.SetText(endUserTemporaryLabel)

@@ -420,6 +420,7 @@ const (
 type identityFields struct {
 	mode     *touchSelect
 	caFile   *widget.Entry
+	caHint   *widget.Label // what the CA file is: the field itself has room for two words
 	browse   *widget.Button
 	pin      string // the confirmed fingerprint, "" before the first sign-in
 	pinLabel *widget.Label
@@ -435,7 +436,9 @@ type identityFields struct {
 // finger-tall choices.
 func newIdentityFields(win fyne.Window, touch bool, onChanged func()) *identityFields {
 	f := &identityFields{}
-	f.caFile = &widget.Entry{PlaceHolder: "CA file (optional): your office's authority, as PEM", OnChanged: func(string) { onChanged() }}
+	f.caFile = &widget.Entry{PlaceHolder: "CA file (optional)", OnChanged: func(string) { onChanged() }}
+	f.caHint = &widget.Label{Text: "Your office's certificate authority, as a PEM file. Left empty, the authorities this computer trusts vouch for the server.",
+		Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
 	f.browse = &widget.Button{Text: "Browse…", OnTapped: func() {
 		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 			if err == nil && r != nil {
@@ -450,7 +453,7 @@ func newIdentityFields(win fyne.Window, touch bool, onChanged func()) *identityF
 	}
 	f.pinLabel = &widget.Label{}
 	f.forget = &widget.Button{Text: "Forget pin", Importance: widget.LowImportance, OnTapped: func() { f.setPin("") }}
-	f.verify = container.NewBorder(nil, nil, nil, f.browse, f.caFile)
+	f.verify = container.NewVBox(container.NewBorder(nil, nil, nil, f.browse, f.caFile), f.caHint)
 	f.pinned = container.NewVBox(f.pinLabel, container.NewHBox(f.forget))
 	f.mode = newTouchSelect([]string{identityVerify, identityPinned}, "", nil, touch)
 	hint := &widget.Label{Text: "Off this machine, ResetDesk sends your password only to a server that proves who it is.",
