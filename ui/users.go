@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -84,7 +83,9 @@ func newUsersScreen(c *console) *usersScreen {
 	s.role = newTouchSelect(roleChoices, roleChoices[q.role], s.onRole, c.opts.touch)
 	s.lockedOnly = &widget.Check{Text: "Locked only", Checked: q.lockedOnly, OnChanged: s.onLockedOnly}
 	s.selectAll = &widget.Check{Text: "Select all", OnChanged: s.onSelectAll}
-	s.count = &widget.Label{}
+	// The count wraps rather than widen the page ("1,234 of 100,000 users"
+	// beside the filters is wider than the first window at FYNE_SCALE=1.5).
+	s.count = &widget.Label{Alignment: fyne.TextAlignTrailing, Wrapping: fyne.TextWrapWord}
 	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
 	s.loading = widget.NewActivity()
 	s.loading.Hide()
@@ -92,17 +93,21 @@ func newUsersScreen(c *console) *usersScreen {
 	s.list = widget.NewList(s.length, s.createRow, s.updateRow)
 	s.list.OnSelected = s.onRowSelected
 
-	s.selectedLabel = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
+	// The words wrap rather than widen the page: "12 selected (9 hidden by
+	// the filters)" and both buttons on one line are wider than the first
+	// window at FYNE_SCALE=1.5, and would push the whole shell sideways.
+	s.selectedLabel = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	s.resetSelected = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: s.onResetSelected}
 	s.clearSelected = &widget.Button{Text: "Clear selection", Icon: theme.ContentClearIcon(), OnTapped: s.onClearSelection}
-	s.selectionBar = container.NewHBox(s.selectedLabel, s.resetSelected, s.clearSelected)
+	s.selectionBar = container.NewBorder(nil, nil, nil, container.NewHBox(s.resetSelected, s.clearSelected), s.selectedLabel)
 	s.selectionBar.Hide()
 
 	// Nothing that comes and goes sits above the list: a line appearing
 	// there would push the rows down under the pointer, and the next tick
 	// would land on someone else. The selection's actions take the bottom
 	// edge; loading is a spinner in the filter row.
-	filters := container.NewHBox(s.selectAll, s.status, s.role, s.lockedOnly, layout.NewSpacer(), s.loading, s.count, s.refresh)
+	filters := container.NewBorder(nil, nil, container.NewHBox(s.selectAll, s.status, s.role, s.lockedOnly),
+		container.NewHBox(s.loading, s.refresh), s.count)
 	top := container.NewVBox(filters, s.banner.view)
 	s.empty = &widget.Label{Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance}
 	s.empty.Hide()
