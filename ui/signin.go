@@ -168,9 +168,43 @@ func (s *signInScreen) fill(p Profile) {
 	s.password.SetText("")
 }
 
-// busyView is shown while a session opens without the form.
+// busyView is shown while a session opens without the form. Its sentence
+// wraps: on one line ("Starting the demo: …") it was wider than a phone,
+// and the window, kept at least as wide as what it shows, opened wider
+// than the phone it previews.
 func (s *signInScreen) busyView(text string) fyne.CanvasObject {
-	return container.NewCenter(container.NewVBox(widget.NewProgressBarInfinite(), widget.NewLabel(text)))
+	say := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
+	return container.NewPadded(container.New(middleColumn{width: 32 * theme.TextSize()}, widget.NewProgressBarInfinite(), say))
+}
+
+// middleColumn stacks its objects in a column of at most width, centred
+// both ways, each as tall as it asks to be at that width: a wrapped
+// sentence counts its lines once it has its width.
+type middleColumn struct{ width float32 }
+
+func (l middleColumn) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var size fyne.Size
+	for _, o := range objects {
+		m := o.MinSize()
+		size.Width = max(size.Width, m.Width)
+		size.Height += m.Height + theme.Padding()
+	}
+	return size
+}
+
+func (l middleColumn) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, l.width)
+	var total float32
+	for _, o := range objects {
+		o.Resize(fyne.NewSize(w, o.MinSize().Height))
+		o.Resize(fyne.NewSize(w, o.MinSize().Height)) // its height at this width
+		total += o.Size().Height + theme.Padding()
+	}
+	y := max(0, (size.Height-total)/2)
+	for _, o := range objects {
+		o.Move(fyne.NewPos((size.Width-w)/2, y))
+		y += o.Size().Height + theme.Padding()
+	}
 }
 
 // fillProfiles lists the saved profiles and selects the last one used.
