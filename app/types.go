@@ -87,8 +87,13 @@ func (u User) Login() string {
 	return u.MobileNumber
 }
 
-// Locked reports whether the account is locked at now.
+// Locked reports whether the account's lock is still running at now.
 func (u User) Locked(now time.Time) bool { return u.LockedUntil.After(now) }
+
+// HasLock reports whether the account carries a lock at all, running or
+// lapsed. Mail's passdb refuses any user with a lock (migration 0016) until a
+// reset or the DBA clears it, so screens show and offer to clear this one.
+func (u User) HasLock() bool { return !u.LockedUntil.IsZero() }
 
 // IsConsoleUser reports whether the user signs in to ResetDesk itself (owner,
 // admin or a custom role). Only the owner may reset such users.

@@ -279,7 +279,7 @@ func (r *mobileUserRow) set(u app.User, now time.Time) {
 	r.status.SetText(statusLabel(u.Status))
 	r.status.Importance = statusImportance(u.Status)
 	r.status.Refresh()
-	if u.Locked(now) {
+	if u.HasLock() {
 		r.lock.Show()
 	} else {
 		r.lock.Hide()
@@ -344,8 +344,11 @@ func (p *mobileUserPage) setUser(u app.User) {
 	p.user = u
 	p.name.SetText(u.DisplayName)
 	locked := "No"
-	if u.Locked(p.m.now()) {
+	switch {
+	case u.Locked(p.m.now()):
 		locked = "Until " + formatTime(u.LockedUntil, "")
+	case u.HasLock():
+		locked = "Yes: mail sign-in refused until a reset unlocks it (set to end " + formatTime(u.LockedUntil, "") + ")"
 	}
 	p.details.set(u.PrimaryEmail, u.MobileNumber, statusLabel(u.Status), u.Role, locked, strconv.FormatInt(u.ID, 10))
 	if why := mobileResetRefusal(p.m, u, mobileDefaultOptions(p.m, u)); why != "" {
@@ -372,7 +375,7 @@ func (p *mobileUserPage) onReset() {
 // mobile sessions, and does not email it. When the actor may not set
 // passwords (DESIGN.md section 4 wins over the flow), a one-time password.
 func mobileDefaultOptions(m *Mobile, u app.User) app.ResetOptions {
-	o := app.ResetOptions{Mode: app.ModeSetPassword, ForceChange: true, ClearMobileSessions: true, Unlock: u.Locked(m.now())}
+	o := app.ResetOptions{Mode: app.ModeSetPassword, ForceChange: true, ClearMobileSessions: true, Unlock: u.HasLock()}
 	if app.CheckMayReset(m.actor, m.org, o) != nil {
 		o.Mode, o.ForceChange = app.ModeOneTime, false
 	}

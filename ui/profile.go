@@ -189,6 +189,9 @@ func sessionSummary(u app.User, now time.Time) string {
 	switch {
 	case u.Locked(now):
 		fmt.Fprintf(&b, "Locked until %s. A reset can unlock the account.\n", formatTime(u.LockedUntil, ""))
+	case u.HasLock():
+		fmt.Fprintf(&b, "Locked: the lock was set to end %s, but mail sign-in stays refused until a reset unlocks the account.\n",
+			formatTime(u.LockedUntil, ""))
 	default:
 		b.WriteString("Not locked.\n")
 	}

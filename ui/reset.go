@@ -46,7 +46,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r := &resetDialog{c: c, user: u}
 	r.resetForm = newResetForm(c.signedIn, c.win, resetFormSpec{
 		words: desktopWords, users: []app.User{u}, chooseMode: true, generate: app.GeneratePassword,
-		start:    app.ResetOptions{Mode: app.ModeOneTime, ForceChange: true, EmailPassword: true, ClearMobileSessions: true, Unlock: u.Locked(c.now())},
+		start:    app.ResetOptions{Mode: app.ModeOneTime, ForceChange: true, EmailPassword: true, ClearMobileSessions: true, Unlock: u.HasLock()},
 		onCancel: r.onClose, onResult: r.apply, onChange: r.relayout, handOver: true,
 	})
 	consoleNote := &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}

@@ -212,7 +212,6 @@ func filterUsers(l *userList, q userQuery, out []int32) []int32 {
 			return out
 		}
 	}
-	now := q.now.UnixMicro()
 	var id [20]byte
 	for i := range l.rows {
 		r := &l.rows[i]
@@ -222,7 +221,7 @@ func filterUsers(l *userList, q userQuery, out []int32) []int32 {
 		if q.role != roleAll && l.console[r.role] != (q.role == roleAdmins) {
 			continue
 		}
-		if q.lockedOnly && r.lockedUntil <= now {
+		if q.lockedOnly && r.lockedUntil == noTime {
 			continue
 		}
 		if text != "" {

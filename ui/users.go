@@ -467,7 +467,7 @@ func (r *userRow) set(u app.User, selected bool, now time.Time) {
 	r.role.SetText(role)
 	// Shown or hidden, never an icon without an image: a recycled row
 	// once kept drawing the lock of the user it showed before.
-	if u.Locked(now) {
+	if u.HasLock() {
 		r.lock.Show()
 	} else {
 		r.lock.Hide()

@@ -381,7 +381,7 @@ func runUsers(ctx context.Context, env Env, args []string) int {
 		out := make([]userJSON, len(users))
 		for i, u := range users {
 			out[i] = userJSON{ZUID: u.ID, Name: u.DisplayName, Email: u.PrimaryEmail, Mobile: u.MobileNumber,
-				Status: u.Status, Role: u.Role, Locked: u.Locked(now), SSO: u.SSOManaged, MustChange: u.MustChangePassword,
+				Status: u.Status, Role: u.Role, Locked: u.HasLock(), SSO: u.SSOManaged, MustChange: u.MustChangePassword,
 				HasPassword: u.HasPassword, Undeliverabe: u.PrimaryEmailUndeliverable}
 		}
 		return writeJSON(env, map[string]any{"status": okStatus, "org": orgOf(org), "data": out})
@@ -390,8 +390,11 @@ func runUsers(ctx context.Context, env Env, args []string) int {
 	fmt.Fprintln(tw, "ZUID\tNAME\tLOGIN\tSTATUS\tROLE\tLOCKED")
 	for _, u := range users {
 		locked := ""
-		if u.Locked(now) {
+		switch {
+		case u.Locked(now):
 			locked = "locked"
+		case u.HasLock():
+			locked = "locked (lapsed, a reset clears it)"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", u.ID, oneLine(u.DisplayName), u.Login(), u.Status, u.Role, locked)
 	}
