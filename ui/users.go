@@ -444,8 +444,16 @@ func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
 	room := canvas.NewRectangle(color.Transparent)
 	room.SetMinSize(fyne.NewSquareSize(theme.IconInlineSize()))
 	lock := container.NewStack(room, container.NewCenter(r.lock))
-	end := container.NewHBox(fixed(r.status, 7), fixed(r.role, 9), lock, r.more)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, r.check, end,
+	var check, more fyne.CanvasObject = r.check, r.more
+	if r.s.c.opts.touch {
+		// A tablet: the checkbox and the ⋮ are a finger's size by their own
+		// measure, not only by the shell's touch theme. The list sizes
+		// every row from one template, which it may make outside that
+		// theme: its rows were then 40 units tall, the boxes too small.
+		check, more = fingerSquare(r.check), fingerSquare(r.more)
+	}
+	end := container.NewHBox(fixed(r.status, 7), fixed(r.role, 9), lock, more)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, check, end,
 		container.NewGridWithColumns(2, r.name, r.login)))
 }
 

@@ -4,7 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"resetdesk/app"
 )
 
 // Stories for the users list's own findings (notes/walk5/findings.md N2,
@@ -51,4 +54,68 @@ func TestHiddenSelectionFitsTheFirstWindowAtScaleOneAndAHalf(t *testing.T) {
 			t.Errorf("%s shell: the selection bar widens the page from %.0f to %.0f units", layout, bare[layout], w)
 		}
 	}
+}
+
+// N8: on a tablet (touch and wide) the users list's rows are a finger's
+// size, as the drop-downs and the dialogs' buttons are: each row, its ⋮
+// and its checkbox at least 44 units tall and the ⋮ and the checkbox as
+// wide, where a desktop keeps Fyne's pointer-sized row.
+func TestTabletUserRowsAreFingerSized(t *testing.T) {
+	f := newFixture(t)
+	desk := firstUserRow(t, f.d.win.Content())
+	if h := desk.Size().Height; h >= 44 {
+		t.Errorf("a desktop's row is %v tall, want Fyne's size", h)
+	}
+	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
+	o.touch = true
+	sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter}
+	fingerSized := func(when string, d *Desktop) {
+		t.Helper()
+		wideShows(t, d)
+		r := firstUserRow(t, d.win.Content())
+		for name, s := range map[string]fyne.Size{"row": r.Size(), "row menu": r.more.Size(), "row check": r.check.Size()} {
+			if s.Height < 44 {
+				t.Errorf("%s: tablet's %s is %v tall, want 44 or more", when, name, s.Height)
+			}
+			if name != "row" && s.Width < 44 {
+				t.Errorf("%s: tablet's %s is %v wide, want 44 or more", when, name, s.Width)
+			}
+		}
+	}
+	started := startWindow(f.app, f.backend, sess.starter(), o, tabletSize)
+	fingerSized("started signed in", started)
+	// The list sizes all its rows from a template it may make outside the
+	// shell's touch theme (the real app did: rows 40 units apart): the
+	// template is finger-tall by itself.
+	if h := started.console.users.createRow().MinSize().Height; h < 44 {
+		t.Errorf("tablet's row template is %v tall, want 44 or more", h)
+	}
+	if h := f.c.users.createRow().MinSize().Height; h >= 44 {
+		t.Errorf("desktop's row template is %v tall, want Fyne's size", h)
+	}
+
+	// Signed in from the sign-in screen, as an admin starts the app.
+	a := test.NewTempApp(t)
+	hq := profileOf(t, "HQ", f.o.OwnerURL)
+	saveProfile(a.Preferences(), hq)
+	a.Preferences().SetString(PrefLastProfile, hq.Name)
+	d := startWindow(a, f.backend, nil, o, tabletSize)
+	d.signIn.password.SetText(f.o.Password)
+	test.Tap(d.signIn.signIn)
+	if d.console == nil {
+		t.Fatalf("not signed in: %s", d.signIn.status.Text)
+	}
+	fingerSized("signed in", d)
+}
+
+// firstUserRow is the first row of the users list laid out in o.
+func firstUserRow(t *testing.T, o fyne.CanvasObject) *userRow {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(o) {
+		if r, ok := o.(*userRow); ok && r.Visible() {
+			return r
+		}
+	}
+	t.Fatal("no row laid out")
+	return nil
 }
