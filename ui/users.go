@@ -454,7 +454,26 @@ func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
 	}
 	end := container.NewHBox(fixed(r.status, 7), fixed(r.role, 9), lock, more)
 	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, check, end,
-		container.NewGridWithColumns(2, r.name, r.login)))
+		container.New(nameLoginLayout{}, r.name, r.login)))
+}
+
+// nameLoginLayout gives a row's login 65% of the room and its name 35%:
+// an office's emails are longer than its names, and with two equal halves
+// the email was cut ("admin@northw…") beside a name column with room to
+// spare. Every row shares the split, so the columns line up.
+type nameLoginLayout struct{}
+
+func (nameLoginLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	name, login := objects[0].MinSize(), objects[1].MinSize()
+	return fyne.NewSize(name.Width+theme.Padding()+login.Width, max(name.Height, login.Height))
+}
+
+func (nameLoginLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	nameWidth := (size.Width - theme.Padding()) * 0.35
+	objects[0].Move(fyne.NewPos(0, 0))
+	objects[0].Resize(fyne.NewSize(nameWidth, size.Height))
+	objects[1].Move(fyne.NewPos(nameWidth+theme.Padding(), 0))
+	objects[1].Resize(fyne.NewSize(size.Width-nameWidth-theme.Padding(), size.Height))
 }
 
 // set shows u in the row.
