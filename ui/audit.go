@@ -67,8 +67,8 @@ type auditScreen struct {
 	c    *console
 	view *fyne.Container
 
-	actor        *widget.Entry
-	user         *widget.Entry
+	actor        *consoleEntry
+	user         *consoleEntry
 	action       *touchSelect
 	filterButton *widget.Button
 	note         *widget.Label
@@ -87,9 +87,11 @@ type auditScreen struct {
 
 func newAuditScreen(c *console) *auditScreen {
 	s := &auditScreen{c: c}
-	s.actor = &widget.Entry{PlaceHolder: "Admin or role", OnSubmitted: func(string) { s.reload() }}
+	s.actor = newConsoleEntry()
+	s.actor.PlaceHolder, s.actor.OnSubmitted = "Admin or role", func(string) { s.reload() }
 	s.showChecks = &widget.Check{Text: "Right admin passwords", OnChanged: func(bool) { s.showEvents() }}
-	s.user = &widget.Entry{PlaceHolder: "User, email or zuid", OnSubmitted: func(string) { s.reload() }}
+	s.user = newConsoleEntry()
+	s.user.PlaceHolder, s.user.OnSubmitted = "User, email or zuid", func(string) { s.reload() }
 	options := []string{allActions}
 	for _, a := range auditActions {
 		options = append(options, a.label)

@@ -66,7 +66,7 @@ type console struct {
 	confirmSignOut *dialog.ConfirmDialog
 	prefs          fyne.Preferences
 
-	search      *widget.Entry  // the top bar's search, which filters the users list
+	search      *consoleEntry  // the top bar's search, which filters the users list
 	searchIcon  *widget.Icon   // in the search, while it is empty
 	clearSearch *widget.Button // in the search, once something is typed
 	offices     *officeSwitch  // the top bar's menu of the other offices
@@ -89,7 +89,8 @@ type console struct {
 func newConsole(d *Desktop, s Session, actor app.Actor, org app.Org) *console {
 	c := &console{signedIn: newSignedIn(d.app, s, actor, org, d.opts), d: d, win: d.win, prefs: d.app.Preferences(),
 		built: map[screenID]fyne.CanvasObject{}}
-	c.search = &widget.Entry{PlaceHolder: "Search name, email, mobile or zuid", OnChanged: c.onSearch}
+	c.search = newConsoleEntry()
+	c.search.PlaceHolder, c.search.OnChanged = "Search name, email, mobile or zuid", c.onSearch
 	// A clear button once something is typed, as on the phone, in place of
 	// the magnifier.
 	c.searchIcon = widget.NewIcon(theme.SearchIcon())

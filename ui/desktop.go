@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 
 	"resetdesk/app"
@@ -124,8 +123,7 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	watchForeground(d)
 	d.win.Canvas().SetOnTypedKey(d.onTypedKey)
 	// Ctrl+F (Cmd+F on a Mac) goes to the users search, as in a browser.
-	d.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { d.onFind() })
+	d.win.Canvas().AddShortcut(findShortcut, func(fyne.Shortcut) { d.onFind() })
 	if st == nil {
 		d.showSignIn()
 	} else {

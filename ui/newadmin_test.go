@@ -447,7 +447,7 @@ func TestAuditPlaceholdersFitAtScale15(t *testing.T) {
 	w := test.NewWindow(s.view)
 	defer w.Close()
 	w.Resize(fyne.NewSize(733, 480))
-	for _, e := range []*widget.Entry{s.actor, s.user} {
+	for _, e := range []*consoleEntry{s.actor, s.user} {
 		need := fyne.MeasureText(e.PlaceHolder, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding()
 		if need > e.Size().Width {
 			t.Errorf("placeholder %q needs %v units, its field is %v wide", e.PlaceHolder, need, e.Size().Width)

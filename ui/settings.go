@@ -55,9 +55,9 @@ type settingsScreen struct {
 
 	maySet       *widget.Check
 	maySetNote   *widget.Label // Zendesk's advice against it
-	otpMinutes   *widget.Entry
-	tempHours    *widget.Entry
-	minLength    *widget.Entry
+	otpMinutes   *consoleEntry
+	tempHours    *consoleEntry
+	minLength    *consoleEntry
 	sso          *widget.Check
 	mailRelay    *widget.Check
 	relayNote    *widget.Label // what the relay switch changes
@@ -96,9 +96,9 @@ func newSettingsScreen(c *console) *settingsScreen {
 	s.maySetNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance,
 		Text: "Not recommended, for security reasons: an admin who sets a password knows it. " +
 			"A one-time password by email, with which users choose their own, is the safer reset."}
-	s.otpMinutes = &widget.Entry{}
-	s.tempHours = &widget.Entry{}
-	s.minLength = &widget.Entry{}
+	s.otpMinutes = newConsoleEntry()
+	s.tempHours = newConsoleEntry()
+	s.minLength = newConsoleEntry()
 	s.sso = &widget.Check{Text: "Users sign in through SSO"}
 	s.mailRelay = &widget.Check{Text: "Send mail through the office mail relay"}
 	s.relayNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: relaySwitchNote}
@@ -223,15 +223,15 @@ func (s *settingsScreen) policies() (app.Org, error) {
 		}
 		return n, nil
 	}
-	minutes, err := num(s.otpMinutes, "The one-time password's validity")
+	minutes, err := num(&s.otpMinutes.Entry, "The one-time password's validity")
 	if err != nil {
 		return o, err
 	}
-	hours, err := num(s.tempHours, "The temporary password's validity")
+	hours, err := num(&s.tempHours.Entry, "The temporary password's validity")
 	if err != nil {
 		return o, err
 	}
-	minLen, err := num(s.minLength, "The minimum password length")
+	minLen, err := num(&s.minLength.Entry, "The minimum password length")
 	if err != nil {
 		return o, err
 	}

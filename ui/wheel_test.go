@@ -83,7 +83,7 @@ func TestStorySettingsWheelOverEntries(t *testing.T) {
 	equal(t, "back up, and no further than the top", s.scroll.Offset.Y, float32(0))
 
 	// Fields from every card further down, each brought into view first.
-	for name, e := range map[string]*widget.Entry{
+	for name, e := range map[string]fyne.CanvasObject{
 		"the one-time password's minutes": s.otpMinutes,
 		"the new console user's login":    s.admins.login,
 		"the self-service database host":  s.selfService.host,
