@@ -49,3 +49,16 @@ func TestCtrlFFromAFieldGoesToTheSearch(t *testing.T) {
 		t.Fatalf("Ctrl+F in a settings field left the keyboard on %T", cv.Focused())
 	}
 }
+
+// 1.15: Escape closes the reset dialog while one of its checkboxes has the
+// keyboard, as it does from the admin's password.
+func TestEscapeFromAResetCheckboxClosesTheDialog(t *testing.T) {
+	f := newFixture(t)
+	cv := f.d.win.Canvas()
+	open := len(cv.Overlays().List())
+	r := openResetDialog(f.c, f.users["erin@acme.example"])
+	equal(t, "the dialog is open", len(cv.Overlays().List()), open+1)
+	cv.Focus(r.options.unlock)
+	cv.Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	equal(t, "Escape closes the dialog", len(cv.Overlays().List()), open)
+}

@@ -185,11 +185,7 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 		f.options.unlock.Hide()
 	}
 
-	f.verify = newVerifyEntry(f.onConfirm, func() {
-		if !f.running && spec.onCancel != nil {
-			spec.onCancel()
-		}
-	})
+	f.verify = newVerifyEntry(f.onConfirm, f.onEscape)
 	if spec.touch {
 		// Fyne's eye in a password field is 36 pt wide: a thumb's one.
 		f.verifyEye = &widget.Button{Icon: theme.VisibilityOffIcon(), Importance: widget.LowImportance, OnTapped: f.onVerifyEye}
@@ -275,10 +271,19 @@ func setUnavailableNote(err error, chooseMode bool) string {
 // touch frame the whole finger-tall row takes the tap.
 func (f *resetForm) newCheck(text string, checked bool, changed func(bool)) *wrapCheck {
 	c := newWrapCheck(text, checked, changed)
+	c.onEscape = f.onEscape
 	if f.spec.touch {
 		c.minHeight = fingerSize()
 	}
 	return c
+}
+
+// onEscape closes the form, unless a reset is running. Escape reaches it
+// from the password field and the checkboxes, whichever has the keyboard.
+func (f *resetForm) onEscape() {
+	if !f.running && f.spec.onCancel != nil {
+		f.spec.onCancel()
+	}
 }
 
 // touchSized makes o finger-tall in a touch frame.

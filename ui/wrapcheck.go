@@ -15,6 +15,7 @@ type wrapCheck struct {
 	widget.Check
 	label     *widget.RichText
 	minHeight float32 // a thumb's height on a phone, where all of it takes the tap
+	onEscape  func()  // Escape while it has the keyboard; nil leaves it to Check
 }
 
 func newWrapCheck(text string, checked bool, changed func(bool)) *wrapCheck {
@@ -29,6 +30,16 @@ func newWrapCheck(text string, checked bool, changed func(bool)) *wrapCheck {
 // on its box and one line of text only.
 func (c *wrapCheck) Tapped(*fyne.PointEvent) {
 	c.Check.Tapped(&fyne.PointEvent{})
+}
+
+// TypedKey gives Escape to onEscape: Fyne's dialogs take no keys of their
+// own, and the focused widget gets them.
+func (c *wrapCheck) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && c.onEscape != nil {
+		c.onEscape()
+		return
+	}
+	c.Check.TypedKey(k)
 }
 
 // MinSize is the box beside the label wrapped to the width it has.
