@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -282,8 +283,18 @@ func TestDesktopSearchClears(t *testing.T) {
 // directory around it, other people's names and emails, is out of sight.
 func TestHandOverCoversTheDirectory(t *testing.T) {
 	f := newFixture(t)
+	openHandOver(t, f, "bob@acme.example")
+	if msg := handOverUncovered(t, f.c.win); msg != "" {
+		t.Errorf("%s in a %v window", msg, f.c.win.Canvas().Size())
+	}
+}
+
+// openHandOver confirms a set-password reset of login with "Let the user
+// type it", so that the window becomes the user's.
+func openHandOver(t *testing.T, f *fixture, login string) {
+	t.Helper()
 	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
-	r := openResetDialog(f.c, f.users["bob@acme.example"])
+	r := openResetDialog(f.c, f.users[login])
 	r.mode.SetSelected(modeSetLabel)
 	test.Tap(r.resetForm.handOver)
 	test.Type(r.verify, f.o.Password)
@@ -291,16 +302,22 @@ func TestHandOverCoversTheDirectory(t *testing.T) {
 	if r.handOverForm == nil {
 		t.Fatalf("no hand-over form: %q", r.status.Text)
 	}
-	win := f.c.win.Canvas().Size()
-	pop, ok := f.c.win.Canvas().Overlays().Top().(*widget.PopUp)
+}
+
+// handOverUncovered says where the user's screen leaves the window's edges
+// uncovered, or "" when it covers them.
+func handOverUncovered(t *testing.T, w fyne.Window) string {
+	t.Helper()
+	win := w.Canvas().Size()
+	pop, ok := w.Canvas().Overlays().Top().(*widget.PopUp)
 	if !ok {
-		t.Fatalf("overlay %T", f.c.win.Canvas().Overlays().Top())
+		t.Fatalf("overlay %T", w.Canvas().Overlays().Top())
 	}
-	box := pop.Content
-	pos, size := box.Position(), box.Size()
+	pos, size := pop.Content.Position(), pop.Content.Size()
 	if pos.X > 2*theme.Padding() || pos.Y > 2*theme.Padding() || size.Width < win.Width-4*theme.Padding() || size.Height < win.Height-4*theme.Padding() {
-		t.Errorf("the user's screen is %v at %v in a %v window: the directory shows around it", size, pos, win)
+		return fmt.Sprintf("the user's screen is %v at %v: the directory shows around it", size, pos)
 	}
+	return ""
 }
 
 // N13: a reset nothing can allow (the user is protected, deactivated, not
