@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -193,12 +194,55 @@ func (d *DB) addServiceLogin(ctx context.Context, k serviceLogin, l app.SelfServ
 	}
 	if _, err := d.db.ExecContext(ctx, `SELECT resetdesk.`+k.action+`($1, $2)`, l.LoginRole, verifier); err != nil {
 		var pqe *pq.Error
-		if errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for function") {
+		switch {
+		case errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for function"):
 			return &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Only the owner (or the DBA) may add " + k.name + "s."}
+		case errors.As(err, &pqe) && pqe.Code == "22023" && strings.HasSuffix(pqe.Message, "already exists on this server. Choose another name."):
+			// Role names are the server's, not the database's: another
+			// office's database on the same server may hold it.
+			return &app.Error{Code: app.ECONFLICT, Err: err, Message: pqe.Message}
 		}
 		return fmt.Errorf("data: add %s: %w", k.name, d.mapErr(err))
 	}
 	return nil
+}
+
+var _ app.SelfServiceLoginLister = (*DB)(nil)
+
+// selfServiceLoginRow is a row of SelfServiceLogins.
+type selfServiceLoginRow struct {
+	Login     string       `db:"db_role"`
+	CreatedAt time.Time    `db:"created_at"`
+	CreatedBy string       `db:"created_by"`
+	LastUsed  sql.NullTime `db:"last_used"`
+}
+
+// The owner reads the registrations (0007); the audit shows the owner the
+// rows about the org's users, which are the rows a self-service login
+// writes, found by actor (0037).
+const selfServiceLoginsSQL = `
+SELECT l.db_role, l.created_at, l.created_by,
+       (SELECT max(a.at) FROM resetdesk.audit_events a WHERE a.actor = l.db_role) AS last_used
+FROM resetdesk.self_service_logins l
+ORDER BY l.created_at, l.db_role`
+
+// SelfServiceLogins lists the self-service logins registered for this
+// database, oldest first, each with the time of the newest audit row it
+// wrote. Only the owner may read them (EUNAUTHORIZED).
+func (d *DB) SelfServiceLogins(ctx context.Context) ([]app.SelfServiceLoginInfo, error) {
+	var rows []selfServiceLoginRow
+	if err := d.db.SelectContext(ctx, &rows, selfServiceLoginsSQL); err != nil {
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && pqe.Code == "42501" {
+			return nil, &app.Error{Code: app.EUNAUTHORIZED, Err: err, Message: "Only the owner (or the DBA) sees the self-service logins."}
+		}
+		return nil, fmt.Errorf("data: self-service logins: %w", d.mapErr(err))
+	}
+	out := make([]app.SelfServiceLoginInfo, len(rows))
+	for i, r := range rows {
+		out[i] = app.SelfServiceLoginInfo{Login: r.Login, CreatedAt: r.CreatedAt, CreatedBy: r.CreatedBy, LastUsed: r.LastUsed.Time}
+	}
+	return out, nil
 }
 
 // RemoveSelfServiceLogin takes a self-service login back on the owner's
