@@ -11,7 +11,7 @@ import (
 // own database. The console groups are the server's, so a console login of
 // office a that reaches office b's database (a DBA let it connect, or b
 // was set up by an older ResetDesk) holds the same group grants there as
-// b's own consoles. Until 0037 that was enough to read b's relay logins
+// b's own consoles. Until 0038 that was enough to read b's relay logins
 // with their public keys (made from each relay's password: something to
 // guess it against offline) and, for a's owner, b's self-service logins.
 // Now both answer only to a console user of b.

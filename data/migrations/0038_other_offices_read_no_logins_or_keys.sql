@@ -1,4 +1,4 @@
--- 0037: another office's console reads no relay keys or self-service logins.
+-- 0038: another office's console reads no relay keys or self-service logins.
 --
 -- The console groups (resetdesk_console, resetdesk_owner, ...) belong to
 -- the server, not to a database, so whatever is granted to them here is
