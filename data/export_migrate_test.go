@@ -13,3 +13,6 @@ var Migrations fs.FS = migrations
 func MigrateFrom(ctx context.Context, a *Admin, fsys fs.FS) ([]string, error) {
 	return a.migrateFrom(ctx, fsys)
 }
+
+// MigrationFiles lists fsys's migrations and their numbers, as setup does.
+func MigrationFiles(fsys fs.FS) ([]string, []int, error) { return migrationFiles(fsys) }

@@ -64,3 +64,31 @@ func TestEditedAppliedMigrationIsRefused(t *testing.T) {
 		t.Fatalf("an edit after the checksums were recorded: %v", err)
 	}
 }
+
+// Every migration the build carries has a number of its own, and a folder
+// where two share one is refused before any of it runs. Two engineers who
+// each added "0037" once made every setup stop with "changed since".
+func TestMigrationNumbersAreUnique(t *testing.T) {
+	names, versions, err := data.MigrationFiles(data.Migrations)
+	if err != nil {
+		t.Fatalf("the build's migrations: %v", err)
+	}
+	if len(names) < 30 || len(versions) != len(names) {
+		t.Fatalf("read %d migrations, %d numbers", len(names), len(versions))
+	}
+	for i := 1; i < len(versions); i++ {
+		if versions[i] <= versions[i-1] {
+			t.Errorf("%s (%d) does not come after %s (%d)", names[i], versions[i], names[i-1], versions[i-1])
+		}
+	}
+
+	twins := fstest.MapFS{
+		"migrations/0001_a.sql": &fstest.MapFile{Data: []byte("SELECT 1;")},
+		"migrations/0002_b.sql": &fstest.MapFile{Data: []byte("SELECT 2;")},
+		"migrations/0002_c.sql": &fstest.MapFile{Data: []byte("SELECT 3;")},
+	}
+	_, _, err = data.MigrationFiles(twins)
+	if err == nil || !strings.Contains(err.Error(), "0002_b.sql and 0002_c.sql share the number 2") {
+		t.Fatalf("two files numbered 2: got %v", err)
+	}
+}

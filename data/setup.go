@@ -625,23 +625,18 @@ func (a *Admin) migrate(ctx context.Context) ([]string, error) { return a.migrat
 // migrateFrom applies the migrations in fsys's folder migrations; an
 // applied one whose file changed since stops it with ECONFLICT.
 func (a *Admin) migrateFrom(ctx context.Context, fsys fs.FS) ([]string, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+	names, versions, err := migrationFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(names)
 	var applied []string
-	for _, name := range names {
+	for i, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(base[:max(strings.IndexByte(base, '_'), 0)])
-		if err != nil {
-			return applied, fmt.Errorf("migration %s: bad name", base)
-		}
 		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return applied, err
 		}
-		done, err := a.applyMigration(ctx, version, base, string(body))
+		done, err := a.applyMigration(ctx, versions[i], base, string(body))
 		if err != nil {
 			return applied, fmt.Errorf("migration %s: %w", base, err)
 		}
@@ -650,6 +645,31 @@ func (a *Admin) migrateFrom(ctx context.Context, fsys fs.FS) ([]string, error) {
 		}
 	}
 	return applied, nil
+}
+
+// migrationFiles lists fsys's migrations in order with their numbers. Two
+// files with one number are refused before any runs: the second would look
+// like the first edited after it ran, and stop setup on every database.
+func migrationFiles(fsys fs.FS) ([]string, []int, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, nil, err
+	}
+	slices.Sort(names)
+	versions := make([]int, len(names))
+	seen := map[int]string{}
+	for i, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(base[:max(strings.IndexByte(base, '_'), 0)])
+		if err != nil {
+			return nil, nil, fmt.Errorf("migration %s: bad name", base)
+		}
+		if other, ok := seen[version]; ok {
+			return nil, nil, fmt.Errorf("migrations %s and %s share the number %d", other, base, version)
+		}
+		seen[version], versions[i] = base, version
+	}
+	return names, versions, nil
 }
 
 // applyMigration applies one migration unless it is recorded, and checks a
