@@ -10,6 +10,8 @@
 //	superuser.password  the postgres role's password (mode 0600)
 //	data/               the cluster (PGDATA)
 //	server.log          the server's log
+//	in-use.lock         locked by each ResetDesk that uses the server
+//	watchdog.log        what each ResetDesk and watchdog did with the server
 //
 // Run as root, the folder and the server belong to the "postgres" OS user,
 // because initdb and postgres refuse to run as root; the Go process stays root.
@@ -123,14 +125,19 @@ func Start(ctx context.Context, dir string) (*Cluster, error) {
 	}
 	if pid, port := c.postmaster(); pid != 0 && serverAlive(pid, c.data) {
 		c.port = port
+		note(c.dir, "ResetDesk %d uses server %d, which was running", os.Getpid(), pid)
 	} else if err := c.start(ctx); err != nil {
 		return nil, err
+	} else {
+		pid, _ := c.postmaster()
+		note(c.dir, "ResetDesk %d started server %d", os.Getpid(), pid)
 	}
 	started = true
 	if tie.Load() {
 		// Before the check: a server that answers wrongly still ends
 		// with this process.
 		if err := c.startWatchdog(); err != nil {
+			note(c.dir, "ResetDesk %d started no watchdog: %v", os.Getpid(), err)
 			fmt.Fprintln(os.Stderr, "resetdesk: the demo's PostgreSQL server would outlive ResetDesk if ResetDesk were killed:", err)
 		}
 	}
@@ -158,20 +165,39 @@ func (c *Cluster) Port() int { return c.port }
 // admin there when something goes wrong.
 func (c *Cluster) LogFile() string { return c.logFile }
 
-// Stop shuts the server down (fast mode: open sessions are ended) and waits
-// until it is gone, then lets its watchdog go. The data stays for the next
+// Stop says that this process is done with the server. If no other
+// ResetDesk uses it, Stop shuts it down (fast mode: open sessions are
+// ended) and waits until it is gone; an admin's second window or
+// `resetdesk self-service` on the same folder keeps it, and the last one
+// out stops it. Then it lets its watchdog go. The data stays for the next
 // Start. Stopping a server that is not running is not an error.
 func (c *Cluster) Stop() error {
-	defer c.endWatchdog()
-	defer c.unuse()
+	settled := false
+	defer func() { c.endWatchdog(settled) }()
+	last, err := c.leave()
 	pid, _ := c.postmaster()
+	if err != nil {
+		note(c.dir, "ResetDesk %d quit and left server %d to its watchdog, if any: cannot lock %s: %v", os.Getpid(), pid, inUseFile, err)
+		return &app.Error{Code: app.EINTERNAL, Err: err,
+			Message: fmt.Sprintf("ResetDesk could not lock the demo's database folder %s to stop its PostgreSQL server.", c.dir)}
+	}
+	if last == nil {
+		note(c.dir, "ResetDesk %d quit; server %d stays for the other ResetDesk that uses it", os.Getpid(), pid)
+		settled = true
+		return nil
+	}
+	defer release(last)
 	if pid == 0 || !serverAlive(pid, c.data) {
+		settled = true
 		return nil
 	}
 	if err := c.stopServer(); err != nil {
+		note(c.dir, "ResetDesk %d quit; server %d did not stop: %v", os.Getpid(), pid, err)
 		return &app.Error{Code: app.EINTERNAL, Err: err,
 			Message: fmt.Sprintf("The demo's PostgreSQL server in %s did not stop. Its log is %s.", c.dir, c.logFile)}
 	}
+	note(c.dir, "ResetDesk %d quit and stopped server %d", os.Getpid(), pid)
+	settled = true
 	return nil
 }
 

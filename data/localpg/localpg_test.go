@@ -96,11 +96,19 @@ func TestStartStopReuse(t *testing.T) {
 		t.Errorf("second start restarted the server: pid %d, then %d", pid, pid2)
 	}
 
+	// Quitting one ResetDesk leaves the server to the other, which still
+	// uses it; the last one out stops it.
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := query(t, again, `SELECT 'up'`); err != nil {
+		t.Fatalf("the server stopped while a second ResetDesk still uses it: %v", err)
+	}
+	if err := again.Stop(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := query(t, c, `SELECT 'up'`); err == nil {
-		t.Fatal("the server still answers after Stop")
+		t.Fatal("the server still answers after the last Stop")
 	}
 	if err := c.Stop(); err != nil {
 		t.Errorf("stopping a stopped server: %v", err)

@@ -215,6 +215,12 @@ func tryLockExclusive(f *os.File) (bool, error) {
 	return err == nil, err
 }
 
+// lockExclusive waits for an exclusive lock on f.
+func lockExclusive(f *os.File) error { return flock(f, syscall.LOCK_EX) }
+
+// unlock lets go of f's lock.
+func unlock(f *os.File) error { return flock(f, syscall.LOCK_UN) }
+
 // flock is flock(2), tried again when a signal interrupts it.
 func flock(f *os.File, how int) error {
 	for {

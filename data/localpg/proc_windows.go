@@ -86,3 +86,13 @@ func tryLockExclusive(f *os.File) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// lockExclusive waits for an exclusive lock on f.
+func lockExclusive(f *os.File) error {
+	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, new(windows.Overlapped))
+}
+
+// unlock lets go of f's lock.
+func unlock(f *os.File) error {
+	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
+}

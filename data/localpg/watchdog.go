@@ -15,23 +15,35 @@ import (
 	"time"
 )
 
-// The demo's server must end with the app however the app ends. Quitting
-// stops it (Stop); but a process that is killed (SIGKILL, Task Manager's
-// End task) or that Xlib ends when its window is destroyed from outside
-// runs none of its deferred code. So each cluster Start brings up gets a
-// watchdog: this same program started again with watchdogArg, reading its
-// standard input, a pipe whose only writing end the app holds. The system
-// closes that end when the app ends in any way; the watchdog then reads
-// EOF and stops the server it was told of, unless a later demo has
-// started another one in the same folder since, or another ResetDesk
-// still uses it.
+// The demo's server must end with the last ResetDesk that uses it, however
+// that one ends. Quitting calls Stop; but a process that is killed
+// (SIGKILL, Task Manager's End task) or that Xlib ends when its window is
+// destroyed from outside runs none of its deferred code. So each Start in
+// a program that can be one gets a watchdog: this same program started
+// again with watchdogArg, reading its standard input, a pipe whose only
+// writing end the app holds. The system closes that end when the app ends
+// in any way. Stop writes quitByte first: the app settled the server
+// itself and the watchdog just leaves. EOF without it means the app died,
+// and the watchdog then does what Stop would have done.
 //
 // Every ResetDesk that Start gives the server holds a shared lock on
-// inUseFile until Stop or its end; the watchdog stops the server only
-// under an exclusive one. So a demo started again at once after a kill,
-// which finds the old server still up and joins it, keeps it: the killed
-// app's watchdog finds the lock shared and leaves. And a Start that comes
-// while a watchdog stops the server waits for it, then starts a new one.
+// inUseFile until Stop or its end; the server is stopped only under an
+// exclusive one, so only by the last ResetDesk out. Stop lets go of its
+// shared lock and tries the exclusive one once: failing means another
+// ResetDesk still uses the server, and that one stops it when it leaves.
+// A dead app's watchdog waits for the exclusive lock instead, for as long
+// as it takes, for two reasons: the other ResetDesks that still use the
+// server (an admin's second window, `resetdesk self-service`, a demo
+// started again after a kill) must keep it, and the system releases a
+// killed process's lock only after it has closed the pipe, so a watchdog
+// that tried once could find its own app's lock still there and leave
+// the server running for good. Whoever gets the exclusive lock stops the
+// server if it is still the one it was told of: a Start that comes
+// meanwhile waits for the lock, then starts a new server.
+//
+// watchLog, in the cluster's folder, says what each ResetDesk and
+// watchdog did with the server, so that a server that stayed or stopped
+// can be explained afterwards. It holds pids and nothing secret.
 
 // inUseFile, in the cluster's folder, is the file whose lock says which
 // ResetDesk processes use the server.
@@ -41,6 +53,14 @@ const inUseFile = "in-use.lock"
 // watchdog. No person types it: `resetdesk help` does not list it.
 const watchdogArg = "__resetdesk-demo-pg-watchdog"
 
+// quitByte is what Stop writes to the watchdog's pipe before it closes
+// it: the app left the server as it should be.
+const quitByte = 'q'
+
+// watchLog is the file, in the cluster's folder, where the watchdogs and
+// the apps that use the server note what they did with it.
+const watchLog = "watchdog.log"
+
 // tie says whether Start gives each cluster a watchdog: only in a program
 // whose main calls ServeWatchdog, which can therefore be one.
 var tie atomic.Bool
@@ -48,7 +68,8 @@ var tie atomic.Bool
 // ServeWatchdog must be the first thing main does. In a process started as
 // a demo server's watchdog it does that job and exits; in any other it
 // lets Start tie each cluster to this process, so that the server stops
-// when the process ends, even killed.
+// when the process ends, even killed, unless another ResetDesk still uses
+// it.
 func ServeWatchdog() {
 	if len(os.Args) > 1 && os.Args[1] == watchdogArg {
 		os.Exit(watchdog(os.Args[2:], os.Stdin))
@@ -91,29 +112,39 @@ func (c *Cluster) startWatchdog() error {
 	return nil
 }
 
-// endWatchdog lets the watchdog go after Stop: it reads EOF, finds the
-// server gone and exits. A watchdog that does not is left to itself.
-func (c *Cluster) endWatchdog() {
+// endWatchdog lets the watchdog go when Stop is done with the server:
+// with settled, the watchdog leaves at once; without, Stop could not do
+// its part and the watchdog does it, as if this process had died.
+// A watchdog that does not exit in time is left to itself.
+func (c *Cluster) endWatchdog(settled bool) {
 	w := c.watch
 	if w == nil {
 		return
 	}
 	c.watch = nil
+	if settled {
+		w.pipe.Write([]byte{quitByte}) // a watchdog already gone has nothing left to do
+	}
 	w.pipe.Close()
 	done := make(chan struct{})
 	go func() {
 		w.cmd.Wait()
 		close(done)
 	}()
+	wait := 10 * time.Second
+	if !settled {
+		wait = 0 // it may wait for other ResetDesks: do not keep this one
+	}
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(wait):
 	}
 }
 
 // watchdog is the watchdog process: args are the cluster's folder, the
-// folder of its pg_ctl and the server's pid. It waits for EOF on in, then
-// stops that server if it still runs.
+// folder of its pg_ctl and the server's pid. It waits for the app to end,
+// then, unless the app settled the server itself, stops that server once
+// no other ResetDesk uses it.
 func watchdog(args []string, in io.Reader) int {
 	if len(args) != 3 {
 		fmt.Fprintln(os.Stderr, "resetdesk: the demo server's watchdog takes a folder, a bin folder and a pid")
@@ -124,33 +155,70 @@ func watchdog(args []string, in io.Reader) int {
 		fmt.Fprintln(os.Stderr, "resetdesk: the demo server's watchdog got no pid")
 		return 2
 	}
+	dir := args[0]
 	// Ctrl-C in the app's terminal is the app's to handle: it stops the
-	// server itself, and this process must outlive it in any case.
+	// server itself, and this process must outlive it in any case. Its
+	// standard output and error are the null device (startWatchdog gives
+	// it nothing else, so no dying pipe of the app's can end it with
+	// SIGPIPE): it says what it does in watchLog.
 	signal.Ignore(os.Interrupt, syscall.SIGHUP)
-	io.Copy(io.Discard, in) // until the app is gone
-	lock, err := os.OpenFile(filepath.Join(args[0], inUseFile), os.O_RDWR|os.O_CREATE, 0o600)
+	who := fmt.Sprintf("watchdog %d of ResetDesk %d:", os.Getpid(), os.Getppid())
+	note(dir, "%s watching server %d", who, pid)
+	n, err := io.Copy(io.Discard, in) // until the app is gone
+	if n > 0 {
+		note(dir, "%s the app quit and settled the server itself", who)
+		return 0
+	}
+	note(dir, "%s the app ended without settling the server (killed or crashed; read: %v)", who, err)
+	lock, err := os.OpenFile(filepath.Join(dir, inUseFile), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
+		note(dir, "%s cannot open %s, so server %d keeps running: %v", who, inUseFile, pid, err)
 		return 1
 	}
 	defer lock.Close()
-	if free, err := tryLockExclusive(lock); err != nil {
+	free, err := tryLockExclusive(lock)
+	if err == nil && !free {
+		note(dir, "%s server %d is in use; waiting until no ResetDesk uses it", who, pid)
+		begin := time.Now()
+		err = lockExclusive(lock)
+		note(dir, "%s no ResetDesk uses server %d any more (waited %v)", who, pid, time.Since(begin).Round(time.Millisecond))
+	}
+	if err != nil {
+		note(dir, "%s cannot lock %s, so server %d keeps running: %v", who, inUseFile, pid, err)
 		return 1
-	} else if !free {
-		return 0 // another ResetDesk uses the server: it is theirs now
 	}
 	su, err := runAsUser()
 	if err != nil {
+		note(dir, "%s server %d keeps running: %v", who, pid, err)
 		return 1
 	}
-	c := &Cluster{dir: args[0], data: filepath.Join(args[0], "data"), logFile: filepath.Join(args[0], "server.log"),
+	c := &Cluster{dir: dir, data: filepath.Join(dir, "data"), logFile: filepath.Join(dir, "server.log"),
 		su: su, bins: binaries{dir: args[1]}}
 	if now, _ := c.postmaster(); now != pid || !serverAlive(pid, c.data) {
-		return 0 // stopped already, or a later demo's server
+		note(dir, "%s server %d stopped already (the folder's server now: %d); nothing to do", who, pid, now)
+		return 0
 	}
 	if err := c.stopServer(); err != nil {
+		note(dir, "%s server %d did not stop: %v", who, pid, err)
 		return 1
 	}
+	note(dir, "%s stopped server %d", who, pid)
 	return 0
+}
+
+// note appends a line to dir's watchLog. It is only a record: failing to
+// write it changes nothing else.
+func note(dir, format string, args ...any) {
+	path := filepath.Join(dir, watchLog)
+	if st, err := os.Stat(path); err == nil && st.Size() > 1<<20 {
+		os.Rename(path, path+".old")
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%s %s\n", time.Now().UTC().Format("2006-01-02 15:04:05.000"), fmt.Sprintf(format, args...))
+	f.Close()
 }
 
 // useShared takes this process's shared lock on the folder's inUseFile,
@@ -171,9 +239,32 @@ func (c *Cluster) useShared() error {
 // unuse lets go of the shared lock of useShared.
 func (c *Cluster) unuse() {
 	if c.inUse != nil {
+		unlock(c.inUse) // at once: Windows may release a closed file's lock later
 		c.inUse.Close()
 		c.inUse = nil
 	}
+}
+
+// leave lets go of this process's use of the server and reports whether
+// it was the last: if so, it holds the exclusive lock on inUseFile, which
+// release lets go of once the server is stopped.
+func (c *Cluster) leave() (last *os.File, err error) {
+	c.unuse()
+	f, err := os.OpenFile(filepath.Join(c.dir, inUseFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if free, err := tryLockExclusive(f); err != nil || !free {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// release lets go of the exclusive lock of leave.
+func release(f *os.File) {
+	unlock(f)
+	f.Close()
 }
 
 // stopServer is pg_ctl's fast stop, waiting until the server is gone.
