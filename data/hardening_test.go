@@ -194,6 +194,7 @@ func secondOrg(t *testing.T, o *pgtest.Org) string {
 	role := o.Prefix + "_zed"
 	o.Exec(t, `INSERT INTO resetdesk.orgs (name) VALUES ('Beta Office')`)
 	o.Exec(t, `CREATE ROLE `+role+` LOGIN PASSWORD '`+o.Password+`' IN ROLE resetdesk_admin`)
+	o.Exec(t, `GRANT CONNECT ON DATABASE `+o.Prefix+`_db TO `+role)
 	o.Exec(t, `INSERT INTO resetdesk.users (org_id, display_name, primary_email, status, role, db_role)
 		SELECT id, 'Zed', 'zed@beta.test', 'confirmed', 'admin', $1 FROM resetdesk.orgs WHERE name = 'Beta Office'`, role)
 	return pgtest.RoleURL(t, o.SuperURL, role, o.Password)
@@ -361,6 +362,9 @@ func TestCustomRolesStayInTheirOrg(t *testing.T) {
 	if n := count(secondOrg(t, a)); n != 0 {
 		t.Fatalf("another org's admin sees %d custom roles", n)
 	}
+	// a's owner has no CONNECT on b's database (0039); let in by the DBA,
+	// it sees nothing there either.
+	b.Exec(t, `GRANT CONNECT ON DATABASE `+b.Prefix+`_db TO `+a.Prefix+`_owner`)
 	if n := count(pgtest.RoleURL(t, b.SuperURL, a.Prefix+"_owner", a.Password)); n != 0 {
 		t.Fatalf("a's owner in b's database sees %d custom roles", n)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -72,7 +73,23 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	for _, n := range names {
 		stmts = append(stmts, "GRANT CONNECT ON DATABASE "+db+" TO "+quoteIdent(n)+";")
 	}
+	// The console logins of this database, each by a grant of its own
+	// (0039), which the provisioner makes, so that the owner's disabling
+	// or removing one takes it back.
+	const consoleLogins = `
+		SELECT DISTINCT u.db_role FROM resetdesk.users u JOIN pg_roles r ON r.rolname = u.db_role
+		 WHERE u.role <> 'member' AND u.status = 'confirmed' ORDER BY 1`
+	var consoles []string
+	if err := tx.SelectContext(ctx, &consoles, consoleLogins); err != nil {
+		return nil, a.mapErr(err)
+	}
+	if err := grantAsProvisioner(ctx, tx, db, consoles); err != nil {
+		return nil, a.mapErr(err)
+	}
 	stmts = append(stmts,
+		// The console groups are the whole server's: CONNECT for them let
+		// every office's console users into this database (before 0039).
+		"REVOKE CONNECT ON DATABASE "+db+" FROM "+roleConsole+";",
 		// The old server-wide passdb group needs no way in: its members
 		// read the passdb by grants of their own (0016), listed above.
 		"REVOKE CONNECT ON DATABASE "+db+" FROM "+rolePassdb+";",
@@ -95,12 +112,16 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	// warning, not an error: what is still open is asked of the catalog.
 	var open struct {
 		Connect     bool `db:"connect"`
+		Console     bool `db:"console"`
 		Temp        bool `db:"temp"`
 		LargeObject bool `db:"large_object"`
 		Create      bool `db:"create_public"`
 	}
 	const stillOpen = `
 		SELECT has_database_privilege('public', current_database(), 'CONNECT') AS connect,
+		       EXISTS (SELECT 1 FROM pg_database d, aclexplode(d.datacl) x
+		                WHERE d.datname = current_database() AND x.privilege_type = 'CONNECT'
+		                  AND x.grantee = 'resetdesk_console'::regrole) AS console,
 		       has_database_privilege('public', current_database(), 'TEMPORARY') AS temp,
 		       has_function_privilege('public', 'pg_catalog.lo_create(oid)', 'EXECUTE')
 		           OR has_function_privilege('public', 'pg_catalog.lo_creat(integer)', 'EXECUTE')
@@ -113,7 +134,7 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	// (a warning too): whoever lacks CONNECT, once PUBLIC has none, is
 	// named. While PUBLIC has it, everyone is, the DBA first: the
 	// superuser's REVOKE would end its own way in.
-	connectFor := append([]string{roleConsole}, names...)
+	connectFor := append(slices.Clone(consoles), names...)
 	if open.Connect || open.Temp {
 		connectFor = append([]string{me.name}, connectFor...)
 	}
@@ -136,6 +157,9 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	if !option {
 		advice = append(advice, "GRANT CONNECT ON DATABASE "+db+" TO "+roleProvisioner+" WITH GRANT OPTION;")
 	}
+	if open.Console {
+		advice = append(advice, "REVOKE CONNECT ON DATABASE "+db+" FROM "+roleConsole+";")
+	}
 	if open.Connect || open.Temp {
 		advice = append(advice, "REVOKE CONNECT, TEMPORARY ON DATABASE "+db+" FROM PUBLIC;")
 	}
@@ -155,6 +179,29 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 		return nil, a.mapErr(err)
 	}
 	return append(advice, more...), a.mapErr(tx.Commit())
+}
+
+// grantAsProvisioner grants CONNECT on db to each of logins as
+// resetdesk_provisioner, which holds it with the grant option. A grant the
+// provisioner may not make (a hosted DBA that does not own the database
+// has not yet given it the option) is left to lockDown's advice, which
+// names every login that still lacks CONNECT.
+func grantAsProvisioner(ctx context.Context, tx *sqlx.Tx, db string, logins []string) error {
+	if len(logins) == 0 {
+		return nil
+	}
+	if err := tryExec(ctx, tx, "SET LOCAL ROLE "+roleProvisioner+";"); errors.Is(err, errNotAllowed) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for _, l := range logins {
+		if err := tryExec(ctx, tx, "GRANT CONNECT ON DATABASE "+db+" TO "+quoteIdent(l)+";"); err != nil && !errors.Is(err, errNotAllowed) {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, "RESET ROLE")
+	return err
 }
 
 // selfServiceConnectionLimits gives every self-service login registered

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"resetdesk/app"
+	"resetdesk/data"
 	"resetdesk/data/pgtest"
 )
 
@@ -47,4 +49,75 @@ func TestAnotherOfficeReadsNoLoginsOrKeys(t *testing.T) {
 	}
 	_, err := asRole(t, b.AdminURL).Exec(`SELECT * FROM resetdesk.self_service_logins`)
 	wantSQLState(t, err, "42501")
+}
+
+// TestConsoleLoginsConnectToTheirOfficeOnly: until 0039 setup granted
+// CONNECT to the server-wide group resetdesk_console, so any office's
+// console user could open a session in any other office's database and
+// read what no grant closes there, such as how many users it has
+// (pg_class.reltuples) and how many resets and mails it makes
+// (pg_stat_user_tables). Now each console login may connect to its own
+// office's database only, however it was made (setup, the DBA's admin
+// add, the owner's), and loses it when the owner disables or removes it.
+// A database set up before keeps its console logins working when setup
+// runs again, and the group loses its CONNECT there.
+func TestConsoleLoginsConnectToTheirOfficeOnly(t *testing.T) {
+	a, b := pgtest.NewOrg(t), pgtest.NewOrg(t)
+	ctx := context.Background()
+	for _, who := range []string{"owner", "admin", "helpdesk", "viewer"} {
+		db := asRole(t, pgtest.RoleURL(t, b.SuperURL, a.Prefix+"_"+who, a.Password))
+		t.Run(who+" in another office", func(t *testing.T) { wantSQLState(t, db.PingContext(ctx), "42501") })
+		if !connects(t, a, a.Prefix+"_"+who) {
+			t.Errorf("a's %s cannot connect to a's database", who)
+		}
+	}
+
+	// The owner's console users: in while active, out once disabled or removed.
+	add := func(name string) int64 {
+		t.Helper()
+		id, err := a.Owner.AddConsoleUser(ctx, app.ConsoleUserOptions{LoginRole: a.Prefix + "_" + name, Email: name + "@acme.test", Password: a.Password})
+		if err != nil {
+			t.Fatalf("the owner adds %s: %v", name, err)
+		}
+		if !connects(t, a, a.Prefix+"_"+name) {
+			t.Fatalf("%s, just added by the owner, cannot connect", name)
+		}
+		db := asRole(t, pgtest.RoleURL(t, b.SuperURL, a.Prefix+"_"+name, a.Password))
+		wantSQLState(t, db.PingContext(ctx), "42501")
+		return id
+	}
+	dana, rob := add("dana"), add("rob")
+	if err := a.Owner.DisableConsoleUser(ctx, dana); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Owner.RemoveConsoleUser(ctx, rob); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"dana", "rob"} {
+		if connects(t, a, a.Prefix+"_"+who) {
+			t.Errorf("%s connects after the owner took their access", who)
+		}
+	}
+
+	// b as an older setup left it: CONNECT for the group, none per login.
+	db := b.Prefix + "_db"
+	b.Exec(t, `GRANT CONNECT ON DATABASE `+db+` TO resetdesk_console`)
+	for _, who := range []string{"owner", "admin", "helpdesk", "viewer"} {
+		b.Exec(t, `REVOKE CONNECT ON DATABASE `+db+` FROM `+b.Prefix+`_`+who)
+	}
+	strangerIn := func() error {
+		return asRole(t, pgtest.RoleURL(t, b.SuperURL, a.Prefix+"_admin", a.Password)).PingContext(ctx)
+	}
+	if err := strangerIn(); err != nil {
+		t.Fatalf("the arranged database is not open to the console group: %v", err)
+	}
+	if res, err := b.Super.Setup(ctx, data.SetupOptions{}); err != nil || len(res.Advice) != 0 {
+		t.Fatalf("setup again: advice %q, %v", res.Advice, err)
+	}
+	wantSQLState(t, strangerIn(), "42501")
+	for _, who := range []string{"owner", "admin", "helpdesk", "viewer"} {
+		if !connects(t, b, b.Prefix+"_"+who) {
+			t.Errorf("b's %s cannot connect after setup", who)
+		}
+	}
 }

@@ -414,9 +414,12 @@ func TestOrgsAreIsolated(t *testing.T) {
 		t.Fatalf("the admin sees %d users of their own org (%v)", own, err)
 	}
 
-	// a's admin signs in to b's database: the role exists server-wide and
-	// PUBLIC may connect, but there is nothing to see.
+	// a's admin signs in to b's database: the role exists server-wide, but
+	// CONNECT there is b's console logins' own (0039).
 	other := asRole(t, pgtest.RoleURL(t, b.SuperURL, a.Prefix+"_admin", a.Password))
+	wantSQLState(t, other.PingContext(ctx), "42501")
+	// Let in by the DBA, it still has nothing to see.
+	b.Exec(t, `GRANT CONNECT ON DATABASE `+b.Prefix+`_db TO `+a.Prefix+`_admin`)
 	for _, q := range []string{`SELECT count(*) FROM resetdesk.users`, `SELECT count(*) FROM resetdesk.audit_events`, `SELECT count(*) FROM resetdesk.orgs`} {
 		var n int
 		if err := other.QueryRow(q).Scan(&n); err != nil || n != 0 {

@@ -275,15 +275,14 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		}
 		return fmt.Errorf("bootstrap: %w", a.mapErr(err))
 	}
-	// CONNECT for the console groups. Everyone else who may connect gets a
-	// grant of their own, and PUBLIC none (lockDown).
-	const grantDB = `SELECT format('GRANT CONNECT ON DATABASE %I TO resetdesk_console', current_database())`
-	var stmt string
-	if err := tx.GetContext(ctx, &stmt, grantDB); err != nil {
-		return a.mapErr(err)
-	}
-	// The owner's self-service logins (0014) may connect to this database
-	// only: the provisioner grants them CONNECT on it, and nothing more.
+	// Whoever may connect gets a grant of their own, and PUBLIC none
+	// (lockDown): the console logins of this database (0039), the
+	// self-service and relay logins, the passdb's readers. The group
+	// resetdesk_console is the whole server's, so it gets none.
+	//
+	// The console logins and the owner's self-service and relay logins
+	// (0014) may connect to this database only: the provisioner grants
+	// them CONNECT on it, and nothing more.
 	// Once it may, it is not granted again: a DBA that is no owner holds
 	// the grant option through the provisioner, and cannot grant it back.
 	const grantDBOption = `
@@ -295,7 +294,6 @@ func (a *Admin) bootstrap(ctx context.Context) error {
 		return a.mapErr(err)
 	}
 	for _, s := range []string{
-		stmt,
 		option,
 		`CREATE SCHEMA IF NOT EXISTS resetdesk AUTHORIZATION resetdesk_definer`,
 		// Functions the definer creates are not callable by PUBLIC unless a
@@ -852,6 +850,12 @@ func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, passwo
 	// owner's own admin add makes them, so that the owner can later change
 	// or revoke what was granted here (PostgreSQL 16 revokes only a
 	// grantor's own grants).
+	// CONNECT on this database only (0039), from the provisioner too, so
+	// that disabling or removing the console user takes it back.
+	var grantConnect string
+	if err := tx.GetContext(ctx, &grantConnect, `SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), $1::text)`, login); err != nil {
+		return err
+	}
 	stmts := []string{
 		"SET LOCAL ROLE " + roleProvisioner,
 		"CREATE ROLE " + pq.QuoteIdentifier(login) + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD " + pq.QuoteLiteral(verifier),
@@ -860,7 +864,7 @@ func addConsoleUser(ctx context.Context, tx *sqlx.Tx, orgID int64, login, passwo
 	for _, set := range consoleSessionDefaults {
 		stmts = append(stmts, "ALTER ROLE "+pq.QuoteIdentifier(login)+" SET "+set)
 	}
-	stmts = append(stmts, "RESET ROLE")
+	stmts = append(stmts, grantConnect, "RESET ROLE")
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err
