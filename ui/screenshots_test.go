@@ -370,9 +370,24 @@ lars.nilsen@northwind.example,Lars Nilsen,,member,invited
 	c.settings.selfService.database.SetText(setup.Database)
 	c.settings.selfService.login.SetText(setup.Login)
 	c.settings.selfService.say(widget.SuccessImportance, "Saved. Self-service works on this computer: the sign-in screen offers it.")
-	c.settings.scroll.Offset.Y = c.settings.selfService.card.Position().Y
+	// One other device set up already (as its QR code would), and the
+	// next one being named.
+	ss := c.settings.selfService
+	phonePW, err := app.GeneratePlainPassword(devicePasswordLength)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.mgr.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: setup.Login + "_maria_phone", Password: phonePW}); err != nil {
+		t.Fatalf("a sign-in for Maria's phone: %v", err)
+	}
+	ss.reloadDevices()
+	test.Type(ss.deviceName, "Reception")
+	c.settings.scroll.Offset.Y = ss.card.Position().Y
 	c.settings.scroll.Refresh()
 	shot("settings_selfservice")
+	c.settings.scroll.Offset.Y = ss.card.Position().Y + ss.card.Size().Height - c.settings.scroll.Size().Height
+	c.settings.scroll.Refresh()
+	shot("settings_selfservice_devices")
 
 	// The relay mailed the one-time password to the demo's mail folder.
 	code := demoMailedCode(t, st.MailDir, target.PrimaryEmail)

@@ -14,14 +14,12 @@ import (
 	"sync"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
-	qrcode "github.com/skip2/go-qrcode"
 
 	"resetdesk/app"
 )
@@ -112,8 +110,9 @@ func selfServicePassword(kc Keychain, s app.SelfServiceSetup) string {
 }
 
 // selfServiceCard is Settings' "Self-service on this computer": where the
-// end user's screens connect, and the export of that set-up as a file or a
-// QR code for other PCs and phones.
+// end user's screens connect, and, for the owner, the set-up of other PCs
+// and phones, each with a self-service login of its own, exported as a
+// file or a QR code.
 type selfServiceCard struct {
 	c    *console
 	view fyne.CanvasObject
@@ -127,24 +126,16 @@ type selfServiceCard struct {
 	identity    *widget.Label  // how exports prove the server
 	forget      *widget.Button // drops an identity confirmed or saved here
 	save        *widget.Button
-	withSecret  *widget.Check
-	exportFile  *widget.Button
-	exportQR    *widget.Button
 	importSetup *widget.Button
 	note        *widget.Label
-	qr          *canvas.Image // the QR code showing, for tests
-	qrTrust     string        // what that QR code trusts, for tests
+
+	devices // other computers and phones: a self-service login each
 
 	// confirmed is the identity (Pin or CA) saved or confirmed here for
 	// the server at its Host and Port.
 	confirmed  app.SelfServiceSetup
 	confirmDlg *dialog.ConfirmDialog // a server's certificate to confirm, for tests
 }
-
-// exportSecretNote explains what the password in an export allows.
-const exportSecretNote = "The self-service login can only finish a reset with a valid one-time password, " +
-	"or change a temporary password with that password; it reads nothing and opens no account by itself. " +
-	"Still, keep the file and the QR code within the office. Without the password, each device asks for it once."
 
 func newSelfServiceCard(c *console) *selfServiceCard {
 	s := &selfServiceCard{c: c}
@@ -176,9 +167,6 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 	s.host.OnChanged = func(string) { s.showIdentity() }
 	s.port.OnChanged = func(string) { s.showIdentity() }
 	s.save = &widget.Button{Text: "Save and test", Icon: theme.DocumentSaveIcon(), OnTapped: s.onSave}
-	s.withSecret = &widget.Check{Text: "Include the self-service login's password", Checked: true}
-	s.exportFile = &widget.Button{Text: "Save set-up file…", Icon: theme.DownloadIcon(), OnTapped: s.onExportFile}
-	s.exportQR = &widget.Button{Text: "Show QR code", Icon: theme.GridIcon(), OnTapped: s.onExportQR}
 	s.importSetup = &widget.Button{Text: "Import set-up…", Icon: theme.UploadIcon(), OnTapped: s.onImport}
 	s.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	form := &widget.Form{Items: []*widget.FormItem{
@@ -191,19 +179,30 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 	}}
 	s.showIdentity()
 	intro := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "Users finish a reset on this computer's sign-in screen " +
-		"(\"" + endUserCodeLabel + "\"), or with `resetdesk self-service`. Set it up once here; export it to the other PCs and phones, " +
-		"so that nobody types database details."}
-	secretNote := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance, Text: exportSecretNote}
-	s.view = container.NewVBox(intro, form, container.NewHBox(s.save, s.importSetup),
-		s.withSecret, secretNote, container.NewHBox(s.exportFile, s.exportQR), s.note)
+		"(\"" + endUserCodeLabel + "\"), or with `resetdesk self-service`. Set it up once here; the other PCs and phones import a set-up " +
+		"made for each of them, so that nobody types database details."}
+	s.view = container.NewVBox(intro, form, container.NewHBox(s.save, s.importSetup), s.note, s.newDevices())
 	return s
 }
 
 // setup reads the form; the password is the one typed, else the saved one
 // (which the caller reads from the keychain off the Fyne goroutine).
 func (s *selfServiceCard) setup() (app.SelfServiceSetup, error) {
-	st := app.SelfServiceSetup{Host: strings.TrimSpace(s.host.Text), Database: strings.TrimSpace(s.database.Text),
-		Login: strings.TrimSpace(s.login.Text), Password: s.password.Text}
+	st, err := s.server()
+	if err != nil {
+		return st, err
+	}
+	st.Login, st.Password = strings.TrimSpace(s.login.Text), s.password.Text
+	if st.Login == "" {
+		return st, app.Errorf(app.EINVALID, "Enter the self-service login (`resetdesk self-service add LOGIN` makes one).")
+	}
+	return st, nil
+}
+
+// server reads where the form says the database is: host, port and
+// database, without a login.
+func (s *selfServiceCard) server() (app.SelfServiceSetup, error) {
+	st := app.SelfServiceSetup{Host: strings.TrimSpace(s.host.Text), Database: strings.TrimSpace(s.database.Text)}
 	if t := strings.TrimSpace(s.port.Text); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 65535 {
@@ -211,11 +210,8 @@ func (s *selfServiceCard) setup() (app.SelfServiceSetup, error) {
 		}
 		st.Port = n
 	}
-	switch {
-	case st.Host == "":
+	if st.Host == "" {
 		return st, app.Errorf(app.EINVALID, "Enter the database server's host name.")
-	case st.Login == "":
-		return st, app.Errorf(app.EINVALID, "Enter the self-service login (`resetdesk self-service add LOGIN` makes one).")
 	}
 	if st.Database == "" {
 		st.Database = "resetdesk"
@@ -438,106 +434,6 @@ func (s *selfServiceCard) confirmCertificate(c *app.CertificateToConfirm, st app
 	}, s.c.win)
 	showDialog(s.confirmDlg, s.c.win, s.c.opts.touch)
 	s.confirmDlg.Resize(fyne.NewSize(30*theme.TextSize(), s.confirmDlg.MinSize().Height))
-}
-
-// exported is the set-up as an export carries it, with the server's
-// identity (slow: the keychain, a CA file). A QR code carries a pin, never
-// a CA: a certificate would make the code too dense for a phone's camera.
-func (s *selfServiceCard) exported(withSecret, forQR bool) (app.SelfServiceSetup, error) {
-	st, err := s.setup()
-	if err != nil {
-		return st, err
-	}
-	if withSecret {
-		if st = s.withPassword(st); st.Password == "" {
-			return st, app.Errorf(app.EINVALID, "Enter the self-service login's password first, or leave it out of the export.")
-		}
-	} else {
-		st.Password = ""
-	}
-	st, qrPin, err := s.withIdentity(st)
-	if err == nil && forQR && st.CA != "" {
-		if qrPin == "" {
-			return st, app.Errorf(app.EINVALID, "A QR code has no room for the server's certificate authority, and no connection here has proved the server's "+
-				"certificate yet: save the set-up file instead, or sign in to this server once so that its certificate is known.")
-		}
-		st.CA, st.Pin = "", qrPin
-	}
-	return st, err
-}
-
-// onExportFile writes the set-up to a file of the owner's choice, readable
-// by the owner only when it holds the password.
-func (s *selfServiceCard) onExportFile() {
-	withSecret := s.withSecret.Checked
-	s.c.spawn(func() {
-		st, err := s.exported(withSecret, false)
-		fyne.Do(func() {
-			if err != nil {
-				s.say(widget.DangerImportance, app.ErrorMessage(err))
-				return
-			}
-			save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-				if err != nil || w == nil {
-					return
-				}
-				s.writeExport(w, st, withSecret)
-			}, s.c.win)
-			save.SetFileName("resetdesk-self-service.txt")
-			showDialog(save, s.c.win, s.c.opts.touch)
-		})
-	})
-}
-
-// writeExport writes st to w, with comments that say what it is.
-func (s *selfServiceCard) writeExport(w fyne.URIWriteCloser, st app.SelfServiceSetup, withSecret bool) {
-	text := "# ResetDesk self-service set-up for " + s.c.org.Name + ".\n" +
-		"# On another computer or phone: ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up.\n" +
-		"# " + st.TrustSentence() + "\n"
-	if withSecret {
-		text += "# It holds the self-service login's password: keep it within the office.\n"
-	}
-	_, err := io.WriteString(w, text+st.Encode(withSecret)+"\n")
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && withSecret && w.URI().Scheme() == "file" {
-		err = os.Chmod(w.URI().Path(), 0o600)
-	}
-	if err != nil {
-		s.say(widget.DangerImportance, "Could not write "+w.URI().Name()+": "+err.Error())
-		return
-	}
-	s.say(widget.SuccessImportance, "Saved to "+w.URI().Path()+".")
-}
-
-// onExportQR shows the set-up as a QR code, for a phone's camera.
-func (s *selfServiceCard) onExportQR() {
-	withSecret := s.withSecret.Checked
-	s.c.spawn(func() {
-		st, err := s.exported(withSecret, true)
-		var code *qrcode.QRCode
-		if err == nil {
-			code, err = qrcode.New(st.Encode(withSecret), qrcode.Medium)
-		}
-		fyne.Do(func() {
-			if err != nil {
-				s.say(widget.DangerImportance, app.ErrorMessage(err))
-				return
-			}
-			s.qr = canvas.NewImageFromImage(code.Image(-8))
-			s.qr.FillMode = canvas.ImageFillContain
-			s.qr.ScaleMode = canvas.ImageScalePixels
-			s.qr.SetMinSize(fyne.NewSquareSize(20 * theme.TextSize()))
-			s.qrTrust = st.TrustSentence()
-			hint := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "On the other device: scan it with the camera and copy the text, " +
-				"or save a photo of it; then ResetDesk's sign-in screen, " + endUserCodeLabel + ", Import set-up. " + s.qrTrust}
-			d := dialog.NewCustom("Self-service set-up", "Close", container.NewBorder(nil, hint, nil, nil, s.qr), s.c.win)
-			d.SetOnClosed(func() { s.qr = nil })
-			d.Resize(fyne.NewSize(28*theme.TextSize(), 36*theme.TextSize()))
-			showDialog(d, s.c.win, s.c.opts.touch)
-		})
-	})
 }
 
 func (s *selfServiceCard) onImport() {

@@ -352,8 +352,12 @@ func TestSelfServiceWindow(t *testing.T) {
 }
 
 // Settings: the owner saves this computer's set-up (tested on the spot),
-// then exports it as a QR code and a file, with the password or without;
-// what they hold reads back as the same set-up.
+// then sets up the reception with a QR code and Maria's phone with a file.
+// Each export makes a sign-in (a self-service login) for that device
+// alone, with a new password that only the export carries; a name taken
+// or unfit for a login is refused with a sentence. The list shows the
+// sign-ins and when each was used; the reception's is taken back while
+// the phone's keeps working.
 func TestSettingsSelfServiceExport(t *testing.T) {
 	f := newFixture(t)
 	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
@@ -382,46 +386,113 @@ func TestSettingsSelfServiceExport(t *testing.T) {
 	got.Password, _ = f.backend.keychain.Get(KeychainService, selfServiceKeychainUser(got))
 	equal(t, "saved set-up", got, want)
 
-	for _, withSecret := range []bool{true, false} {
-		s.withSecret.SetChecked(withSecret)
-		test.Tap(s.exportQR)
-		if s.qr == nil {
-			t.Fatalf("no QR code: %s", s.note.Text)
-		}
-		text, err := readQR(s.qr.Image)
-		if err != nil {
-			t.Fatal(err)
-		}
-		read, err := app.ParseSelfServiceSetup(text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := want
-		if !withSecret {
-			w.Password = ""
-		}
-		equal(t, "QR code", read, w)
+	// Reception gets a QR code with a sign-in of its own.
+	equal(t, "listed before", len(s.logins), 1)
+	test.Type(s.deviceName, "Reception")
+	equal(t, "which sign-in", s.deviceLogin.Text, "Its sign-in will be "+want.Login+"_reception.")
+	test.Tap(s.exportQR)
+	if s.qr == nil {
+		t.Fatalf("no QR code: %s", s.deviceNote.Text)
+	}
+	text, err := readQR(s.qr.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reception := deviceSetupOf(t, text, want, want.Login+"_reception", pw)
+	equal(t, "said", s.deviceNote.Text, "Made the sign-in "+reception.Login+" for Reception. Its QR code carries the password alone: "+
+		"if it was not scanned, take the sign-in back below and make another.")
+	equal(t, "name emptied", s.deviceName.Text, "")
+	if err := deviceSignsIn(reception); err != nil {
+		t.Errorf("the reception's sign-in does not work: %s", app.ErrorMessage(err))
+	}
+	equal(t, "listed", s.removeOf[reception.Login] != nil, true)
+	if d := s.detailOf[reception.Login].Text; !strings.HasSuffix(d, ", never used.") {
+		t.Errorf("a new sign-in: %q", d)
+	}
 
-		path := filepath.Join(t.TempDir(), "setup.txt")
-		wc, err := storage.Writer(storage.NewFileURI(path))
-		if err != nil {
-			t.Fatal(err)
+	// The same name again, and a name that cannot be part of a login.
+	test.Type(s.deviceName, "reception")
+	test.Tap(s.exportQR)
+	equal(t, "same name", s.deviceNote.Text, "There is already a sign-in named "+reception.Login+
+		". Choose another name for this device, or take the old sign-in back first.")
+	s.deviceName.SetText("Empfang Büro")
+	bad := `Name the device with letters a to z, digits, spaces or dashes: "ü" cannot be part of a login's name.`
+	equal(t, "bad name shown", s.deviceLogin.Text, bad)
+	test.Tap(s.exportFile)
+	equal(t, "bad name", s.deviceNote.Text, bad)
+	equal(t, "no file dialog", s.pendingFile == nil, true)
+
+	// Maria's phone gets a file.
+	s.deviceName.SetText("maria-phone")
+	test.Tap(s.exportFile)
+	if s.pendingFile == nil {
+		t.Fatalf("no file dialog: %s", s.deviceNote.Text)
+	}
+	path := filepath.Join(t.TempDir(), "setup.txt")
+	wc, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.saveDeviceFile(wc, *s.pendingFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := deviceSetupOf(t, string(raw), want, want.Login+"_maria_phone", pw)
+	if !strings.HasPrefix(string(raw), "# ResetDesk self-service set-up for "+f.c.org.Name+", made for maria-phone alone (sign-in "+phone.Login+").\n") {
+		t.Errorf("the file does not say whose it is")
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("a file with the password is %v", st.Mode().Perm())
+	}
+	if phone.Password == reception.Password {
+		t.Error("two devices got the same password")
+	}
+	if err := deviceSignsIn(phone); err != nil {
+		t.Errorf("the phone's sign-in does not work: %s", app.ErrorMessage(err))
+	}
+	equal(t, "three listed", len(s.logins), 3)
+	for _, l := range test.LaidOutObjects(s.card) {
+		if l, ok := l.(*widget.Label); ok && (strings.Contains(l.Text, phone.Password) || strings.Contains(l.Text, reception.Password)) {
+			t.Error("the card shows a device's password")
 		}
-		st, err := s.exported(withSecret, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.writeExport(wc, st, withSecret)
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if read, err = app.ParseSelfServiceSetup(string(raw)); err != nil || read != w {
-			t.Errorf("file: %+v %v", read, err)
-		}
-		if st, _ := os.Stat(path); withSecret && st.Mode().Perm() != 0o600 {
-			t.Errorf("a file with the password is %v", st.Mode().Perm())
-		}
+	}
+
+	// The reception tries a code: the list says it was used.
+	f.resetOneTime(t, "alice@acme.example")
+	kiosk, err := data.OpenSelfService(context.Background(), reception)
+	if err != nil {
+		t.Fatal(app.ErrorMessage(err))
+	}
+	hash, err := app.HashPassword("Purple-kettle-drums-at-noon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kiosk.CompleteReset(context.Background(), "alice@acme.example", app.HashCode("WRONG-CODES"), hash); err != nil {
+		t.Fatal(app.ErrorMessage(err))
+	}
+	kiosk.Close()
+	s.reloadDevices()
+	if d := s.detailOf[reception.Login].Text; !strings.Contains(d, ", last used ") {
+		t.Errorf("after a try at the reception: %q", d)
+	}
+
+	// The reception's sign-in is taken back; the phone's keeps working.
+	test.Tap(s.removeOf[reception.Login])
+	s.confirmRemove.Confirm()
+	equal(t, "taken back", s.deviceNote.Text, reception.Login+" is taken back: it can no longer finish a reset or change a password. The other devices keep working.")
+	if err := deviceSignsIn(reception); app.ErrorCode(err) != app.EUNAUTHORIZED {
+		t.Errorf("the reception after it was taken back: %v", app.ErrorMessage(err))
+	}
+	if err := deviceSignsIn(phone); err != nil {
+		t.Errorf("the phone after the reception was taken back: %s", app.ErrorMessage(err))
+	}
+	equal(t, "no longer listed", s.removeOf[reception.Login] == nil, true)
+	equal(t, "two listed", len(s.logins), 2)
+	var audited int
+	if err := rawSuper(t, f).QueryRow(`SELECT count(*) FROM resetdesk.audit_events WHERE action = 'remove_self_service_login' AND details->>'db_role' = $1`,
+		reception.Login).Scan(&audited); err != nil || audited != 1 {
+		t.Errorf("%d audit rows for the removal (%v)", audited, err)
 	}
 }
 

@@ -167,10 +167,10 @@ func TestStorySelfServicePinnedServer(t *testing.T) {
 	equal(t, "saved", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
 	equal(t, "pin saved", loadSelfServiceSetup(f.app.Preferences()).Pin, pin)
 
-	s.withSecret.SetChecked(true)
+	test.Type(s.deviceName, "phone")
 	test.Tap(s.exportQR)
 	if s.qr == nil {
-		t.Fatalf("no QR code: %s", s.note.Text)
+		t.Fatalf("no QR code: %s", s.deviceNote.Text)
 	}
 	line, err := readQR(s.qr.Image)
 	if err != nil {
@@ -240,16 +240,16 @@ func TestStorySelfServiceOfficeCA(t *testing.T) {
 	caPEM, _ := os.ReadFile(caFile)
 	equal(t, "CA saved", loadSelfServiceSetup(f.app.Preferences()).CA, string(caPEM))
 
-	s.withSecret.SetChecked(true)
+	test.Type(s.deviceName, "phone")
 	test.Tap(s.exportQR)
 	if s.qr == nil {
-		t.Fatalf("no QR code: %s", s.note.Text)
+		t.Fatalf("no QR code: %s", s.deviceNote.Text)
 	}
 	qrLine, _ := readQR(s.qr.Image)
 	fromQR, err := app.ParseSelfServiceSetup(qrLine)
 	proven := d.console.sess.Directory.(interface{ ServerFingerprint() string }).ServerFingerprint()
 	if err != nil || fromQR.Pin != proven || proven == "" || fromQR.CA != "" {
-		t.Fatalf("QR code %+v %v, want the pin %s", fromQR, err, proven)
+		t.Fatalf("QR code pin %q, CA %d bytes (%v), want the pin %s", fromQR.Pin, len(fromQR.CA), err, proven)
 	}
 
 	path := filepath.Join(t.TempDir(), "setup.txt")
@@ -257,11 +257,13 @@ func TestStorySelfServiceOfficeCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.exported(true, false)
-	if err != nil {
-		t.Fatal(err)
+	test.Type(s.deviceName, "reception")
+	test.Tap(s.exportFile)
+	if s.pendingFile == nil {
+		t.Fatalf("no file dialog: %s", s.deviceNote.Text)
 	}
-	s.writeExport(wc, st, true)
+	st := s.pendingFile.setup
+	s.saveDeviceFile(wc, *s.pendingFile)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -320,9 +322,12 @@ func TestSettingsConfirmsTheServersCertificate(t *testing.T) {
 	equal(t, "saved", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
 	equal(t, "pin saved", loadSelfServiceSetup(f.app.Preferences()).Pin, pin)
 	equal(t, "identity", s.identity.Text, "It trusts the server only with the certificate whose SHA-256 fingerprint is "+pin+". Exports carry it.")
-	st, err := s.exported(false, true)
-	if err != nil || st.Pin != pin || st.Password != "" {
-		t.Errorf("the QR code's set-up: %+v %v", st, err)
+	server, err := s.server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.deviceSetup(server, "probe", true); err != nil || st.Pin != pin {
+		t.Errorf("the QR code's set-up: pin %q, %v", st.Pin, err)
 	}
 
 	// The server's certificate is replaced: the pin refuses it, until the

@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"resetdesk/app"
+	"resetdesk/data"
+)
+
+// deviceSetupOf reads an export made for one device: the server as the
+// owner's set-up has it, the device's own login, and a new password of
+// its own. Nothing it says quotes the password.
+func deviceSetupOf(t *testing.T, text string, server app.SelfServiceSetup, login, sharedPassword string) app.SelfServiceSetup {
+	t.Helper()
+	st, err := app.ParseSelfServiceSetup(text)
+	if err != nil {
+		t.Fatalf("the export does not read back: %s", app.ErrorMessage(err))
+	}
+	equal(t, "host", st.Host, server.Host)
+	equal(t, "port", st.Port, server.Port)
+	equal(t, "database", st.Database, server.Database)
+	equal(t, "login", st.Login, login)
+	if len(st.Password) != devicePasswordLength || st.Password == sharedPassword {
+		t.Errorf("the export's password is not a new one of %d characters (%d)", devicePasswordLength, len(st.Password))
+	}
+	return st
+}
+
+// deviceSignsIn signs in as a device would with st and reads the password
+// rules.
+func deviceSignsIn(st app.SelfServiceSetup) error {
+	c, err := data.OpenSelfService(context.Background(), st)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.PasswordRules(context.Background(), "alice@acme.example")
+	return err
+}
+
+func rawSuper(t *testing.T, f *fixture) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", f.o.SuperURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// roleExists reports whether the server has a role named login.
+func roleExists(t *testing.T, f *fixture, login string) bool {
+	t.Helper()
+	var n int
+	if err := rawSuper(t, f).QueryRow(`SELECT count(*) FROM pg_roles WHERE rolname = $1`, login).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+// An admin who is not the owner: the card's devices part is a sentence
+// that says who sets up other devices and why; there is no way to export
+// or to take a sign-in back, and no list.
+func TestSelfServiceDevicesAreTheOwners(t *testing.T) {
+	f := newFixture(t)
+	admin := Session{Directory: f.o.Admin, Resetter: &app.Resetter{Dir: f.o.Admin, Mail: f.backend.currentMailer()}}
+	d := newDesktop(f.app, f.backend, &admin, testOptions())
+	if d.console == nil {
+		t.Fatalf("not signed in: %s", d.signIn.status.Text)
+	}
+	d.console.show(screenSettings)
+	s := d.console.settings.selfService
+	equal(t, "why", s.devicesWhy.Text, devicesOwnerOnly)
+	equal(t, "no exports", s.exportQR == nil && s.exportFile == nil && s.deviceName == nil && s.deviceRows == nil, true)
+	for _, o := range test.LaidOutObjects(s.card) {
+		if b, ok := o.(*widget.Button); ok && (b.Text == "Show QR code" || b.Text == "Save set-up file…" || b.Text == "Remove") {
+			t.Errorf("an admin is offered %q", b.Text)
+		}
+	}
+	// Their own computer's set-up still works as before.
+	u := mustURL(t, f.o.EndUserURL)
+	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
+	s.host.SetText(u.Hostname())
+	s.port.SetText(u.Port())
+	s.database.SetText(strings.TrimPrefix(u.Path, "/"))
+	s.login.SetText(u.User.Username())
+	s.password.SetText(mustPassword(t, f.o.EndUserURL))
+	test.Tap(s.save)
+	equal(t, "saved", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
+}
+
+// cutLink forwards connections to a server until it is cut, as a
+// network that goes down would.
+type cutLink struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startCutLink(t *testing.T, target string) *cutLink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &cutLink{ln: ln}
+	t.Cleanup(l.cut)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			l.mu.Lock()
+			l.conns = append(l.conns, c, s)
+			l.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+	return l
+}
+
+func (l *cutLink) cut() {
+	l.ln.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.Close()
+	}
+}
+
+// The owner's connection goes down: an export says so, makes no sign-in
+// and keeps the device's name; taking one back says so and keeps it
+// listed.
+func TestSelfServiceDevicesWhileTheDatabaseIsDown(t *testing.T) {
+	f := newFixture(t)
+	owner := mustURL(t, f.o.OwnerURL)
+	link := startCutLink(t, owner.Host)
+	through := *owner
+	through.Host = link.ln.Addr().String()
+	db, err := data.Open(context.Background(), through.String())
+	if err != nil {
+		t.Fatalf("the owner through the link: %s", app.ErrorMessage(err))
+	}
+	t.Cleanup(func() { db.Close() })
+	sess := Session{Directory: db, Resetter: &app.Resetter{Dir: db, Mail: f.backend.currentMailer()}}
+	d := newDesktop(f.app, f.backend, &sess, testOptions())
+	if d.console == nil {
+		t.Fatalf("not signed in: %s", d.signIn.status.Text)
+	}
+	d.console.show(screenSettings)
+	s := d.console.settings.selfService
+	endUser := mustURL(t, f.o.EndUserURL)
+	s.host.SetText(endUser.Hostname())
+	s.port.SetText(endUser.Port())
+	s.database.SetText(strings.TrimPrefix(endUser.Path, "/"))
+	s.login.SetText(endUser.User.Username())
+	if s.removeOf[endUser.User.Username()] == nil {
+		t.Fatalf("the office's sign-in is not listed: %q", s.deviceNote.Text)
+	}
+
+	link.cut()
+	down := "Could not reach the database at " + through.Host + ". Check that the server is running and try again."
+	test.Type(s.deviceName, "reception")
+	test.Tap(s.exportQR)
+	equal(t, "an export while the database is down", s.deviceNote.Text, down)
+	equal(t, "no QR code", s.qr == nil, true)
+	equal(t, "name kept", s.deviceName.Text, "reception")
+	equal(t, "no sign-in made", roleExists(t, f, endUser.User.Username()+"_reception"), false)
+
+	test.Tap(s.removeOf[endUser.User.Username()])
+	s.confirmRemove.Confirm()
+	equal(t, "taking a sign-in back while the database is down", s.deviceNote.Text, down)
+	equal(t, "still listed", s.removeOf[endUser.User.Username()] != nil, true)
+	equal(t, "Remove again", s.removeOf[endUser.User.Username()].Disabled(), false)
+	if err := deviceSignsIn(app.SelfServiceSetup{Host: endUser.Hostname(), Port: mustPort(t, endUser), Database: strings.TrimPrefix(endUser.Path, "/"),
+		Login: endUser.User.Username(), Password: mustPassword(t, f.o.EndUserURL)}); err != nil {
+		t.Errorf("the office's sign-in after the refused removal: %s", app.ErrorMessage(err))
+	}
+}
+
+func mustPort(t *testing.T, u *url.URL) int {
+	t.Helper()
+	p, err := strconv.Atoi(u.Port())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
