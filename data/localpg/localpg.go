@@ -182,7 +182,7 @@ func (c *Cluster) Stop() error {
 			Message: fmt.Sprintf("ResetDesk could not lock the demo's database folder %s to stop its PostgreSQL server.", c.dir)}
 	}
 	if last == nil {
-		note(c.dir, "ResetDesk %d quit; server %d stays for the other ResetDesk that uses it", os.Getpid(), pid)
+		note(c.dir, "ResetDesk %d quit; server %d stays: another ResetDesk uses it, or a watchdog is stopping it", os.Getpid(), pid)
 		settled = true
 		return nil
 	}

@@ -169,7 +169,10 @@ func watchdog(args []string, in io.Reader) int {
 		note(dir, "%s the app quit and settled the server itself", who)
 		return 0
 	}
-	note(dir, "%s the app ended without settling the server (killed or crashed; read: %v)", who, err)
+	if err != nil {
+		note(dir, "%s cannot read from the app (%v): taking it for dead", who, err)
+	}
+	note(dir, "%s the app ended without settling the server: killed or crashed", who)
 	lock, err := os.OpenFile(filepath.Join(dir, inUseFile), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		note(dir, "%s cannot open %s, so server %d keeps running: %v", who, inUseFile, pid, err)
