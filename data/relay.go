@@ -248,7 +248,7 @@ func (d *DB) RelayOne(ctx context.Context, send func(RelayMessage) RelayOutcome)
 		DeliveryID: r.ID, Kind: app.DeliveryKind(r.Kind), To: r.To,
 		ExpiresAt: r.ExpiresAt.Time, UserName: r.UserName.String, Login: r.Login.String, OrgName: r.OrgName.String,
 		Instructions: r.Instructions.String, TimeZone: r.TimeZone.String,
-		MustChange: r.Kind == string(app.KindPassword) && r.MustChange.Bool,
+		MustChange: (r.Kind == string(app.KindPassword) || r.Kind == string(app.KindPasswordNotice)) && r.MustChange.Bool,
 	}}
 	var out RelayOutcome
 	switch m.Notice.Kind {

@@ -540,3 +540,56 @@ func TestRelayStatusCarriesTheServersClock(t *testing.T) {
 		t.Errorf("last seen %v before the server's now, want 90 s or a little more", age)
 	}
 }
+
+// TestRelayNoticeOfATemporaryPassword: a set password that was not emailed
+// (handed over on paper or read out) still gets its notice through the
+// relay, and that notice knows the password is temporary and until when, so
+// that the mail can say where and by when to change it, in the office's
+// words and time zone. A password the user may keep gives a plain notice.
+func TestRelayNoticeOfATemporaryPassword(t *testing.T) {
+	o := pgtest.NewOrg(t)
+	ctx := context.Background()
+	o.Exec(t, `UPDATE resetdesk.orgs SET mail_relay = true, time_zone = 'Europe/Berlin',
+	        completion_instructions = 'Use the front-desk PC, or call Maria on 2114.'`)
+	id := addUser(t, o, "rosa@acme.test", "confirmed")
+	relay, _ := relayLogin(t, o, "relay")
+	u, err := o.Owner.UserByLogin(ctx, "rosa@acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor, org, err := o.Owner.Actor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, force := range []bool{true, false} {
+		r := app.Resetter{Dir: o.Owner}
+		res, err := r.Reset(ctx, app.ResetRequest{Actor: actor, Org: org, Users: []app.User{u},
+			Options: app.ResetOptions{Mode: app.ModeSetPassword, ForceChange: force}})
+		if err != nil || res[0].Delivery.Kind != app.KindPasswordNotice || res[0].Delivery.Status != app.DeliveryQueued {
+			t.Fatalf("set password, force change %v, not emailed: %+v %v", force, res[0].Delivery, err)
+		}
+		var expires sql.NullTime
+		if err := superDB(t, o).QueryRow(`SELECT password_expires_at FROM resetdesk.users WHERE id = $1`, id).Scan(&expires); err != nil {
+			t.Fatal(err)
+		}
+		var got app.Notice
+		if more, err := relay.RelayOne(ctx, func(m data.RelayMessage) data.RelayOutcome {
+			got = m.Notice
+			return data.RelayOutcome{Status: app.DeliverySent}
+		}); err != nil || !more {
+			t.Fatalf("the relay: %v %v", more, err)
+		}
+		if got.Kind != app.KindPasswordNotice || got.Secret != "" || got.TimeZone != "Europe/Berlin" ||
+			got.Instructions != "Use the front-desk PC, or call Maria on 2114." {
+			t.Errorf("force change %v: the relayed notice %+v", force, got)
+		}
+		if force {
+			if !got.MustChange || !expires.Valid || !got.ExpiresAt.Equal(expires.Time) {
+				t.Errorf("the notice of a temporary password: must change %v, expires %v, want true and %v",
+					got.MustChange, got.ExpiresAt, expires.Time)
+			}
+		} else if got.MustChange || !got.ExpiresAt.IsZero() {
+			t.Errorf("the notice of a password the user may keep: must change %v, expires %v", got.MustChange, got.ExpiresAt)
+		}
+	}
+}

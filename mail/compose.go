@@ -267,7 +267,8 @@ type view struct {
 	Secret   string // the one-time or set password, "" in notices
 	Until    string // when the secret stops working, "" when it does not expire
 	ValidFor string // the same as a duration, "" when unknown
-	// Temporary: a set password the user must replace.
+	// Temporary: a set password the user must replace, sent in this mail
+	// or handed over another way (the notice).
 	Temporary bool
 	// Instructions are the office's own words, line by line.
 	Instructions []string
@@ -282,7 +283,7 @@ func newView(n app.Notice, now time.Time) view {
 		Org:       cleanName(n.OrgName),
 		Login:     cleanText(n.Login, maxAddressLen),
 		Secret:    n.Secret,
-		Temporary: n.MustChange && n.Kind == app.KindPassword,
+		Temporary: n.MustChange && (n.Kind == app.KindPassword || n.Kind == app.KindPasswordNotice),
 	}
 	v.OrgKnown = v.Org != ""
 	if !v.OrgKnown {
@@ -426,7 +427,15 @@ If you did not expect this, contact your administrator.
 
 Your administrator reset the password of your {{.Org}} account{{if .Login}} ({{.Login}}){{end}}. Your old password no longer works.
 
+{{if .Temporary -}}
+Your administrator set a temporary password for it. For your security this message does not contain it: your administrator gives it to you another way, such as on paper or in person.
+
+Replace it with a password of your own{{if .Until}} by {{.Until}} (within {{.ValidFor}}); after that it stops working and you will need to ask for a new one{{end}}. Open ResetDesk and choose 'Change a temporary password', then type your email address, the temporary password and a new password of your own twice. If you already did this with your administrator, there is nothing more to do.
+{{- else -}}
 For your security this message does not contain the new password. Please ask your administrator for it.
+{{- end}}
+{{template "instructions" .}}
+If you did not expect this, contact your administrator.
 {{template "footer" .}}
 {{- end}}
 
@@ -510,7 +519,14 @@ var htmlTemplates = htmltemplate.Must(htmltemplate.New("html").Parse(`
 {{- define "password_notice" -}}
 {{template "head" .}}{{template "greeting" .}}
 <p>Your administrator reset the password of your {{template "account" .}}. Your old password no longer works.</p>
+{{if .Temporary -}}
+<p>Your administrator set a temporary password for it. For your security this message does not contain it: your administrator gives it to you another way, such as on paper or in person.</p>
+<p>Replace it with a password of your own{{if .Until}} by <strong>{{.Until}}</strong> (within {{.ValidFor}}); after that it stops working and you will need to ask for a new one{{end}}. Open ResetDesk and choose <strong>Change a temporary password</strong>, then type your email address, the temporary password and a new password of your own twice. If you already did this with your administrator, there is nothing more to do.</p>
+{{- else -}}
 <p>For your security this message does not contain the new password. Please ask your administrator for it.</p>
+{{- end}}
+{{- template "instructions" .}}
+<p>If you did not expect this, contact your administrator.</p>
 {{template "foot" .}}
 {{- end}}
 

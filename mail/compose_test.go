@@ -46,6 +46,11 @@ func notice(kind app.DeliveryKind) app.Notice {
 	case app.KindPassword:
 		n.Secret, n.ExpiresAt, n.MustChange = "tulip-Orbit-7-canyon", now.Add(72*time.Hour), true
 		n.Instructions = instructions
+	case app.KindPasswordNotice:
+		// The common case: a temporary password handed over on paper or
+		// read out, so the mail carries no secret.
+		n.ExpiresAt, n.MustChange = now.Add(72*time.Hour), true
+		n.Instructions = instructions
 	case app.KindUndeliverableNotice:
 		n.To = "alex.private@example.net"
 		n.Instructions = instructions
@@ -198,26 +203,57 @@ func TestComposeSubjects(t *testing.T) {
 }
 
 // TestComposeVariants covers what the kinds' goldens do not: a set password
-// that need not change, and no instructions.
+// that need not change, and no instructions; the notice of such a password.
 func TestComposeVariants(t *testing.T) {
-	n := notice(app.KindPassword)
-	n.MustChange, n.ExpiresAt, n.Instructions = false, time.Time{}, ""
-	got, err := mail.Compose(n, from, now)
+	for _, c := range []struct {
+		golden string
+		kind   app.DeliveryKind
+	}{
+		{"password_kept.eml", app.KindPassword},
+		{"password_notice_kept.eml", app.KindPasswordNotice},
+	} {
+		t.Run(c.golden, func(t *testing.T) {
+			n := notice(c.kind)
+			n.MustChange, n.ExpiresAt, n.Instructions = false, time.Time{}, ""
+			got, err := mail.Compose(n, from, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", c.golden)
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./mail -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("Compose differs from %s: run go test ./mail -update and review the diff", path)
+			}
+		})
+	}
+}
+
+// TestComposeNoticeOfAKeptPassword: a set password the user may keep, not
+// emailed, has nothing to change: its notice sends the user to the
+// administrator for it, and to no screen.
+func TestComposeNoticeOfAKeptPassword(t *testing.T) {
+	n := notice(app.KindPasswordNotice)
+	n.MustChange, n.ExpiresAt = false, time.Time{}
+	raw, err := mail.Compose(n, from, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "password_kept.eml")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
+	p := parse(t, raw)
+	for _, want := range []string{"Please ask your administrator for it.", "Use the front-desk PC by the door, or call Maria on 2114."} {
+		if !strings.Contains(p.text, want) || !strings.Contains(p.html, want) {
+			t.Errorf("the notice does not say %q:\n%s", want, p.text)
 		}
 	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./mail -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("Compose differs from %s: run go test ./mail -update and review the diff", path)
+	if strings.Contains(p.text, "temporary") || strings.Contains(p.html, "temporary") {
+		t.Errorf("the notice of a password the user may keep speaks of a temporary one:\n%s", p.text)
 	}
 }
 
@@ -235,6 +271,8 @@ func TestComposeSaysWhereAndHow(t *testing.T) {
 		{app.KindOneTimePassword, "", "I have a one-time password", "until Mon 3 Mar 2025, 13:30 UTC"},
 		{app.KindPassword, "America/New_York", "Change a temporary password", "Thu 6 Mar 2025, 08:15 EST"},
 		{app.KindPassword, "Mars/Olympus", "Change a temporary password", "Thu 6 Mar 2025, 13:15 UTC"},
+		{app.KindPasswordNotice, "Europe/Berlin", "Change a temporary password", "Thu 6 Mar 2025, 14:15 CET"},
+		{app.KindPasswordNotice, "America/New_York", "Change a temporary password", "Thu 6 Mar 2025, 08:15 EST"},
 	} {
 		n := notice(c.kind)
 		n.TimeZone = c.tz
