@@ -472,7 +472,9 @@ func TestPolicyCommand(t *testing.T) {
 		{f.owner, []string{"otp_ttl=3h", "completion_instructions=" + strings.Repeat("x", 501)}, "at most 500"},
 		{f.owner, []string{"completion_instructions=tab\there"}, "control characters"},
 		{f.owner, []string{"time_zone=Mars/Olympus"}, "not a time zone"},
-		{f.owner, []string{"otp_ttl=48h"}, "1 minute to 24 hours"},
+		{f.owner, []string{"otp_ttl=48h"}, "otp_ttl: a one-time password must stay valid for 1 minute to 24 hours, not 48h."},
+		{f.owner, []string{"otp_ttl=2s"}, "otp_ttl: a one-time password must stay valid for 1 minute to 24 hours, not 2s."},
+		{f.owner, []string{"temp_password_ttl=91d"}, "temp_password_ttl: a temporary password must stay valid for 1 hour to 90 days, not 91d."},
 		{f.owner, []string{"colour=blue"}, "no policy"},
 	} {
 		c2, _, errOut := run(t, c.url, "", append([]string{"policy", "set"}, c.args...)...)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -371,16 +372,28 @@ func TestDeliveriesAreReportedByTheirSender(t *testing.T) {
 	}
 }
 
+// TestPolicyOutOfRange: the database refuses what the clients refuse
+// before it, in a sentence.
 func TestPolicyOutOfRange(t *testing.T) {
 	o := pgtest.NewOrg(t)
 	ctx := context.Background()
-	_, org, err := o.Owner.Actor(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	org.MinPasswordLength = 5
-	if err := o.Owner.SetOrgPolicies(ctx, org); app.ErrorCode(err) != app.EINVALID || app.ErrorMessage(err) == "Internal error." {
-		t.Fatalf("got %v (%q)", err, app.ErrorMessage(err))
+	for _, c := range []struct {
+		name string
+		set  func(*app.Org)
+		want string
+	}{
+		{"min_password_length 5", func(o *app.Org) { o.MinPasswordLength = 5 }, "8 to 128 characters"},
+		{"otp_ttl 2s", func(o *app.Org) { o.OTPTTL = 2 * time.Second }, "1 minute to 24 hours"},
+		{"temp_password_ttl 91d", func(o *app.Org) { o.TempPasswordTTL = 91 * 24 * time.Hour }, "1 hour to 90 days"},
+	} {
+		_, org, err := o.Owner.Actor(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.set(&org)
+		if err := o.Owner.SetOrgPolicies(ctx, org); app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), c.want) {
+			t.Errorf("%s: got %v (%q)", c.name, err, app.ErrorMessage(err))
+		}
 	}
 }
 

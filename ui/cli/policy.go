@@ -111,6 +111,14 @@ func parsePolicy(name, value string) (func(*app.Org), error) {
 		if err != nil {
 			return bad("%q is not a duration such as 15m, 72h or 3d.", value)
 		}
+		// The database refuses these too, in a sentence that cannot say
+		// which of the NAME=VALUE pairs it was.
+		if name == "otp_ttl" && (d < time.Minute || d > 24*time.Hour) {
+			return bad("a one-time password must stay valid for 1 minute to 24 hours, not %s.", strings.TrimSpace(value))
+		}
+		if name == "temp_password_ttl" && (d < time.Hour || d > 90*24*time.Hour) {
+			return bad("a temporary password must stay valid for 1 hour to 90 days, not %s.", strings.TrimSpace(value))
+		}
 		return func(o *app.Org) {
 			if name == "otp_ttl" {
 				o.OTPTTL = d
