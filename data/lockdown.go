@@ -54,16 +54,18 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	db := quoteIdent(me.database)
 
 	// Who connects, by name. A registered login that was dropped since is
-	// skipped; the passdb's owner (the definer) needs no grant.
+	// skipped, and so is another login that took its name since (0041:
+	// registrations keep the role's OID); the passdb's owner (the definer)
+	// needs no grant.
 	const connectors = `
 		SELECT DISTINCT n.rolname
-		  FROM (SELECT db_role AS rolname FROM resetdesk.self_service_logins
-		        UNION SELECT db_role FROM resetdesk.relay_logins
-		        UNION SELECT g.rolname
+		  FROM (SELECT db_role AS rolname, db_role_oid AS oid FROM resetdesk.self_service_logins
+		        UNION SELECT db_role, db_role_oid FROM resetdesk.relay_logins
+		        UNION SELECT g.rolname, g.oid
 		                FROM pg_class c, aclexplode(c.relacl) x, pg_roles g
 		               WHERE c.oid = 'resetdesk.passdb'::regclass AND x.privilege_type = 'SELECT'
 		                 AND g.oid = x.grantee AND x.grantee <> c.relowner) n
-		  JOIN pg_roles r ON r.rolname = n.rolname
+		  JOIN pg_roles r ON r.rolname = n.rolname AND r.oid = n.oid
 		 ORDER BY 1`
 	var names []string
 	if err := tx.SelectContext(ctx, &names, connectors); err != nil {
@@ -77,7 +79,7 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 	// (0039), which the provisioner makes, so that the owner's disabling
 	// or removing one takes it back.
 	const consoleLogins = `
-		SELECT DISTINCT u.db_role FROM resetdesk.users u JOIN pg_roles r ON r.rolname = u.db_role
+		SELECT DISTINCT u.db_role FROM resetdesk.users u JOIN pg_roles r ON r.rolname = u.db_role AND r.oid = u.db_role_oid
 		 WHERE u.role <> 'member' AND u.status = 'confirmed' ORDER BY 1`
 	var consoles []string
 	if err := tx.SelectContext(ctx, &consoles, consoleLogins); err != nil {
@@ -211,7 +213,7 @@ func grantAsProvisioner(ctx context.Context, tx *sqlx.Tx, db string, logins []st
 func selfServiceConnectionLimits(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
 	var unlimited []string
 	const q = `
-		SELECT r.rolname FROM resetdesk.self_service_logins l JOIN pg_roles r ON r.rolname = l.db_role
+		SELECT r.rolname FROM resetdesk.self_service_logins l JOIN pg_roles r ON r.rolname = l.db_role AND r.oid = l.db_role_oid
 		 WHERE r.rolconnlimit < 0 AND NOT r.rolsuper ORDER BY 1`
 	if err := tx.SelectContext(ctx, &unlimited, q); err != nil {
 		return nil, err
@@ -239,7 +241,7 @@ func consoleTimeouts(ctx context.Context, tx *sqlx.Tx) ([]string, error) {
 	const q = `
 		SELECT r.rolname, d.setting
 		  FROM resetdesk.users u
-		  JOIN pg_roles r ON r.rolname = u.db_role AND NOT r.rolsuper
+		  JOIN pg_roles r ON r.rolname = u.db_role AND r.oid = u.db_role_oid AND NOT r.rolsuper
 		 CROSS JOIN unnest($1::text[]) d(setting)
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_db_role_setting s, unnest(s.setconfig) c
 		                    WHERE s.setrole = r.oid AND s.setdatabase = 0

@@ -121,3 +121,99 @@ func TestConsoleLoginsConnectToTheirOfficeOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestADroppedLoginsNameOpensNothing: login roles are the server's, and
+// rows here named them by name only. Once the DBA drops a login, another
+// office may make one with the same name (adam moved there). Until 0041
+// that login was the old row's: the owner's remove of a disabled console
+// user revoked the other office's adam's group (locking him out there),
+// and setup granted CONNECT here to whoever bore a registered name, which
+// made them this office's admin or relay. Now every row keeps its login's
+// OID and counts only for that role.
+func TestADroppedLoginsNameOpensNothing(t *testing.T) {
+	a, b := pgtest.NewOrg(t), pgtest.NewOrg(t)
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// dropAndTake drops a's login name (as a DBA would, with what it was
+	// granted here) and makes b's owner a login of that name in b.
+	dropAndTake := func(name string, take func(string) error) {
+		t.Helper()
+		a.Exec(t, `BEGIN; SET LOCAL ROLE resetdesk_provisioner; REVOKE CONNECT ON DATABASE `+a.Prefix+`_db FROM `+name+`; COMMIT`)
+		a.Exec(t, `DROP OWNED BY `+name)
+		a.Exec(t, `DROP ROLE `+name)
+		if err := take(name); err != nil {
+			t.Fatalf("b's owner takes the name %s: %v", name, err)
+		}
+	}
+	asB := func(name string) string { return pgtest.RoleURL(t, a.SuperURL, name, b.Password) }
+
+	// A disabled console user's login, dropped, its name taken in b.
+	dana := a.Prefix + "_dana"
+	danaID, err := a.Owner.AddConsoleUser(ctx, app.ConsoleUserOptions{LoginRole: dana, Email: "dana@acme.test", Password: a.Password})
+	must(err)
+	must(a.Owner.DisableConsoleUser(ctx, danaID))
+	dropAndTake(dana, func(n string) error {
+		_, err := b.Owner.AddConsoleUser(ctx, app.ConsoleUserOptions{LoginRole: n, Email: "dana@b.test", Password: b.Password})
+		return err
+	})
+	if err := a.Owner.SetConsoleRole(ctx, danaID, a.Prefix+"helpdesk"); app.ErrorCode(err) != app.EINVALID {
+		t.Errorf("a's owner sets the role of the row whose login b now has: %v", err)
+	}
+	must(a.Owner.RemoveConsoleUser(ctx, danaID))
+	var perms []byte
+	if err := asRole(t, pgtest.RoleURL(t, b.SuperURL, dana, b.Password)).QueryRow(`SELECT resetdesk.my_permissions()::text`).Scan(&perms); err != nil {
+		t.Errorf("b's %s after a's owner removed a's old row of that name: %v", dana, err)
+	}
+
+	// A confirmed console user's and a relay's login, dropped, names taken in b.
+	erin := a.Prefix + "_erin"
+	_, err = a.Owner.AddConsoleUser(ctx, app.ConsoleUserOptions{LoginRole: erin, Email: "erin@acme.test", Password: a.Password})
+	must(err)
+	mail := a.Prefix + "_mailrelay"
+	must(a.Super.AddRelayLogin(ctx, app.SelfServiceLogin{LoginRole: mail, Password: a.Password}))
+	desk := a.Prefix + "_desk"
+	must(a.Super.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: desk, Password: a.Password}))
+	dropAndTake(erin, func(n string) error {
+		_, err := b.Owner.AddConsoleUser(ctx, app.ConsoleUserOptions{LoginRole: n, Email: "erin@b.test", Password: b.Password})
+		return err
+	})
+	dropAndTake(mail, func(n string) error {
+		return b.Owner.AddRelayLogin(ctx, app.SelfServiceLogin{LoginRole: n, Password: b.Password})
+	})
+	dropAndTake(desk, func(n string) error {
+		return b.Owner.AddSelfServiceLogin(ctx, app.SelfServiceLogin{LoginRole: n, Password: b.Password})
+	})
+	if _, err := a.Super.Setup(ctx, data.SetupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{erin, mail, desk} {
+		wantSQLState(t, asRole(t, asB(n)).PingContext(ctx), "42501")
+	}
+	// Even let in by hand, none of them is a's.
+	for _, n := range []string{erin, mail, desk} {
+		a.Exec(t, `GRANT CONNECT ON DATABASE `+a.Prefix+`_db TO `+n)
+	}
+	for _, c := range []struct{ who, query string }{
+		{erin, `SELECT resetdesk.my_permissions()`},
+		{mail, `SELECT * FROM resetdesk.relay_next()`},
+		{desk, `SELECT resetdesk.self_service_try('complete_reset', 'owner@acme.test', repeat('0', 64), '` + testHash + `')`},
+	} {
+		_, err := asRole(t, asB(c.who)).Exec(c.query)
+		t.Run(c.who, func(t *testing.T) { wantSQLState(t, err, "42501") })
+	}
+	var n int
+	if err := asRole(t, asB(erin)).QueryRow(`SELECT count(*) FROM resetdesk.users`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("b's %s reads %d of a's users (%v)", erin, n, err)
+	}
+	// a's owner takes back the self-service registration: b's login of
+	// that name keeps its LOGIN.
+	must(a.Owner.RemoveSelfServiceLogin(ctx, desk))
+	if err := asRole(t, pgtest.RoleURL(t, b.SuperURL, desk, b.Password)).PingContext(ctx); err != nil {
+		t.Errorf("b's self-service login %s after a's owner removed a's registration of that name: %v", desk, err)
+	}
+}

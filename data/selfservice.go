@@ -268,12 +268,24 @@ func (a *Admin) RemoveSelfServiceLogin(ctx context.Context, login string) error 
 		return a.mapErr(err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM resetdesk.self_service_logins WHERE db_role = $1`, login)
-	if err != nil {
+	// The registration names its role by OID too (0041): when the login was
+	// dropped and another took its name, only the registration goes.
+	var same sql.NullBool
+	const unregister = `
+		DELETE FROM resetdesk.self_service_logins l WHERE l.db_role = $1
+		RETURNING l.db_role_oid IS NOT DISTINCT FROM (SELECT r.oid FROM pg_roles r WHERE r.rolname = l.db_role)`
+	switch err := tx.GetContext(ctx, &same, unregister, login); {
+	case errors.Is(err, sql.ErrNoRows):
+		return app.Errorf(app.EINVALID, "%s is not a self-service login of this database.", login)
+	case err != nil:
 		return a.mapErr(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return app.Errorf(app.EINVALID, "%s is not a self-service login of this database.", login)
+	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ('remove_self_service_login', jsonb_build_object('db_role', $1::text))`
+	if !same.Bool {
+		if _, err := tx.ExecContext(ctx, record, login); err != nil {
+			return a.mapErr(err)
+		}
+		return a.mapErr(tx.Commit())
 	}
 	var revoke string
 	if err := tx.GetContext(ctx, &revoke, `SELECT format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), $1::text)`, login); err != nil {
@@ -287,7 +299,6 @@ func (a *Admin) RemoveSelfServiceLogin(ctx context.Context, login string) error 
 	if err := tryExec(ctx, tx, "ALTER ROLE "+pq.QuoteIdentifier(login)+" NOLOGIN"); err != nil && !errors.Is(err, errNotAllowed) {
 		return a.mapErr(err)
 	}
-	const record = `INSERT INTO resetdesk.audit_events (action, details) VALUES ('remove_self_service_login', jsonb_build_object('db_role', $1::text))`
 	if _, err := tx.ExecContext(ctx, record, login); err != nil {
 		return a.mapErr(err)
 	}
