@@ -76,19 +76,26 @@ func runGUI(ctx context.Context, args []string) int {
 	}
 
 	// The signal's context, not the window's: Ctrl+C stops a demo's initdb.
-	var start *ui.Starter
-	if dsn := os.Getenv("DATABASE_URL"); mode == "demo" {
-		start = &ui.Starter{What: "Starting the demo: a private PostgreSQL server and a mail sink…",
-			Start: func(context.Context) (ui.Session, error) { return b.startDemo(ctx) }}
-	} else if dsn != "" && mode == "" {
+	demo := &ui.Starter{What: "Starting the demo: a private PostgreSQL server and a mail sink…",
+		Start: func(context.Context) (ui.Session, error) { return b.startDemo(ctx) }}
+	var start, offer *ui.Starter
+	switch dsn := os.Getenv("DATABASE_URL"); {
+	case mode == "demo":
+		start = demo
+	case mode == "" && dsn != "":
 		start = &ui.Starter{What: "Signing in with DATABASE_URL…",
 			Start: func(context.Context) (ui.Session, error) { return b.openURL(ctx, dsn) }}
+		offer = demo
+	case mode == "":
+		// A server that cannot be reached (a profile an older build saved
+		// for the demo, on a port long closed) gets the demo offered.
+		offer = demo
 	}
 	var w interface{ ShowAndRun() }
 	if mode == "self-service" { // a front-desk PC or a shortcut
 		w = ui.NewSelfService(a, b, mobile)
 	} else {
-		w = ui.NewWindow(a, b, ui.WindowSpec{Start: start, Size: size, Touch: mobile, Platform: platform})
+		w = ui.NewWindow(a, b, ui.WindowSpec{Start: start, Demo: offer, Size: size, Touch: mobile, Platform: platform})
 	}
 	w.ShowAndRun()
 	return 0

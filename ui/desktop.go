@@ -63,6 +63,9 @@ func defaultOptions() options {
 // and the phone's Platform.
 type WindowSpec struct {
 	Start *Starter
+	// Demo starts the demo from the sign-in screen, which offers it when a
+	// server cannot be reached; nil offers none.
+	Demo  *Starter
 	Size  fyne.Size
 	Touch bool
 	// Platform is the phone flow's placement, PlatformIOS or
@@ -77,7 +80,19 @@ type WindowSpec struct {
 // session (a second window, with the first closed under the pointer,
 // crashed Fyne's GLFW driver), or the sign-in screen with the reason.
 func NewWindow(a fyne.App, b Backend, spec WindowSpec) *Desktop {
-	return startWindow(a, b, spec.Start, spec.apply(defaultMobileOptions(a)), spec.Size)
+	d := startWindow(a, b, spec.Start, spec.apply(defaultMobileOptions(a)), spec.Size)
+	d.offerDemo(spec.Demo)
+	return d
+}
+
+// offerDemo lets the sign-in screen start the demo with st (nil: no demo
+// to offer) in this window, as a Starter would at opening.
+func (d *Desktop) offerDemo(st *Starter) {
+	if st == nil {
+		d.signIn.startDemo = nil
+		return
+	}
+	d.signIn.startDemo = func() { resume(*st, d.signIn, d.show, d.showSignIn) }
 }
 
 // apply sets what spec asks for in o.
@@ -217,6 +232,20 @@ func (d *Desktop) showEndUser(kind endUserKind) {
 func (d *Desktop) openConsole(s Session, actor app.Actor, org app.Org) {
 	if s.SelfService.Host != "" {
 		d.selfService = s.SelfService
+	}
+	if s.Again.Temporary {
+		// The demo runs: the profiles older builds saved for its earlier
+		// runs name ports it left, and would open the next start on one.
+		if gone := forgetDemoProfiles(d.app.Preferences()); len(gone) > 0 {
+			d.signIn.fillProfiles()
+			if kc := d.backend.Keychain(); kc != nil {
+				d.opts.spawn(func() {
+					for _, p := range gone {
+						_ = kc.Delete(KeychainService, p.keychainUser()) // nothing saved is fine
+					}
+				})
+			}
+		}
 	}
 	d.console = newConsole(d, s, actor, org)
 	d.win.SetTitle(windowTitle(d.console.signedIn))

@@ -48,6 +48,13 @@ type signInScreen struct {
 	once      Profile         // the temporary profile offered, not to be saved
 	hint      string          // what the session left said (the demo's password), shown again after a refusal
 
+	// startDemo starts the demo in this window; nil where the window has no
+	// demo to offer. The demo button offers it under a server that cannot
+	// be reached: a profile an older build saved for a demo long gone.
+	startDemo  func()
+	demoButton *widget.Button
+	demoRow    *fyne.Container // the button at its own width; hidden, it takes no gap
+
 	// The end user's way in: a user with a one-time or temporary password
 	// sets their own password (selfservice.go). onEndUser is set by the shell.
 	endUserCode      *widget.Button
@@ -82,6 +89,9 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	s.status.Hide() // no line, and no gap above Sign in, until there is something to say
 	s.busy = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Signing in…"))
 	s.busy.Hide()
+	s.demoButton = &widget.Button{Text: "Start the demo instead", Icon: theme.MediaPlayIcon(), OnTapped: s.onStartDemo}
+	s.demoRow = container.NewHBox(s.demoButton)
+	s.demoRow.Hide()
 
 	for _, e := range []*widget.Entry{s.name, s.host, s.port, s.database, s.role, s.password} {
 		e.OnChanged = func(string) { s.clearError() }
@@ -107,7 +117,8 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	endUser := container.NewVBox(widget.NewSeparator(),
 		&widget.Label{Text: "Not an administrator?", TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewHBox(s.endUserCode), container.NewHBox(s.endUserTemporary))
-	s.box = container.NewVBox(container.NewHBox(logo, title), s.form, s.remember, s.status, s.busy, s.buttonRow, endUser)
+	s.box = container.NewVBox(container.NewHBox(logo, title), s.form, s.remember, s.status, s.demoRow,
+		s.busy, s.buttonRow, endUser)
 	s.column = container.New(widthColumn{32 * theme.TextSize()}, s.box)
 	// The form grew (server identity, hints): on a short window it scrolls,
 	// so that the end user's way in below it can always be reached.
@@ -354,11 +365,20 @@ func (s *signInScreen) apply(p Profile, r signInResult) {
 		return
 	}
 	if r.err != nil {
-		s.showError(r.err)
+		s.showSignInError(p, r.err)
 		return
 	}
 	s.password.SetText("")
-	if o := s.once; !o.Temporary || o.Host != p.Host || o.Port != p.Port || o.Database != p.Database || o.Role != p.Role {
+	switch o := s.once; {
+	case o.Temporary && o.Host == p.Host && o.Port == p.Port && o.Database == p.Database:
+		// The demo's server, as any of its roles: never saved (its port
+		// changes every run), and offered again as the demo after the next
+		// sign-out, with its name and hint.
+		if !r.sess.Again.Temporary {
+			r.sess.Again, r.sess.AgainHint = o, s.hint
+			r.sess.Again.Role = p.Role
+		}
+	case !r.sess.Again.Temporary:
 		saveProfile(s.fyneApp.Preferences(), p)
 		s.fillProfiles()
 		r.sess.Profile = p.Name
@@ -382,15 +402,70 @@ func (s *signInScreen) clearError() {
 	s.setStatus("")
 }
 
-// showError shows err's sentence under the form.
+// showError shows err's sentence under the form; under a server that
+// cannot be reached, with the demo to start instead where there is one.
 func (s *signInScreen) showError(err error) {
 	s.status.Importance = widget.DangerImportance
 	s.setStatus(app.ErrorMessage(err))
+	if s.startDemo != nil && app.ErrorCode(err) == app.EUNAVAILABLE {
+		s.demoRow.Show()
+		s.relayout()
+	}
+}
+
+// showSignInError shows why signing in with p failed. A profile that an
+// older build saved for the demo reaches nothing once that run ended: the
+// sentence says so, and where to find the demo again.
+func (s *signInScreen) showSignInError(p Profile, err error) {
+	if app.ErrorCode(err) == app.EUNAVAILABLE && isDemoProfile(p) {
+		how := "Run \"resetdesk demo\" to start it again."
+		if s.startDemo != nil {
+			how = "Choose \"Start the demo instead\" to get it back."
+		}
+		err = app.Errorf(app.EUNAVAILABLE, "%s This profile was saved by an earlier run of the demo, "+
+			"whose server is gone: it listens on a new port each run. %s", app.ErrorMessage(err), how)
+	}
+	s.showError(err)
+}
+
+// demoDatabase is the database the demo keeps its directory in
+// (data.DemoOptions' default).
+const demoDatabase = "resetdesk_demo"
+
+// isDemoProfile reports whether p names the demo's database on this
+// machine: older builds saved such profiles, on a port gone the next run.
+func isDemoProfile(p Profile) bool {
+	return p.Database == demoDatabase && app.IsLoopbackHost(p.Host)
+}
+
+// forgetDemoProfiles removes the saved profiles of the demo and returns
+// them, for the caller to take their passwords out of the keychain off the
+// Fyne goroutine: each names a port the demo listened on in an earlier
+// run, and none will reach it again.
+func forgetDemoProfiles(prefs fyne.Preferences) []Profile {
+	var gone []Profile
+	for _, p := range loadProfiles(prefs) {
+		if isDemoProfile(p) {
+			deleteProfile(prefs, nil, p.Name)
+			gone = append(gone, p)
+		}
+	}
+	return gone
+}
+
+// onStartDemo starts the demo in place of the server that cannot be
+// reached.
+func (s *signInScreen) onStartDemo() {
+	s.setStatus("")
+	if s.startDemo != nil {
+		s.startDemo()
+	}
 }
 
 // setStatus shows text under the form, or no line at all for "": an
 // empty label would still take a line's height above Sign in.
 func (s *signInScreen) setStatus(text string) {
+	s.demoRow.Hide()
 	s.status.SetText(text)
 	if text == "" {
 		s.status.Hide()
