@@ -58,8 +58,8 @@ func newAdaptiveRoot(onSize func(fyne.Size)) *adaptiveRoot {
 // Resize lays the content out, then tells the window its size.
 func (r *adaptiveRoot) Resize(size fyne.Size) {
 	r.BaseWidget.Resize(size)
-	if r.onSize != nil && !size.IsZero() {
-		r.onSize(size)
+	if r.onSize != nil {
+		r.onSize(size) // a minimized window's too
 	}
 }
 
@@ -128,11 +128,24 @@ func (d *Desktop) showWide(view fyne.CanvasObject) {
 	d.root.set(view, container.NewHScroll(o))
 }
 
-// onSize follows the window's new size.
+// onSize follows the window's new size. A window that had a size and
+// has none is minimized: GLFW on Windows sizes it to nothing (the content
+// to less, by the padding). Its screens stop polling, and its layout
+// stays as it was; restored, the screens poll again, at once where they
+// missed a read.
 func (d *Desktop) onSize(size fyne.Size) {
 	if d.win.Canvas().Content() != d.root {
 		return // Fyne sizing the content before it is the window's
 	}
+	sized := size.Width > 0 && size.Height > 0
+	if minimized := d.laidOut && !sized; minimized != d.minimized {
+		d.minimized = minimized
+		d.repace()
+	}
+	if !sized {
+		return
+	}
+	d.laidOut = true
 	if c := d.console; c != nil && c.lastReset != nil && c.lastReset.open {
 		// Fyne keeps a dialog's size: a hand-over must cover the window
 		// grown around it, and any reset dialog fit one that shrank.
@@ -150,8 +163,8 @@ func (d *Desktop) onSize(size fyne.Size) {
 // typed in.
 func (d *Desktop) follow() {
 	size := d.root.Size()
-	if size.IsZero() {
-		return // not laid out yet
+	if size.Width <= 0 || size.Height <= 0 {
+		return // not laid out yet, or minimized
 	}
 	narrow := isNarrow(size, d.narrow, d.opts.touch)
 	if narrow == d.narrow || d.held() {

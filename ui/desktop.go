@@ -27,6 +27,10 @@ type Desktop struct {
 	root   *adaptiveRoot // the window's content: tells the width, holds the layout showing
 	narrow bool          // the phone flow shows (before sign-in: the phone's sign-in)
 	phone  *Mobile       // the phone flow; its pages exist while it shows
+	// behind: the app left the foreground (lifecycle hooks); minimized:
+	// the window has no size (Windows); laidOut: it had one once. They
+	// set how often the session's screens poll (Desktop.paceLevel).
+	behind, minimized, laidOut bool
 
 	signIn  *signInScreen
 	endUser *endUserForm // the end user's form showing, if any
@@ -248,6 +252,7 @@ func (d *Desktop) openConsole(s Session, actor app.Actor, org app.Org) {
 		}
 	}
 	d.console = newConsole(d, s, actor, org)
+	d.console.pace.set(d.paceLevel())
 	d.win.SetTitle(windowTitle(d.console.signedIn))
 	if d.narrow {
 		d.phone.open(d.console, false)

@@ -57,21 +57,53 @@ func eachWindow(a fyne.App, f func(*Desktop)) {
 // computer the window loses focus while the admin types the password
 // elsewhere, so it stays. The clipboard keeps what Copy put there: the
 // admin left the app to paste it.
+//
+// The session's screens poll less (see paceLevel).
 func (d *Desktop) onExitedForeground() {
 	if deviceIsMobile() && d.phone != nil {
 		d.phone.conceal()
 	}
+	d.behind = true
+	d.repace()
 }
 
 // onEnteredForeground shows the password again, and takes a copied one off
 // the clipboard if its minute passed while the app was away: a phone stops
 // the app's timers in the background.
+//
+// The session's screens poll as before, and read at once what they
+// missed.
 func (d *Desktop) onEnteredForeground() {
 	if d.console != nil {
 		d.console.clip.forgetIfOverdue()
 	}
 	if d.phone != nil {
 		d.phone.reveal()
+	}
+	d.behind = false
+	d.repace()
+}
+
+// paceLevel is how often the session's screens poll as the window is
+// seen. A phone or tablet in the background stops the app's work, and a
+// read would cost its battery and data: none. A minimized window on
+// Windows shows nothing: none. A computer's window that lost the focus
+// may show beside the app the admin types in, or be minimized (Fyne's
+// GLFW driver does not say which outside Windows): fewer.
+func (d *Desktop) paceLevel() paceLevel {
+	switch {
+	case d.minimized, d.behind && deviceIsMobile():
+		return paceHidden
+	case d.behind:
+		return paceBehind
+	}
+	return paceFront
+}
+
+// repace tells the session how often its screens poll now.
+func (d *Desktop) repace() {
+	if d.console != nil {
+		d.console.pace.set(d.paceLevel())
 	}
 }
 

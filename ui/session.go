@@ -22,6 +22,7 @@ type signedIn struct {
 	org    app.Org
 	ctx    context.Context
 	cancel context.CancelFunc
+	pace   *pace // how often its screens poll: the window sets it, ctx carries it
 	opts   options
 	clip   *secretClipboard
 	resets int // resets under way: switching offices waits for them
@@ -51,7 +52,8 @@ type usersState struct {
 
 func newSignedIn(a fyne.App, s Session, actor app.Actor, org app.Org, o options) *signedIn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, opts: o, clip: &secretClipboard{clip: a.Clipboard(), now: o.now},
+	ctx, pc := withPace(ctx)
+	return &signedIn{sess: s, actor: actor, org: org, ctx: ctx, cancel: cancel, pace: pc, opts: o, clip: &secretClipboard{clip: a.Clipboard(), now: o.now},
 		dir: usersState{selected: map[int64]bool{}, views: map[string]func(usersLoad){}}}
 }
 
