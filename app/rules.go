@@ -115,10 +115,42 @@ func CheckMayReset(actor Actor, org Org, opts ResetOptions) error {
 		return nil
 	}
 	if !actor.Has(PermSetPassword) {
-		return Errorf(EUNAUTHORIZED, "Your role may not set passwords. Send a one-time password instead.")
+		return refuseSetPassword("Your role may not set passwords.", "")
 	}
 	if !org.AdminsMaySetPasswords {
-		return Errorf(EUNAUTHORIZED, "Only the owner may set passwords in this organization. Send a one-time password instead, or ask the owner to allow admins to set passwords.")
+		return refuseSetPassword("Only the owner may set passwords in this organization.", "ask the owner to allow admins to set passwords")
 	}
 	return nil
+}
+
+// SendOneTimeInstead is the advice of a refusal to set a password, where
+// the admin chooses the mode.
+const SendOneTimeInstead = "Send a one-time password instead"
+
+// SetPasswordRefused is the cause, in the chain of CheckMayReset's
+// EUNAUTHORIZED error, of a refusal to set a password that a one-time
+// password would avoid. The error's sentence is Sentence(SendOneTimeInstead);
+// a screen that offers no choice of mode (Reset Password sends the
+// one-time password itself) finds it with errors.As and says its own
+// advice in that place.
+type SetPasswordRefused struct {
+	Rule   string // the rule that refuses, a sentence
+	Remedy string // another way out, a clause after "or"; "" for none
+}
+
+func (r *SetPasswordRefused) Error() string { return r.Sentence(SendOneTimeInstead) }
+
+// Sentence is the refusal with advice, a clause ending in "instead",
+// after the rule.
+func (r *SetPasswordRefused) Sentence(advice string) string {
+	s := r.Rule + " " + advice
+	if r.Remedy != "" {
+		s += ", or " + r.Remedy
+	}
+	return s + "."
+}
+
+func refuseSetPassword(rule, remedy string) error {
+	r := &SetPasswordRefused{Rule: rule, Remedy: remedy}
+	return &Error{Code: EUNAUTHORIZED, Message: r.Sentence(SendOneTimeInstead), Err: r}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,47 @@ func TestCheckMayReset(t *testing.T) {
 			}
 			if err != nil && (ErrorCode(err) != EUNAUTHORIZED || ErrorMessage(err) == "Internal error.") {
 				t.Fatalf("refusal without a sentence: %v", err)
+			}
+		})
+	}
+}
+
+// A refusal to set a password says its sentence, and carries its parts
+// for a screen that words the advice its own way; a refusal to reset at
+// all carries none.
+func TestSetPasswordRefused(t *testing.T) {
+	helpdesk := Actor{User: User{Role: "helpdesk"}, Permissions: []Permission{PermResetPassword}}
+	admin := Actor{User: User{Role: RoleAdmin}, Permissions: BuiltinPermissions(RoleAdmin)}
+	viewer := Actor{User: User{Role: "viewer"}, Permissions: []Permission{PermViewAudit}}
+	set := ResetOptions{Mode: ModeSetPassword}
+	cases := []struct {
+		name      string
+		actor     Actor
+		sentence  string
+		ownAdvice string // Sentence("Reset Password sends one instead"); "" when no SetPasswordRefused
+	}{
+		{"role without set_password", helpdesk,
+			"Your role may not set passwords. Send a one-time password instead.",
+			"Your role may not set passwords. Reset Password sends one instead."},
+		{"admins may not set passwords here", admin,
+			"Only the owner may set passwords in this organization. Send a one-time password instead, or ask the owner to allow admins to set passwords.",
+			"Only the owner may set passwords in this organization. Reset Password sends one instead, or ask the owner to allow admins to set passwords."},
+		{"role without reset_password", viewer, "Your role may not reset passwords.", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckMayReset(c.actor, Org{}, set)
+			if got := ErrorMessage(err); got != c.sentence {
+				t.Fatalf("sentence %q, want %q", got, c.sentence)
+			}
+			var r *SetPasswordRefused
+			if found := errors.As(err, &r); found != (c.ownAdvice != "") {
+				t.Fatalf("SetPasswordRefused found %v in %v", found, err)
+			}
+			if r != nil {
+				if got := r.Sentence("Reset Password sends one instead"); got != c.ownAdvice {
+					t.Fatalf("own advice %q, want %q", got, c.ownAdvice)
+				}
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -255,11 +256,11 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 // password, so the note says that in place of the refusal's advice to send
 // one, instead of after it.
 func setUnavailableNote(err error, chooseMode bool) string {
-	const advice = "Send a one-time password instead"
 	msg := app.ErrorMessage(err)
 	if !chooseMode {
-		if i := strings.Index(msg, advice); i >= 0 {
-			msg = msg[:i] + "Reset Password emails the user a one-time password instead" + msg[i+len(advice):]
+		var refused *app.SetPasswordRefused
+		if errors.As(err, &refused) {
+			msg = refused.Sentence("Reset Password emails the user a one-time password instead")
 		} else {
 			msg += " Reset Password emails the user a one-time password."
 		}
