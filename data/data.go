@@ -55,6 +55,30 @@ func needsReauth(err error) bool {
 	return errors.As(err, &pqe) && pqe.Code == "42501" && strings.HasPrefix(pqe.Message, reauthRefusal)
 }
 
+// missingStatsGrant is the sentence for a database whose resetdesk_definer
+// has lost pg_read_all_stats (a hosted server's DBA who granted it was
+// removed): it cannot see when a connection signed in, so the database
+// refuses every reset that relies on a fresh connection, and every check of
+// an admin's password made by signing in again. Its refusal ("Confirm your
+// password first") would send the admin to type a password that cannot help.
+const missingStatsGrant = "The database is missing a grant that resets need, so no reset can be confirmed. " +
+	"Ask whoever looks after the database to run `resetdesk setup` again, " +
+	"or to run this as a superuser: GRANT pg_read_all_stats TO resetdesk_definer;"
+
+// blameMissingGrant returns, for refused, a refusal of the database's
+// check of a fresh sign-in, the missingStatsGrant error when that is its
+// cause: resetdesk_definer lacks the privileges of pg_read_all_stats. It
+// is internal, so that the cause goes to the log. Otherwise it returns nil.
+func (d *DB) blameMissingGrant(ctx context.Context, refused error) error {
+	var has bool
+	const q = `SELECT pg_has_role('resetdesk_definer', 'pg_read_all_stats', 'USAGE')`
+	if err := d.db.GetContext(ctx, &has, q); err != nil || has {
+		return nil // the refusal says what it says
+	}
+	return &app.Error{Code: app.EINTERNAL, Message: missingStatsGrant,
+		Err: fmt.Errorf("resetdesk_definer lacks the privileges of pg_read_all_stats, so pg_stat_activity hides when a connection signed in: %w", refused)}
+}
+
 // ParseConfig reads a connection string (a postgres:// URL or key=value pairs;
 // the PG* environment variables fill in what it leaves out). Without an
 // explicit sslmode, a loopback or socket server gets "prefer", as before,
@@ -256,6 +280,12 @@ func (d *DB) VerifyPassword(ctx context.Context, password string) error {
 	}
 	defer fresh.Close()
 	if err := fresh.QueryRowContext(ctx, `SELECT resetdesk.record_verification(true)`).Scan(&until); err != nil {
+		var pqe *pq.Error
+		if errors.As(err, &pqe) && pqe.Code == "42501" {
+			if gerr := d.blameMissingGrant(ctx, err); gerr != nil {
+				return fmt.Errorf("data: verify: %w", gerr)
+			}
+		}
 		return fmt.Errorf("data: verify: %w", d.mapErr(err))
 	}
 	if until.Valid {

@@ -382,6 +382,11 @@ func (d *DB) ApplyReset(ctx context.Context, b app.ResetBatch) ([]app.AppliedRes
 		}
 		rows, err = d.db.QueryContext(ctx, resetPasswords, args...)
 	}
+	if err != nil && needsReauth(err) {
+		if gerr := d.blameMissingGrant(ctx, err); gerr != nil {
+			return nil, fmt.Errorf("data: reset: %w", gerr)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("data: reset: %w", d.resetErr(err))
 	}
