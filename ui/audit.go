@@ -157,7 +157,7 @@ func (s *auditScreen) filter() auditQuery {
 	}
 	// Part of a name or email: every user it matches, up to a limit.
 	list := s.c.dir.list
-	rows := filterUsers(list, userQuery{text: login, now: s.c.now()}, nil)
+	rows := filterUsers(list, userQuery{text: login}, nil)
 	switch {
 	case len(rows) == 0:
 		return auditQuery{problem: fmt.Sprintf("No user %q in this organization.", login)}

@@ -256,7 +256,7 @@ func (b *bulkReset) onAdd() {
 	}
 	// A name, or part of one, when it names one user of the list.
 	list := b.c.dir.list
-	switch rows := filterUsers(list, userQuery{text: login, now: b.c.now()}, nil); {
+	switch rows := filterUsers(list, userQuery{text: login}, nil); {
 	case len(rows) == 1:
 		b.added(list.user(int(rows[0])))
 		return

@@ -166,7 +166,6 @@ func (s *mobileUsers) refilter() {
 		s.clear.Show()
 	}
 	q := s.m.dir.query
-	q.now = s.m.now()
 	list := s.m.dir.list
 	s.shown = filterUsers(list, q, s.shown[:0])
 	s.count.SetText(countText(len(s.shown), list.len()))

@@ -33,7 +33,6 @@ type userQuery struct {
 	status     app.Status // "" for all
 	role       roleFilter
 	lockedOnly bool
-	now        time.Time // for "locked"
 }
 
 // Labels of the filter choices.
@@ -71,7 +70,7 @@ type usersScreen struct {
 	// session's (c.dir): this screen shows them.
 	shown []int32 // rows of users that pass the filters
 
-	lastQuery userQuery // of the last refilter, without its clock
+	lastQuery userQuery // of the last refilter
 
 	profile *profileScreen // the profile showing, if any
 }
@@ -214,16 +213,9 @@ func (s *usersScreen) onLockedOnly(on bool) {
 	s.refilter()
 }
 
-// query is what the search and the filters say now.
-func (s *usersScreen) query() userQuery {
-	q := s.c.dir.query
-	q.now = s.c.now()
-	return q
-}
-
 // refilter applies the search and filters to the loaded users.
 func (s *usersScreen) refilter() {
-	q := s.query()
+	q := s.c.dir.query
 	s.shown = filterUsers(s.c.dir.list, q, s.shown[:0])
 	s.count.SetText(countText(len(s.shown), s.c.dir.list.len()))
 	showEmpty(s.emptyView, s.empty, len(s.shown), s.c.dir.list.len(), q.text)
@@ -232,7 +224,6 @@ func (s *usersScreen) refilter() {
 	s.showSelection() // the filters may hide some of it, or show it all
 	// New filters: the first matches are the ones to see, and a list left
 	// scrolled halfway would hide them above. A reload keeps the place.
-	q.now = time.Time{}
 	if q != s.lastQuery {
 		s.lastQuery = q
 		s.list.ScrollToTop()
