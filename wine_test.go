@@ -11,6 +11,9 @@ package main
 //
 //	bash scripts/test -tags wine -run Wine -timeout 30m .
 //
+// TestLocalpgLocksUnderWine (wine_locks_test.go) runs the demo server's
+// in-use lock tests of data/localpg there too, without the exes.
+//
 // Compiled in, they never skip: a missing Wine, mingw-w64 or Xvfb is a
 // failure that says what to install (bash scripts/setup-deps windows).
 //
@@ -153,8 +156,15 @@ func newWine(t *testing.T) *wine {
 		t.Fatalf("scripts/package-windows: %v\n%s", err, out)
 	}
 	t.Logf("scripts/package-windows: %v", time.Since(start).Round(time.Second))
+	w.boot(t)
+	return w
+}
 
-	start = time.Now()
+// boot makes w's Wine prefix, with the ProcessPrng stand-in in it, and
+// stops the prefix's processes at cleanup.
+func (w *wine) boot(t *testing.T) {
+	t.Helper()
+	start := time.Now()
 	boot := exec.Command("wineboot", "-i")
 	boot.Env = w.env(nil)
 	if out, err := boot.CombinedOutput(); err != nil {
@@ -173,7 +183,6 @@ func newWine(t *testing.T) *wine {
 		t.Fatalf("build the ProcessPrng stand-in: %v\n%s", err, out)
 	}
 	t.Logf("Wine prefix and stand-in DLL: %v", time.Since(start).Round(time.Second))
-	return w
 }
 
 // env is the environment of a Wine process: ours, with extra on top, in
