@@ -171,6 +171,9 @@ func (d *Desktop) follow() {
 		return
 	}
 	d.narrow = narrow
+	// What has the keyboard focus leaves the window with its layout:
+	// typing would go on into a widget no longer shown.
+	d.win.Canvas().Unfocus()
 	switch {
 	case d.console != nil && narrow:
 		d.phone.open(d.console, true)

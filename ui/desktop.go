@@ -279,6 +279,7 @@ func (d *Desktop) switchOffice(s Session, actor app.Actor, org app.Org) {
 func (d *Desktop) signOut() {
 	var again Profile
 	var hint string
+	d.win.Canvas().Unfocus() // before its widgets lose their session
 	if d.console != nil {
 		again, hint = d.console.end()
 		d.console = nil

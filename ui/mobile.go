@@ -157,8 +157,14 @@ func (m *Mobile) onSignOut() {
 func (m *Mobile) signOut() { m.host.signOut() }
 
 // forget drops the pages of the session showing: it ended, or the
-// window went wide.
+// window went wide. A page's widget with the keyboard focus lets go of it
+// first: the canvas would keep it, and tell it when the focus moves on
+// (a click elsewhere, another window), and the users list then drew a row
+// from the session dropped here (walk6 B1).
 func (m *Mobile) forget() {
+	if m.nav != nil && m.win.Canvas().Focused() != nil {
+		m.win.Canvas().Unfocus()
+	}
 	if m.signedIn != nil {
 		delete(m.dir.views, "phone")
 	}

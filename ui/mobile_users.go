@@ -78,6 +78,9 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 
 // reload loads every user again, off the Fyne goroutine.
 func (s *mobileUsers) reload() {
+	if s.gone() {
+		return
+	}
 	s.m.loadUsers()
 	s.showLoading()
 }
@@ -95,7 +98,7 @@ func (s *mobileUsers) showLoading() {
 
 // apply shows a load's answer, which the session has kept.
 func (s *mobileUsers) apply(r usersLoad) {
-	if s.m.users != s {
+	if s.gone() {
 		return
 	}
 	s.showLoading()
@@ -124,13 +127,24 @@ func (s *mobileUsers) render() {
 	s.page.content.Refresh()
 }
 
+// gone says whether the flow dropped this page (the session ended, or the
+// window went wide): its widgets may still be called, by a canvas that
+// had one focused, and must not reach for the session.
+func (s *mobileUsers) gone() bool { return s.m.users != s }
+
 func (s *mobileUsers) onSearch(text string) {
+	if s.gone() {
+		return
+	}
 	s.m.dir.query.text = text
 	s.refilter()
 }
 
 // onClearFilters clears the wide layout's filters, for the whole session.
 func (s *mobileUsers) onClearFilters() {
+	if s.gone() {
+		return
+	}
 	q := &s.m.dir.query
 	q.status, q.role, q.lockedOnly = "", roleAll, false
 	s.refilter()
@@ -187,7 +201,12 @@ func (s *mobileUsers) refilter() {
 	}
 }
 
-func (s *mobileUsers) length() int { return len(s.shown) }
+func (s *mobileUsers) length() int {
+	if s.gone() {
+		return 0
+	}
+	return len(s.shown)
+}
 
 // shownUser is the user at row i.
 func (s *mobileUsers) shownUser(i widget.ListItemID) app.User {
@@ -197,13 +216,16 @@ func (s *mobileUsers) shownUser(i widget.ListItemID) app.User {
 func (s *mobileUsers) createRow() fyne.CanvasObject { return newMobileUserRow() }
 
 func (s *mobileUsers) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
+	if s.gone() || i < 0 || i >= len(s.shown) {
+		return
+	}
 	o.(*mobileUserRow).set(s.shownUser(i), s.m.now())
 }
 
 // onSelected opens the tapped user.
 func (s *mobileUsers) onSelected(i widget.ListItemID) {
 	s.list.Unselect(i)
-	if i >= 0 && i < len(s.shown) {
+	if !s.gone() && i >= 0 && i < len(s.shown) {
 		s.open(s.shownUser(i))
 	}
 }
