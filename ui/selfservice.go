@@ -49,7 +49,7 @@ type endUserForm struct {
 	// came or went (the admin's reset dialog around a hand-over).
 	onGrow func()
 
-	view fyne.CanvasObject // centred, for a desktop window
+	view fyne.CanvasObject // at the top of a desktop window, centred across it
 	box  *fyne.Container   // the form alone, for a phone's scrolling page
 
 	title     *widget.Label
@@ -134,7 +134,10 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	}}
 	f.setKind(kind, secretItem, f.form)
 	f.buttonRow = container.NewHBox(f.submit)
-	f.formBox = container.NewVBox(container.NewVBox(f.notSetUp, container.NewHBox(f.importer)), f.form, f.strength, f.status, f.busy, f.buttonRow)
+	// The lines that come and go as the user types (the policy line, a
+	// refusal, what an import did) sit under the button: above it, each
+	// moved the button, and a click aimed at it landed on what came up.
+	f.formBox = container.NewVBox(container.NewVBox(f.notSetUp, container.NewHBox(f.importer)), f.form, f.buttonRow, f.busy, f.strength, f.status)
 	f.done = &widget.Label{Text: endUserDone, Importance: widget.SuccessImportance, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: true}}
 	f.doneBack = &widget.Button{Text: "Done", Importance: widget.HighImportance, OnTapped: f.onLeave}
 	f.doneBox = container.NewVBox(f.done, container.NewHBox(f.doneBack))
@@ -142,7 +145,10 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	logo := widget.NewIcon(icons.AppIcon)
 	f.box = container.NewVBox(container.NewBorder(nil, nil, logo, nil, f.title), f.formBox, f.doneBox,
 		container.NewHBox(f.back, layout.NewSpacer(), f.other))
-	f.view = container.NewCenter(container.New(widthColumn{32 * theme.TextSize()}, f.box))
+	// At the top of the window, not in its middle: centred, every line
+	// that came or went moved every field by half its height, under the
+	// pointer of a user about to click the next one.
+	f.view = container.NewBorder(container.NewPadded(container.NewCenter(container.New(widthColumn{32 * theme.TextSize()}, f.box))), nil, nil, nil)
 	if prefs != nil {
 		f.showSetUp()
 	}
@@ -614,7 +620,7 @@ func (f *endUserForm) clearError() {
 
 // grown lays the form out again after a line came or went, and what
 // frames it: the reset dialog around a hand-over, else the window's
-// centre or the phone's scrolling page, at the form's new height.
+// top or the phone's scrolling page, at the form's new height.
 func (f *endUserForm) grown() {
 	f.box.Refresh()
 	switch {
