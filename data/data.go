@@ -439,8 +439,10 @@ func mapErr(cfg pq.Config, err error) error {
 		switch {
 		case isWrongPassword(err) || pqe.Code == "28000":
 			return &app.Error{Code: app.EUNAUTHORIZED, Message: fmt.Sprintf("The database at %s refused the password for role %s.", serverName(cfg), cfg.User), Err: err}
-		case pqe.Code == "42501" && strings.HasPrefix(pqe.Message, "permission denied for database"):
-			// Setup lets only ResetDesk's own logins connect.
+		case (pqe.Code == "42501" || pqe.Code == "08P01") && strings.HasPrefix(pqe.Message, "permission denied for database"):
+			// Setup lets only ResetDesk's own logins connect. PgBouncer
+			// passes the server's refusal on as a protocol error (08P01)
+			// with the server's message.
 			return &app.Error{Code: app.EUNAUTHORIZED, Message: fmt.Sprintf(
 				"The role %s may not connect to the database %q on %s: it is not a ResetDesk admin in this database (the owner may have disabled or removed it), nor one of its self-service or relay logins.",
 				cfg.User, cfg.Database, serverName(cfg)), Err: err}
