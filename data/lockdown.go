@@ -52,6 +52,11 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 		return nil, a.mapErr(err)
 	}
 	db := quoteIdent(me.database)
+	// A database restored onto another server links its rows to the
+	// logins made again there (0042), before anyone is granted CONNECT.
+	if err := rebindIfRestored(ctx, tx); err != nil {
+		return nil, a.mapErr(err)
+	}
 
 	// Who connects, by name. A registered login that was dropped since is
 	// skipped, and so is another login that took its name since (0041:
@@ -181,6 +186,19 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 		return nil, a.mapErr(err)
 	}
 	return append(advice, more...), a.mapErr(tx.Commit())
+}
+
+// rebindIfRestored links every row to the login that bears its name, in a
+// database restored onto another server (0042), where every role was made
+// again with a new OID. Only the definer may, which every DBA that setup
+// runs as can become (the migrations run as it).
+func rebindIfRestored(ctx context.Context, tx *sqlx.Tx) error {
+	for _, s := range []string{"SET LOCAL ROLE " + roleDefiner, "SELECT resetdesk.rebind_logins_if_restored()", "RESET ROLE"} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // grantAsProvisioner grants CONNECT on db to each of logins as
