@@ -293,7 +293,7 @@ func (s *auditScreen) cell(row, col int) (string, widget.Importance) {
 	e := s.events[row]
 	switch col {
 	case 0:
-		return formatTime(e.At, ""), widget.MediumImportance
+		return formatTime(e.At, s.c.zone(), ""), widget.MediumImportance
 	case 1:
 		switch e.Action {
 		case "complete_reset", "change_password":

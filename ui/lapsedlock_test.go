@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 )
@@ -28,7 +29,7 @@ func TestStoryLapsedLockStillShownAndCleared(t *testing.T) {
 	equal(t, "Locked only keeps her", found, true)
 	f.c.users.lockedOnly.SetChecked(false)
 
-	summary := sessionSummary(alice, fixedNow)
+	summary := sessionSummary(alice, fixedNow, time.UTC)
 	if !strings.HasPrefix(summary, "Locked: ") || !strings.Contains(summary, "until a reset unlocks the account") {
 		t.Errorf("profile says %q", summary)
 	}

@@ -100,7 +100,7 @@ func (s *mailScreen) cell(row, col int) (string, widget.Importance) {
 	d := s.deliveries[row]
 	switch col {
 	case 0:
-		return formatTime(d.CreatedAt, ""), widget.MediumImportance
+		return formatTime(d.CreatedAt, s.c.zone(), ""), widget.MediumImportance
 	case 1:
 		return d.To, widget.MediumImportance
 	case 2:

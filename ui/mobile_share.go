@@ -55,7 +55,7 @@ func newMobileOutcomePage(m *Mobile, opts app.ResetOptions, res app.ResetResult,
 	o.done = &widget.Button{Text: "Done", OnTapped: o.onDone}
 	o.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), o.secret, finger(o.share))
 
-	outcome, delivery, expiry := outcomeTexts(res, recordErr)
+	outcome, delivery, expiry := outcomeTexts(res, recordErr, o.m.zone())
 	o.outcome.SetText(outcome)
 	o.delivery.SetText(delivery)
 	o.follow = followQueued(m.signedIn, res.Delivery, o.delivery.SetText)
@@ -137,19 +137,26 @@ func (o *mobileOutcomePage) onShare() {
 }
 
 // shareText is the message that hands the password over: the password,
-// the login, and when it expires and must be changed.
+// the login, and for a temporary one, like the mails, where and by when to
+// change it (in the org's time zone) in the office's own words.
 func (o *mobileOutcomePage) shareText() string {
 	res := o.result
 	var b strings.Builder
 	fmt.Fprintf(&b, "Your new %s password: %s\n", o.m.org.Name, res.Password)
 	fmt.Fprintf(&b, "Sign in as: %s\n", res.User.Login())
 	switch {
-	case !res.ExpiresAt.IsZero() && o.opts.ForceChange:
-		fmt.Fprintf(&b, "It expires at %s and must be changed at your first sign-in.\n", formatTime(res.ExpiresAt, ""))
-	case !res.ExpiresAt.IsZero():
-		fmt.Fprintf(&b, "It expires at %s.\n", formatTime(res.ExpiresAt, ""))
 	case o.opts.ForceChange:
-		b.WriteString("It must be changed at your first sign-in.\n")
+		by := ""
+		if !res.ExpiresAt.IsZero() {
+			by = " by " + formatTime(res.ExpiresAt, o.m.zone(), "") + ", when it stops working"
+		}
+		fmt.Fprintf(&b, "It is temporary: replace it%s. Open ResetDesk and choose '%s', then type your login, this password and a new password of your own twice.\n",
+			by, endUserTemporaryLabel)
+		if ins := strings.TrimSpace(o.m.org.CompletionInstructions); ins != "" {
+			fmt.Fprintf(&b, "From your office: %s\n", ins)
+		}
+	case !res.ExpiresAt.IsZero():
+		fmt.Fprintf(&b, "It expires at %s.\n", formatTime(res.ExpiresAt, o.m.zone(), ""))
 	}
 	return b.String()
 }

@@ -146,7 +146,7 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 	test.Tap(o.shareCopy)
 	copied := f.app.Clipboard().Content()
 	equal(t, "clipboard", copied, o.shareText())
-	for _, want := range []string{shown, "Sign in as: alice@acme.example", "It expires at "} {
+	for _, want := range []string{shown, "Sign in as: alice@acme.example", "It is temporary: replace it by "} {
 		if !strings.Contains(copied, want) {
 			t.Errorf("the copied text lacks %q:\n%s", want, copied)
 		}
@@ -170,7 +170,7 @@ func TestMobileStorySetPasswordAndShare(t *testing.T) {
 	}
 	equal(t, "subject", q.Get("subject"), "Your new Acme Test password")
 	body := q.Get("body")
-	for _, want := range []string{shown, "Sign in as: alice@acme.example", "must be changed at your first sign-in", "It expires at "} {
+	for _, want := range []string{shown, "Sign in as: alice@acme.example", "choose 'Change a temporary password'", "It is temporary: replace it by "} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}

@@ -367,9 +367,9 @@ func (p *mobileUserPage) setUser(u app.User) {
 	locked := "No"
 	switch {
 	case u.Locked(p.m.now()):
-		locked = "Until " + formatTime(u.LockedUntil, "")
+		locked = "Until " + formatTime(u.LockedUntil, p.m.zone(), "")
 	case u.HasLock():
-		locked = "Yes: mail sign-in refused until a reset unlocks it (set to end " + formatTime(u.LockedUntil, "") + ")"
+		locked = "Yes: mail sign-in refused until a reset unlocks it (set to end " + formatTime(u.LockedUntil, p.m.zone(), "") + ")"
 	}
 	p.details.set(u.PrimaryEmail, u.MobileNumber, statusLabel(u.Status), u.Role, locked, strconv.FormatInt(u.ID, 10))
 	if why := mobileResetRefusal(p.m, u, mobileDefaultOptions(p.m, u)); why != "" {

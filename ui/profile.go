@@ -17,17 +17,6 @@ import (
 	"resetdesk/app"
 )
 
-// timeLayout is how screens show a moment.
-const timeLayout = "2006-01-02 15:04 MST"
-
-// formatTime shows t in local time, or never for the zero time.
-func formatTime(t time.Time, never string) string {
-	if t.IsZero() {
-		return never
-	}
-	return t.Local().Format(timeLayout)
-}
-
 // profileScreen is one user: Details, Activity (audit events and messages,
 // to review before a reset), Sessions, and the state of the latest reset
 // email with Resend.
@@ -115,7 +104,7 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 				return
 			}
 			l.TextStyle.Bold = false
-			l.SetText("    " + sessionText(r.session))
+			l.SetText("    " + sessionText(r.session, p.c.zone()))
 		})
 	p.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
 	p.mailNote = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.SuccessImportance}
@@ -149,8 +138,8 @@ func (p *profileScreen) setUser(u app.User) {
 	}
 	p.details.set(u.DisplayName, u.PrimaryEmail, u.MobileNumber, u.SecondaryEmail, fmt.Sprint(u.ID),
 		statusLabel(u.Status), u.Role, yesNo(u.PrimaryIsMobile), yesNo(u.PrimaryEmailUndeliverable),
-		yesNo(u.SSOManaged), formatTime(u.CreatedAt, ""))
-	p.sessions.SetText(sessionSummary(u, p.c.now()))
+		yesNo(u.SSOManaged), formatTime(u.CreatedAt, p.c.zone(), ""))
+	p.sessions.SetText(sessionSummary(u, p.c.now(), p.c.zone()))
 }
 
 // detailForm is a form of text rows whose values change with the user
@@ -184,14 +173,14 @@ func (d *detailForm) set(values ...string) {
 
 // sessionSummary says what the directory knows about u's sign-in state; the
 // list under it shows each session and token.
-func sessionSummary(u app.User, now time.Time) string {
+func sessionSummary(u app.User, now time.Time, zone *time.Location) string {
 	var b strings.Builder
 	switch {
 	case u.Locked(now):
-		fmt.Fprintf(&b, "Locked until %s. A reset can unlock the account.\n", formatTime(u.LockedUntil, ""))
+		fmt.Fprintf(&b, "Locked until %s. A reset can unlock the account.\n", formatTime(u.LockedUntil, zone, ""))
 	case u.HasLock():
 		fmt.Fprintf(&b, "Locked: the lock was set to end %s, but mail sign-in stays refused until a reset unlocks the account.\n",
-			formatTime(u.LockedUntil, ""))
+			formatTime(u.LockedUntil, zone, ""))
 	default:
 		b.WriteString("Not locked.\n")
 	}
@@ -202,26 +191,26 @@ func sessionSummary(u app.User, now time.Time) string {
 		b.WriteString("Must change the password at the next sign-in.\n")
 	}
 	if !u.PasswordExpiresAt.IsZero() {
-		fmt.Fprintf(&b, "The temporary password expires %s.\n", formatTime(u.PasswordExpiresAt, ""))
+		fmt.Fprintf(&b, "The temporary password expires %s.\n", formatTime(u.PasswordExpiresAt, zone, ""))
 	}
-	fmt.Fprintf(&b, "Password last changed: %s.\n", formatTime(u.PasswordChangedAt, "never"))
+	fmt.Fprintf(&b, "Password last changed: %s.\n", formatTime(u.PasswordChangedAt, zone, "never"))
 	b.WriteString("Every reset signs the user out of all web sessions; mobile sessions and API tokens end when the reset clears them.")
 	return b.String()
 }
 
 // sessionText is one line of the Sessions tab.
-func sessionText(s app.SessionInfo) string {
+func sessionText(s app.SessionInfo, zone *time.Location) string {
 	kind := map[string]string{"web": "Web session", "mobile": "Mobile session", "api_token": "API token"}[s.Kind]
 	line := kind
 	if s.Name != "" {
 		line += " (" + s.Name + ")"
 	}
-	line += ", since " + formatTime(s.CreatedAt, "")
+	line += ", since " + formatTime(s.CreatedAt, zone, "")
 	if !s.LastSeenAt.IsZero() && s.RevokedAt.IsZero() {
-		line += ", last seen " + formatTime(s.LastSeenAt, "")
+		line += ", last seen " + formatTime(s.LastSeenAt, zone, "")
 	}
 	if !s.RevokedAt.IsZero() {
-		return line + ": ended " + formatTime(s.RevokedAt, "")
+		return line + ": ended " + formatTime(s.RevokedAt, zone, "")
 	}
 	return line + ": active"
 }
@@ -283,7 +272,7 @@ func (p *profileScreen) apply(r profileLoad) {
 	}
 	for _, s := range r.sessions {
 		if s.Kind != "api_token" {
-			p.lines = append(p.lines, activityLine{at: s.CreatedAt, text: "Signed in: " + sessionText(s)})
+			p.lines = append(p.lines, activityLine{at: s.CreatedAt, text: "Signed in: " + sessionText(s, p.c.zone())})
 		}
 	}
 	p.sessionLines = r.sessions
@@ -328,7 +317,7 @@ func (p *profileScreen) apply(r profileLoad) {
 
 // activityText is line i of the Activity tab.
 func (p *profileScreen) activityText(i int) string {
-	return formatTime(p.lines[i].at, "") + "  " + p.lines[i].text
+	return formatTime(p.lines[i].at, p.c.zone(), "") + "  " + p.lines[i].text
 }
 
 // deliveryLine is the latest reset message: what, to whom, its state and
@@ -338,27 +327,17 @@ func (p *profileScreen) deliveryLine() string {
 	d, now := p.latest, p.c.now()
 	line := kindLabel(d.Kind) + " to " + d.To + ": " + deliveryState(d)
 	if d.Status == app.DeliverySent && !d.SentAt.IsZero() {
-		line += " " + shortTime(d.SentAt, now)
+		line += " " + shortTime(d.SentAt, now, p.c.zone())
 	}
 	if d.Kind == app.KindOneTimePassword && !p.user.HasPassword && p.c.org.OTPTTL > 0 {
 		until := d.CreatedAt.Add(p.c.org.OTPTTL)
 		if until.After(now) {
-			line += ", valid until " + shortTime(until, now)
+			line += ", valid until " + shortTime(until, now, p.c.zone())
 		} else {
-			line += ", expired " + shortTime(until, now)
+			line += ", expired " + shortTime(until, now, p.c.zone())
 		}
 	}
 	return line
-}
-
-// shortTime is t as a clock time with its zone when it falls on now's
-// day, with the date otherwise.
-func shortTime(t, now time.Time) string {
-	t = t.Local()
-	if y, m, d := t.Date(); now.Local().Year() == y && now.Local().Month() == m && now.Local().Day() == d {
-		return t.Format("15:04 MST")
-	}
-	return t.Format(timeLayout)
 }
 
 // assetRows groups sessions and tokens under a heading per kind, each

@@ -152,7 +152,7 @@ func (r *resetDialog) apply(d resetDone) {
 	r.cancel.Hide()
 	r.confirm.Hide()
 	r.close.Show()
-	outcome, delivery, expiry := outcomeTexts(r.result, d.err)
+	outcome, delivery, expiry := outcomeTexts(r.result, d.err, r.c.zone())
 	r.outcome.SetText(outcome)
 	r.delivery.SetText(delivery)
 	r.follow = followQueued(r.c.signedIn, r.result.Delivery, func(sentence string) {

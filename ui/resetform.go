@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -669,9 +670,9 @@ func (e *verifyEntry) TypedKey(k *fyne.KeyEvent) {
 
 // outcomeTexts says what happened to one user, the way both shells show it:
 // the outcome, the delivery (with recordErr, when recording the mail's fate
-// failed: the reset stands) and when the secret stops working ("" when
-// there is no such time).
-func outcomeTexts(res app.ResetResult, recordErr error) (outcome, delivery, expiry string) {
+// failed: the reset stands) and when the secret stops working, in zone (""
+// when there is no such time).
+func outcomeTexts(res app.ResetResult, recordErr error, zone *time.Location) (outcome, delivery, expiry string) {
 	outcome = "Skipped: " + res.Reason.Sentence()
 	if res.Outcome == app.OutcomeReset {
 		outcome = "The password of " + res.User.DisplayName + " was reset."
@@ -683,9 +684,9 @@ func outcomeTexts(res app.ResetResult, recordErr error) (outcome, delivery, expi
 	switch {
 	case res.Outcome != app.OutcomeReset || res.ExpiresAt.IsZero():
 	case res.Delivery.Kind == app.KindOneTimePassword:
-		expiry = "The one-time password works until " + formatTime(res.ExpiresAt, "") + "."
+		expiry = "The one-time password works until " + formatTime(res.ExpiresAt, zone, "") + "."
 	default:
-		expiry = "The new password expires " + formatTime(res.ExpiresAt, "") + " if it is not used."
+		expiry = "The new password expires " + formatTime(res.ExpiresAt, zone, "") + " if it is not used."
 	}
 	return outcome, delivery, expiry
 }

@@ -377,12 +377,12 @@ func (s *selfServiceCard) showDevices(list []app.SelfServiceLoginInfo, err error
 		}
 		used := "never used"
 		if !l.LastUsed.IsZero() {
-			used = "last used " + shortTime(l.LastUsed, now)
+			used = "last used " + shortTime(l.LastUsed, now, s.c.zone())
 		}
 		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), Importance: widget.DangerImportance}
 		login := l.Login
 		remove.OnTapped = func() { s.onRemoveDevice(login) }
-		detail := &widget.Label{Text: "Made " + shortTime(l.CreatedAt, now) + ", " + used + ".", Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
+		detail := &widget.Label{Text: "Made " + shortTime(l.CreatedAt, now, s.c.zone()) + ", " + used + ".", Importance: widget.LowImportance, Truncation: fyne.TextTruncateEllipsis}
 		s.removeOf[l.Login], s.detailOf[l.Login] = remove, detail
 		s.deviceRows.Add(container.NewBorder(nil, nil, nil, container.NewCenter(remove), container.NewVBox(
 			&widget.Label{Text: name, Truncation: fyne.TextTruncateEllipsis}, detail)))

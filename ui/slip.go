@@ -38,14 +38,6 @@ func slipResults(results []app.ResetResult) []app.ResetResult {
 	return out
 }
 
-// orgZone is the org's time zone, UTC when it names none or an unknown one.
-func orgZone(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil && name != "" && !strings.EqualFold(name, "local") {
-		return loc
-	}
-	return time.UTC
-}
-
 // makeSlips returns a PDF with a page per result. It uses the theme's own
 // fonts (Noto Sans), so any name prints as typed.
 func makeSlips(org app.Org, results []app.ResetResult, now time.Time) ([]byte, error) {

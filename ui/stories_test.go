@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -112,8 +113,8 @@ func TestStoryOneTimePassword(t *testing.T) {
 	}
 	equal(t, "sessions listed", len(p.sessionLines), 2)
 	for _, s := range p.sessionLines {
-		if !strings.Contains(sessionText(s), ": ended ") {
-			t.Errorf("after the reset: %s", sessionText(s))
+		if !strings.Contains(sessionText(s, time.UTC), ": ended ") {
+			t.Errorf("after the reset: %s", sessionText(s, time.UTC))
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -283,7 +284,7 @@ func TestProfileFollowsTheReset(t *testing.T) {
 		if r.heading != "" {
 			rows = append(rows, r.heading)
 		} else {
-			rows = append(rows, sessionText(r.session))
+			rows = append(rows, sessionText(r.session, time.UTC))
 		}
 	}
 	if got := strings.Join(rows, "|"); !strings.HasPrefix(got, "Web sessions: 1 active|Web session (Firefox)") ||
@@ -299,12 +300,12 @@ func TestProfileFollowsTheReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.c.reloadAfterReset()
-	sent := "One-time password to bob@acme.example: sent " + shortTime(p.latest.SentAt, fixedNow)
-	equal(t, "latest after the reset", p.delivery.Text, sent+", valid until "+shortTime(p.latest.CreatedAt.Add(f.c.org.OTPTTL), fixedNow))
+	sent := "One-time password to bob@acme.example: sent " + shortTime(p.latest.SentAt, fixedNow, time.UTC)
+	equal(t, "latest after the reset", p.delivery.Text, sent+", valid until "+shortTime(p.latest.CreatedAt.Add(f.c.org.OTPTTL), fixedNow, time.UTC))
 	equal(t, "resend", p.resend.Visible(), true)
 	for _, r := range p.assetRows {
-		if r.heading == "" && !strings.Contains(sessionText(r.session), ": ended ") {
-			t.Errorf("still active after the reset: %s", sessionText(r.session))
+		if r.heading == "" && !strings.Contains(sessionText(r.session, time.UTC), ": ended ") {
+			t.Errorf("still active after the reset: %s", sessionText(r.session, time.UTC))
 		}
 	}
 	if !strings.HasPrefix(p.sessions.Text, "Not locked.\nNo password works now") {
@@ -328,7 +329,7 @@ func TestProfileFollowsTheReset(t *testing.T) {
 		t.Errorf("after the user's new password: %q", p.sessions.Text)
 	}
 	equal(t, "no Resend once a password works", p.resend.Visible(), false)
-	equal(t, "no expiry once used", p.delivery.Text, "One-time password to bob@acme.example: sent "+shortTime(p.latest.SentAt, fixedNow))
+	equal(t, "no expiry once used", p.delivery.Text, "One-time password to bob@acme.example: sent "+shortTime(p.latest.SentAt, fixedNow, time.UTC))
 	equal(t, "nothing more to wait for", p.awaitingUser(), false)
 }
 
