@@ -14,10 +14,16 @@ import (
 )
 
 // officeTitle names the office open: its org, and the saved profile it was
-// opened with when that is named otherwise.
+// opened with when that is named otherwise; a profile whose name holds the
+// org's (the demo's) alone, so that the org is named once.
 func officeTitle(org app.Org, profile string) string {
-	if profile == "" || strings.EqualFold(strings.TrimSpace(profile), strings.TrimSpace(org.Name)) {
+	name, p := strings.TrimSpace(org.Name), strings.TrimSpace(profile)
+	switch {
+	case p == "" || strings.EqualFold(p, name):
 		return org.Name
+	case strings.Contains(strings.ToLower(p), strings.ToLower(name)):
+		// "Demo: Northwind Traders" already names the org.
+		return p
 	}
 	return org.Name + " (" + profile + ")"
 }

@@ -282,3 +282,19 @@ func TestStorySwitchOfficesOnPhone(t *testing.T) {
 	equal(t, "rows", m.users.list.Length(), m.dir.list.len())
 	equal(t, "office button", m.offices.button.Text, "Branch Test")
 }
+
+// TestOfficeTitleNamesTheOrgOnce (walk6 p5): a profile named after its
+// office, such as the demo's "Demo: Northwind Traders", is not put in
+// brackets after the org's own name.
+func TestOfficeTitleNamesTheOrgOnce(t *testing.T) {
+	for _, c := range []struct{ org, profile, want string }{
+		{"Northwind Traders", "", "Northwind Traders"},
+		{"Northwind Traders", "northwind traders ", "Northwind Traders"},
+		{"Northwind Traders", "Demo: Northwind Traders", "Demo: Northwind Traders"},
+		{"Acme Test", "HQ", "Acme Test (HQ)"},
+		{"Acme", "Acme Test", "Acme Test"},
+		{"Acme Test", "Acme", "Acme Test (Acme)"},
+	} {
+		equal(t, c.org+" / "+c.profile, officeTitle(app.Org{Name: c.org}, c.profile), c.want)
+	}
+}
