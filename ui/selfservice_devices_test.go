@@ -71,7 +71,8 @@ func roleExists(t *testing.T, f *fixture, login string) bool {
 
 // An admin who is not the owner: the card's devices part is a sentence
 // that says who sets up other devices and why; there is no way to export
-// or to take a sign-in back, and no list.
+// or to take a sign-in back, and no list. PostgreSQL refuses them all the
+// same when a client asks.
 func TestSelfServiceDevicesAreTheOwners(t *testing.T) {
 	f := newFixture(t)
 	admin := Session{Directory: f.o.Admin, Resetter: &app.Resetter{Dir: f.o.Admin, Mail: f.backend.currentMailer()}}
@@ -88,8 +89,32 @@ func TestSelfServiceDevicesAreTheOwners(t *testing.T) {
 			t.Errorf("an admin is offered %q", b.Text)
 		}
 	}
+	// A client that offers them the exports anyway (an old or altered
+	// one) gets PostgreSQL's refusal, and nothing is made or taken back.
+	f.c.show(screenSettings)
+	tampered := f.c.settings.selfService
+	tampered.mgr = f.o.Admin
+	tampered.reloadDevices()
+	equal(t, "list refused", tampered.deviceNote.Text, "Could not list the sign-ins: Only the owner (or the DBA) sees the self-service logins.")
+	endUser := mustURL(t, f.o.EndUserURL)
+	tampered.host.SetText(endUser.Hostname())
+	tampered.port.SetText(endUser.Port())
+	tampered.database.SetText(strings.TrimPrefix(endUser.Path, "/"))
+	tampered.login.SetText(endUser.User.Username())
+	test.Type(tampered.deviceName, "reception")
+	test.Tap(tampered.exportQR)
+	equal(t, "export refused", tampered.deviceNote.Text, "Only the owner (or the DBA) may add self-service logins.")
+	equal(t, "no QR code", tampered.qr == nil, true)
+	equal(t, "no sign-in made", roleExists(t, f, tampered.login.Text+"_reception"), false)
+	test.Tap(tampered.removeOf[tampered.login.Text])
+	tampered.confirmRemove.Confirm()
+	equal(t, "removal refused", tampered.deviceNote.Text, "Only the owner (or the DBA) may remove self-service logins.")
+	if err := deviceSignsIn(f.setUpSelfService(t)); err != nil {
+		t.Errorf("the office's sign-in after the refused removal: %s", app.ErrorMessage(err))
+	}
+
 	// Their own computer's set-up still works as before.
-	u := mustURL(t, f.o.EndUserURL)
+	u := endUser
 	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
 	s.host.SetText(u.Hostname())
 	s.port.SetText(u.Port())
