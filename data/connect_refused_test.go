@@ -41,3 +41,37 @@ func TestAnotherOfficesLoginIsToldItMayNotConnect(t *testing.T) {
 		})
 	}
 }
+
+// TestCONNECTFollowsTheConsoleUser: a console user's CONNECT (0039) is the
+// login's own, so it outlives a change of role, both ways, and a member
+// removed from the console and added again under a new login connects
+// with the new login only.
+func TestCONNECTFollowsTheConsoleUser(t *testing.T) {
+	ctx := context.Background()
+	o := pgtest.NewOrg(t)
+	p := o.Prefix
+	id, err := o.Owner.AddConsoleUser(ctx, app.ConsoleUserOptions{LoginRole: p + "_sam", Email: "sam@acme.test", Password: o.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range []string{p + "helpdesk", string(app.RoleAdmin)} {
+		if err := o.Owner.SetConsoleRole(ctx, id, role); err != nil {
+			t.Fatalf("set sam's role to %s: %v", role, err)
+		}
+		if !connects(t, o, p+"_sam") {
+			t.Fatalf("sam cannot connect once made %s", role)
+		}
+	}
+	if err := o.Owner.RemoveConsoleUser(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Owner.AddConsoleUser(ctx, app.ConsoleUserOptions{LoginRole: p + "_sam2", Email: "sam@acme.test", Password: o.Password, Promote: true}); err != nil {
+		t.Fatalf("add sam again: %v", err)
+	}
+	if !connects(t, o, p+"_sam2") {
+		t.Error("sam's new login cannot connect")
+	}
+	if connects(t, o, p+"_sam") {
+		t.Error("sam's removed login connects")
+	}
+}
