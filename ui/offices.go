@@ -61,11 +61,41 @@ func newOfficeSwitch(a fyne.App, b Backend, win fyne.Window, s *signedIn, swap f
 // newButton makes the button that names the office open and opens the menu
 // of the others.
 func (o *officeSwitch) newButton() *widget.Button {
-	o.button = &widget.Button{Text: officeTitle(o.s.org, o.s.sess.Profile), Icon: theme.MenuDropDownIcon(),
-		IconPlacement: widget.ButtonIconTrailingText, Importance: widget.LowImportance}
+	o.button = &widget.Button{Icon: theme.MenuDropDownIcon(), IconPlacement: widget.ButtonIconTrailingText, Importance: widget.LowImportance}
+	o.setText(officeTitle(o.s.org, o.s.sess.Profile))
 	b := o.button
 	b.OnTapped = func() { o.showMenu(b) }
 	return b
+}
+
+// officeButtonWidth is the most width the office button's words take:
+// "Northwind Traders (demo_owner@127.0.0.1)" in full would widen the
+// shells' top bar past the breakpoint, so that a window just wider than it
+// cut off the search, Sign out and the rows' menus (walk6 m5), and would
+// widen a phone. The whole title is the window's.
+const officeButtonWidth float32 = 180
+
+// setText shows text on the office button, cut short with an ellipsis
+// when it is wider than officeButtonWidth.
+func (o *officeSwitch) setText(text string) {
+	o.button.SetText(fitText(text, officeButtonWidth, fyne.TextStyle{Bold: true}))
+}
+
+// fitText is text, or as much of it as fits width with an ellipsis, in
+// the theme's text size and style.
+func fitText(text string, width float32, style fyne.TextStyle) string {
+	size := theme.TextSize()
+	if fyne.MeasureText(text, size, style).Width <= width {
+		return text
+	}
+	r := []rune(strings.TrimSpace(text))
+	for n := len(r) - 1; n > 0; n-- {
+		cut := strings.TrimRight(string(r[:n]), " (") + "…"
+		if fyne.MeasureText(cut, size, style).Width <= width {
+			return cut
+		}
+	}
+	return "…"
 }
 
 // menu lists the saved profiles other than the one open.
@@ -199,7 +229,7 @@ func (o *officeSwitch) askPasswordByTouch(p Profile, hint string) *officePrompt 
 func (o *officeSwitch) open(p Profile, password string, remember bool) {
 	b := o.button
 	b.Disable()
-	b.SetText("Opening " + p.Name + "…")
+	o.setText("Opening " + p.Name + "…")
 	backend := o.backend
 	o.s.spawn(func() {
 		r := signInWork(backend, p, password, remember)
@@ -214,7 +244,7 @@ func (o *officeSwitch) apply(p Profile, r signInResult) {
 		}
 		return
 	}
-	o.button.SetText(officeTitle(o.s.org, o.s.sess.Profile))
+	o.setText(officeTitle(o.s.org, o.s.sess.Profile))
 	o.button.Enable()
 	var confirm *app.CertificateToConfirm
 	switch {

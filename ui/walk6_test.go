@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -83,4 +84,35 @@ func TestMobileStorySignOutAfterTappingRow(t *testing.T) {
 	equal(t, "the Role field has the focus", m.win.Canvas().Focused(), fyne.Focusable(s.role))
 	test.Type(s.role, "x")
 	list.FocusLost()
+}
+
+// walk6 m5: an office opened with a long profile name, "Northwind
+// Traders (demo_owner@127.0.0.1)", made the top bar wider than a window
+// just past the breakpoint: at 640 the search showed three letters and
+// Sign out, the admin icon and the rows' menus were off to the right. The
+// button now shortens the name; the window's title has it whole.
+func TestStoryLongOfficeNameFitsJustPastBreakpoint(t *testing.T) {
+	f := newFixture(t)
+	profile := "demo_owner@127.0.0.1 on the front-desk computer"
+	sess := Session{Directory: f.o.Owner, Resetter: f.c.sess.Resetter, Profile: profile}
+	d := newDesktop(f.app, f.backend, &sess, testOptions())
+	c := d.console
+	test.Type(c.search, "acme")
+	for _, u := range f.users {
+		c.users.onRowChecked(u.ID, true)
+	}
+	d.win.Resize(fyne.NewSize(breakpoint+hysteresis+8, 640))
+	wideShows(t, d)
+	if w := c.view().MinSize().Width; w > breakpoint+hysteresis {
+		t.Fatalf("the shell wants %v units, wider than the window that shows it", w)
+	}
+	if got := c.offices.button.Text; !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, c.org.Name) {
+		t.Fatalf("office button %q", got)
+	}
+	if !strings.Contains(d.win.Title(), profile) {
+		t.Fatalf("the window's title %q lost the profile's name", d.win.Title())
+	}
+	if w := c.search.Size().Width; w < 120 {
+		t.Fatalf("the search is %v units wide", w)
+	}
 }
