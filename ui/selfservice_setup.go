@@ -64,6 +64,18 @@ func selfServiceKeychainUser(s app.SelfServiceSetup) string {
 // checks that it works: it connects and reads the password rules. Slow:
 // off the Fyne goroutine. The sentence says what works or what does not.
 func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceSetup) (string, error) {
+	// Tested before it is saved: a login or password the database refuses
+	// never works, and saved it would leave the computer set up for
+	// nothing. A server that cannot be reached now may be back later, and
+	// a certificate to confirm is the owner's next step: those are saved.
+	c, err := b.OpenSelfService(context.Background(), s)
+	if err == nil {
+		defer c.Close()
+		_, err = c.PasswordRules(context.Background(), s.Login)
+	}
+	if app.ErrorCode(err) == app.EUNAUTHORIZED {
+		return "", &app.Error{Code: app.EUNAUTHORIZED, Message: "Not saved: " + lowerFirst(app.ErrorMessage(err)), Err: err}
+	}
 	notKept := keepInKeychain(b.Keychain(), selfServiceKeychainUser(s), s.Password)
 	if notKept != "" {
 		// A phone, a desktop without a Secret Service, or a keychain that
@@ -72,13 +84,8 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 		selfServiceSecrets.Store(selfServiceKeychainUser(s), s.Password)
 	}
 	saveSelfServiceSetup(prefs, s) // Fyne's preferences take their own lock
-	c, err := b.OpenSelfService(context.Background(), s)
 	if err != nil { // the cause stays: Settings may offer a certificate to confirm
-		return "", &app.Error{Code: app.ErrorCode(err), Message: "Saved, but it does not work yet: " + app.ErrorMessage(err), Err: err}
-	}
-	defer c.Close()
-	if _, err := c.PasswordRules(context.Background(), s.Login); err != nil {
-		return "", app.Errorf(app.ErrorCode(err), "Saved, but the self-service login is refused: %s", app.ErrorMessage(err))
+		return "", &app.Error{Code: app.ErrorCode(err), Message: "Saved, but it does not work yet: " + lowerFirst(app.ErrorMessage(err)), Err: err}
 	}
 	switch notKept {
 	case "":

@@ -375,9 +375,10 @@ func TestSettingsSelfServiceExport(t *testing.T) {
 	equal(t, "no password", s.note.Text, "Enter the self-service login's password.")
 	test.Type(s.password, "wrong")
 	test.Tap(s.save)
-	if !strings.HasPrefix(s.note.Text, "Saved, but it does not work yet: ") {
+	if !strings.HasPrefix(s.note.Text, "Not saved: ") {
 		t.Errorf("wrong password: %q", s.note.Text)
 	}
+	equal(t, "wrong password: nothing saved", loadSelfServiceSetup(f.app.Preferences()).Host, "")
 	s.password.SetText(pw)
 	test.Tap(s.save)
 	equal(t, "saved", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
