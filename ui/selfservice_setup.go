@@ -84,7 +84,9 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 		selfServiceSecrets.Store(selfServiceKeychainUser(s), s.Password)
 	}
 	saveSelfServiceSetup(prefs, s) // Fyne's preferences take their own lock
-	if err != nil { // the cause stays: Settings may offer a certificate to confirm
+	// The cause stays in the error: Settings may offer a certificate to
+	// confirm.
+	if err != nil {
 		return "", &app.Error{Code: app.ErrorCode(err), Message: "Saved, but it does not work yet: " + lowerFirst(app.ErrorMessage(err)), Err: err}
 	}
 	switch notKept {
