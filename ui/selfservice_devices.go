@@ -157,6 +157,21 @@ func (s *selfServiceCard) checkDevice() (string, bool) {
 	return login, true
 }
 
+// deviceToMake is what an export makes: the login for the typed device
+// name, the server in the form, and the device as typed; or it says what
+// is wrong with either and returns false.
+func (s *selfServiceCard) deviceToMake() (login string, st app.SelfServiceSetup, device string, ok bool) {
+	if login, ok = s.checkDevice(); !ok {
+		return "", st, "", false
+	}
+	st, err := s.server()
+	if err != nil {
+		s.sayDevice(widget.DangerImportance, app.ErrorMessage(err))
+		return "", st, "", false
+	}
+	return login, st, strings.TrimSpace(s.deviceName.Text), true
+}
+
 // deviceBusy turns the exports off while one runs.
 func (s *selfServiceCard) deviceBusy(busy bool) {
 	for _, b := range []*widget.Button{s.exportFile, s.exportQR} {
@@ -201,16 +216,10 @@ func (s *selfServiceCard) deviceSetup(st app.SelfServiceSetup, login string, for
 // a QR code, for a phone's camera. The login is made only once its code
 // is: nothing is left behind when either fails.
 func (s *selfServiceCard) onExportQR() {
-	login, ok := s.checkDevice()
-	st, err := s.server()
+	login, st, device, ok := s.deviceToMake()
 	if !ok {
 		return
 	}
-	if err != nil {
-		s.sayDevice(widget.DangerImportance, app.ErrorMessage(err))
-		return
-	}
-	device := strings.TrimSpace(s.deviceName.Text)
 	s.deviceBusy(true)
 	s.sayDevice(widget.MediumImportance, "Making the sign-in "+login+"…")
 	ctx, mgr := s.c.ctx, s.mgr
@@ -257,16 +266,10 @@ func (s *selfServiceCard) showQR(code *qrcode.QRCode, st app.SelfServiceSetup, d
 // onExportFile asks where to save the set-up of a new sign-in for the
 // device named; saveDeviceFile then makes the sign-in and writes it.
 func (s *selfServiceCard) onExportFile() {
-	login, ok := s.checkDevice()
-	st, err := s.server()
+	login, st, device, ok := s.deviceToMake()
 	if !ok {
 		return
 	}
-	if err != nil {
-		s.sayDevice(widget.DangerImportance, app.ErrorMessage(err))
-		return
-	}
-	device := strings.TrimSpace(s.deviceName.Text)
 	s.deviceBusy(true)
 	s.c.spawn(func() {
 		st, err := s.deviceSetup(st, login, false)
