@@ -143,20 +143,36 @@ func TestStoryMinimizedWindowReadsNothing(t *testing.T) {
 // fire each timer by hand.
 func profileWaiting(t *testing.T) (*fixture, *Desktop, *profileScreen, *countingUserDir) {
 	t.Helper()
+	f, d, dir := profileWindow(t)
+	bob := f.users["bob@acme.example"]
+	d.console.users.openProfile(bob)
+	p := d.console.users.profile
+	sendBobOneTime(t, f, d.console, p)
+	return f, d, p, dir
+}
+
+// profileWindow opens a wide window signed in as the owner, whose reads of
+// a user dir counts, with the poll an hour: stories fire each timer by
+// hand.
+func profileWindow(t *testing.T) (*fixture, *Desktop, *countingUserDir) {
+	t.Helper()
 	f := newFixture(t)
 	dir := &countingUserDir{DB: f.o.Owner}
 	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
 	o.poll = time.Hour
 	sess := Session{Directory: dir, Resetter: f.c.sess.Resetter}
 	d := startWindow(f.app, f.backend, sess.starter(), o, wideSize)
-	c := d.console
-	if c == nil {
+	if d.console == nil {
 		t.Fatal("not signed in")
 	}
-	bob := f.users["bob@acme.example"]
-	c.users.openProfile(bob)
-	p := c.users.profile
-	r := openResetDialog(c, bob)
+	return f, d, dir
+}
+
+// sendBobOneTime sends Bob a one-time password from a reset dialog, and
+// checks that p, his profile, then waits for him.
+func sendBobOneTime(t *testing.T, f *fixture, c *console, p *profileScreen) {
+	t.Helper()
+	r := openResetDialog(c, f.users["bob@acme.example"])
 	test.Type(r.verify, f.o.Password)
 	test.Tap(r.confirm)
 	if r.result.Delivery.Kind != app.KindOneTimePassword {
@@ -165,5 +181,4 @@ func profileWaiting(t *testing.T) (*fixture, *Desktop, *profileScreen, *counting
 	test.Tap(r.close)
 	p.reload()
 	equal(t, "waiting for Bob", p.awaitingUser(), true)
-	return f, d, p, dir
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
-
-	"fyne.io/fyne/v2/test"
 
 	"resetdesk/app"
 	"resetdesk/data"
@@ -31,16 +28,8 @@ func (d *countingUserDir) UserByLogin(ctx context.Context, login string) (app.Us
 // its place or the session ends. (The poll is an hour: the story fires
 // each timer by hand.)
 func TestStoryProfilePollsOnlyInView(t *testing.T) {
-	f := newFixture(t)
-	dir := &countingUserDir{DB: f.o.Owner}
-	o := mobileOptions{options: testOptions(), platform: platformAndroid, generate: app.GeneratePassword}
-	o.poll = time.Hour
-	sess := Session{Directory: dir, Resetter: f.c.sess.Resetter}
-	d := startWindow(f.app, f.backend, sess.starter(), o, wideSize)
+	f, d, dir := profileWindow(t)
 	c := d.console
-	if c == nil {
-		t.Fatal("not signed in")
-	}
 	reads := func(want int32, when string) {
 		t.Helper()
 		if got := dir.reads.Load(); got != want {
@@ -60,15 +49,7 @@ func TestStoryProfilePollsOnlyInView(t *testing.T) {
 	c.users.openProfile(bob)
 	p := c.users.profile
 	polls(p, false, "nothing sent yet")
-	r := openResetDialog(c, bob)
-	test.Type(r.verify, f.o.Password)
-	test.Tap(r.confirm)
-	if r.result.Delivery.Kind != app.KindOneTimePassword {
-		t.Fatalf("the reset sent %q: %s %s", r.result.Delivery.Kind, r.status.Text, r.delivery.Text)
-	}
-	test.Tap(r.close)
-	p.reload()
-	equal(t, "waiting for Bob", p.awaitingUser(), true)
+	sendBobOneTime(t, f, c, p)
 	n := dir.reads.Load()
 	gen := polls(p, true, "waiting, in view")
 	p.polls.fired(gen)
