@@ -151,6 +151,19 @@ func (a *Admin) lockDown(ctx context.Context) ([]string, error) {
 		if err := tx.GetContext(ctx, &ok, `SELECT has_database_privilege($1, current_database(), 'CONNECT')`, g); err != nil {
 			return nil, a.mapErr(err)
 		}
+		// While the console group keeps the CONNECT an older setup gave
+		// it (this DBA may not revoke it), a console login has CONNECT
+		// through the group, and would lose it with the REVOKE below
+		// unless it has a grant of its own.
+		if ok && open.Console && slices.Contains(consoles, g) {
+			const ownGrant = `
+				SELECT EXISTS (SELECT 1 FROM pg_database d, aclexplode(d.datacl) x
+				                WHERE d.datname = current_database() AND x.privilege_type = 'CONNECT'
+				                  AND x.grantee = $1::regrole)`
+			if err := tx.GetContext(ctx, &ok, ownGrant, g); err != nil {
+				return nil, a.mapErr(err)
+			}
+		}
 		if !ok || open.Connect {
 			advice = append(advice, "GRANT CONNECT ON DATABASE "+db+" TO "+quoteIdent(g)+";")
 		}
