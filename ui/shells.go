@@ -182,9 +182,11 @@ func newUnifiedShell(c *console) *unifiedShell {
 			row.Objects[1].(*widget.Label).SetText(s.entries[i].title)
 		})
 	s.menu.OnSelected = s.onMenu
-	split := container.NewHSplit(s.menu, s.body)
-	split.Offset = 0.16
-	s.view = container.NewBorder(topBar(c), nil, nil, nil, split)
+	// A fixed column, not a split: the menu's entries are short, and a
+	// split's handle showed as a stray bar beside the list (walk6 p7)
+	// while its 16% share took room the names needed at scale 1.5.
+	menu := container.NewBorder(nil, nil, nil, widget.NewSeparator(), s.menu)
+	s.view = container.NewBorder(topBar(c), nil, menu, nil, s.body)
 	return s
 }
 

@@ -451,8 +451,14 @@ func (r *userRow) CreateRenderer() fyne.WidgetRenderer {
 // nameLoginLayout gives a row's login 65% of the room and its name 35%:
 // an office's emails are longer than its names, and with two equal halves
 // the email was cut ("admin@northw…") beside a name column with room to
-// spare. Every row shares the split, so the columns line up.
+// spare. Every row shares the split, so the columns line up. In a narrow
+// row (the Unified layout at scale 1.5) 35% cut everyday names ("Ana
+// Müll…"): the name then gets up to nameColumnEms, never more than half.
 type nameLoginLayout struct{}
+
+// nameColumnEms is the width, in text heights, that a first and last name
+// of an office usually needs in bold.
+const nameColumnEms = 7.5
 
 func (nameLoginLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	name, login := objects[0].MinSize(), objects[1].MinSize()
@@ -460,7 +466,8 @@ func (nameLoginLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 }
 
 func (nameLoginLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	nameWidth := (size.Width - theme.Padding()) * 0.35
+	room := size.Width - theme.Padding()
+	nameWidth := max(room*0.35, min(nameColumnEms*theme.TextSize(), room*0.5))
 	objects[0].Move(fyne.NewPos(0, 0))
 	objects[0].Resize(fyne.NewSize(nameWidth, size.Height))
 	objects[1].Move(fyne.NewPos(nameWidth+theme.Padding(), 0))

@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 )
@@ -140,5 +142,43 @@ func TestUsersListShowsTheWholeEmailAtScaleOneAndAHalf(t *testing.T) {
 	}
 	if w := r.name.Size().Width; w < fyne.MeasureText("Ada Admin", theme.TextSize(), fyne.TextStyle{Bold: true}).Width+2*theme.InnerPadding() {
 		t.Errorf("the name column is %.0f units wide: the name is cut", w)
+	}
+}
+
+// walk6 p7: in the Unified layout at scale 1.5 in the first window (1100
+// pixels, 733 units) a row showed "Ana Müll…", and the menu's split drew a
+// stray handle beside the list. The name column has room for an everyday
+// name, the login keeps most of an address, and the menu is a plain column.
+func TestUnifiedRowsShowNamesAtScale15(t *testing.T) {
+	f := newFixture(t)
+	f.o.Exec(t, `INSERT INTO resetdesk.users (org_id, display_name, primary_email, status, locked_until)
+	           SELECT id, 'Ana Müller', 'ana.muller@northwind.example', 'confirmed', '2999-01-01' FROM resetdesk.orgs`)
+	f.c.users.reload()
+	f.c.setLayout(LayoutUnified)
+	f.c.show(screenUsers)
+	f.d.win.Resize(fyne.NewSize(1100/1.5, 720/1.5))
+	test.Type(f.c.search, "muller")
+	var row *userRow
+	for _, o := range test.LaidOutObjects(f.d.win.Content()) {
+		switch o := o.(type) {
+		case *userRow:
+			if o.Visible() && o.user.DisplayName == "Ana Müller" {
+				row = o
+			}
+		case *container.Split:
+			t.Errorf("the Unified shell holds a split, whose handle shows beside the list")
+		}
+	}
+	if row == nil {
+		t.Fatal("no row shows Ana Müller")
+	}
+	need := func(l *widget.Label) float32 {
+		return fyne.MeasureText(l.Text, theme.TextSize(), l.TextStyle).Width + 2*theme.InnerPadding()
+	}
+	if w := row.name.Size().Width; w < need(row.name) {
+		t.Errorf("the name column is %.0f units wide, %q needs %.0f", w, row.name.Text, need(row.name))
+	}
+	if w := row.login.Size().Width; w < 0.7*need(row.login) {
+		t.Errorf("the login column is %.0f units wide, too little of the %.0f that %q needs", w, need(row.login), row.login.Text)
 	}
 }
