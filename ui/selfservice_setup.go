@@ -470,6 +470,7 @@ type importSetup struct {
 	login    *widget.Label // its login, and whether it carries the password
 	asked    *fyne.Container
 	note     *widget.Label
+	body     *fyne.Container // all of it, the buttons at the bottom
 }
 
 // showImportSetup opens the import dialog, finger-sized when touch; done
@@ -500,6 +501,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 			im.login.SetText("Self-service login " + st.Login + ": type its password below.")
 			im.asked.Show()
 		}
+		im.fit(win)
 	}
 	im.note = &widget.Label{Wrapping: fyne.TextWrapWord}
 	im.open = &widget.Button{Text: "Open a file…", Icon: theme.FolderOpenIcon(), OnTapped: func() {
@@ -512,6 +514,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 			if err != nil {
 				im.note.Importance = widget.DangerImportance
 				im.note.SetText(app.ErrorMessage(err))
+				im.fit(win)
 				return
 			}
 			im.text.SetText(setupLine(text))
@@ -528,6 +531,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 		if err != nil {
 			im.note.Importance = widget.DangerImportance
 			im.note.SetText(app.ErrorMessage(err))
+			im.fit(win)
 			return
 		}
 		im.save.Disable()
@@ -540,6 +544,7 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 				if err != nil {
 					im.note.Importance = widget.DangerImportance
 					im.note.SetText(app.ErrorMessage(err))
+					im.fit(win)
 					return
 				}
 				im.dlg.Hide()
@@ -551,10 +556,29 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 		"or open the set-up file or a picture of the QR code."}
 	content := container.NewVBox(intro, im.text, im.open, im.trust, im.login, im.asked, im.note)
 	cancel := &widget.Button{Text: "Cancel", OnTapped: func() { im.dlg.Hide() }}
-	im.dlg = dialog.NewCustomWithoutButtons("Import self-service set-up", container.NewBorder(nil, container.NewHBox(cancel, im.save), nil, nil, content), win)
-	im.dlg.Resize(fyne.NewSize(min(30*theme.TextSize(), win.Canvas().Size().Width), content.MinSize().Height+6*theme.TextSize()))
+	im.body = container.NewBorder(nil, container.NewHBox(cancel, im.save), nil, nil, content)
+	im.dlg = dialog.NewCustomWithoutButtons("Import self-service set-up", im.body, win)
+	im.fit(win)
 	showDialog(im.dlg, win, touch)
+	im.fit(win) // shown, the wrapped lines know their width
 	return im
+}
+
+// fit sizes the dialog to what it shows now. Sized once at opening, it
+// kept that height when a pasted line brought its labels and a refusal
+// its sentence, and drew its buttons below its panel, over the sentence.
+func (im *importSetup) fit(win fyne.Window) {
+	if im.dlg == nil {
+		return // still being made
+	}
+	width := min(30*theme.TextSize(), win.Canvas().Size().Width)
+	for range 3 { // a wrapped sentence counts its lines once it has its width
+		before := im.body.MinSize().Height
+		im.dlg.Resize(fyne.NewSize(width, before+6*theme.TextSize()))
+		if im.body.MinSize().Height == before {
+			return
+		}
+	}
 }
 
 // setupLine is the set-up line of an exported file's text, without its
