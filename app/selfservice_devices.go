@@ -29,12 +29,13 @@ type SelfServiceLoginLister interface {
 // PostgreSQL's 63 bytes.
 const MaxDeviceNameLength = 24
 
-// DefaultDeviceLoginBase starts a device's self-service login when this
-// computer has no self-service login of its own to name it after.
+// DefaultDeviceLoginBase starts a device's self-service login when the
+// name it is given cannot start a login's name.
 const DefaultDeviceLoginBase = "selfservice"
 
 // DeviceLoginName is the self-service login that Settings makes for one
-// device: base (this computer's self-service login) and the device's name
+// device: base (this computer's self-service login, else the office's
+// database) and the device's name
 // as the owner typed it ("Reception PC" becomes reception_pc), joined by
 // an underscore, such as frontdesk_reception_pc. Letters a to z, digits,
 // spaces, dashes, dots and underscores may be typed; apostrophes are

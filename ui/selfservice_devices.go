@@ -95,6 +95,7 @@ func (s *selfServiceCard) newDevices() fyne.CanvasObject {
 	s.deviceName = &widget.Entry{PlaceHolder: "reception, maria-phone"}
 	s.deviceName.OnChanged = func(string) { s.showDeviceLogin() }
 	s.login.OnChanged = func(string) { s.showDeviceLogin() }
+	s.database.OnChanged = func(string) { s.showDeviceLogin() }
 	s.deviceLogin = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.LowImportance}
 	s.exportFile = &widget.Button{Text: "Save set-up file…", Icon: theme.DownloadIcon(), OnTapped: s.onExportFile}
 	s.exportQR = &widget.Button{Text: "Show QR code", Icon: theme.GridIcon(), OnTapped: s.onExportQR}
@@ -109,9 +110,15 @@ func (s *selfServiceCard) newDevices() fyne.CanvasObject {
 		list, s.deviceRows)
 }
 
-// deviceLoginFor is the login the typed device name makes.
+// deviceLoginFor is the login the typed device name makes: after this
+// computer's self-service login, else after the office's database, whose
+// name tells one office's logins from another's on a shared server.
 func (s *selfServiceCard) deviceLoginFor() (string, error) {
-	return app.DeviceLoginName(strings.TrimSpace(s.login.Text), s.deviceName.Text)
+	base := strings.TrimSpace(s.login.Text)
+	if base == "" {
+		base = strings.TrimSpace(s.database.Text)
+	}
+	return app.DeviceLoginName(base, s.deviceName.Text)
 }
 
 // showDeviceLogin says, as the owner types, which sign-in the device

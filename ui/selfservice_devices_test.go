@@ -6,11 +6,14 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -228,4 +231,70 @@ func mustPort(t *testing.T, u *url.URL) int {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// An office with no self-service login yet: the owner sets up this
+// computer without a terminal. Save and test says how; a set-up file
+// made for this computer, imported here, is this computer's set-up, its
+// sign-in named after the office's database and marked in the list; a
+// user then finishes a reset on it.
+func TestStoryOwnerSetsUpThisComputerWithoutATerminal(t *testing.T) {
+	f := newFixture(t)
+	f.backend.keychain = &memKeychain{secrets: map[string]string{}}
+	f.c.show(screenSettings)
+	s := f.c.settings.selfService
+	u := mustURL(t, f.o.EndUserURL)
+	db := strings.TrimPrefix(u.Path, "/")
+	s.host.SetText(u.Hostname())
+	s.port.SetText(u.Port())
+	s.database.SetText(db)
+	s.login.SetText("")
+	test.Tap(s.save)
+	equal(t, "no login yet", s.note.Text, "Enter the self-service login, or make one for this computer: name it under \"Other computers and phones\", "+
+		"save its set-up file, then Import set-up… here.")
+
+	test.Type(s.deviceName, "Owner PC")
+	login := db + "_owner_pc"
+	equal(t, "which sign-in", s.deviceLogin.Text, "Its sign-in will be "+login+".")
+	test.Tap(s.exportFile)
+	if s.pendingFile == nil {
+		t.Fatalf("no file dialog: %s", s.deviceNote.Text)
+	}
+	path := filepath.Join(t.TempDir(), "this-computer.txt")
+	wc, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.saveDeviceFile(wc, *s.pendingFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no file: %s", s.deviceNote.Text)
+	}
+	test.Tap(s.importSetup)
+	s.imported.text.SetText(setupLine(string(raw)))
+	test.Tap(s.imported.save)
+	equal(t, "set up", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
+	equal(t, "its login in the form", s.login.Text, login)
+	equal(t, "saved", loadSelfServiceSetup(f.app.Preferences()).Login, login)
+	if s.detailOf[login] == nil {
+		t.Fatalf("%s is not listed", login)
+	}
+	found := false
+	for _, o := range test.LaidOutObjects(s.deviceRows) {
+		if l, ok := o.(*widget.Label); ok && l.Text == login+" (this computer)" {
+			found = true
+		}
+	}
+	equal(t, "marked as this computer's", found, true)
+
+	code := f.resetOneTime(t, "alice@acme.example")
+	f.d.signOut()
+	test.Tap(f.d.signIn.endUserCode)
+	e := f.d.endUser
+	const good = "Purple-kettle-drums-at-noon"
+	fillEndUser(e, "alice@acme.example", code, good, good)
+	test.Tap(e.submit)
+	if !e.doneBox.Visible() || !f.passwordWorks(t, "alice@acme.example", good) {
+		t.Fatalf("the reset did not complete on this computer: %q", e.status.Text)
+	}
 }

@@ -136,6 +136,7 @@ type selfServiceCard struct {
 	forget      *widget.Button // drops an identity confirmed or saved here
 	save        *widget.Button
 	importSetup *widget.Button
+	imported    *importSetup // the import dialog opened last, for tests
 	note        *widget.Label
 
 	devices // other computers and phones: a self-service login each
@@ -167,6 +168,9 @@ func newSelfServiceCard(c *console) *selfServiceCard {
 	s.port = &widget.Entry{Text: portText(saved.Port), PlaceHolder: "5432"}
 	s.database = &widget.Entry{Text: saved.Database, PlaceHolder: "resetdesk"}
 	s.login = &widget.Entry{Text: saved.Login, PlaceHolder: "The login `resetdesk self-service add` made"}
+	if c.actor.IsOwner() {
+		s.login.PlaceHolder = "Made for this computer below, or by `resetdesk self-service add`"
+	}
 	s.password = &widget.Entry{Password: true, PlaceHolder: passwordKeptWhere(c.d.backend.Keychain(), false)}
 	if s.sessionsLogin(saved) {
 		s.password.PlaceHolder = "The demo's, kept in memory until it ends"
@@ -202,6 +206,10 @@ func (s *selfServiceCard) setup() (app.SelfServiceSetup, error) {
 		return st, err
 	}
 	st.Login, st.Password = strings.TrimSpace(s.login.Text), s.password.Text
+	if st.Login == "" && s.c.actor.IsOwner() {
+		return st, app.Errorf(app.EINVALID, "Enter the self-service login, or make one for this computer: name it under \"Other computers and phones\", "+
+			"save its set-up file, then Import set-up… here.")
+	}
 	if st.Login == "" {
 		return st, app.Errorf(app.EINVALID, "Enter the self-service login (`resetdesk self-service add LOGIN` makes one).")
 	}
@@ -446,7 +454,7 @@ func (s *selfServiceCard) confirmCertificate(c *app.CertificateToConfirm, st app
 }
 
 func (s *selfServiceCard) onImport() {
-	showImportSetup(s.c.d.backend, s.c.prefs, s.c.win, s.c.spawn, s.c.opts.touch, func(st app.SelfServiceSetup, msg string) {
+	s.imported = showImportSetup(s.c.d.backend, s.c.prefs, s.c.win, s.c.spawn, s.c.opts.touch, func(st app.SelfServiceSetup, msg string) {
 		s.host.SetText(st.Host)
 		s.port.SetText(portText(st.Port))
 		s.database.SetText(st.Database)
@@ -454,6 +462,9 @@ func (s *selfServiceCard) onImport() {
 		s.confirmed = st
 		s.showIdentity()
 		s.say(widget.SuccessImportance, msg)
+		if s.mgr != nil { // the list marks this computer's sign-in
+			s.reloadDevices()
+		}
 	})
 }
 
