@@ -76,7 +76,7 @@ func runGUI(ctx context.Context, args []string) int {
 	}
 
 	// The signal's context, not the window's: Ctrl+C stops a demo's initdb.
-	demo := &ui.Starter{What: "Starting the demo: a private PostgreSQL server and a mail sink…",
+	demo := &ui.Starter{What: ui.StartingDemo,
 		Start: func(context.Context) (ui.Session, error) { return b.startDemo(ctx) }}
 	var start, offer *ui.Starter
 	switch dsn := os.Getenv("DATABASE_URL"); {

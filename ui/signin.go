@@ -428,6 +428,9 @@ func (s *signInScreen) showSignInError(p Profile, err error) {
 	s.showError(err)
 }
 
+// StartingDemo is what the window says while the demo starts.
+const StartingDemo = "Starting the demo: a private PostgreSQL server, a mail sink and the office mail relay…"
+
 // demoDatabase is the database the demo keeps its directory in
 // (data.DemoOptions' default).
 const demoDatabase = "resetdesk_demo"

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -12,10 +13,12 @@ import (
 
 // `resetdesk demo -mobile` opens at the phone's 390 units: the sentence
 // shown while the demo starts wraps inside that width, where on one line
-// it made the window at least 447 wide, and the window stayed so.
+// it made the window at least 447 wide, and the window stayed so. The
+// sentence names all three parts of the demo (walk6 p12: the relay was
+// left out).
 func TestStartingFitsAPhone(t *testing.T) {
 	f := newFixture(t)
-	const what = "Starting the demo: a private PostgreSQL server and a mail sink…" // as gui.go says it
+	const what = StartingDemo
 	phone := PhoneSize()
 	var minWidth float32
 	var said *widget.Label
@@ -38,6 +41,11 @@ func TestStartingFitsAPhone(t *testing.T) {
 	startWindow(f.app, f.backend, &Starter{What: what, Start: start}, o, phone)
 	if said == nil {
 		t.Fatal("the window did not say what it was starting")
+	}
+	for _, part := range []string{"PostgreSQL server", "mail sink", "mail relay"} {
+		if !strings.Contains(what, part) {
+			t.Errorf("starting the demo says %q, without its %s", what, part)
+		}
 	}
 	if minWidth > phone.Width {
 		t.Errorf("while starting, the window is kept at least %v wide: wider than the phone's %v", minWidth, phone.Width)
