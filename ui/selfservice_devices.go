@@ -200,10 +200,12 @@ func deviceErr(err error, login string) string {
 
 // deviceSetup is what an export for login carries: the server of st, its
 // identity, the login and a new random password. A QR code carries a pin,
-// never a CA, which would make it too dense for a phone's camera. Slow (a
-// CA file): off the Fyne goroutine.
-func (s *selfServiceCard) deviceSetup(st app.SelfServiceSetup, login string, forQR bool) (app.SelfServiceSetup, error) {
-	st, qrPin, err := s.withIdentity(st)
+// never a CA, which would make it too dense for a phone's camera. here is
+// the identity confirmed on this computer when the export was asked for
+// (s.confirmed, read on the Fyne goroutine). Slow (a CA file): off the
+// Fyne goroutine.
+func (s *selfServiceCard) deviceSetup(st, here app.SelfServiceSetup, login string, forQR bool) (app.SelfServiceSetup, error) {
+	st, qrPin, err := s.withIdentity(st, here)
 	if err != nil {
 		return st, err
 	}
@@ -229,9 +231,9 @@ func (s *selfServiceCard) onExportQR() {
 	}
 	s.deviceBusy(true)
 	s.sayDevice(widget.MediumImportance, "Making the sign-in "+login+"…")
-	ctx, mgr := s.c.ctx, s.mgr
+	ctx, mgr, here := s.c.ctx, s.mgr, s.confirmed
 	s.c.spawn(func() {
-		st, err := s.deviceSetup(st, login, true)
+		st, err := s.deviceSetup(st, here, login, true)
 		var code *qrcode.QRCode
 		if err == nil {
 			code, err = qrcode.New(st.Encode(true), qrcode.Medium)
@@ -278,8 +280,9 @@ func (s *selfServiceCard) onExportFile() {
 		return
 	}
 	s.deviceBusy(true)
+	here := s.confirmed
 	s.c.spawn(func() {
-		st, err := s.deviceSetup(st, login, false)
+		st, err := s.deviceSetup(st, here, login, false)
 		fyne.Do(func() {
 			s.deviceBusy(false)
 			if err != nil {

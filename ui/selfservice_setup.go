@@ -273,13 +273,15 @@ func sameServer(host string, port int, host2 string, port2 int) bool {
 // identitySource says where the identity for st's server comes from: the
 // owner's own profile, which proved the server at this sign-in (so a
 // certificate the owner pinned again after a renewal wins over an older
-// saved one); else one confirmed (or saved) here; else nowhere.
-func (s *selfServiceCard) identitySource(st app.SelfServiceSetup) (confirmed bool, owner Profile, ok bool) {
+// saved one); else here, the one confirmed (or saved) on this computer
+// (s.confirmed, which the Fyne goroutine reads for the work it starts:
+// Forget may change it meanwhile); else nowhere.
+func (s *selfServiceCard) identitySource(st, here app.SelfServiceSetup) (confirmed bool, owner Profile, ok bool) {
 	p := s.ownerProfile()
 	if sameServer(st.Host, st.Port, p.Host, p.Port) && ((p.TLS == TLSPinned && p.Pin != "") || (p.TLS != TLSPinned && p.CAFile != "")) {
 		return false, p, true
 	}
-	if s.confirmed.HasIdentity() && sameServer(st.Host, st.Port, s.confirmed.Host, s.confirmed.Port) {
+	if here.HasIdentity() && sameServer(st.Host, st.Port, here.Host, here.Port) {
 		return true, Profile{}, true
 	}
 	return false, Profile{}, false
@@ -300,7 +302,7 @@ func (s *selfServiceCard) onForget() {
 func (s *selfServiceCard) showIdentity() {
 	st := app.SelfServiceSetup{Host: strings.TrimSpace(s.host.Text)}
 	st.Port, _ = strconv.Atoi(strings.TrimSpace(s.port.Text))
-	confirmed, p, ok := s.identitySource(st)
+	confirmed, p, ok := s.identitySource(st, s.confirmed)
 	s.forget.Hide()
 	switch {
 	case confirmed:
@@ -319,12 +321,13 @@ func (s *selfServiceCard) showIdentity() {
 }
 
 // withIdentity fills in the identity of st's server (slow: it may read a
-// CA file), and the pin for a QR code, which has no room for a CA.
-func (s *selfServiceCard) withIdentity(st app.SelfServiceSetup) (_ app.SelfServiceSetup, qrPin string, err error) {
-	confirmed, p, ok := s.identitySource(st)
+// CA file), and the pin for a QR code, which has no room for a CA; here
+// is as for identitySource.
+func (s *selfServiceCard) withIdentity(st, here app.SelfServiceSetup) (_ app.SelfServiceSetup, qrPin string, err error) {
+	confirmed, p, ok := s.identitySource(st, here)
 	switch {
 	case confirmed:
-		st.Pin, st.CA = s.confirmed.Pin, s.confirmed.CA
+		st.Pin, st.CA = here.Pin, here.CA
 	case ok && p.TLS == TLSPinned:
 		st.Pin = p.Pin
 	case ok:
@@ -393,14 +396,14 @@ func (s *selfServiceCard) onSave() {
 	s.save.Disable()
 	s.say(widget.MediumImportance, "Testing…")
 	b, prefs := s.c.d.backend, s.c.prefs
-	typed := st.Password
+	typed, here := st.Password, s.confirmed
 	s.c.spawn(func() {
 		st = s.withPassword(st)
 		var msg string
 		var err error
 		if st.Password == "" {
 			err = app.Errorf(app.EINVALID, "Enter the self-service login's password.")
-		} else if st, _, err = s.withIdentity(st); err == nil {
+		} else if st, _, err = s.withIdentity(st, here); err == nil {
 			msg, err = storeSelfServiceSetup(b, prefs, st)
 		}
 		fyne.Do(func() {

@@ -326,7 +326,7 @@ func TestSettingsConfirmsTheServersCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, err := s.deviceSetup(server, "probe", true); err != nil || st.Pin != pin {
+	if st, err := s.deviceSetup(server, s.confirmed, "probe", true); err != nil || st.Pin != pin {
 		t.Errorf("the QR code's set-up: pin %q, %v", st.Pin, err)
 	}
 
@@ -351,6 +351,25 @@ func TestSettingsConfirmsTheServersCertificate(t *testing.T) {
 	s.confirmDlg.Confirm()
 	equal(t, "saved again", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
 	equal(t, "new pin saved", loadSelfServiceSetup(f.app.Preferences()).Pin, renewed)
+
+	// An export carries the identity as it was when the owner asked for
+	// it: a Forget tapped before its work ran (in the app, while it runs
+	// on another goroutine) neither changes what it carries nor races it.
+	var queued []func()
+	f.c.opts.spawn = func(w func()) { queued = append(queued, w) }
+	s.deviceName.SetText("frontdesk")
+	test.Tap(s.exportQR)
+	test.Tap(s.forget)
+	f.c.opts.spawn = testOptions().spawn
+	if len(queued) == 0 {
+		t.Fatalf("the QR code's work was not started: %q", s.deviceNote.Text)
+	}
+	for _, w := range queued {
+		w()
+	}
+	if s.qr == nil || !strings.Contains(s.qrTrust, renewed) {
+		t.Errorf("the QR code asked for before Forget trusts %q (%s)", s.qrTrust, s.deviceNote.Text)
+	}
 }
 
 func mustPassword(t *testing.T, raw string) string {
