@@ -66,6 +66,7 @@ type endUserForm struct {
 	submit    *widget.Button
 	back      *widget.Button
 	other     *widget.Button // switch to the other form
+	leaveRow  *fyne.Container // back and other: side by side, or stacked on a phone
 	form      *widget.Form
 	formBox   *fyne.Container
 	doneBox   *fyne.Container
@@ -143,8 +144,8 @@ func newEndUserForm(b Backend, prefs fyne.Preferences, win fyne.Window, spawn fu
 	f.doneBox = container.NewVBox(f.done, container.NewHBox(f.doneBack))
 	f.doneBox.Hide()
 	logo := widget.NewIcon(icons.AppIcon)
-	f.box = container.NewVBox(container.NewBorder(nil, nil, logo, nil, f.title), f.formBox, f.doneBox,
-		container.NewHBox(f.back, layout.NewSpacer(), f.other))
+	f.leaveRow = container.NewHBox(f.back, layout.NewSpacer(), f.other)
+	f.box = container.NewVBox(container.NewBorder(nil, nil, logo, nil, f.title), f.formBox, f.doneBox, f.leaveRow)
 	// At the top of the window, not in its middle: centred, every line
 	// that came or went moved every field by half its height, under the
 	// pointer of a user about to click the next one.
@@ -655,13 +656,16 @@ func (f *endUserForm) focus() {
 	}
 }
 
-// forPhone lays the form out for a phone: labels above their fields, and
-// the button a finger-tall, full-width bar.
+// forPhone lays the form out for a phone: labels above their fields, the
+// button a finger-tall, full-width bar, and the ways out one above the
+// other: side by side they were wider than a 390-unit phone (walk6 m4).
 func (f *endUserForm) forPhone() {
 	f.form.Orientation = widget.Vertical
 	f.form.Refresh()
 	f.buttonRow.Objects = []fyne.CanvasObject{finger(f.submit)}
 	f.buttonRow.Layout = layout.NewVBoxLayout()
+	f.leaveRow.Objects = []fyne.CanvasObject{f.back, f.other}
+	f.leaveRow.Layout = layout.NewVBoxLayout()
 	f.box.Refresh()
 }
 

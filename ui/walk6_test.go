@@ -116,3 +116,31 @@ func TestStoryLongOfficeNameFitsJustPastBreakpoint(t *testing.T) {
 		t.Fatalf("the search is %v units wide", w)
 	}
 }
+
+// phoneEndUser signs the phone out and opens the end user's form of kind
+// on its sign-in screen, in the touch theme a phone has.
+func phoneEndUser(t *testing.T, kind endUserKind) (*mobileFixture, *endUserForm) {
+	t.Helper()
+	f := newMobileFixture(t, platformAndroid, nil)
+	d := f.m.host
+	d.opts.touch = true
+	d.signOut()
+	d.signIn.onEndUser(kind)
+	if d.endUser == nil {
+		t.Fatalf("no end user's form")
+	}
+	return f, d.endUser
+}
+
+// walk6 m4: on the phone the end user's forms asked for 417 units, so the
+// 390-unit preview widened and a phone would cut them off: "Back to
+// sign-in" sat beside "Change a temporary password". Both forms now fit a
+// 360-unit phone in the touch theme.
+func TestPhoneEndUserFormsFit360(t *testing.T) {
+	for _, kind := range []endUserKind{endUserCode, endUserTemporary} {
+		f, _ := phoneEndUser(t, kind)
+		if w := f.m.win.Content().MinSize().Width; w > 360 {
+			t.Errorf("form %d wants %v units, wider than a 360-unit phone", kind, w)
+		}
+	}
+}
