@@ -666,6 +666,9 @@ func (f *endUserForm) forPhone() {
 	f.buttonRow.Layout = layout.NewVBoxLayout()
 	f.leaveRow.Objects = []fyne.CanvasObject{f.back, f.other}
 	f.leaveRow.Layout = layout.NewVBoxLayout()
+	// Done, after a success, a finger-tall bar as the phone's other last
+	// steps are, not a small button at the left (walk6 p11).
+	f.doneBox.Objects[len(f.doneBox.Objects)-1] = finger(f.doneBack)
 	f.box.Refresh()
 }
 

@@ -144,3 +144,31 @@ func TestPhoneEndUserFormsFit360(t *testing.T) {
 		}
 	}
 }
+
+// walk6 p11: the phone's Done after an end user's success was a small
+// button at the left; like the phone's other last steps it is now a
+// finger-tall bar across the page.
+func TestPhoneEndUserDoneIsFullWidth(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	p := f.openUser(t, "bob@acme.example")
+	r := newMobileResetPage(f.m, p.user)
+	f.m.nav.push(r.page)
+	r.mode.SetSelected(modeSetLabel)
+	test.Tap(r.resetForm.handOver)
+	test.Tap(r.reset)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	h := f.m.lastHandOver
+	if h == nil {
+		t.Fatalf("no hand-over page: %q", r.status.Text)
+	}
+	const mine = "Quiet-lantern-on-the-pier"
+	test.Type(h.password, mine)
+	test.Type(h.again, mine)
+	test.Tap(h.submit)
+	equal(t, "done", h.doneBox.Visible(), true)
+	if s := h.doneBack.Size(); s.Height < fingerSize() || s.Width < h.done.Size().Width-1 {
+		t.Errorf("Done is %v; the sentence above it is %v wide", s, h.done.Size())
+	}
+}
