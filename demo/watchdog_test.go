@@ -121,16 +121,7 @@ func TestDemoServerStaysForTheAppThatJoinedIt(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("it finds the watchdogs in /proc")
 	}
-	dir := pgtest.ClusterDir(t, "resetdesk-demo-join-")
-	pgDir := filepath.Join(dir, "demo-pg")
-	t.Cleanup(func() { stopLeftover(t, pgDir) })
-
-	child := startDemoToKill(t, dir)
-	pid, port := postmaster(t, pgDir)
-	st, err := Start(context.Background(), dir)
-	if err != nil {
-		t.Fatalf("start the second demo: %v", err)
-	}
+	pgDir, child, pid, port, st := twoDemos(t, "resetdesk-demo-join-")
 	if again, _ := postmaster(t, pgDir); again != pid {
 		t.Fatalf("the second demo started its own server (pid %d) instead of joining pid %d", again, pid)
 	}
@@ -160,16 +151,7 @@ func TestDemoServerStaysForTheAppThatJoinedIt(t *testing.T) {
 // watchdog leaves with it; when that other one ends, killed here, its own
 // watchdog stops the server: the last one out.
 func TestDemoServerStaysForTheAppStillUsingIt(t *testing.T) {
-	dir := pgtest.ClusterDir(t, "resetdesk-demo-stay-")
-	pgDir := filepath.Join(dir, "demo-pg")
-	t.Cleanup(func() { stopLeftover(t, pgDir) })
-
-	child := startDemoToKill(t, dir)
-	pid, port := postmaster(t, pgDir)
-	st, err := Start(context.Background(), dir)
-	if err != nil {
-		t.Fatalf("start the second demo: %v", err)
-	}
+	pgDir, child, pid, port, st := twoDemos(t, "resetdesk-demo-stay-")
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -185,6 +167,24 @@ func TestDemoServerStaysForTheAppStillUsingIt(t *testing.T) {
 	}
 	child.Wait()
 	waitGone(t, pgDir, port, "after the last demo was killed")
+}
+
+// twoDemos starts a demo in a child process, to be killed, and a second
+// one here on the same folder (named from prefix); it returns the
+// server's folder, the child, the server's pid and port as the child left
+// them, and the second demo.
+func twoDemos(t *testing.T, prefix string) (pgDir string, child *exec.Cmd, pid, port int, st *Stack) {
+	t.Helper()
+	dir := pgtest.ClusterDir(t, prefix)
+	pgDir = filepath.Join(dir, "demo-pg")
+	t.Cleanup(func() { stopLeftover(t, pgDir) })
+	child = startDemoToKill(t, dir)
+	pid, port = postmaster(t, pgDir)
+	st, err := Start(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("start the second demo: %v", err)
+	}
+	return pgDir, child, pid, port, st
 }
 
 // signIn proves that the demo's server still serves st's org: its owner
