@@ -130,6 +130,8 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	d.win.SetIcon(icons.AppIcon)
 	if size.IsZero() {
 		size = firstWindowSize(userScale(a))
+	} else {
+		size = fitScreen(size, screenPixels(a), userScale(a))
 	}
 	d.narrow = isNarrow(size, false, o.touch)
 	d.phone = newPhone(d, o)
@@ -159,6 +161,24 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 func firstWindowSize(scale float32) fyne.Size {
 	s := max(scale, 1)
 	return fyne.NewSize(1100/s, 720/s)
+}
+
+// screenMargin is what fitScreen leaves of the screen, in pixels, to a
+// window's title bar and a desktop's panel.
+const screenMargin float32 = 96
+
+// fitScreen is size, in Fyne's units, made no larger than a screen of
+// screen pixels at scale: the -mobile preview is 390x844 units, 1266
+// pixels tall at FYNE_SCALE=1.5, and a 1200-pixel screen hid its bottom
+// with Android's Users button (walk6 m6). A shorter phone is still a
+// phone. An unknown screen (zero) leaves size as it is.
+func fitScreen(size, screen fyne.Size, scale float32) fyne.Size {
+	if screen.IsZero() {
+		return size
+	}
+	s := max(scale, 1)
+	most := fyne.NewSize((screen.Width-screenMargin)/s, (screen.Height-screenMargin)/s)
+	return fyne.NewSize(min(size.Width, most.Width), min(size.Height, most.Height))
 }
 
 // userScale is the scale the admin asked for, as Fyne's desktop driver

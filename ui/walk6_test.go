@@ -172,3 +172,19 @@ func TestPhoneEndUserDoneIsFullWidth(t *testing.T) {
 		t.Errorf("Done is %v; the sentence above it is %v wide", s, h.done.Size())
 	}
 }
+
+// walk6 m6: the -mobile preview at FYNE_SCALE=1.5 was 1266 pixels tall on
+// a 1200-pixel screen. It now fits the screen, and stays as it was where
+// it fits or the screen is unknown.
+func TestPreviewFitsTheScreen(t *testing.T) {
+	tall := fitScreen(phoneSize, fyne.NewSize(1600, 1200), 1.5)
+	if px := tall.Height * 1.5; px > 1200-screenMargin {
+		t.Errorf("the preview is %v pixels tall on a 1200-pixel screen", px)
+	}
+	equal(t, "width kept", tall.Width, phoneSize.Width)
+	equal(t, "fits at scale 1", fitScreen(phoneSize, fyne.NewSize(1920, 1080), 1), phoneSize)
+	equal(t, "an unknown screen", fitScreen(phoneSize, fyne.Size{}, 2), phoneSize)
+	if s := fitScreen(fyne.NewSize(1024, 1366), fyne.NewSize(1920, 1080), 1); s.Height > 1080 || s.Width != 1024 {
+		t.Errorf("a tablet preview on a 1080p screen is %v", s)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !cgo || mobile || android || ios || wasm || js
+
+package ui
+
+import "fyne.io/fyne/v2"
+
+// screenPixels is unknown here: on a phone the window is the screen.
+func screenPixels(fyne.App) fyne.Size { return fyne.Size{} }
