@@ -40,7 +40,7 @@ func TestRelayHealth(t *testing.T) {
 		{"never ran, two waiting", app.RelayStatus{Waiting: 2, Oldest: ago(5 * time.Minute)}, nil,
 			"The mail relay has never run here; 2 messages waiting, the oldest for 5 minutes. They go out once it runs. " +
 				"Start resetdesk relay near the database (the README's \"office mail relay\" says how).", widget.DangerImportance},
-		{"unreadable", app.RelayStatus{}, errors.New("x"), "The mail relay's state could not be read: Internal error.", widget.WarningImportance},
+		{"unreadable", app.RelayStatus{}, errors.New("x"), "The mail relay's state could not be read: internal error.", widget.WarningImportance},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, imp := relayHealth(c.st, c.err, now)

@@ -39,7 +39,7 @@ const relayIntro = "Mail goes through the office mail relay: PostgreSQL queues e
 // st has none.
 func relayHealth(st app.RelayStatus, err error, device time.Time) (string, widget.Importance) {
 	if err != nil {
-		return "The mail relay's state could not be read: " + app.ErrorMessage(err), widget.WarningImportance
+		return "The mail relay's state could not be read: " + app.AfterColon(app.ErrorMessage(err)), widget.WarningImportance
 	}
 	now := serverNow(st, device)
 	waiting := "nothing waiting."

@@ -266,7 +266,7 @@ func setUnavailableNote(err error, chooseMode bool) string {
 			msg += " Reset Password emails the user a one-time password."
 		}
 	}
-	return "Set password is not available: " + msg
+	return "Set password is not available: " + app.AfterColon(msg)
 }
 
 // newCheck is one of the form's checkboxes: its label wraps, and in a

@@ -491,7 +491,7 @@ func (f *endUserForm) applyHandOver(status app.CompletionStatus, err error) {
 	switch {
 	case err != nil && app.ErrorCode(err) == app.EINVALID:
 	case err != nil:
-		err = app.Errorf(app.ErrorCode(err), "Nothing changed: %s", app.ErrorMessage(err))
+		err = app.Errorf(app.ErrorCode(err), "Nothing changed: %s", app.AfterColon(app.ErrorMessage(err)))
 	case status == app.CompletionExpired:
 		err = app.Errorf(app.EINVALID, "The reset's temporary password has expired, so nothing changed. Close this and reset the password again.")
 	case status != app.CompletionOK:

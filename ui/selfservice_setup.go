@@ -74,7 +74,7 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 		_, err = c.PasswordRules(context.Background(), s.Login)
 	}
 	if app.ErrorCode(err) == app.EUNAUTHORIZED {
-		return "", &app.Error{Code: app.EUNAUTHORIZED, Message: "Not saved: " + lowerFirst(app.ErrorMessage(err)), Err: err}
+		return "", &app.Error{Code: app.EUNAUTHORIZED, Message: "Not saved: " + app.AfterColon(app.ErrorMessage(err)), Err: err}
 	}
 	notKept := keepInKeychain(b.Keychain(), selfServiceKeychainUser(s), s.Password)
 	if notKept != "" {
@@ -87,7 +87,7 @@ func storeSelfServiceSetup(b Backend, prefs fyne.Preferences, s app.SelfServiceS
 	// The cause stays in the error: Settings may offer a certificate to
 	// confirm.
 	if err != nil {
-		return "", &app.Error{Code: app.ErrorCode(err), Message: "Saved, but it does not work yet: " + lowerFirst(app.ErrorMessage(err)), Err: err}
+		return "", &app.Error{Code: app.ErrorCode(err), Message: "Saved, but it does not work yet: " + app.AfterColon(app.ErrorMessage(err)), Err: err}
 	}
 	switch notKept {
 	case "":
@@ -507,11 +507,11 @@ func showImportSetup(b Backend, prefs fyne.Preferences, win fyne.Window, spawn f
 			im.login.SetText("")
 			im.asked.Show()
 		case st.Password != "":
-			im.trust.SetText("Server " + st.Host + ": " + lowerFirst(st.TrustSentence()))
+			im.trust.SetText("Server " + st.Host + ": " + app.AfterColon(st.TrustSentence()))
 			im.login.SetText("Self-service login " + st.Login + ", its password included.")
 			im.asked.Hide()
 		default:
-			im.trust.SetText("Server " + st.Host + ": " + lowerFirst(st.TrustSentence()))
+			im.trust.SetText("Server " + st.Host + ": " + app.AfterColon(st.TrustSentence()))
 			im.login.SetText("Self-service login " + st.Login + ": type its password below.")
 			im.asked.Show()
 		}
@@ -604,14 +604,6 @@ func setupLine(text string) string {
 		}
 	}
 	return text
-}
-
-// lowerFirst puts a sentence after a colon.
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // readSetupFile returns the set-up text of an exported file, or of a

@@ -65,12 +65,12 @@ func TestStoryResetWordsAlike(t *testing.T) {
 	h := newMobile(f.app, f.backend, &helpdesk, o)
 	hr := newMobileResetPage(h, f.users["bob@acme.example"])
 	equal(t, "helpdesk note", hr.modeNote.Text,
-		"Set password is not available: Your role may not set passwords. Reset Password emails the user a one-time password instead.")
+		"Set password is not available: your role may not set passwords. Reset Password emails the user a one-time password instead.")
 	// The desktop, which offers the choice, keeps the refusal's advice.
 	hc := newConsole(f.d, helpdesk, mustActor(t, f.o.Helpdesk), c.org)
 	hd := openResetDialog(hc, f.users["bob@acme.example"])
 	equal(t, "desktop helpdesk note", hd.modeNote.Text,
-		"Set password is not available: Your role may not set passwords. Send a one-time password instead.")
+		"Set password is not available: your role may not set passwords. Send a one-time password instead.")
 }
 
 // sessionsGroup finds, among the form's rows, the box headed "Active login
