@@ -65,7 +65,7 @@ type endUserForm struct {
 	busy      *fyne.Container
 	submit    *widget.Button
 	back      *widget.Button
-	other     *widget.Button // switch to the other form
+	other     *widget.Button  // switch to the other form
 	leaveRow  *fyne.Container // back and other: side by side, or stacked on a phone
 	form      *widget.Form
 	formBox   *fyne.Container
