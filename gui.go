@@ -43,6 +43,11 @@ func runGUI(ctx context.Context, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	mode, err := modeAfterFlags(fs, mode)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "resetdesk:", err)
+		return 2
+	}
 	size, err := parseSize(*sizeFlag)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "resetdesk:", err)
@@ -99,6 +104,26 @@ func runGUI(ctx context.Context, args []string) int {
 	}
 	w.ShowAndRun()
 	return 0
+}
+
+// modeAfterFlags reads what fs left after the window's flags: "demo" or
+// "self-service" when mode is still "" (resetdesk -mobile demo), with
+// more flags after it. Anything else is a command or a word the window
+// does not take, refused with a sentence: ignored, resetdesk -mobile users
+// opened the window and said nothing of users.
+func modeAfterFlags(fs *flag.FlagSet, mode string) (string, error) {
+	if rest := fs.Args(); mode == "" && len(rest) > 0 && (rest[0] == "demo" || rest[0] == "self-service") {
+		mode = rest[0]
+		if err := fs.Parse(rest[1:]); err != nil {
+			return "", err
+		}
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		return "", fmt.Errorf("-mobile, -size and -platform are the window's flags, and the window takes no %q. "+
+			"Run a command without them (resetdesk %s), and give them after demo or self-service, or alone (resetdesk demo -mobile).",
+			rest[0], strings.Join(rest, " "))
+	}
+	return mode, nil
 }
 
 // guiUsage is resetdesk -h: the window's flags, and where the commands are.

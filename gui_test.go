@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 
 	fynetest "fyne.io/fyne/v2/test"
@@ -90,5 +92,43 @@ func TestWindowFlags(t *testing.T) {
 	}
 	if _, err := parsePlatform("windows"); err == nil || err.Error() != `-platform "windows": say ios or android` {
 		t.Errorf("parsePlatform(windows) = %v", err)
+	}
+}
+
+// walk6 p3: a word after the window's flags is "demo" or "self-service",
+// with more flags after it, or it is refused with a sentence that says
+// how to run it; resetdesk -mobile users opened the window and ignored
+// users.
+func TestWindowModeAfterFlags(t *testing.T) {
+	for _, c := range []struct {
+		mode string
+		args []string
+		want string // the mode, or the start of the refusal
+		ok   bool
+	}{
+		{"", []string{"-mobile"}, "", true},
+		{"demo", []string{"-mobile"}, "demo", true},
+		{"", []string{"-mobile", "demo"}, "demo", true},
+		{"", []string{"-mobile", "demo", "-platform", "ios"}, "demo", true},
+		{"", []string{"-size", "1024x1366", "self-service"}, "self-service", true},
+		{"", []string{"-mobile", "users"}, `-mobile, -size and -platform are the window's flags, and the window takes no "users". Run a command without them (resetdesk users)`, false},
+		{"", []string{"-mobile", "users", "--json"}, `-mobile, -size and -platform are the window's flags, and the window takes no "users". Run a command without them (resetdesk users --json)`, false},
+		{"self-service", []string{"-mobile", "add", "frontdesk"}, `-mobile, -size and -platform are the window's flags, and the window takes no "add"`, false},
+		{"demo", []string{"-mobile", "demo"}, `-mobile, -size and -platform are the window's flags, and the window takes no "demo"`, false},
+	} {
+		fs := flag.NewFlagSet("resetdesk", flag.ContinueOnError)
+		fs.Bool("mobile", false, "")
+		fs.String("size", "", "")
+		fs.String("platform", "", "")
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		got, err := modeAfterFlags(fs, c.mode)
+		switch {
+		case c.ok && (err != nil || got != c.want):
+			t.Errorf("%q %v: %q, %v; want %q", c.mode, c.args, got, err, c.want)
+		case !c.ok && (err == nil || !strings.HasPrefix(err.Error(), c.want)):
+			t.Errorf("%q %v: %q, %v; want the refusal %q", c.mode, c.args, got, err, c.want)
+		}
 	}
 }
