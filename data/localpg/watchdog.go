@@ -38,7 +38,8 @@ import (
 // killed process's lock only after it has closed the pipe, so a watchdog
 // that tried once could find its own app's lock still there and leave
 // the server running for good. Whoever gets the exclusive lock stops the
-// server if it is still the one it was told of: a Start that comes
+// folder's server, the one it was told of or a later one: every ResetDesk
+// that uses a server holds a shared lock, so none does; a Start that comes
 // meanwhile waits for the lock, then starts a new server.
 //
 // watchLog, in the cluster's folder, says what each ResetDesk and
@@ -197,15 +198,19 @@ func watchdog(args []string, in io.Reader) int {
 	}
 	c := &Cluster{dir: dir, data: filepath.Join(dir, "data"), logFile: filepath.Join(dir, "server.log"),
 		su: su, bins: binaries{dir: args[1]}}
-	if now, _ := c.postmaster(); now != pid || !serverAlive(pid, c.data) {
-		note(dir, "%s server %d stopped already (the folder's server now: %d); nothing to do", who, pid, now)
+	// With the exclusive lock, no ResetDesk uses the folder's server,
+	// whichever it is: a later demo's, whose quit found the lock ours and
+	// left the server to us, goes too.
+	now, _ := c.postmaster()
+	if !serverAlive(now, c.data) {
+		note(dir, "%s server %d stopped already, and no other runs; nothing to do", who, pid)
 		return 0
 	}
 	if err := c.stopServer(); err != nil {
-		note(dir, "%s server %d did not stop: %v", who, pid, err)
+		note(dir, "%s server %d did not stop: %v", who, now, err)
 		return 1
 	}
-	note(dir, "%s stopped server %d", who, pid)
+	note(dir, "%s stopped server %d, which no ResetDesk uses (it was told of %d)", who, now, pid)
 	return 0
 }
 
