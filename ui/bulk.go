@@ -31,12 +31,12 @@ type bulkReset struct {
 	// with the results since; each note is replaced, not repeated.
 	outcome, savedNote, copiedNote, slipNote string
 
-	targets  *widget.List
+	targets  *keyList
 	count    *widget.Label
-	add      *widget.Button
-	addEntry *widget.Entry
+	add      *keyButton
+	addEntry *keyEntry
 	addBox   *fyne.Container
-	attach   *widget.Button
+	attach   *keyButton
 	notes    *widget.Label // users that could not be added, by line
 	// lines are the attached files' line of each user they named, and
 	// unused the rows that named nobody: the results list and save both.
@@ -50,13 +50,13 @@ type bulkReset struct {
 	summary   *widget.Label
 	results   []app.ResetResult
 	table     *textTable
-	save      *widget.Button
-	copyAll   *widget.Button // the passwords to hand over, one line per user
-	slips     *widget.Button // a PDF with a page per user reset
-	close     *widget.Button
+	save      *keyButton
+	copyAll   *keyButton // the passwords to hand over, one line per user
+	slips     *keyButton // a PDF with a page per user reset
+	close     *keyButton
 
-	confirmClose *dialog.ConfirmDialog // asks before passwords are thrown away
-	follow       *batchFollower        // mail queued for the office mail relay, until sent
+	confirmClose *confirmDialog // asks before passwords are thrown away
+	follow       *batchFollower // mail queued for the office mail relay, until sent
 }
 
 // bulkWords are the desktop's words, for many users.
@@ -76,24 +76,24 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		onCancel: b.onClose, onResult: b.apply, onChange: b.relayout,
 	})
 	b.count = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
-	b.targets = widget.NewList(
-		func() int { return len(b.users) },
-		func() fyne.CanvasObject {
+	b.targets = keyedList(&widget.List{
+		Length: func() int { return len(b.users) },
+		CreateItem: func() fyne.CanvasObject {
 			return container.NewBorder(nil, nil, nil,
-				&widget.Button{Icon: theme.ContentRemoveIcon(), Importance: widget.LowImportance},
+				keyed(&widget.Button{Icon: theme.ContentRemoveIcon(), Importance: widget.LowImportance}),
 				&widget.Label{Truncation: fyne.TextTruncateEllipsis})
 		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
+		UpdateItem: func(i widget.ListItemID, o fyne.CanvasObject) {
 			row := o.(*fyne.Container)
 			u := b.users[i]
 			row.Objects[0].(*widget.Label).SetText(u.DisplayName + " (" + u.Login() + ")")
-			row.Objects[1].(*widget.Button).OnTapped = func() { b.onRemove(u.ID) }
-		})
-	b.add = &widget.Button{Icon: theme.ContentAddIcon(), OnTapped: b.onShowAdd}
-	b.addEntry = &widget.Entry{PlaceHolder: "Name, email or zuid", OnSubmitted: func(string) { b.onAdd() }}
-	b.addBox = container.NewBorder(nil, nil, nil, &widget.Button{Text: "Add", OnTapped: b.onAdd}, b.addEntry)
+			row.Objects[1].(*keyButton).OnTapped = func() { b.onRemove(u.ID) }
+		}})
+	b.add = keyed(&widget.Button{Icon: theme.ContentAddIcon(), OnTapped: b.onShowAdd})
+	b.addEntry = keyedEntry(&widget.Entry{PlaceHolder: "Name, email or zuid", OnSubmitted: func(string) { b.onAdd() }})
+	b.addBox = container.NewBorder(nil, nil, nil, keyed(&widget.Button{Text: "Add", OnTapped: b.onAdd}), b.addEntry)
 	b.addBox.Hide()
-	b.attach = &widget.Button{Text: "Attach CSV", Icon: theme.MailAttachmentIcon(), OnTapped: b.onAttach}
+	b.attach = keyed(&widget.Button{Text: "Attach CSV", Icon: theme.MailAttachmentIcon(), OnTapped: b.onAttach})
 	b.notes = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
 	b.notes.Hide()
 
@@ -112,11 +112,11 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		}
 		return text
 	}
-	b.save = &widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave}
-	b.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults}
-	b.copyAll = &widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll}
+	b.save = keyed(&widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave})
+	b.close = keyed(&widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults})
+	b.copyAll = keyed(&widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll})
 	b.copyAll.Hide()
-	b.slips = &widget.Button{Text: "Print slips", Icon: theme.DocumentPrintIcon(), OnTapped: b.onPrintSlips}
+	b.slips = keyed(&widget.Button{Text: "Print slips", Icon: theme.DocumentPrintIcon(), OnTapped: b.onPrintSlips})
 	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.slips, b.close), nil, nil, b.table.withDetail())
 	b.resultBox.Hide()
 
@@ -144,7 +144,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", content, c.win)
 	b.dlg.Resize(bulkDialogSize(c.win.Canvas().Size()))
 	b.addUsers(users)
-	showDialog(b.dlg, c.win, c.opts.touch)
+	showDialogEscaping(b.dlg, c.win, c.opts.touch, b.onEscape)
 	c.d.holdForReset(b.dlg)
 	b.focus()
 	c.lastBulk = b
@@ -525,7 +525,7 @@ func (b *bulkReset) onCloseResults() {
 	}
 	// A custom confirm: Fyne's own draws a large question mark behind the
 	// sentence, as the sign-out question did.
-	b.confirmClose = dialog.NewCustomConfirm("Close without the passwords?", "Close anyway", "Keep them",
+	b.confirmClose = newConfirmDialog("Close without the passwords?", "Close anyway", "Keep them",
 		&widget.Label{Text: question, Wrapping: fyne.TextWrapWord},
 		func(ok bool) {
 			if ok {
@@ -533,7 +533,7 @@ func (b *bulkReset) onCloseResults() {
 			}
 		}, b.c.win)
 	b.confirmClose.Resize(fyne.NewSize(min(480, b.c.win.Canvas().Size().Width-4*theme.Padding()), 0))
-	b.confirmClose.SetConfirmImportance(widget.DangerImportance)
+	b.confirmClose.confirm.Importance = widget.DangerImportance
 	showDialog(b.confirmClose, b.c.win, b.c.opts.touch)
 }
 
@@ -558,6 +558,18 @@ func (b *bulkReset) followMail() {
 		}
 		b.table.Refresh()
 	})
+}
+
+// onEscape is Cancel while the form shows and Close once the results do,
+// asking first as Close does; nothing while a reset runs.
+func (b *bulkReset) onEscape() {
+	switch {
+	case b.running:
+	case b.resultBox.Visible():
+		b.onCloseResults()
+	default:
+		b.onClose()
+	}
 }
 
 func (b *bulkReset) onClose() {

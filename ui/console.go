@@ -3,7 +3,6 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -63,7 +62,7 @@ type console struct {
 	*signedIn
 	d              *Desktop
 	win            fyne.Window
-	confirmSignOut *dialog.ConfirmDialog
+	confirmSignOut *confirmDialog
 	prefs          fyne.Preferences
 
 	search      *consoleEntry  // the top bar's search, which filters the users list

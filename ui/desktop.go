@@ -333,9 +333,14 @@ func (d *Desktop) onFind() {
 }
 
 // onTypedKey gives the phone flow Android's Back key (and Escape) while it
-// shows.
+// shows; on the desktop, Escape closes a dialog in which nothing has the
+// keyboard.
 func (d *Desktop) onTypedKey(k *fyne.KeyEvent) {
 	if d.narrow {
 		d.phone.onTypedKey(k)
+		return
+	}
+	if k.Name == fyne.KeyEscape {
+		escapeFrom(nil, d.win.Canvas())
 	}
 }

@@ -30,7 +30,14 @@ func targetHeights(o fyne.CanvasObject) map[string]float32 {
 			if w.Text == "" {
 				name = fmt.Sprintf("icon button %p", w)
 			}
+		case *keyButton:
+			name = fmt.Sprintf("button %q", w.Text)
+			if w.Text == "" {
+				name = fmt.Sprintf("icon button %p", w)
+			}
 		case *widget.Entry:
+			name = fmt.Sprintf("entry %q %p", w.PlaceHolder, w)
+		case *keyEntry:
 			name = fmt.Sprintf("entry %q %p", w.PlaceHolder, w)
 		case *widget.Check:
 			name = fmt.Sprintf("check %q", w.Text)

@@ -54,6 +54,15 @@ func newTouchSelect(options []string, selected string, changed func(string), tou
 	return s
 }
 
+// TypedKey closes the dialog the Select is in on Escape; other keys open
+// or move the choice, as Fyne's Select does.
+func (s *touchSelect) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && escapeFrom(s, nil) {
+		return
+	}
+	s.Select.TypedKey(k)
+}
+
 // Tapped opens the drop-down: Fyne's on a desktop, one in touchTheme,
 // as wide as the Select, on a touch screen.
 func (s *touchSelect) Tapped(e *fyne.PointEvent) {

@@ -10,7 +10,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -459,16 +458,16 @@ func (p *profileScreen) resendNow(adminPassword string) {
 // askResend asks for the admin's password before a resend to u, then calls
 // send with it.
 func askResend(c *console, u app.User, send func(adminPassword string)) {
-	pw := &widget.Entry{Password: true, PlaceHolder: "Your password"}
-	items := []*widget.FormItem{{Text: "Password", Widget: pw,
-		HintText: "Enter your password for verification"}}
-	d := dialog.NewForm("Resend a one-time password to "+u.Login()+"?", "Yes, Confirm", "Cancel", items,
+	pw := keyedEntry(&widget.Entry{Password: true, PlaceHolder: "Your password"})
+	form := &widget.Form{Items: []*widget.FormItem{{Text: "Password", Widget: pw,
+		HintText: "Enter your password for verification"}}}
+	d := newConfirmDialog("Resend a one-time password to "+u.Login()+"?", "Yes, Confirm", "Cancel", form,
 		func(ok bool) {
 			if ok {
 				send(pw.Text)
 			}
 		}, c.win)
-	pw.OnSubmitted = func(string) { d.Submit() }
+	pw.OnSubmitted = func(string) { d.Confirm() }
 	showDialog(d, c.win, c.opts.touch)
 	c.win.Canvas().Focus(pw)
 }

@@ -29,10 +29,10 @@ type resetDialog struct {
 	expiry       *widget.Label
 	secretBox    *fyne.Container
 	secret       *widget.Label
-	copy         *widget.Button
-	printSlip    *widget.Button
+	copy         *keyButton
+	printSlip    *keyButton
 	slipNote     *widget.Label
-	close        *widget.Button
+	close        *keyButton
 	handOverForm *endUserForm // the user's form after a hand-over reset
 
 	scroll  *container.Scroll
@@ -70,11 +70,14 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.outcome = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	r.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
 	r.expiry = &widget.Label{Wrapping: fyne.TextWrapWord}
-	r.secret = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true}
-	r.copy = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: r.onCopy}
+	// Not selectable: Copy beside it copies it whole, and a selectable
+	// label takes the keyboard and drops Escape, which must close the
+	// dialog wherever the focus is.
+	r.secret = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}}
+	r.copy = keyed(&widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: r.onCopy})
 	r.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), container.NewBorder(nil, nil, nil, r.copy, r.secret))
-	r.close = &widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: r.onClose}
-	r.printSlip = &widget.Button{Text: "Print slip", Icon: theme.DocumentPrintIcon(), OnTapped: r.onPrintSlip}
+	r.close = keyed(&widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: r.onClose})
+	r.printSlip = keyed(&widget.Button{Text: "Print slip", Icon: theme.DocumentPrintIcon(), OnTapped: r.onPrintSlip})
 	r.slipNote = &widget.Label{Wrapping: fyne.TextWrapWord}
 	r.slipNote.Hide()
 	r.outcomeBox = container.NewVBox(r.outcome, r.delivery, r.expiry, r.secretBox, container.NewHBox(r.printSlip), r.slipNote)
@@ -102,7 +105,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	}
 	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", content, c.win)
 	r.fit()
-	showDialog(r.dlg, c.win, c.opts.touch)
+	showDialogEscaping(r.dlg, c.win, c.opts.touch, r.onEscape)
 	// Again, now that it is laid out: a wrapped note (a bouncing address)
 	// counts its lines only once it knows its width.
 	r.fit()
@@ -113,6 +116,15 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	}
 	c.lastReset = r
 	return r
+}
+
+// onEscape closes the dialog as Cancel or Close does, unless a reset runs
+// or the screen is the user's: Escape there would end their hand-over
+// half typed.
+func (r *resetDialog) onEscape() {
+	if r.handOverForm == nil {
+		r.resetForm.onEscape()
+	}
 }
 
 // finalRefusal reports whether reason refuses the reset whatever the mode

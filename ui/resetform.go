@@ -113,12 +113,12 @@ type resetForm struct {
 	running bool // a reset of this form is under way
 
 	skipNote      *widget.Label // why the reset could not go ahead now
-	mode          *widget.RadioGroup
+	mode          *radioChoice
 	modeNote      *widget.Label
 	setBox        *fyne.Container
 	generator     *fyne.Container
-	password      *widget.Entry
-	regenerate    *widget.Button
+	password      *keyEntry
+	regenerate    *keyButton
 	reveal        *wrapCheck
 	plain         *wrapCheck
 	generated     string // the password onRegenerate made last: typed ones are kept
@@ -131,13 +131,13 @@ type resetForm struct {
 	options       *optionChecks
 	why           *fyne.Container // how the user was verified, and why: when the org requires it
 	verifiedBy    *touchSelect
-	reason        *widget.Entry
+	reason        *keyEntry
 	verify        *verifyEntry
-	verifyEye     *widget.Button // on a phone: shows or hides the admin's password
+	verifyEye     *keyButton // on a phone: shows or hides the admin's password
 	status        *widget.Label
 	progress      *widget.ProgressBar
-	confirm       *widget.Button
-	cancel        *widget.Button
+	confirm       *keyButton
+	cancel        *keyButton
 
 	fields *fyne.Container
 	check  *fyne.Container
@@ -156,17 +156,17 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	f := &resetForm{s: s, win: win, spec: spec, users: spec.users}
 	w, start := spec.words, spec.start
 	f.skipNote = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
-	f.mode = &widget.RadioGroup{Options: []string{modeOneTimeLabel, w.setMode}, Selected: modeOneTimeLabel, Required: true}
+	f.mode = newRadioChoice([]string{modeOneTimeLabel, w.setMode}, modeOneTimeLabel, f.newCheck)
 	f.modeNote = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord}
 
 	// Regenerate sits in the field, as in Zoho's app, in place of Fyne's
 	// small eye; "Show password" reveals with a finger's room.
-	f.regenerate = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: f.onRegenerate}
+	f.regenerate = keyed(&widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: f.onRegenerate})
 	var action fyne.CanvasObject = f.regenerate
 	if spec.touch {
 		action = fingerSquare(f.regenerate) // the field's height, and as wide
 	}
-	f.password = &widget.Entry{Password: true, OnChanged: f.onPasswordChanged, ActionItem: action}
+	f.password = keyedEntry(&widget.Entry{Password: true, OnChanged: f.onPasswordChanged, ActionItem: action})
 	f.reveal = f.newCheck("Show password", false, f.onReveal)
 	f.plain = f.newCheck(optPlainLabel, false, func(bool) { f.onPlain() })
 	f.strength = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -190,19 +190,19 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	f.verify = newVerifyEntry(f.onConfirm, f.onEscape)
 	if spec.touch {
 		// Fyne's eye in a password field is 36 pt wide: a thumb's one.
-		f.verifyEye = &widget.Button{Icon: theme.VisibilityOffIcon(), Importance: widget.LowImportance, OnTapped: f.onVerifyEye}
+		f.verifyEye = keyed(&widget.Button{Icon: theme.VisibilityOffIcon(), Importance: widget.LowImportance, OnTapped: f.onVerifyEye})
 		f.verify.ActionItem = fingerSquare(f.verifyEye)
 	}
 	f.status = &widget.Label{Wrapping: fyne.TextWrapWord}
 	f.status.Hide()
 	f.progress = &widget.ProgressBar{}
 	f.progress.Hide()
-	f.confirm = &widget.Button{Text: w.confirm, Importance: widget.HighImportance, OnTapped: f.onConfirm}
-	f.cancel = &widget.Button{Text: "Cancel", OnTapped: func() {
+	f.confirm = keyed(&widget.Button{Text: w.confirm, Importance: widget.HighImportance, OnTapped: f.onConfirm})
+	f.cancel = keyed(&widget.Button{Text: "Cancel", OnTapped: func() {
 		if spec.onCancel != nil {
 			spec.onCancel()
 		}
-	}}
+	}})
 
 	f.generator = container.NewVBox(
 		&widget.Label{Text: "New password", TextStyle: fyne.TextStyle{Bold: true}},
@@ -219,7 +219,7 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	}
 	f.verifiedBy = newTouchSelect(verificationLabels(), "", nil, s.opts.touch || spec.touch)
 	f.verifiedBy.PlaceHolder = "How did you verify the user?"
-	f.reason = &widget.Entry{PlaceHolder: "Reason, or the ticket number"}
+	f.reason = keyedEntry(&widget.Entry{PlaceHolder: "Reason, or the ticket number"})
 	f.why = container.NewVBox(&widget.Label{Text: "How you verified the user, and why", TextStyle: fyne.TextStyle{Bold: true}},
 		f.touchSized(f.verifiedBy), f.touchSized(f.reason))
 	if !s.org.RequireResetReason {
@@ -238,10 +238,10 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 		f.mode.Hide()
 	}
 	if start.Mode == app.ModeSetPassword {
-		f.mode.Selected = w.setMode
+		f.mode.SetSelected(w.setMode)
 	}
 	if err := app.CheckMayReset(s.actor, s.org, app.ResetOptions{Mode: app.ModeSetPassword}); err != nil {
-		f.mode.Selected = modeOneTimeLabel
+		f.mode.SetSelected(modeOneTimeLabel)
 		f.mode.Disable()
 		f.modeNote.SetText(setUnavailableNote(err, spec.chooseMode))
 	} else {
@@ -281,7 +281,9 @@ func (f *resetForm) newCheck(text string, checked bool, changed func(bool)) *wra
 }
 
 // onEscape closes the form, unless a reset is running. Escape reaches it
-// from the password field and the checkboxes, whichever has the keyboard.
+// from the admin's password field and the checkboxes and options,
+// whichever has the keyboard, and from the rest of a dialog's widgets
+// through the dialog (showDialogEscaping).
 func (f *resetForm) onEscape() {
 	if !f.running && f.spec.onCancel != nil {
 		f.spec.onCancel()

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
@@ -146,10 +145,10 @@ func (s *signedIn) signOutQuestion() string {
 
 // askSignOut asks before signing out: the button sits where a slip of the
 // pointer or the thumb lands. signOut runs on "Sign out".
-func (s *signedIn) askSignOut(win fyne.Window, signOut func()) *dialog.ConfirmDialog {
-	// A custom confirm: Fyne's own draws a large question mark behind the
+func (s *signedIn) askSignOut(win fyne.Window, signOut func()) *confirmDialog {
+	// Not Fyne's confirm: it draws a large question mark behind the
 	// sentence, under its last words.
-	d := dialog.NewCustomConfirm("Sign out", "Sign out", "Cancel", widget.NewLabel(s.signOutQuestion()),
+	d := newConfirmDialog("Sign out", "Sign out", "Cancel", widget.NewLabel(s.signOutQuestion()),
 		func(ok bool) {
 			if ok {
 				signOut()

@@ -68,7 +68,7 @@ type settingsScreen struct {
 	profileRows   *fyne.Container // a line per profile: a handful, so no virtual list
 	profileNote   *widget.Label
 	edit          *profileEdit // the profile form open last
-	confirmDelete *dialog.ConfirmDialog
+	confirmDelete *confirmDialog
 	keychainJobs  serialJobs // the profiles' keychain work, in the order asked
 
 	selfService *selfServiceCard
@@ -305,20 +305,20 @@ func (s *settingsScreen) showProfiles() {
 // onDeleteProfile asks, then forgets a profile, and its saved password off
 // the Fyne goroutine.
 func (s *settingsScreen) onDeleteProfile(name string) {
-	s.confirmDelete = dialog.NewConfirm("Delete profile",
-		fmt.Sprintf("Delete the profile %q and any password saved for it?", name), func(ok bool) {
-			if !ok {
-				return
-			}
-			deleteProfile(s.c.prefs, nil, name)
-			s.showProfiles()
-			if kc := s.c.d.backend.Keychain(); kc != nil {
-				user := Profile{Name: name}.keychainUser()
-				s.keychainJobs.run(s.c.spawn, func() { _ = kc.Delete(KeychainService, user) }) // nothing saved is fine
-			}
-		}, s.c.win)
-	s.confirmDelete.SetConfirmText("Delete")
-	s.confirmDelete.SetConfirmImportance(widget.DangerImportance)
+	question := &widget.Label{Text: fmt.Sprintf("Delete the profile %q and any password saved for it?", name), Wrapping: fyne.TextWrapWord}
+	s.confirmDelete = newConfirmDialog("Delete profile", "Delete", "Cancel", question, func(ok bool) {
+		if !ok {
+			return
+		}
+		deleteProfile(s.c.prefs, nil, name)
+		s.showProfiles()
+		if kc := s.c.d.backend.Keychain(); kc != nil {
+			user := Profile{Name: name}.keychainUser()
+			s.keychainJobs.run(s.c.spawn, func() { _ = kc.Delete(KeychainService, user) }) // nothing saved is fine
+		}
+	}, s.c.win)
+	s.confirmDelete.confirm.Importance = widget.DangerImportance
+	s.confirmDelete.Resize(fyne.NewSize(min(30*theme.TextSize(), s.c.win.Canvas().Size().Width-4*theme.Padding()), 0))
 	showDialog(s.confirmDelete, s.c.win, s.c.opts.touch)
 }
 

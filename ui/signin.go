@@ -62,8 +62,8 @@ type signInScreen struct {
 	onEndUser        func(endUserKind)
 
 	form       *widget.Form
-	column     *fyne.Container       // the form at a fixed width, for a desktop window
-	certDialog *dialog.ConfirmDialog // a first-met server's fingerprint to confirm
+	column     *fyne.Container // the form at a fixed width, for a desktop window
+	certDialog *confirmDialog  // a first-met server's fingerprint to confirm
 }
 
 // newSignInScreen makes the screen; touch gives its drop-downs
@@ -504,7 +504,7 @@ func (s *signInScreen) confirmCertificate(c *app.CertificateToConfirm) {
 			"(openssl x509 -noout -fingerprint -sha256 -in server.crt). Trust it only if every pair matches; " +
 			"otherwise someone may be posing as the server. Your password has not been sent."},
 	)
-	s.certDialog = dialog.NewCustomConfirm("Confirm the server's certificate", "Trust and sign in", "Cancel", body, func(ok bool) {
+	s.certDialog = newConfirmDialog("Confirm the server's certificate", "Trust and sign in", "Cancel", body, func(ok bool) {
 		if ok {
 			s.identity.setPin(c.Fingerprint)
 			s.onSignIn()

@@ -84,11 +84,22 @@ func newTextTable(headers []string, widths []float32, rows func() int, cell func
 			t.onRow(id.Row)
 		}
 	}
-	t.ExtendBaseWidget(t.Table)
+	// The table is t: t is what sits in the screens, and what a tap gives
+	// the keyboard to, so that Escape (TypedKey) closes a dialog around it.
+	t.Table.ExtendBaseWidget(t)
 	for i, w := range widths {
 		t.SetColumnWidth(i, w*theme.TextSize())
 	}
 	return t
+}
+
+// TypedKey closes the dialog the table is in on Escape; other keys move
+// in the table.
+func (t *textTable) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape && escapeFrom(t, nil) {
+		return
+	}
+	t.Table.TypedKey(k)
 }
 
 // fitRows makes every row as tall as its wrapping cells need, and no

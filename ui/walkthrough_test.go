@@ -638,7 +638,7 @@ func TestBulkAddByNameAndFile(t *testing.T) {
 	b := openBulkReset(f.c, nil)
 	test.Tap(b.add)
 	test.Type(b.addEntry, "nobody at all")
-	test.Tap(b.addBox.Objects[1].(*widget.Button))
+	test.Tap(b.addBox.Objects[1].(*keyButton))
 	equal(t, "none", b.notes.Text, `No user "nobody at all" in this organization. Type a name, an email or a zuid.`)
 	b.addEntry.SetText("acme")
 	b.onAdd()
