@@ -113,11 +113,12 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		return text
 	}
 	b.save = keyed(&widget.Button{Text: "Save as CSV", Icon: theme.DocumentSaveIcon(), OnTapped: b.onSave})
-	b.close = keyed(&widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: b.onCloseResults})
+	b.close = dialogConfirm("Close", b.onCloseResults)
+	b.close.Hide()
 	b.copyAll = keyed(&widget.Button{Text: "Copy passwords", Icon: theme.ContentCopyIcon(), OnTapped: b.onCopyAll})
 	b.copyAll.Hide()
 	b.slips = keyed(&widget.Button{Text: "Print slips", Icon: theme.DocumentPrintIcon(), OnTapped: b.onPrintSlips})
-	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.slips, b.close), nil, nil, b.table.withDetail())
+	b.resultBox = container.NewBorder(b.summary, container.NewHBox(b.save, b.copyAll, b.slips), nil, nil, b.table.withDetail())
 	b.resultBox.Hide()
 
 	top := container.NewVBox(
@@ -133,7 +134,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 	// leave the rest to the options instead of blank rows.
 	rowHeight := b.targets.CreateItem().MinSize().Height + theme.SeparatorThicknessSize()
 	b.middle = container.New(listOverOptions{rows: func() float32 { return float32(len(b.users)) * rowHeight }}, b.targets, options)
-	b.form = container.NewBorder(top, container.NewVBox(widget.NewSeparator(), b.check, container.NewHBox(b.cancel, b.confirm)), nil, nil,
+	b.form = container.NewBorder(top, container.NewVBox(widget.NewSeparator(), b.check), nil, nil,
 		b.middle)
 
 	b.body = container.NewStack(b.form, b.resultBox)
@@ -142,6 +143,7 @@ func openBulkReset(c *console, users []app.User) *bulkReset {
 		content = touchSized(content)
 	}
 	b.dlg = dialog.NewCustomWithoutButtons("Reset passwords", content, c.win)
+	b.dlg.SetButtons([]fyne.CanvasObject{b.cancel, b.confirm, b.close})
 	b.dlg.Resize(bulkDialogSize(c.win.Canvas().Size()))
 	b.addUsers(users)
 	showDialogEscaping(b.dlg, c.win, c.opts.touch, b.onEscape)
@@ -395,6 +397,9 @@ func (b *bulkReset) apply(d resetDone) {
 		b.copyAll.Show()
 	}
 	b.form.Hide()
+	b.cancel.Hide()
+	b.confirm.Hide()
+	b.close.Show()
 	b.resultBox.Show()
 	b.table.Refresh()
 	b.followMail()

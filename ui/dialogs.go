@@ -24,11 +24,11 @@ func showDialog(dlg interface{ Show() }, win fyne.Window, touch bool) {
 }
 
 // showInformation says sentence under title in a dialog with an OK
-// button, as dialog.ShowInformation does, through showDialog; its OK
-// takes Escape and Return.
+// button, as dialog.ShowInformation does, through showDialog, with the
+// dialogs' one style of button.
 func showInformation(title, sentence string, win fyne.Window, touch bool) dialog.Dialog {
 	d := dialog.NewCustomWithoutButtons(title, &widget.Label{Text: sentence, Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}, win)
-	d.SetButtons([]fyne.CanvasObject{keyed(&widget.Button{Text: "OK", OnTapped: d.Hide})})
+	d.SetButtons([]fyne.CanvasObject{dialogConfirm("OK", d.Hide)})
 	showDialog(d, win, touch)
 	return d
 }

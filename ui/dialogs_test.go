@@ -237,3 +237,73 @@ func TestSignInNoGapAboveSignIn(t *testing.T) {
 		d.win.Close()
 	}
 }
+
+// 1.30: every dialog ends in one style of button, Fyne's confirm
+// dialog's: the buttons that close it centred at the bottom, the way back
+// with a cross, the way ahead in the primary colour with a tick. The
+// reset dialogs had left-aligned buttons of text only.
+func TestDialogsShareOneButtonStyle(t *testing.T) {
+	f := newFixture(t)
+	cv := f.d.win.Canvas()
+	alice, bob := f.users["alice@acme.example"], f.users["bob@acme.example"]
+	for _, c := range []struct {
+		name    string
+		open    func()
+		dismiss string // "" when the dialog has only a way ahead
+		ahead   string
+	}{
+		{"reset", func() { openResetDialog(f.c, alice) }, "Cancel", "Yes, Confirm"},
+		{"reset's outcome", func() {
+			r := openResetDialog(f.c, bob)
+			test.Type(r.verify, f.o.Password)
+			test.Tap(r.confirm)
+		}, "", "Close"},
+		{"bulk", func() { openBulkReset(f.c, []app.User{alice, bob}) }, "Cancel", "Reset Password"},
+		{"bulk's results", func() {
+			b := openBulkReset(f.c, []app.User{alice, bob})
+			test.Type(b.verify, f.o.Password)
+			test.Tap(b.confirm)
+		}, "", "Close"},
+		{"sign out", f.c.onSignOut, "Cancel", "Sign out"},
+		{"resend", func() { askResend(f.c, alice, func(string) {}) }, "Cancel", "Yes, Confirm"},
+		{"a sentence", func() { showInformation("Not saved", "The results could not be saved.", f.d.win, false) }, "", "OK"},
+	} {
+		c.open()
+		top := cv.Overlays().Top()
+		if top == nil {
+			t.Fatalf("%s: no dialog open", c.name)
+		}
+		var row []*keyButton
+		for _, o := range test.LaidOutObjects(top) {
+			b, ok := o.(*keyButton)
+			if !ok || !b.Visible() || b.Size().Width == 0 || b.Text == "" || (b.Text != c.dismiss && b.Text != c.ahead) {
+				continue
+			}
+			row = append(row, b)
+			switch {
+			case b.Text == c.dismiss && (b.Icon == nil || b.Icon.Name() != theme.CancelIcon().Name() || b.Importance != widget.MediumImportance):
+				t.Errorf("%s: %q is not the way back with a cross", c.name, b.Text)
+			case b.Text == c.ahead && (b.Icon == nil || b.Icon.Name() != theme.ConfirmIcon().Name() || b.Importance != widget.HighImportance):
+				t.Errorf("%s: %q is not the way ahead with a tick in the primary colour", c.name, b.Text)
+			}
+		}
+		want := 2
+		if c.dismiss == "" {
+			want = 1
+		}
+		if len(row) != want {
+			t.Fatalf("%s: %d closing buttons shown, want %d", c.name, len(row), want)
+		}
+		d := fyne.CurrentApp().Driver()
+		left := d.AbsolutePositionForObject(row[0]).X
+		last := row[len(row)-1]
+		right := d.AbsolutePositionForObject(last).X + last.Size().Width
+		middle := d.AbsolutePositionForObject(top).X + top.Size().Width/2
+		if got := (left + right) / 2; got < middle-1 || got > middle+1 {
+			t.Errorf("%s: the buttons' middle is at %v, the dialog's at %v", c.name, got, middle)
+		}
+		for cv.Overlays().Top() != nil {
+			cv.Overlays().Top().Hide()
+		}
+	}
+}

@@ -35,10 +35,9 @@ type resetDialog struct {
 	close        *keyButton
 	handOverForm *endUserForm // the user's form after a hand-over reset
 
-	scroll  *container.Scroll
-	buttons *fyne.Container
-	result  app.ResetResult
-	follow  *queuedFollower // a message queued for the office mail relay, until it is sent
+	scroll *container.Scroll
+	result app.ResetResult
+	follow *queuedFollower // a message queued for the office mail relay, until it is sent
 }
 
 // openResetDialog shows the reset dialog for u.
@@ -76,7 +75,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.secret = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}}
 	r.copy = keyed(&widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: r.onCopy})
 	r.secretBox = container.NewVBox(widget.NewLabel("Hand this password to the user:"), container.NewBorder(nil, nil, nil, r.copy, r.secret))
-	r.close = keyed(&widget.Button{Text: "Close", Importance: widget.HighImportance, OnTapped: r.onClose})
+	r.close = dialogConfirm("Close", r.onClose)
 	r.printSlip = keyed(&widget.Button{Text: "Print slip", Icon: theme.DocumentPrintIcon(), OnTapped: r.onPrintSlip})
 	r.slipNote = &widget.Label{Wrapping: fyne.TextWrapWord}
 	r.slipNote.Hide()
@@ -85,7 +84,6 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.close.Hide()
 
 	r.scroll = newPageScroll(container.NewStack(r.form, r.outcomeBox))
-	r.buttons = container.NewHBox(r.cancel, r.confirm, r.close)
 	if finalRefusal(app.SkipReasonFor(c.actor, c.org, u, app.ResetOptions{Mode: app.ModeOneTime})) {
 		// Nothing the admin could choose changes the answer: the sentence
 		// and Close, not a form to fill in for nothing.
@@ -99,11 +97,12 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 		r.confirm.Hide()
 		r.close.Show()
 	}
-	var content fyne.CanvasObject = container.NewBorder(nil, r.buttons, nil, nil, r.scroll)
+	var content fyne.CanvasObject = r.scroll
 	if c.d.opts.touch { // a tablet: the dialog is not under the shell's theme
 		content = touchSized(content)
 	}
 	r.dlg = dialog.NewCustomWithoutButtons("Reset Password", content, c.win)
+	r.dlg.SetButtons([]fyne.CanvasObject{r.cancel, r.confirm, r.close})
 	r.fit()
 	showDialogEscaping(r.dlg, c.win, c.opts.touch, r.onEscape)
 	// Again, now that it is laid out: a wrapped note (a bouncing address)
@@ -276,7 +275,7 @@ func (r *resetDialog) fit() {
 	if r.outcomeBox.Visible() {
 		content = r.outcomeBox.MinSize()
 	}
-	h := content.Height + r.buttons.MinSize().Height + 8*pad + 5*ts // title and dialog padding
+	h := content.Height + r.close.MinSize().Height + 8*pad + 5*ts // buttons, title and dialog padding
 	if max := r.c.win.Canvas().Size().Height * 0.9; max > 0 && h > max {
 		h = max
 	}

@@ -197,12 +197,12 @@ func newResetForm(s *signedIn, win fyne.Window, spec resetFormSpec) *resetForm {
 	f.status.Hide()
 	f.progress = &widget.ProgressBar{}
 	f.progress.Hide()
-	f.confirm = keyed(&widget.Button{Text: w.confirm, Importance: widget.HighImportance, OnTapped: f.onConfirm})
-	f.cancel = keyed(&widget.Button{Text: "Cancel", OnTapped: func() {
+	f.confirm = dialogConfirm(w.confirm, f.onConfirm)
+	f.cancel = dialogCancel("Cancel", func() {
 		if spec.onCancel != nil {
 			spec.onCancel()
 		}
-	}})
+	})
 
 	f.generator = container.NewVBox(
 		&widget.Label{Text: "New password", TextStyle: fyne.TextStyle{Bold: true}},
