@@ -242,11 +242,68 @@ func newMobileNav(platform string) *mobileNav {
 	n.bottom = container.NewHBox()
 	// The spacers centre the title's line in the finger-tall bar.
 	title := container.NewVBox(layout.NewSpacer(), n.title, layout.NewSpacer())
-	bar := container.New(fingerLayout{}, container.NewBorder(nil, nil, fingerSquare(n.back), n.actions, title))
+	// Android's title starts after the back button; iOS centres it on
+	// the screen, whatever the widths of the back button and the actions.
+	row := container.NewBorder(nil, nil, fingerSquare(n.back), n.actions, title)
+	if platform == platformIOS {
+		row = container.New(iosBarLayout{title: n.title}, fingerSquare(n.back), title, n.actions)
+	}
+	bar := container.New(fingerLayout{}, row)
 	n.edge = newEdgeSwipe(platform, n.onBack)
 	n.view = container.NewBorder(container.NewVBox(bar, widget.NewSeparator()), n.bottom, nil, nil,
 		container.NewStack(n.body, container.NewBorder(nil, nil, n.edge, nil)))
 	return n
+}
+
+// iosBarLayout lays out iOS's top bar as UIKit's navigation bar does:
+// the back button at the left, the actions at the right, and the title
+// centred on the whole bar, so that it sits in the middle of the screen
+// on every page. A title too long for the room the wider side leaves on
+// both sides takes the room between the two instead, centred there, and
+// ends in "…" if it must.
+type iosBarLayout struct{ title *widget.Label }
+
+func (l iosBarLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objects {
+		if o.Visible() {
+			m := o.MinSize()
+			s = fyne.NewSize(s.Width+m.Width, max(s.Height, m.Height))
+		}
+	}
+	return s.AddWidthHeight(2*theme.Padding(), 0)
+}
+
+func (l iosBarLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	back, title, actions := objects[0], objects[1], objects[2]
+	width := func(o fyne.CanvasObject) float32 {
+		if !o.Visible() {
+			return 0
+		}
+		return o.MinSize().Width
+	}
+	left, right := width(back), width(actions)
+	back.Move(fyne.NewPos(0, 0))
+	back.Resize(fyne.NewSize(left, size.Height))
+	actions.Move(fyne.NewPos(size.Width-right, 0))
+	actions.Resize(fyne.NewSize(right, size.Height))
+
+	pad := l.title.Theme().Size(theme.SizeNamePadding)
+	side := max(left, right) + pad
+	x, w := side, size.Width-2*side
+	if l.titleWidth() > w {
+		x, w = left+pad, size.Width-left-right-2*pad
+	}
+	title.Move(fyne.NewPos(x, 0))
+	title.Resize(fyne.NewSize(max(w, 0), size.Height))
+}
+
+// titleWidth is the width of the whole title, uncut: the label's own
+// minimum is that of "…", since it truncates.
+func (l iosBarLayout) titleWidth() float32 {
+	th := l.title.Theme()
+	text := fyne.MeasureText(l.title.Text, th.Size(theme.SizeNameText), l.title.TextStyle)
+	return text.Width + 2*th.Size(theme.SizeNameInnerPadding)
 }
 
 // top is the page showing.

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
@@ -431,5 +432,64 @@ func TestMobileWeakPassword(t *testing.T) {
 	equal(t, "regenerated", r.strength.Importance, widget.SuccessImportance)
 	if !strings.HasPrefix(r.strength.Text, "Strong: ") {
 		t.Errorf("strength = %q", r.strength.Text)
+	}
+}
+
+// 2.21: on iOS a page's title sits in the middle of the screen, whatever
+// the widths of the back button and the actions beside it; a title too
+// long for that room keeps to the room between them. Android keeps its
+// title at the left, after the back button.
+func TestMobileTitleCentredOnIOS(t *testing.T) {
+	for _, platform := range []string{platformIOS, platformAndroid} {
+		t.Run(platform, func(t *testing.T) {
+			f := newMobileFixture(t, platform, nil)
+			m := f.m
+			d := fyne.CurrentApp().Driver()
+			// The screen: the page stack's view, all of the window but
+			// the test canvas's padding.
+			view := d.AbsolutePositionForObject(m.nav.view)
+			win := fyne.NewSize(view.X+m.nav.view.Size().Width, 0)
+			middle := view.X + m.nav.view.Size().Width/2
+			check := func(page string) {
+				t.Helper()
+				pos, size := d.AbsolutePositionForObject(m.nav.title), m.nav.title.Size()
+				back := d.AbsolutePositionForObject(m.nav.back).X + m.nav.back.Size().Width
+				if !m.nav.back.Visible() {
+					back = 0
+				}
+				if pos.X < back {
+					t.Errorf("%s: the title starts at %v, over the back button (to %v)", page, pos.X, back)
+				}
+				if actions := d.AbsolutePositionForObject(m.nav.actions).X; len(m.nav.actions.Objects) > 0 && pos.X+size.Width > actions {
+					t.Errorf("%s: the title ends at %v, over the actions (from %v)", page, pos.X+size.Width, actions)
+				}
+				centre := pos.X + size.Width/2
+				if platform == platformIOS {
+					equal(t, page+": alignment", m.nav.title.Alignment, fyne.TextAlignCenter)
+					if d := centre - middle; d < -0.5 || d > 0.5 {
+						t.Errorf("%s: the title's centre is %v, the screen's %v", page, centre, middle)
+					}
+				} else {
+					equal(t, page+": alignment", m.nav.title.Alignment, fyne.TextAlignLeading)
+					if pos.X > back+2*theme.Padding() {
+						t.Errorf("%s: the title starts at %v, not after the back button (%v)", page, pos.X, back)
+					}
+				}
+			}
+			check("home")
+			test.Tap(m.home.entry)
+			check("users")
+			f.openUser(t, "alice@acme.example")
+			check("user")
+			if platform == platformIOS {
+				// A title longer than the room centred: between the sides.
+				m.nav.push(&mobilePage{title: strings.Repeat("A long title ", 6), content: widget.NewLabel("")})
+				pos, size := d.AbsolutePositionForObject(m.nav.title), m.nav.title.Size()
+				back := d.AbsolutePositionForObject(m.nav.back).X + m.nav.back.Size().Width
+				if pos.X < back || pos.X+size.Width > win.Width {
+					t.Errorf("long title: from %v to %v, the back button ends at %v, the screen at %v", pos.X, pos.X+size.Width, back, win.Width)
+				}
+			}
+		})
 	}
 }
