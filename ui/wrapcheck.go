@@ -4,6 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -158,7 +159,8 @@ type radioChoice struct {
 // newRadioChoice offers options with selected chosen; each option is made
 // by check, as the form makes its boxes.
 func newRadioChoice(options []string, selected string, check func(text string, checked bool, changed func(bool)) *wrapCheck) *radioChoice {
-	r := &radioChoice{Selected: selected, box: container.NewVBox()}
+	// The options as close as Fyne's RadioGroup sets its own.
+	r := &radioChoice{Selected: selected, box: container.New(layout.NewCustomPaddedVBoxLayout(0))}
 	for _, o := range options {
 		item := check(o, o == selected, func(on bool) { r.onItem(o, on) })
 		item.radio = true
