@@ -68,7 +68,9 @@ func newProfileScreen(c *console, u app.User) *profileScreen {
 	p.polls = newPoller(c.ctx, c.opts.poll, p.poll)
 	p.back = &widget.Button{Text: "Users", Icon: theme.NavigateBackIcon(), Importance: widget.LowImportance, OnTapped: c.users.showList}
 	p.reset = &widget.Button{Text: "Reset Password", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: p.onReset}
-	p.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	// A long name ends in "…" rather than widening the window: Details
+	// shows it whole.
+	p.title = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	p.details = newDetailForm("Name", "Email", "Mobile", "Secondary email", "Zuid", "Status", "Role",
 		"Signs in with a mobile number", "Primary email bounces", "Managed by SSO", "Created")
 	p.loading = container.NewHBox(widget.NewProgressBarInfinite(), widget.NewLabel("Loading activity…"))
@@ -153,7 +155,9 @@ type detailForm struct {
 func newDetailForm(names ...string) *detailForm {
 	d := &detailForm{form: &widget.Form{}}
 	for _, name := range names {
-		v := &widget.Label{Wrapping: fyne.TextWrapWord}
+		// Selectable, and wrapped rather than cut: the one place a long
+		// email shows whole, where the users list ends it in "…".
+		v := &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}
 		d.values = append(d.values, v)
 		d.form.Items = append(d.form.Items, &widget.FormItem{Text: name, Widget: v})
 	}
@@ -461,13 +465,17 @@ func askResend(c *console, u app.User, send func(adminPassword string)) {
 	pw := keyedEntry(&widget.Entry{Password: true, PlaceHolder: "Your password"})
 	form := &widget.Form{Items: []*widget.FormItem{{Text: "Password", Widget: pw,
 		HintText: "Enter your password for verification"}}}
-	d := newConfirmDialog("Resend a one-time password to "+u.Login()+"?", "Yes, Confirm", "Cancel", form,
+	// The login under the title, where a long one wraps: in the title it
+	// made the dialog wider than the window.
+	to := &widget.Label{Text: "To " + u.Login() + ". The one sent before stops working.", Wrapping: fyne.TextWrapWord}
+	d := newConfirmDialog("Resend a one-time password?", "Yes, Confirm", "Cancel", container.NewVBox(to, form),
 		func(ok bool) {
 			if ok {
 				send(pw.Text)
 			}
 		}, c.win)
 	pw.OnSubmitted = func(string) { d.Confirm() }
+	d.Resize(fyne.NewSize(min(30*theme.TextSize(), c.win.Canvas().Size().Width-4*theme.Padding()), 0))
 	showDialog(d, c.win, c.opts.touch)
 	c.win.Canvas().Focus(pw)
 }
