@@ -5,11 +5,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -60,6 +62,9 @@ func runGUI(ctx context.Context, args []string) int {
 	}
 	tuneMemory()
 	a := fyneapp.NewWithID("com.resetdesk.app")
+	if root := a.Storage().RootURI(); root.Scheme() == "file" { // where Fyne keeps preferences.json
+		recoverPreferences(a.Preferences(), filepath.Join(root.Path(), "preferences.json"), 20, func() { time.Sleep(25 * time.Millisecond) })
+	}
 	a.SetIcon(icons.AppIcon)
 	ui.UseAppTheme(a)
 	b := newBackend(a)
@@ -103,6 +108,11 @@ func runGUI(ctx context.Context, args []string) int {
 		w = ui.NewWindow(a, b, ui.WindowSpec{Start: start, Demo: offer, Size: size, Touch: mobile, Platform: platform})
 	}
 	w.ShowAndRun()
+	// Fyne may still be saving the preferences on a goroutine of its own
+	// (again 100 ms after a save that saw more changes, or after another
+	// instance's): leaving at once can end the process between truncating
+	// preferences.json and writing it, which leaves it empty (walk6 m9).
+	time.Sleep(prefsSettle)
 	return 0
 }
 
