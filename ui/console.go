@@ -95,7 +95,7 @@ func newConsole(d *Desktop, s Session, actor app.Actor, org app.Org) *console {
 	c.searchIcon = widget.NewIcon(theme.SearchIcon())
 	c.clearSearch = &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() { c.search.SetText("") }}
 	c.clearSearch.Hide()
-	c.search.ActionItem = container.NewStack(c.searchIcon, c.clearSearch)
+	c.search.ActionItem = container.NewStack(iconSlot(c.searchIcon, c.clearSearch), c.clearSearch)
 	c.offices = newOfficeSwitch(d.app, d.backend, d.win, c.signedIn, d.switchOffice)
 	c.users = newUsersScreen(c)
 	c.users.reload()

@@ -52,7 +52,7 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 	// select the text and delete it.
 	s.clear = &widget.Button{Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: func() { s.search.SetText("") }}
 	s.searchIcon = widget.NewIcon(theme.SearchIcon())
-	s.search.ActionItem = container.NewStack(s.searchIcon, s.clear)
+	s.search.ActionItem = container.NewStack(iconSlot(s.searchIcon, s.clear), s.clear)
 	s.clear.Hide()
 	s.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: s.reload}
 	s.count = &widget.Label{Importance: widget.LowImportance}
@@ -236,6 +236,33 @@ func (s *mobileUsers) open(u app.User) {
 	p := newMobileUserPage(s.m, u)
 	s.m.lastUser = p
 	s.m.nav.push(p.page)
+}
+
+// iconSlot shows icon centred in the room that button, which takes its
+// place, has, with padding on either side: an icon alone sat against the
+// field's edge, with the placeholder running into it (walk6 p9).
+func iconSlot(icon *widget.Icon, button fyne.CanvasObject) *fyne.Container {
+	return container.New(slotLayout{button}, icon)
+}
+
+type slotLayout struct{ like fyne.CanvasObject }
+
+// MinSize is the button's, and no narrower than the icon with the inner
+// padding on each side: Fyne's buttons in an entry ask for less.
+func (l slotLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	s := l.like.MinSize()
+	for _, o := range objects {
+		s = s.Max(o.MinSize().AddWidthHeight(2*theme.InnerPadding(), 0))
+	}
+	return s
+}
+
+func (l slotLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		m := o.MinSize()
+		o.Resize(m)
+		o.Move(fyne.NewPos((size.Width-m.Width)/2, (size.Height-m.Height)/2))
+	}
 }
 
 // backEntry is an entry that passes Android's Back key on: Fyne gives the

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 )
 
 // tapFirstRow taps the first row of the phone's users list where a
@@ -186,5 +187,28 @@ func TestPreviewFitsTheScreen(t *testing.T) {
 	equal(t, "an unknown screen", fitScreen(phoneSize, fyne.Size{}, 2), phoneSize)
 	if s := fitScreen(fyne.NewSize(1024, 1366), fyne.NewSize(1920, 1080), 1); s.Height > 1080 || s.Width != 1024 {
 		t.Errorf("a tablet preview on a 1080p screen is %v", s)
+	}
+}
+
+// walk6 p9: the phone's search icon sat against the field's edge, and the
+// placeholder ran into it. The icon now has the theme's padding on both
+// sides, as the clear button that takes its place has.
+func TestPhoneSearchIconHasRoom(t *testing.T) {
+	f := newMobileFixture(t, platformAndroid, nil)
+	m := f.m
+	test.Tap(m.home.entry)
+	s := m.users
+	drv := fyne.CurrentApp().Driver()
+	icon, entry := drv.AbsolutePositionForObject(s.searchIcon), drv.AbsolutePositionForObject(s.search)
+	right := entry.X + s.search.Size().Width - (icon.X + s.searchIcon.Size().Width)
+	if right < theme.Padding() {
+		t.Errorf("the icon ends %v units from the field's right edge", right)
+	}
+	if w := s.searchIcon.Size().Width; w > theme.IconInlineSize()+0.5 {
+		t.Errorf("the icon is drawn %v wide", w)
+	}
+	test.Type(s.search, "a")
+	if w := s.clear.Size().Width; w < right+s.searchIcon.Size().Width {
+		t.Errorf("the clear button, in the icon's place, is %v wide", w)
 	}
 }
