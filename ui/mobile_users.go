@@ -35,6 +35,11 @@ type mobileUsers struct {
 	filters      *fyne.Container
 	filtersNote  *widget.Label
 	clearFilters *widget.Button
+	// ticked says how many users the wide layout has ticked: the phone
+	// cannot tick, but keeps them for Reset Password once wide again.
+	ticked      *fyne.Container
+	tickedNote  *widget.Label
+	clearTicked *widget.Button
 
 	empty     *widget.Label // says why the list is empty, when it is
 	emptyView *fyne.Container
@@ -68,7 +73,11 @@ func newMobileUsers(m *Mobile) *mobileUsers {
 	s.clearFilters = &widget.Button{Text: "Clear filters", Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: s.onClearFilters}
 	s.filters = container.NewBorder(nil, nil, nil, finger(s.clearFilters), s.filtersNote)
 	s.filters.Hide()
-	top := container.NewVBox(container.NewHBox(finger(m.offices.newButton())), s.search, s.count, s.filters, s.loading, s.banner.view)
+	s.tickedNote = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.clearTicked = &widget.Button{Text: "Untick all", Icon: theme.ContentClearIcon(), Importance: widget.LowImportance, OnTapped: s.onClearTicked}
+	s.ticked = container.NewBorder(nil, nil, nil, finger(s.clearTicked), s.tickedNote)
+	s.ticked.Hide()
+	top := container.NewVBox(container.NewHBox(finger(m.offices.newButton())), s.search, s.count, s.filters, s.ticked, s.loading, s.banner.view)
 	s.page = &mobilePage{title: "Users", content: container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewStack(s.list, s.emptyView)),
 		actions: []fyne.CanvasObject{fingerSquare(s.refresh)}}
@@ -151,6 +160,27 @@ func (s *mobileUsers) onClearFilters() {
 	s.page.content.Refresh()
 }
 
+// onClearTicked unticks the users the wide layout ticked.
+func (s *mobileUsers) onClearTicked() {
+	if s.gone() {
+		return
+	}
+	clear(s.m.dir.selected)
+	s.refilter()
+	s.page.content.Refresh()
+}
+
+// tickedText says how many users are ticked, "" for none.
+func tickedText(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 user ticked in the wide window: widen it to reset them together."
+	}
+	return fmt.Sprintf("%d users ticked in the wide window: widen it to reset them together.", n)
+}
+
 // filtersText names the filters of q that narrow the list, "" for none.
 func filtersText(q userQuery) string {
 	var on []string
@@ -188,6 +218,12 @@ func (s *mobileUsers) refilter() {
 		s.filters.Show()
 	} else {
 		s.filters.Hide()
+	}
+	if note := tickedText(len(s.m.dir.selected)); note != "" {
+		s.tickedNote.SetText(note)
+		s.ticked.Show()
+	} else {
+		s.ticked.Hide()
 	}
 	if list != nil {
 		s.m.home.count.SetText(fmt.Sprintf("%d users in the directory", list.len()))

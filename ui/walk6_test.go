@@ -212,3 +212,24 @@ func TestPhoneSearchIconHasRoom(t *testing.T) {
 		t.Errorf("the clear button, in the icon's place, is %v wide", w)
 	}
 }
+
+// walk6 p4: narrowed with users ticked, the phone list gave no sign of
+// them, though they stayed ticked for the wide layout's Reset Password.
+// The list now says how many, and can untick them.
+func TestPhoneShowsTickedUsers(t *testing.T) {
+	f := newFixture(t)
+	d, c := f.d, f.c
+	c.users.onRowChecked(f.users["alice@acme.example"].ID, true)
+	c.users.onRowChecked(f.users["bob@acme.example"].ID, true)
+	d.win.Resize(narrowSize)
+	m := d.phone
+	phoneShows(t, d, m.users.page)
+	equal(t, "said", m.users.ticked.Visible(), true)
+	equal(t, "how many", m.users.tickedNote.Text, "2 users ticked in the wide window: widen it to reset them together.")
+	test.Tap(m.users.clearTicked)
+	equal(t, "unticked", len(c.dir.selected), 0)
+	equal(t, "nothing to say", m.users.ticked.Visible(), false)
+	d.win.Resize(wideSize)
+	wideShows(t, d)
+	equal(t, "the shell has none ticked", c.users.selectionBar.Visible(), false)
+}
