@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"resetdesk/app"
 )
@@ -127,4 +129,34 @@ func TestUnreachableServerOffersTheDemo(t *testing.T) {
 	test.Tap(s.demoButton)
 	equal(t, "the demo's failure", s.status.Text, "The demo could not start.")
 	equal(t, "back on the sign-in screen", f.d.showing(), s.view)
+}
+
+// walk6 p2: after signing out of the demo in a 1100x720 window, the end
+// user's way in is on screen without scrolling, under the hint that says
+// to choose it "below": the server identity, which a server on this
+// computer does not need, takes one line instead of six. A server off
+// this computer gets the fields back.
+func TestDemoSignInShowsTheEndUsersWayIn(t *testing.T) {
+	f := newFixture(t)
+	f.d.win.Resize(fyne.NewSize(1100, 720))
+	demoAgain(t, f, "The demo's console roles (demo_owner and the other admins) all have the password northwind-demo. "+
+		"To finish a one-time reset as the user would, choose \"I have a one-time password\" below and type the code "+
+		"from the newest mail in /home/someone.with.a.long.name/.cache/resetdesk/demo-mail.")
+	f.d.signOut()
+	s := f.d.signIn
+	winH := f.d.win.Canvas().Size().Height
+	for _, b := range []fyne.CanvasObject{s.endUserCode, s.endUserTemporary} {
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		if !b.Visible() || pos.Y+b.Size().Height > winH {
+			t.Errorf("%q ends at %v, below the window's %v", b.(*widget.Button).Text, pos.Y+b.Size().Height, winH)
+		}
+	}
+	equal(t, "identity on this computer", s.identity.local.Visible(), true)
+	equal(t, "no CA file asked", s.identity.verify.Visible(), false)
+	test.Tap(s.identity.choose) // a tunnel to another server, say
+	equal(t, "mode offered on request", s.identity.mode.Visible(), true)
+	s.host.SetText("db.office.example")
+	equal(t, "identity off this computer", s.identity.local.Visible(), false)
+	equal(t, "CA file asked", s.identity.caFile.Visible() && s.identity.verify.Visible(), true)
+	equal(t, "mode offered", s.identity.mode.Visible(), true)
 }

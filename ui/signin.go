@@ -96,6 +96,11 @@ func newSignInScreen(a fyne.App, b Backend, win fyne.Window, spawn func(func()),
 	for _, e := range []*widget.Entry{s.name, s.host, s.port, s.database, s.role, s.password} {
 		e.OnChanged = func(string) { s.clearError() }
 	}
+	s.host.OnChanged = func(host string) {
+		s.clearError()
+		host = strings.TrimSpace(host)
+		s.identity.setLocal(host != "" && app.IsLoopbackHost(host))
+	}
 	s.fillProfiles()
 	s.form = &widget.Form{Items: []*widget.FormItem{
 		{Text: "Profile", Widget: s.profiles},
@@ -539,6 +544,11 @@ type identityFields struct {
 	forget   *widget.Button
 	verify   *fyne.Container // shown for identityVerify
 	pinned   *fyne.Container // shown for identityPinned
+	hint     *widget.Label
+	local    *fyne.Container // in place of the rest for a server on this computer
+	isLocal  bool
+	choose   *widget.Button // shows them anyway
+	expanded bool           // the admin asked for the fields anyway: a tunnel to another server, say
 	box      *fyne.Container
 
 	onChanged func() // after the admin changes anything, or the fields change size
@@ -568,9 +578,16 @@ func newIdentityFields(win fyne.Window, touch bool, onChanged func()) *identityF
 	f.verify = container.NewVBox(container.NewBorder(nil, nil, nil, f.browse, f.caFile), f.caHint)
 	f.pinned = container.NewVBox(f.pinLabel, container.NewHBox(f.forget))
 	f.mode = newTouchSelect([]string{identityVerify, identityPinned}, "", nil, touch)
-	hint := &widget.Label{Text: "Off this machine, ResetDesk sends your password only to a server that proves who it is.",
+	f.hint = &widget.Label{Text: "Off this machine, ResetDesk sends your password only to a server that proves who it is.",
 		Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
-	f.box = container.NewVBox(f.mode, f.verify, f.pinned, hint)
+	f.choose = &widget.Button{Text: "Choose…", Importance: widget.LowImportance, OnTapped: func() {
+		f.expanded = true
+		f.show()
+	}}
+	f.local = container.NewBorder(nil, nil, nil, f.choose,
+		&widget.Label{Text: "None needed on this computer.", Wrapping: fyne.TextWrapWord})
+	f.local.Hide()
+	f.box = container.NewVBox(f.mode, f.verify, f.pinned, f.hint, f.local)
 	f.set(Profile{})
 	f.mode.OnChanged = func(string) { f.show() }
 	f.onChanged = onChanged
@@ -582,8 +599,32 @@ func (f *identityFields) item() *widget.FormItem {
 	return &widget.FormItem{Text: "Server identity", Widget: f.box}
 }
 
+// setLocal shows, for a server on this computer (the demo's), one line
+// in place of the fields: nothing needs proving there, and the fields
+// took six lines of a short window, pushing the end user's way in below
+// it.
+func (f *identityFields) setLocal(local bool) {
+	if local == f.isLocal {
+		return
+	}
+	f.isLocal = local
+	f.show()
+}
+
 // show shows the fields of the chosen mode.
 func (f *identityFields) show() {
+	chosen := f.mode.Selected == identityPinned || strings.TrimSpace(f.caFile.Text) != "" || f.pin != ""
+	if f.isLocal && !f.expanded && !chosen {
+		for _, o := range []fyne.CanvasObject{f.mode, f.verify, f.pinned, f.hint} {
+			o.Hide()
+		}
+		f.local.Show()
+		f.changed()
+		return
+	}
+	f.local.Hide()
+	f.mode.Show()
+	f.hint.Show()
 	if f.mode.Selected == identityPinned {
 		f.verify.Hide()
 		f.pinned.Show()
