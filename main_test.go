@@ -606,3 +606,58 @@ func TestSelfServiceAddByOwner(t *testing.T) {
 		t.Fatalf("the removed login completed a reset: exit %d, %s", code, errOut)
 	}
 }
+
+// TestSelfServiceList: the owner lists the office's self-service logins,
+// with who made each and whether it was used; an admin and a login that
+// may read nothing get a sentence, not a list.
+func TestSelfServiceList(t *testing.T) {
+	f := newFixture(t)
+	kiosk := f.prefix + "_kiosk"
+	mustRun(t, 0, f.owner, f.password+"\n", "self-service", "add", kiosk)
+	mustRun(t, 0, f.owner, "", "import", writeFile(t, "u.csv", "email,name,status\nalex@acme.test,Alex,confirmed\n"))
+	mustRun(t, 0, f.admin, "", "reset", "alex@acme.test")
+	pw := "a-kiosk-typed-passphrase"
+	mustRun(t, 0, pgtest.RoleURL(t, f.super, kiosk, f.password), f.lastCode(t, "alex@acme.test")+"\n"+pw+"\n"+pw+"\n",
+		"complete-reset", "--email", "alex@acme.test")
+
+	code, out, errOut := run(t, f.owner, "", "self-service", "list")
+	if code != cli.ExitOK {
+		t.Fatalf("the owner's list: exit %d, %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "LAST USED") {
+		t.Fatalf("want a heading and two logins, got:\n%s", out)
+	}
+	// The fixture's login, made by the DBA, first; then the kiosk, made by
+	// the owner, which finished Alex's reset.
+	enduser, kioskLine := strings.Fields(lines[1]), strings.Fields(lines[2])
+	if enduser[0] != f.prefix+"_enduser" || enduser[len(enduser)-1] != "never" || kioskLine[0] != kiosk {
+		t.Errorf("want %s_enduser, never used, then %s:\n%s", f.prefix, kiosk, out)
+	}
+	if !strings.Contains(lines[2], f.prefix+"_owner") {
+		t.Errorf("the kiosk's line does not say the owner made it: %s", lines[2])
+	}
+	if kioskLine[len(kioskLine)-1] == "never" {
+		t.Errorf("the kiosk finished a reset, but its line says never used: %s", lines[2])
+	}
+	if !strings.Contains(errOut, "2 self-service logins") {
+		t.Errorf("no count on stderr: %s", errOut)
+	}
+
+	// The DBA's connection lists them too, in UTC.
+	if out := mustRun(t, 0, f.super, "", "self-service", "list"); !strings.Contains(out, kiosk) || !strings.Contains(out, " UTC") {
+		t.Errorf("the DBA's list:\n%s", out)
+	}
+	code, out, errOut = run(t, f.admin, "", "self-service", "list")
+	if code != cli.ExitError || out != "" || !strings.Contains(errOut, "Only the owner") {
+		t.Fatalf("an admin's list: exit %d, %q, %s", code, out, errOut)
+	}
+	code, out, errOut = run(t, f.enduser, "", "self-service", "list")
+	if code != cli.ExitError || out != "" || !strings.Contains(errOut, "may not read the office's self-service logins") {
+		t.Fatalf("a self-service login's list: exit %d, %q, %s", code, out, errOut)
+	}
+	code, _, errOut = run(t, f.owner, "", "self-service", "list", "extra")
+	if code != cli.ExitUsage || !strings.Contains(errOut, "usage: resetdesk self-service list") {
+		t.Fatalf("an extra argument: exit %d, %s", code, errOut)
+	}
+}

@@ -12,6 +12,7 @@ func TestSelfServiceWindowArgs(t *testing.T) {
 		"self-service":             true,
 		"self-service -mobile":     true,
 		"self-service add kiosk":   false,
+		"self-service list":        false,
 		"self-service add":         false,
 		"complete-reset --email x": false,
 	} {

@@ -79,6 +79,7 @@ func init() {
 		{"complete-reset", "--email EMAIL", "end user: one-time password, then the new password twice, on stdin (a self-service login)", runCompleteReset},
 		{"change-password", "--email EMAIL", "end user: temporary password, then the new password twice, on stdin (a self-service login)", runChangePassword},
 		{"self-service add", "LOGIN", "a database login for the end user's screens (password on stdin; the owner's connection or the DBA's)", runSelfServiceAdd},
+		{"self-service list", "", "the office's self-service logins: when and by whom each was made, when it was last used (the owner's connection or the DBA's)", runSelfServiceList},
 		{"self-service remove", "LOGIN", "take a self-service login back at once (its password went astray, or was changed by whoever holds it)", runSelfServiceRemove},
 		{"policy set", "NAME=VALUE ...", "change the organization's policies (the owner): " + strings.Join(policyNames, ", "), runPolicySet},
 		{"policy", "", "show the organization's policies", runPolicy},

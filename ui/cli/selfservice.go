@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
 
@@ -135,5 +137,59 @@ func runSelfServiceRemove(ctx context.Context, env Env, args []string) int {
 		return fail(env, err)
 	}
 	fmt.Fprintf(env.Stdout, "removed self-service login %s: it completes no resets here any more; devices that used it need a set-up with another login\n", pos[0])
+	return ExitOK
+}
+
+// runSelfServiceList lists the office's self-service logins, as Settings
+// does for the owner: each with when and by whom it was made, and when it
+// last finished (or tried) a reset or a password change.
+func runSelfServiceList(ctx context.Context, env Env, args []string) int {
+	fs := newFlags("self-service list", env)
+	if pos, err := parse(fs, args); err != nil || len(pos) != 0 {
+		return usageError(env, "usage: resetdesk self-service list")
+	}
+	dir, err := env.Connect(ctx)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer dir.Close()
+	// Times in the office's zone when the connection is a console user's;
+	// a DBA's has no office, and reads UTC.
+	zone, console := time.UTC, false
+	if _, org, err := dir.Actor(ctx); err == nil {
+		console = true
+		if loc, err := time.LoadLocation(org.TimeZone); org.TimeZone != "" && err == nil {
+			zone = loc
+		}
+	}
+	lister, ok := dir.(app.SelfServiceLoginLister)
+	if !ok {
+		return fail(env, app.Errorf(app.EINTERNAL, "This connection cannot list self-service logins."))
+	}
+	list, err := lister.SelfServiceLogins(ctx)
+	if err != nil {
+		if app.ErrorCode(err) == app.EUNAUTHORIZED && !console {
+			fmt.Fprintln(env.Stderr, "resetdesk: This database login may not read the office's self-service logins: "+
+				"run the command with the owner's connection (DATABASE_URL with the owner's login).")
+			return ExitError
+		}
+		return fail(env, err)
+	}
+	at := func(t time.Time) string { return t.In(zone).Format("2006-01-02 15:04 MST") }
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LOGIN\tMADE\tMADE BY\tLAST USED")
+	for _, l := range list {
+		used := "never"
+		if !l.LastUsed.IsZero() {
+			used = at(l.LastUsed)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.Login, at(l.CreatedAt), l.CreatedBy, used)
+	}
+	tw.Flush()
+	if len(list) == 0 {
+		fmt.Fprintln(env.Stderr, "No self-service logins yet: add one with resetdesk self-service add LOGIN, or in Settings.")
+	} else {
+		fmt.Fprintf(env.Stderr, "%d self-service logins\n", len(list))
+	}
 	return ExitOK
 }
