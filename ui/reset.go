@@ -36,6 +36,7 @@ type resetDialog struct {
 	handOverForm *endUserForm // the user's form after a hand-over reset
 
 	scroll *container.Scroll
+	footer *fyne.Container // the admin's password, under the scroll
 	result app.ResetResult
 	follow *queuedFollower // a message queued for the office mail relay, until it is sent
 }
@@ -64,7 +65,7 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	// wraps and never pushes the email out of sight or the dialog wide.
 	who := &widget.Label{Text: u.DisplayName, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	login := &widget.Label{Text: u.Login(), Wrapping: fyne.TextWrapBreak}
-	r.form = container.NewVBox(consoleNote, container.New(&rowsLayout{}, who, login), r.fields, widget.NewSeparator(), r.check)
+	r.form = container.NewVBox(consoleNote, container.New(&rowsLayout{}, who, login), r.fields)
 
 	r.outcome = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	r.delivery = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -84,6 +85,10 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 	r.close.Hide()
 
 	r.scroll = newPageScroll(container.NewStack(r.form, r.outcomeBox))
+	// The admin's password sits over the buttons, out of the scroll, as in
+	// the bulk dialog: a long form (a locked user's, at scale 1.5) scrolls
+	// above it and never hides the field the admin types in.
+	r.footer = container.NewVBox(widget.NewSeparator(), r.check)
 	if finalRefusal(app.SkipReasonFor(c.actor, c.org, u, app.ResetOptions{Mode: app.ModeOneTime})) {
 		// Nothing the admin could choose changes the answer: the sentence
 		// and Close, not a form to fill in for nothing.
@@ -93,11 +98,12 @@ func openResetDialog(c *console, u app.User) *resetDialog {
 			}
 		}
 		r.check.Hide()
+		r.footer.Hide()
 		r.cancel.Hide()
 		r.confirm.Hide()
 		r.close.Show()
 	}
-	var content fyne.CanvasObject = r.scroll
+	var content fyne.CanvasObject = container.NewBorder(nil, r.footer, nil, nil, r.scroll)
 	if c.d.opts.touch { // a tablet: the dialog is not under the shell's theme
 		content = touchSized(content)
 	}
@@ -141,12 +147,8 @@ func (r *resetDialog) relayout() {
 	if r.scroll != nil {
 		r.scroll.Content.Refresh()
 		r.scroll.Refresh()
+		r.footer.Refresh()
 		r.fit()
-		if r.status.Visible() && r.form.Visible() {
-			// A refusal sits under the admin's password, at the bottom:
-			// in view, not below the scroll's edge.
-			r.scroll.ScrollToBottom()
-		}
 	}
 }
 
@@ -159,6 +161,7 @@ func (r *resetDialog) apply(d resetDone) {
 		return
 	}
 	r.form.Hide()
+	r.footer.Hide()
 	r.outcomeBox.Show()
 	r.cancel.Hide()
 	r.confirm.Hide()
@@ -196,6 +199,7 @@ func (r *resetDialog) showHandOver() {
 	r.handOverForm = newHandOverForm(r.c.signedIn, r.c.win, r.user, temp, r.onClose)
 	r.handOverForm.onGrow = r.relayout
 	r.form.Hide()
+	r.footer.Hide()
 	r.cancel.Hide()
 	r.confirm.Hide()
 	r.scroll.Content.(*fyne.Container).Add(container.New(centeredColumn{width: 32 * theme.TextSize()}, r.handOverForm.box))
@@ -274,6 +278,9 @@ func (r *resetDialog) fit() {
 	content := r.form.MinSize()
 	if r.outcomeBox.Visible() {
 		content = r.outcomeBox.MinSize()
+	}
+	if r.footer.Visible() {
+		content.Height += r.footer.MinSize().Height
 	}
 	h := content.Height + r.close.MinSize().Height + 8*pad + 5*ts // buttons, title and dialog padding
 	if max := r.c.win.Canvas().Size().Height * 0.9; max > 0 && h > max {
