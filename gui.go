@@ -130,7 +130,7 @@ func modeAfterFlags(fs *flag.FlagSet, mode string) (string, error) {
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		return "", fmt.Errorf("-mobile, -size and -platform are the window's flags, and the window takes no %q. "+
-			"Run a command without them (resetdesk %s), and give them after demo or self-service, or alone (resetdesk demo -mobile).",
+			"Run a command without them (resetdesk %s), and give them after demo or self-service, or alone (resetdesk demo -mobile)",
 			rest[0], strings.Join(rest, " "))
 	}
 	return mode, nil
