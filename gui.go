@@ -67,6 +67,7 @@ func runGUI(ctx context.Context, args []string) int {
 	}
 	a.SetIcon(icons.AppIcon)
 	ui.UseAppTheme(a)
+	ui.ScreenPixels = screenPixels
 	b := newBackend(a)
 	defer b.closeAll()
 	// Closing the windows, not just quitting, lets each session end as on

@@ -124,6 +124,11 @@ func wideOptions(a fyne.App, o options) mobileOptions {
 	return m
 }
 
+// ScreenPixels, set by main where the platform can tell, is the size in
+// pixels of the screen a window opens on, or zero when unknown; the
+// previews (-mobile, -size) fit it. Nil: never known (tests, phones).
+var ScreenPixels func(fyne.App) fyne.Size
+
 func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.Size) *Desktop {
 	applyThemePreference(a)
 	d := &Desktop{app: a, backend: b, opts: o.options, win: a.NewWindow("ResetDesk")}
@@ -131,7 +136,11 @@ func startWindow(a fyne.App, b Backend, st *Starter, o mobileOptions, size fyne.
 	if size.IsZero() {
 		size = firstWindowSize(userScale(a))
 	} else {
-		size = fitScreen(size, screenPixels(a), userScale(a))
+		var screen fyne.Size
+		if ScreenPixels != nil {
+			screen = ScreenPixels(a)
+		}
+		size = fitScreen(size, screen, userScale(a))
 	}
 	d.narrow = isNarrow(size, false, o.touch)
 	d.phone = newPhone(d, o)

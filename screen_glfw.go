@@ -1,6 +1,6 @@
 //go:build cgo && !mobile && !android && !ios && !wasm && !js
 
-package ui
+package main
 
 import (
 	"fyne.io/fyne/v2"
@@ -11,7 +11,8 @@ import (
 // screenPixels is the size in pixels of the primary monitor, or zero when
 // it is not known: under another driver than the desktop's (the tests'),
 // or when GLFW answers nothing. Fyne has no call for it; its desktop driver
-// has initialised GLFW, on this thread, by the time a window exists.
+// has initialised GLFW, on this thread, by the time a window exists. It
+// lives here, not in ui, so that ui keeps to Fyne and the standard library.
 func screenPixels(a fyne.App) (size fyne.Size) {
 	if _, ok := a.Driver().(desktop.Driver); !ok {
 		return fyne.Size{}

@@ -1,6 +1,6 @@
 //go:build !cgo || mobile || android || ios || wasm || js
 
-package ui
+package main
 
 import "fyne.io/fyne/v2"
 
