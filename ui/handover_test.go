@@ -116,20 +116,7 @@ func TestHandOverClosedUnfinished(t *testing.T) {
 // The hand-over on the phone: Reset Password, the admin's password, then
 // the page is the user's.
 func TestStoryHandOverPhone(t *testing.T) {
-	f := newMobileFixture(t, platformAndroid, nil)
-	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
-	p := f.openUser(t, "bob@acme.example")
-	r := newMobileResetPage(f.m, p.user)
-	f.m.nav.push(r.page)
-	r.mode.SetSelected(modeSetLabel)
-	test.Tap(r.resetForm.handOver)
-	test.Tap(r.reset)
-	test.Type(r.verify, f.o.Password)
-	test.Tap(r.confirm)
-	h := f.m.lastHandOver
-	if h == nil {
-		t.Fatalf("no hand-over page: %q", r.status.Text)
-	}
+	f, h := phoneHandOver(t)
 	equal(t, "page", f.m.nav.top().title, "Your new password")
 	if s := h.submit.Size().Height; s < fingerSize() {
 		t.Errorf("the button is %v tall", s)
@@ -144,6 +131,28 @@ func TestStoryHandOverPhone(t *testing.T) {
 	}
 	test.Tap(h.doneBack)
 	equal(t, "back at the users", f.m.nav.top(), f.m.users.page)
+}
+
+// phoneHandOver opens Bob's Reset Password page on an Android phone, sets
+// a password with "Let the user type it", confirms with the admin's
+// password, and returns the page that is now the user's.
+func phoneHandOver(t *testing.T) (*mobileFixture, *endUserForm) {
+	t.Helper()
+	f := newMobileFixture(t, platformAndroid, nil)
+	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
+	p := f.openUser(t, "bob@acme.example")
+	r := newMobileResetPage(f.m, p.user)
+	f.m.nav.push(r.page)
+	r.mode.SetSelected(modeSetLabel)
+	test.Tap(r.resetForm.handOver)
+	test.Tap(r.reset)
+	test.Type(r.verify, f.o.Password)
+	test.Tap(r.confirm)
+	h := f.m.lastHandOver
+	if h == nil {
+		t.Fatalf("no hand-over page: %q", r.status.Text)
+	}
+	return f, h
 }
 
 // Print slip after a set password that was not emailed: the PDF opens in

@@ -256,22 +256,9 @@ func TestStoryOwnerSetsUpThisComputerWithoutATerminal(t *testing.T) {
 	test.Type(s.deviceName, "Owner PC")
 	login := db + "_owner_pc"
 	equal(t, "which sign-in", s.deviceLogin.Text, "Its sign-in will be "+login+".")
-	test.Tap(s.exportFile)
-	if s.pendingFile == nil {
-		t.Fatalf("no file dialog: %s", s.deviceNote.Text)
-	}
-	path := filepath.Join(t.TempDir(), "this-computer.txt")
-	wc, err := storage.Writer(storage.NewFileURI(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.saveDeviceFile(wc, *s.pendingFile)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no file: %s", s.deviceNote.Text)
-	}
+	raw, _ := exportDeviceFile(t, s)
 	test.Tap(s.importSetup)
-	s.imported.text.SetText(setupLine(string(raw)))
+	s.imported.text.SetText(setupLine(raw))
 	test.Tap(s.imported.save)
 	equal(t, "set up", s.note.Text, "Saved. Self-service works on this computer: the sign-in screen offers it.")
 	equal(t, "its login in the form", s.login.Text, login)
@@ -297,4 +284,30 @@ func TestStoryOwnerSetsUpThisComputerWithoutATerminal(t *testing.T) {
 	if !e.doneBox.Visible() || !f.passwordWorks(t, "alice@acme.example", good) {
 		t.Fatalf("the reset did not complete on this computer: %q", e.status.Text)
 	}
+}
+
+// exportDeviceFile taps "Save set-up file…" for the device named in the
+// card, saves the file as its dialog would, checks that only its owner
+// may read it, and returns what it holds and the set-up it carries.
+func exportDeviceFile(t *testing.T, s *selfServiceCard) (string, app.SelfServiceSetup) {
+	t.Helper()
+	test.Tap(s.exportFile)
+	if s.pendingFile == nil {
+		t.Fatalf("no file dialog: %s", s.deviceNote.Text)
+	}
+	x := *s.pendingFile
+	path := filepath.Join(t.TempDir(), "setup.txt")
+	wc, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.saveDeviceFile(wc, x)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no file: %s", s.deviceNote.Text)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("a file with the password: %v, %v", st, err)
+	}
+	return string(raw), x.setup
 }

@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"resetdesk/app"
@@ -252,23 +251,9 @@ func TestStorySelfServiceOfficeCA(t *testing.T) {
 		t.Fatalf("QR code pin %q, CA %d bytes (%v), want the pin %s", fromQR.Pin, len(fromQR.CA), err, proven)
 	}
 
-	path := filepath.Join(t.TempDir(), "setup.txt")
-	wc, err := storage.Writer(storage.NewFileURI(path))
-	if err != nil {
-		t.Fatal(err)
-	}
 	test.Type(s.deviceName, "reception")
-	test.Tap(s.exportFile)
-	if s.pendingFile == nil {
-		t.Fatalf("no file dialog: %s", s.deviceNote.Text)
-	}
-	st := s.pendingFile.setup
-	s.saveDeviceFile(wc, *s.pendingFile)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(raw), "\n# It trusts a server certificate signed by the authority “Acme Office CA”, beside the authorities this device trusts.\n") {
+	raw, st := exportDeviceFile(t, s)
+	if !strings.Contains(raw, "\n# It trusts a server certificate signed by the authority “Acme Office CA”, beside the authorities this device trusts.\n") {
 		t.Errorf("the file does not say what it trusts:\n%s", raw)
 	}
 	t.Logf("the file's set-up line: %d characters", len(st.Encode(true)))

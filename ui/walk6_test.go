@@ -150,20 +150,7 @@ func TestPhoneEndUserFormsFit360(t *testing.T) {
 // button at the left; like the phone's other last steps it is now a
 // finger-tall bar across the page.
 func TestPhoneEndUserDoneIsFullWidth(t *testing.T) {
-	f := newMobileFixture(t, platformAndroid, nil)
-	f.o.Exec(t, `UPDATE resetdesk.orgs SET admins_may_set_passwords = true`)
-	p := f.openUser(t, "bob@acme.example")
-	r := newMobileResetPage(f.m, p.user)
-	f.m.nav.push(r.page)
-	r.mode.SetSelected(modeSetLabel)
-	test.Tap(r.resetForm.handOver)
-	test.Tap(r.reset)
-	test.Type(r.verify, f.o.Password)
-	test.Tap(r.confirm)
-	h := f.m.lastHandOver
-	if h == nil {
-		t.Fatalf("no hand-over page: %q", r.status.Text)
-	}
+	_, h := phoneHandOver(t)
 	const mine = "Quiet-lantern-on-the-pier"
 	test.Type(h.password, mine)
 	test.Type(h.again, mine)
